@@ -1,0 +1,26 @@
+using Neuromorphic.Neurons;
+
+namespace Neuromorphic.Kernels;
+
+/// <summary>Scalars of one launch of <see cref="StepKernels.IntegrateInput"/>.</summary>
+public struct InputArgs
+{
+    public int Size, InputStride, Population, RefractorySteps, Step, IsLabel, Learn;
+    public ulong Seed;
+}
+
+/// <summary>Scalars of one launch of <see cref="StepKernels.IntegrateLif"/>.</summary>
+public struct LifArgs
+{
+    public LifCoefficients Coefficients;
+    public int Size, Population, Step;
+    public ulong Seed;
+}
+
+/// <summary>Scalars of one launch of the delivery kernels.</summary>
+public struct DeliverArgs
+{
+    public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward, Learn;
+    public float LearningRate, GateLow, GateHigh;
+    public ulong Seed, BlankOutThreshold;
+}

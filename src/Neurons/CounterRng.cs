@@ -1,0 +1,58 @@
+namespace Neuromorphic.Neurons;
+
+/// <summary>
+/// Counter-based random numbers: every draw is a pure function of (seed, stream, step, index), so a
+/// spike train does not depend on thread scheduling, batch size or backend. The mixer is two rounds of
+/// a 64-bit avalanche (SplitMix64 finaliser) over the packed counter: integer-only, so the CPU, ILGPU's
+/// CPU accelerator and CUDA produce the same bits.
+/// </summary>
+public static class CounterRng
+{
+    /// <summary>Streams keep the draws of different consumers independent.</summary>
+    public const uint StreamInput = 1, StreamNoise = 2, StreamBlankOut = 3, StreamInit = 4, StreamRounding = 5, StreamSampling = 6;
+
+    /// <summary>SplitMix64 finaliser: a bijective avalanche on 64 bits.</summary>
+    public static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>32 random bits for (seed, stream, step, index). <paramref name="step"/> is a 64-bit
+    /// counter (sample presentation and time step packed by the caller); <paramref name="index"/>
+    /// names the neuron or synapse.</summary>
+    public static uint Bits(ulong seed, uint stream, ulong step, ulong index)
+    {
+        ulong h = Mix(seed ^ ((ulong)stream << 56) ^ 0x9E3779B97F4A7C15UL);
+        h = Mix(h ^ step);
+        h = Mix(h ^ index);
+        return (uint)(h >> 32);
+    }
+
+    /// <summary>Uniform in [0, 1) with 24 random bits (exact in float32).</summary>
+    public static float Uniform(ulong seed, uint stream, ulong step, ulong index)
+        => (Bits(seed, stream, step, index) >> 8) * (1.0f / 16777216.0f);
+
+    /// <summary>Integer threshold for an event of probability <paramref name="p"/>: the event occurs when
+    /// the 32 random bits are below it. p &lt;= 0 never happens, p &gt;= 1 always does (0xFFFFFFFF plus the
+    /// <see cref="Happens"/> rule below).</summary>
+    public static ulong Threshold(double p)
+    {
+        if (!(p > 0)) return 0;
+        if (p >= 1) return 1UL << 32;
+        return (ulong)Math.Round(p * 4294967296.0);
+    }
+
+    /// <summary>True with probability threshold / 2^32.</summary>
+    public static bool Happens(uint bits, ulong threshold) => bits < threshold;
+
+    /// <summary>Key of neuron i of population p, for noise and input draws.</summary>
+    public static ulong NeuronKey(int population, int neuron) => ((ulong)population << 32) | (uint)neuron;
+
+    /// <summary>Key of synapse j -&gt; i of projection q, for blank-out draws.</summary>
+    public static ulong SynapseKey(int projection, int pre, int post) => ((ulong)projection << 48) | ((ulong)(uint)pre << 24) | (uint)post;
+
+    /// <summary>Packs a sample presentation number and a step within the sample into one counter.</summary>
+    public static ulong StepCounter(long presentation, int step) => ((ulong)presentation << 24) ^ (uint)step;
+}

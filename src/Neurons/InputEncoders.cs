@@ -1,0 +1,99 @@
+namespace Neuromorphic.Neurons;
+
+/// <summary>Which encoder turns pixel intensities into data-neuron spikes.</summary>
+public enum EncoderKind
+{
+    /// <summary>The eRBP reference code's stochastic escape-rate unit (default).</summary>
+    EscapeNoise = 0,
+    /// <summary>Bernoulli-per-step Poisson process with rate proportional to the intensity.</summary>
+    Poisson = 1,
+}
+
+/// <summary>
+/// Escape-noise (escape-rate) data neuron of the eRBP reference code (MODEL.md section 3). Intensity
+/// x = byte/256 clamped to [1e-5, 0.98]; s = logit(x); drive = 0.5 V * (s - 0.43) for s &gt; 0, silent
+/// otherwise; hazard rho(x) = rho0 exp((m - theta + drive)/delta_u) with m at rest (0), rho0 = 100 Hz,
+/// theta = 100 mV, delta_u = 50 mV; a 4 ms dead time after each spike.
+/// </summary>
+/// <param name="Kind">Escape-noise (reference) or Poisson.</param>
+/// <param name="Rho0Hz">Escape rate at threshold.</param>
+/// <param name="ThetaMv">Threshold of the escape function.</param>
+/// <param name="DeltaUMv">Softness of the escape function.</param>
+/// <param name="InputScaleMv">beta: mV of drive per unit of logit (500 mV = 0.5 V).</param>
+/// <param name="LogitOffset">Subtracted from the logit before scaling (0.43).</param>
+/// <param name="RefractoryMs">Dead time after each spike (4 ms).</param>
+/// <param name="MaxRateHz">Rate of a Poisson encoder at intensity 1 (Poisson encoder only).</param>
+public readonly record struct EncoderParameters(
+    EncoderKind Kind = EncoderKind.EscapeNoise,
+    double Rho0Hz = 100.0,
+    double ThetaMv = 100.0,
+    double DeltaUMv = 50.0,
+    double InputScaleMv = 500.0,
+    double LogitOffset = 0.43,
+    double RefractoryMs = 4.0,
+    double MaxRateHz = 200.0)
+{
+    /// <summary>The published defaults (a bare <c>new()</c> of a record struct would give zeros).</summary>
+    public EncoderParameters() : this(Kind: EncoderKind.EscapeNoise) { }
+
+    public void Validate(string where)
+    {
+        LifParameters.Require(Rho0Hz, nameof(Rho0Hz), where);
+        LifParameters.Require(DeltaUMv, nameof(DeltaUMv), where);
+        LifParameters.Require(InputScaleMv, nameof(InputScaleMv), where);
+        LifParameters.Require(MaxRateHz, nameof(MaxRateHz), where);
+        if (!(RefractoryMs >= 0)) throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
+    }
+}
+
+/// <summary>
+/// Input encoders. Each intensity level (0..255, and the "label on" level) maps to a per-step firing
+/// probability, converted once per run into an integer threshold so that a draw is one integer
+/// comparison on every backend. A data neuron then follows
+/// <code>
+///   refractory &gt; 0 =&gt; refractory -= 1, no spike;  else spike with probability q(x) = 1 - exp(-rho(x) dt)
+/// </code>
+/// </summary>
+public static class InputEncoders
+{
+    /// <summary>Intensity of a byte as the reference code computes it: byte/256 clamped to [1e-5, 0.98].</summary>
+    public static double Intensity(int pixelByte) => Math.Clamp(pixelByte / 256.0, 1e-5, 0.98);
+
+    /// <summary>Hazard (Hz) of the escape-noise unit at intensity x; 0 when the drive is silent (s &lt;= 0).</summary>
+    public static double EscapeRateHz(double x, in EncoderParameters p)
+    {
+        double s = Math.Log(x / (1 - x));
+        if (s <= 0) return 0;
+        double drive = p.InputScaleMv * (s - p.LogitOffset);
+        return p.Rho0Hz * Math.Exp((drive - p.ThetaMv) / p.DeltaUMv);
+    }
+
+    /// <summary>Rate (Hz) a pixel byte requests from the chosen encoder.</summary>
+    public static double RateHz(int pixelByte, in EncoderParameters p) => p.Kind switch
+    {
+        EncoderKind.Poisson => p.MaxRateHz * pixelByte / 255.0,
+        _ => EscapeRateHz(Intensity(pixelByte), p),
+    };
+
+    /// <summary>Per-step spike probability thresholds for the 256 byte values; entry 256 is the label
+    /// neuron's "on" drive (logit(0.98), about 244 Hz with the reference parameters).</summary>
+    public static ulong[] ThresholdTable(in EncoderParameters p, double dtMs)
+    {
+        var table = new ulong[257];
+        for (int b = 0; b < 256; b++) table[b] = ProbabilityThreshold(RateHz(b, p), dtMs);
+        double labelRate = p.Kind == EncoderKind.Poisson ? p.MaxRateHz : EscapeRateHz(0.98, p);
+        table[256] = ProbabilityThreshold(labelRate, dtMs);
+        return table;
+    }
+
+    static ulong ProbabilityThreshold(double rateHz, double dtMs)
+        => rateHz <= 0 ? 0 : CounterRng.Threshold(1 - Math.Exp(-rateHz * dtMs * 1e-3));
+
+    /// <summary>One step of one data neuron: <paramref name="randomBits"/> is its counter-based draw.</summary>
+    public static bool Step(ref int refractoryStepsLeft, ulong threshold, uint randomBits, int refractorySteps)
+    {
+        if (refractoryStepsLeft > 0) { refractoryStepsLeft--; return false; }
+        if (randomBits < threshold) { refractoryStepsLeft = refractorySteps; return true; }
+        return false;
+    }
+}

@@ -1,0 +1,86 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Neuromorphic.Simulator.Engine;
+
+public enum BackendKind { Auto, Cpu, Cuda, IlgpuCpu }
+
+/// <summary>Backend selection: `--backend auto|cpu|cuda|ilgpu-cpu`. auto picks CUDA when a device is
+/// present, else the native CPU path (ILGPU's CPU accelerator is an emulator, for tests).</summary>
+public static class Backends
+{
+    public static BackendKind Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => BackendKind.Auto,
+        "cpu" => BackendKind.Cpu,
+        "cuda" => BackendKind.Cuda,
+        "ilgpu-cpu" => BackendKind.IlgpuCpu,
+        _ => throw new NeuromorphicException($"--backend '{text}': unknown backend; expected auto, cpu, cuda or ilgpu-cpu"),
+    };
+
+    public static string Name(BackendKind kind) => kind switch
+    {
+        BackendKind.Cpu => "cpu", BackendKind.Cuda => "cuda", BackendKind.IlgpuCpu => "ilgpu-cpu", _ => "auto",
+    };
+
+    /// <summary>True when ILGPU sees a CUDA device.</summary>
+    public static bool CudaAvailable()
+    {
+        try
+        {
+            using var ctx = Context.Create(b => b.Cuda());
+            return ctx.GetCudaDevices().Count > 0;
+        }
+        catch (Exception) { return false; }
+    }
+
+    public static BackendKind Resolve(BackendKind kind) => kind == BackendKind.Auto ? (CudaAvailable() ? BackendKind.Cuda : BackendKind.Cpu) : kind;
+
+    public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch)
+    {
+        kind = Resolve(kind);
+        return kind == BackendKind.Cpu ? new CpuEngine(net, config, batch) : new IlgpuEngine(net, config, batch, kind);
+    }
+
+    internal static (Context, Accelerator) CreateAccelerator(BackendKind kind)
+    {
+        if (kind == BackendKind.Cuda)
+        {
+            Context? ctx = null;
+            try
+            {
+                ctx = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
+                var devices = ctx.GetCudaDevices();
+                if (devices.Count == 0) throw new NeuromorphicException("--backend cuda: no CUDA device found (run `neuromorphic devices`)");
+                return (ctx, devices[0].CreateAccelerator(ctx));
+            }
+            catch (NeuromorphicException) { ctx?.Dispose(); throw; }
+            catch (Exception e) { ctx?.Dispose(); throw new NeuromorphicException($"--backend cuda: CUDA is not usable here ({e.Message.Split('\n')[0]})", e); }
+        }
+        var cpuCtx = Context.Create(b => b.CPU(CPUDeviceKind.Default).Optimize(OptimizationLevel.O1));
+        return (cpuCtx, cpuCtx.GetCPUDevice(0).CreateAccelerator(cpuCtx));
+    }
+
+    /// <summary>Every device ILGPU sees, plus the native CPU path.</summary>
+    public static List<(string Backend, string Name, string Detail)> ListDevices()
+    {
+        var list = new List<(string, string, string)>
+        {
+            ("cpu", $"native CPU ({Environment.ProcessorCount} logical cores, {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated switch { true => "AVX2", false => "no AVX2" }})", "the CPU path of record"),
+        };
+        try
+        {
+            using var ctx = Context.Create(b => b.Default());
+            foreach (var d in ctx)
+            {
+                string backend = d.AcceleratorType switch { AcceleratorType.Cuda => "cuda", AcceleratorType.CPU => "ilgpu-cpu", _ => d.AcceleratorType.ToString().ToLowerInvariant() };
+                string detail = d.AcceleratorType == AcceleratorType.Cuda ? $"{d.MemorySize / (1 << 20)} MiB, {d.NumMultiprocessors} SMs" : "ILGPU's CPU accelerator (emulator, for tests)";
+                list.Add((backend, d.Name, detail));
+            }
+        }
+        catch (Exception e) { list.Add(("ilgpu", "unavailable", e.Message.Split('\n')[0])); }
+        return list;
+    }
+}

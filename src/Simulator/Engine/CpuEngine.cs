@@ -1,0 +1,235 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>
+/// The native CPU path: the step functions of src/Neurons and src/Plasticity driven by plain loops over
+/// spans. Inference runs lanes in parallel (each lane its own time loop: no per-step synchronisation);
+/// training runs all lanes in one time loop on one thread so that the shared weights see the lanes'
+/// updates in lane order, exactly as the ILGPU kernels apply them.
+/// </summary>
+public sealed class CpuEngine : SimulationEngine
+{
+    sealed class PopState
+    {
+        public PopState(int batch, int n)
+        {
+            Current = new float[batch * n]; Soma = new float[batch * n]; Dendrite = new float[batch * n];
+            InSoma = new float[batch * n]; InDendrite = new float[batch * n]; Refractory = new int[batch * n];
+            SpikeList = new int[batch * n]; SpikeCount = new int[batch]; NeuronSpikes = new int[batch * n];
+            Active = new int[batch * n]; ActiveCount = new int[batch]; ActiveThreshold = new ulong[batch * n];
+        }
+        public readonly float[] Current, Soma, Dendrite, InSoma, InDendrite;
+        public readonly int[] Refractory, SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
+        public readonly ulong[] ActiveThreshold;
+    }
+
+    readonly PopState[] _pops;
+    readonly long[] _laneSynOps;
+
+    public CpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
+    {
+        _pops = network.Populations.Select(p => new PopState(batchCapacity, p.Size)).ToArray();
+        _laneSynOps = new long[batchCapacity];
+    }
+
+    public override string BackendName => "cpu";
+
+    public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
+    {
+        int n = input.Count;
+        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        bool learn = train && Config.Rule != RuleKind.None;
+        int steps = Config.StepsPerSample(train);
+        for (int b = 0; b < n; b++) ResetLane(input, b, learn);
+        Array.Clear(_laneSynOps);
+        if (learn || recorder != null || n == 1)
+            RunLanes(input, 0, n, steps, learn, recorder);
+        else
+            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, false, null));
+
+        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
+        var outPop = _pops[Network.OutputPopulation];
+        Array.Copy(outPop.NeuronSpikes, result.OutputCounts, n * Network.Classes);
+        long synops = 0, spikes = 0;
+        for (int b = 0; b < n; b++) synops += _laneSynOps[b];
+        foreach (var p in _pops) for (int k = 0; k < n * (p.NeuronSpikes.Length / BatchCapacity); k++) spikes += p.NeuronSpikes[k];
+        result.SynOps = synops;
+        result.Spikes = spikes;
+        return result;
+    }
+
+    void ResetLane(BatchInput input, int b, bool learn)
+    {
+        var table = Constants.EncoderThresholds;
+        for (int p = 0; p < _pops.Length; p++)
+        {
+            var s = _pops[p];
+            int size = Network.Populations[p].Size, o = b * size;
+            s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
+            s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
+            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b] = 0;
+            int active = 0;
+            switch (Network.Populations[p].Kind)
+            {
+                case PopulationKind.Data:
+                    for (int j = 0; j < size; j++)
+                    {
+                        ulong t = table[input.Pixels[b * input.InputSize + j]];
+                        if (t == 0) continue;
+                        s.Active[o + active] = j; s.ActiveThreshold[o + active] = t; active++;
+                    }
+                    break;
+                case PopulationKind.Label:
+                    int label = input.Labels[b];
+                    if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; active = 1; }
+                    break;
+            }
+            s.ActiveCount[b] = active;
+        }
+    }
+
+    void RunLanes(BatchInput input, int lo, int hi, int steps, bool learn, ISpikeRecorder? recorder)
+    {
+        var pops = Network.Populations;
+        var projs = Network.Projections;
+        for (int step = 0; step < steps; step++)
+        {
+            for (int p = 0; p < pops.Count; p++)
+            {
+                if (pops[p].ErrorPath && !learn) continue;
+                for (int b = lo; b < hi; b++) Integrate(p, b, CounterRng.StepCounter(input.Presentations[b], step));
+            }
+            for (int q = 0; q < projs.Count; q++)
+            {
+                var proj = projs[q];
+                if (proj.ErrorPath && !learn) continue;
+                bool learnNow = learn && proj.Plastic && step >= Constants.OnsetSteps;
+                for (int b = lo; b < hi; b++) Deliver(q, proj, b, CounterRng.StepCounter(input.Presentations[b], step), learnNow);
+            }
+            if (recorder != null)
+                for (int p = 0; p < pops.Count; p++)
+                {
+                    if (pops[p].ErrorPath && !learn) continue;
+                    for (int b = lo; b < hi; b++)
+                        recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(b * pops[p].Size, _pops[p].SpikeCount[b]));
+                }
+        }
+    }
+
+    void Integrate(int p, int b, ulong stepCounter)
+    {
+        var pop = Network.Populations[p];
+        var s = _pops[p];
+        int size = pop.Size, o = b * size, count = 0;
+        ulong seed = Constants.Seed;
+        switch (pop.Kind)
+        {
+            case PopulationKind.Data:
+            case PopulationKind.Label:
+            {
+                int refr = Constants.EncoderRefractorySteps, active = s.ActiveCount[b];
+                for (int a = 0; a < active; a++)
+                {
+                    int j = s.Active[o + a];
+                    uint bits = CounterRng.Bits(seed, CounterRng.StreamInput, stepCounter, CounterRng.NeuronKey(p, j));
+                    if (InputEncoders.Step(ref s.Refractory[o + j], s.ActiveThreshold[o + a], bits, refr))
+                    {
+                        s.SpikeList[o + count++] = j; s.NeuronSpikes[o + j]++;
+                    }
+                }
+                break;
+            }
+            case PopulationKind.TwoCompartment:
+            {
+                ref readonly var c = ref Constants.Lif[p];
+                bool noisy = c.NoiseThreshold != 0;
+                var cur = s.Current.AsSpan(o, size); var soma = s.Soma.AsSpan(o, size); var dend = s.Dendrite.AsSpan(o, size);
+                var inS = s.InSoma.AsSpan(o, size); var inD = s.InDendrite.AsSpan(o, size); var refr = s.Refractory.AsSpan(o, size);
+                for (int i = 0; i < size; i++)
+                {
+                    bool noise = noisy && CounterRng.Happens(CounterRng.Bits(seed, CounterRng.StreamNoise, stepCounter, CounterRng.NeuronKey(p, i)), c.NoiseThreshold);
+                    if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], noise, c))
+                    {
+                        s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
+                    }
+                    inS[i] = 0f; inD[i] = 0f;
+                }
+                break;
+            }
+            case PopulationKind.Error:
+            {
+                float thr = Constants.ErrorThresholdMv;
+                for (int i = 0; i < size; i++)
+                {
+                    if (ErrorNeuron.Step(ref s.Soma[o + i], s.InSoma[o + i], thr)) { s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++; }
+                    s.InSoma[o + i] = 0f;
+                }
+                break;
+            }
+        }
+        s.SpikeCount[b] = count;
+    }
+
+    void Deliver(int q, Projection proj, int b, ulong stepCounter, bool learn)
+    {
+        var src = _pops[proj.Source];
+        var dst = _pops[proj.Target];
+        int nPre = Network.Populations[proj.Source].Size, nPost = Network.Populations[proj.Target].Size;
+        int spikes = src.SpikeCount[b];
+        if (spikes == 0) return;
+        var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(b * nPost, nPost);
+        var current = dst.Current.AsSpan(b * nPost, nPost);
+        var dendrite = dst.Dendrite.AsSpan(b * nPost, nPost);
+        float eta = Constants.LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
+        ulong blank = Constants.BlankOut[q];
+        bool simple = proj.Mask == null && blank >= (1UL << 32);
+        long events = 0;
+        for (int s = 0; s < spikes; s++)
+        {
+            int j = src.SpikeList[b * nPre + s];
+            var row = proj.Weights.AsSpan(j * nPost, nPost);
+            if (simple)
+            {
+                if (learn) ErbpRule.ApplyToRow(row, current, dendrite, eta, lo, hi);
+                AddRow(inbox, row);
+                events += nPost;
+                continue;
+            }
+            var mask = proj.Mask;
+            for (int i = 0; i < nPost; i++)
+            {
+                if (mask != null && mask[j * nPost + i] == 0) continue;
+                if (!BlankOutSynapse.Transmits(CounterRng.Bits(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, CounterRng.SynapseKey(q, j, i)), blank)) continue;
+                if (learn) row[i] += ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
+                inbox[i] += row[i];
+                events++;
+            }
+        }
+        if (proj.Forward) _laneSynOps[b] += events;
+    }
+
+    /// <summary>dst[i] += src[i], vectorised; the same IEEE additions as the scalar loop.</summary>
+    static void AddRow(Span<float> dst, ReadOnlySpan<float> src)
+    {
+        int n = dst.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var d = MemoryMarshal.Cast<float, Vector<float>>(dst);
+            var s = MemoryMarshal.Cast<float, Vector<float>>(src);
+            for (int v = 0; v < d.Length; v++) d[v] += s[v];
+            i = d.Length * Vector<float>.Count;
+        }
+        for (; i < n; i++) dst[i] += src[i];
+    }
+
+    public override float[][] ReadState(int population)
+    {
+        int size = Network.Populations[population].Size;
+        var s = _pops[population];
+        return [s.Current.AsSpan(0, size).ToArray(), s.Soma.AsSpan(0, size).ToArray(), s.Dendrite.AsSpan(0, size).ToArray()];
+    }
+}

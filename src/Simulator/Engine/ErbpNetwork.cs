@@ -1,0 +1,108 @@
+using Neuromorphic.Neurons;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>
+/// Builds the eRBP network of MODEL.md sections 2-5 for an architecture 784-h1[-h2...]-10: data and label
+/// neurons, two-compartment hidden and prediction layers, error-neuron pairs, one-to-one error feedback to
+/// the prediction dendrites and fixed random feedback G (zero-mean over classes) to every hidden layer's
+/// dendrites (direct feedback, not layer by layer). The error path is written as fixed projections so that
+/// the engine needs no special case for it.
+/// </summary>
+public static class ErbpNetwork
+{
+    public static Network Build(int[] layers, SimulationConfig config)
+    {
+        config.Validate();
+        if (layers.Length < 2) throw new NeuromorphicException("--arch: needs at least an input and an output layer");
+        int classes = layers[^1];
+        var pops = new List<Population> { new("data", PopulationKind.Data, layers[0]) };
+        var projs = new List<Projection>();
+        int labelPop = -1, errorPop = -1;
+        for (int l = 1; l < layers.Length; l++)
+        {
+            bool output = l == layers.Length - 1;
+            pops.Add(new(output ? "prediction" : $"hidden{l}", PopulationKind.TwoCompartment, layers[l], output ? config.Output : config.Hidden));
+        }
+        int outputPop = layers.Length - 1;
+        bool learns = config.Rule != RuleKind.None;
+        if (learns)
+        {
+            labelPop = pops.Count; pops.Add(new("label", PopulationKind.Label, classes, ErrorPath: true));
+            errorPop = pops.Count; pops.Add(new("error", PopulationKind.Error, 2 * classes, ErrorPath: true));
+        }
+        double p = config.Rule == RuleKind.Perbp ? config.TransmissionProbability : 1.0;
+        for (int l = 1; l < layers.Length; l++)
+        {
+            int fanIn = layers[l - 1], fanOut = layers[l];
+            double b = 1000.0 * Math.Sqrt(config.InitScale / (fanIn + fanOut)); // volts in the reference, mV here
+            var w = new float[fanIn * fanOut];
+            for (int k = 0; k < w.Length; k++)
+                w[k] = (float)((2.0 * CounterRng.Uniform(config.Seed, CounterRng.StreamInit, (ulong)l, (ulong)k) - 1.0) * b);
+            double gate = config.LayerGateMv is { } g && g.Length >= l ? g[l - 1] : double.NaN;
+            projs.Add(new Projection
+            {
+                Name = $"{pops[l - 1].Name}->{pops[l].Name}", Source = l - 1, Target = l, Compartment = Compartment.Soma,
+                Weights = w, Plastic = learns, Forward = true, TransmissionProbability = p,
+                GateLowMv = (float)(double.IsNaN(gate) ? config.Erbp.GateLowMv : -gate),
+                GateHighMv = (float)(double.IsNaN(gate) ? config.Erbp.GateHighMv : gate),
+            });
+        }
+        if (learns)
+        {
+            float wl = (float)config.LabelWeightMv, we = (float)config.ErrorWeightMv;
+            var labelToError = new float[classes * 2 * classes];
+            var predToError = new float[classes * 2 * classes];
+            var errorToPred = new float[2 * classes * classes];
+            for (int k = 0; k < classes; k++)
+            {
+                labelToError[k * 2 * classes + k] = wl; labelToError[k * 2 * classes + classes + k] = -wl;
+                predToError[k * 2 * classes + k] = -wl; predToError[k * 2 * classes + classes + k] = wl;
+                errorToPred[k * classes + k] = we; errorToPred[(classes + k) * classes + k] = -we;
+            }
+            projs.Add(Fixed("label->error", labelPop, errorPop, Compartment.Soma, labelToError));
+            projs.Add(Fixed("prediction->error", outputPop, errorPop, Compartment.Soma, predToError));
+            projs.Add(Fixed("error->prediction", errorPop, outputPop, Compartment.Dendrite, errorToPred));
+            for (int l = 1; l < layers.Length - 1; l++)
+                projs.Add(Fixed($"error->hidden{l}", errorPop, l, Compartment.Dendrite, FeedbackRows(RandomFeedback(layers[l], classes, l, config), layers[l], classes)));
+        }
+        return new Network { Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop, OutputPopulation = outputPop, ErrorPopulation = errorPop };
+    }
+
+    static Projection Fixed(string name, int src, int dst, Compartment c, float[] w)
+        => new() { Name = name, Source = src, Target = dst, Compartment = c, Weights = w, ErrorPath = true };
+
+    /// <summary>G[i,k] ~ Uniform(-a, a), a = sqrt(s/(n_classes + n_hidden)) V, then centred over k for each i.
+    /// Layout [i][k].</summary>
+    public static float[] RandomFeedback(int hidden, int classes, int layer, SimulationConfig config)
+    {
+        double a = 1000.0 * Math.Sqrt(config.FeedbackScale / (classes + hidden));
+        var g = new float[hidden * classes];
+        for (int i = 0; i < hidden; i++)
+        {
+            double mean = 0;
+            var row = new double[classes];
+            for (int k = 0; k < classes; k++)
+            {
+                row[k] = (2.0 * CounterRng.Uniform(config.Seed, CounterRng.StreamInit, 1000UL + (ulong)layer, (ulong)(i * classes + k)) - 1.0) * a;
+                mean += row[k];
+            }
+            mean /= classes;
+            for (int k = 0; k < classes; k++) g[i * classes + k] = (float)(row[k] - mean);
+        }
+        return g;
+    }
+
+    /// <summary>Error-to-hidden weights as rows of the error population: +G[:,k] from E+_k, -G[:,k] from E-_k.</summary>
+    public static float[] FeedbackRows(float[] g, int hidden, int classes)
+    {
+        var w = new float[2 * classes * hidden];
+        for (int k = 0; k < classes; k++)
+            for (int i = 0; i < hidden; i++)
+            {
+                w[k * hidden + i] = g[i * classes + k];
+                w[(classes + k) * hidden + i] = -g[i * classes + k];
+            }
+        return w;
+    }
+}

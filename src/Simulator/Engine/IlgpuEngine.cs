@@ -1,0 +1,205 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Neuromorphic.Kernels;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>
+/// The ILGPU path: CUDA on a GPU machine, ILGPU's CPU accelerator in tests. It launches the kernels of
+/// kernels/ in the same population and projection order as <see cref="CpuEngine"/>; weights stay on the
+/// device between batches (<see cref="PullWeights"/> brings them back).
+/// </summary>
+public sealed class IlgpuEngine : SimulationEngine
+{
+    sealed class PopBuffers(Accelerator acc, int batch, int n) : IDisposable
+    {
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Soma = acc.Allocate1D<float>(batch * n),
+            Dendrite = acc.Allocate1D<float>(batch * n), InSoma = acc.Allocate1D<float>(batch * n), InDendrite = acc.Allocate1D<float>(batch * n);
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
+            Counts = acc.Allocate1D<int>(batch), NeuronSpikes = acc.Allocate1D<int>(batch * n);
+        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
+        public void Zero()
+        {
+            Current.MemSetToZero(); Soma.MemSetToZero(); Dendrite.MemSetToZero(); InSoma.MemSetToZero(); InDendrite.MemSetToZero();
+            Refractory.MemSetToZero(); Counts.MemSetToZero(); NeuronSpikes.MemSetToZero(); Flags.MemSetToZero();
+        }
+        public void Dispose()
+        {
+            foreach (var b in new MemoryBuffer[] { Current, Soma, Dendrite, InSoma, InDendrite, Refractory, List, Counts, NeuronSpikes, Flags }) b.Dispose();
+        }
+    }
+
+    readonly Context _context;
+    readonly Accelerator _acc;
+    readonly PopBuffers[] _pops;
+    readonly MemoryBuffer1D<float, Stride1D.Dense>[] _weights;
+    readonly MemoryBuffer1D<byte, Stride1D.Dense>[] _masks;
+    readonly MemoryBuffer1D<byte, Stride1D.Dense> _pixels;
+    readonly MemoryBuffer1D<int, Stride1D.Dense> _labels;
+    readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
+    readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
+    readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
+    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>> _lif;
+    readonly Action<Index1D, float, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
+    readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
+
+    public IlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
+    {
+        (_context, _acc) = Backends.CreateAccelerator(kind);
+        BackendName = kind == BackendKind.Cuda ? "cuda" : "ilgpu-cpu";
+        DeviceName = _acc.Name;
+        _pops = network.Populations.Select(p => new PopBuffers(_acc, batchCapacity, p.Size)).ToArray();
+        _weights = network.Projections.Select(p => _acc.Allocate1D(p.Weights)).ToArray();
+        _masks = network.Projections.Select(p => p.Mask != null ? _acc.Allocate1D(p.Mask) : _acc.Allocate1D<byte>(1)).ToArray();
+        _pixels = _acc.Allocate1D<byte>(batchCapacity * network.Layers[0]);
+        _labels = _acc.Allocate1D<int>(batchCapacity);
+        _presentations = _acc.Allocate1D<long>(batchCapacity);
+        _synOps = _acc.Allocate1D<long>(batchCapacity);
+        _thresholds = _acc.Allocate1D(Constants.EncoderThresholds);
+        _input = _acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
+        _lif = _acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateLif);
+        _error = _acc.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
+        _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
+        _deliver = _acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
+        _deliverLearn = _acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
+    }
+
+    public override string BackendName { get; }
+    public string DeviceName { get; }
+
+    public override void PushWeights()
+    {
+        for (int q = 0; q < _weights.Length; q++)
+        {
+            _weights[q].CopyFromCPU(Network.Projections[q].Weights);
+            if (Network.Projections[q].Mask is { } m)
+            {
+                if (_masks[q].Length != m.Length) { _masks[q].Dispose(); _masks[q] = _acc.Allocate1D(m); }
+                else _masks[q].CopyFromCPU(m);
+            }
+        }
+    }
+
+    public override void PullWeights()
+    {
+        for (int q = 0; q < _weights.Length; q++) _weights[q].CopyToCPU(Network.Projections[q].Weights);
+    }
+
+    public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
+    {
+        int n = input.Count;
+        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        bool learn = train && Config.Rule != RuleKind.None;
+        int steps = Config.StepsPerSample(train);
+        var pops = Network.Populations;
+        var projs = Network.Projections;
+        foreach (var p in _pops) p.Zero();
+        _synOps.MemSetToZero();
+        ((ArrayView<byte>)_pixels.View).SubView(0, n * input.InputSize).CopyFromCPU(input.Pixels.AsSpan(0, n * input.InputSize));
+        ((ArrayView<int>)_labels.View).SubView(0, n).CopyFromCPU(input.Labels.AsSpan(0, n));
+        ((ArrayView<long>)_presentations.View).SubView(0, n).CopyFromCPU(input.Presentations.AsSpan(0, n));
+        var hostList = recorder != null ? pops.Select(p => new int[BatchCapacity * p.Size]).ToArray() : null;
+        var hostCounts = recorder != null ? pops.Select(_ => new int[BatchCapacity]).ToArray() : null;
+
+        for (int step = 0; step < steps; step++)
+        {
+            for (int p = 0; p < pops.Count; p++)
+            {
+                var pop = pops[p];
+                if (pop.ErrorPath && !learn) continue;
+                var s = _pops[p];
+                int extent = n * pop.Size;
+                switch (pop.Kind)
+                {
+                    case PopulationKind.Data:
+                    case PopulationKind.Label:
+                        _input(extent, new InputArgs
+                        {
+                            Size = pop.Size, InputStride = input.InputSize, Population = p, RefractorySteps = Constants.EncoderRefractorySteps,
+                            Step = step, IsLabel = pop.Kind == PopulationKind.Label ? 1 : 0, Learn = learn ? 1 : 0, Seed = Constants.Seed,
+                        }, _pixels.View, _labels.View, _presentations.View, _thresholds.View, s.Refractory.View, s.Flags.View, s.NeuronSpikes.View);
+                        break;
+                    case PopulationKind.TwoCompartment:
+                        _lif(extent, new LifArgs { Coefficients = Constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = Constants.Seed },
+                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _presentations.View, s.Flags.View, s.NeuronSpikes.View);
+                        break;
+                    case PopulationKind.Error:
+                        _error(extent, Constants.ErrorThresholdMv, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
+                        break;
+                }
+                _compact(n, pop.Size, s.Flags.View, s.List.View, s.Counts.View);
+            }
+            for (int q = 0; q < projs.Count; q++)
+            {
+                var proj = projs[q];
+                if (proj.ErrorPath && !learn) continue;
+                var src = _pops[proj.Source];
+                var dst = _pops[proj.Target];
+                var inbox = proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite;
+                bool learnNow = learn && proj.Plastic && step >= Constants.OnsetSteps;
+                var args = new DeliverArgs
+                {
+                    PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
+                    HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0, Learn = learnNow ? 1 : 0,
+                    LearningRate = Constants.LearningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
+                    Seed = Constants.Seed, BlankOutThreshold = Constants.BlankOut[q],
+                };
+                if (learnNow)
+                    _deliverLearn(args.PostSize, args, _weights[q].View, _masks[q].View, src.List.View, src.Counts.View, inbox.View,
+                        dst.Current.View, dst.Dendrite.View, _presentations.View, _synOps.View);
+                else
+                    _deliver(n * args.PostSize, args, _weights[q].View, _masks[q].View, src.List.View, src.Counts.View, inbox.View, _presentations.View, _synOps.View);
+            }
+            if (recorder != null)
+            {
+                _acc.Synchronize();
+                for (int p = 0; p < pops.Count; p++)
+                {
+                    if (pops[p].ErrorPath && !learn) continue;
+                    _pops[p].List.CopyToCPU(hostList![p]);
+                    _pops[p].Counts.CopyToCPU(hostCounts![p]);
+                    for (int b = 0; b < n; b++)
+                        recorder.OnSpikes(step, p, b, hostList[p].AsSpan(b * pops[p].Size, hostCounts[p][b]));
+                }
+            }
+        }
+        _acc.Synchronize();
+        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
+        var outCounts = new int[BatchCapacity * Network.Classes];
+        _pops[Network.OutputPopulation].NeuronSpikes.CopyToCPU(outCounts);
+        Array.Copy(outCounts, result.OutputCounts, n * Network.Classes);
+        var syn = new long[BatchCapacity];
+        _synOps.CopyToCPU(syn);
+        for (int b = 0; b < n; b++) result.SynOps += syn[b];
+        long spikes = 0;
+        for (int p = 0; p < pops.Count; p++)
+        {
+            var counts = new int[BatchCapacity * pops[p].Size];
+            _pops[p].NeuronSpikes.CopyToCPU(counts);
+            for (int k = 0; k < n * pops[p].Size; k++) spikes += counts[k];
+        }
+        result.Spikes = spikes;
+        return result;
+    }
+
+    public override float[][] ReadState(int population)
+    {
+        int size = Network.Populations[population].Size;
+        var s = _pops[population];
+        float[] Read(MemoryBuffer1D<float, Stride1D.Dense> buf) { var a = new float[size]; ((ArrayView<float>)buf.View).SubView(0, size).CopyToCPU(a); return a; }
+        return [Read(s.Current), Read(s.Soma), Read(s.Dendrite)];
+    }
+
+    public override void Dispose()
+    {
+        foreach (var p in _pops) p.Dispose();
+        foreach (var w in _weights) w.Dispose();
+        foreach (var m in _masks) m.Dispose();
+        _pixels.Dispose(); _labels.Dispose(); _presentations.Dispose(); _synOps.Dispose(); _thresholds.Dispose();
+        _acc.Dispose();
+        _context.Dispose();
+        base.Dispose();
+    }
+}

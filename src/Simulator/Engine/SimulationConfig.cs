@@ -1,0 +1,74 @@
+using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>Learning rules by name.</summary>
+public enum RuleKind
+{
+    /// <summary>No learning (inference, benchmarks).</summary>
+    None,
+    /// <summary>eRBP with deterministic synapses (optional Poisson noise).</summary>
+    Erbp,
+    /// <summary>eRBP with blank-out synapses: a synapse that does not transmit does not learn.</summary>
+    Perbp,
+}
+
+/// <summary>
+/// Everything that defines a simulation besides its weights. Defaults are the papers' values
+/// (MODEL.md); the model file stores the whole record.
+/// </summary>
+public sealed record SimulationConfig
+{
+    public double DtMs { get; init; } = 0.1;
+    /// <summary>Duration of one training sample (250 ms, no pause between samples).</summary>
+    public double SampleMs { get; init; } = 250;
+    /// <summary>Duration of one test sample.</summary>
+    public double TestSampleMs { get; init; } = 250;
+    public LifParameters Hidden { get; init; } = new(RefractoryMs: 3.9);
+    public LifParameters Output { get; init; } = new(RefractoryMs: 3.9);
+    public ErrorNeuronParameters Error { get; init; } = new();
+    public EncoderParameters Encoder { get; init; } = new();
+    public ErbpParameters Erbp { get; init; } = new();
+    /// <summary>Per plastic projection, the boxcar half-width in mV (overrides the rule's gate when set).</summary>
+    public double[]? LayerGateMv { get; init; }
+    public RuleKind Rule { get; init; } = RuleKind.Erbp;
+    /// <summary>w_L: label and prediction spikes onto the error neurons (mV).</summary>
+    public double LabelWeightMv { get; init; } = 90;
+    /// <summary>w_E: error spikes onto the prediction neurons' dendrites (mV).</summary>
+    public double ErrorWeightMv { get; init; } = 90;
+    /// <summary>s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V.</summary>
+    public double InitScale { get; init; } = 7;
+    /// <summary>s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(n_classes+n_hidden)) V.</summary>
+    public double FeedbackScale { get; init; } = 7;
+    /// <summary>Blank-out: probability that an event reaches a plastic synapse (peRBP; 1 = off).</summary>
+    public double TransmissionProbability { get; init; } = 1.0;
+    public ulong Seed { get; init; } = 1;
+
+    public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
+
+    int StepsOf(double ms, string what)
+    {
+        if (!(ms > 0) || double.IsInfinity(ms)) throw new NeuromorphicException($"{what}: sample duration must be positive, got {ms} ms");
+        return (int)Math.Round(ms / DtMs);
+    }
+
+    /// <summary>Checks every parameter; a bad one raises a one-line message naming it.</summary>
+    public void Validate()
+    {
+        try
+        {
+            if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
+            Hidden.Validate("hidden neurons");
+            Output.Validate("prediction neurons");
+            Error.Validate("error neurons");
+            Encoder.Validate("input encoder");
+            Erbp.Validate("eRBP rule");
+            if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
+                throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
+            if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
+            StepsPerSample(true); StepsPerSample(false);
+        }
+        catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }
+    }
+}

@@ -1,0 +1,125 @@
+using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>The samples of one batch: lane b shows image b (and, while training, its label).</summary>
+public sealed class BatchInput
+{
+    public BatchInput(int capacity, int inputSize)
+    {
+        Pixels = new byte[capacity * inputSize];
+        Labels = new int[capacity];
+        Presentations = new long[capacity];
+        InputSize = inputSize;
+    }
+    public int InputSize { get; }
+    /// <summary>Lanes in use (the rest are idle).</summary>
+    public int Count { get; set; }
+    public byte[] Pixels { get; }
+    /// <summary>True class per lane, -1 for none (test time).</summary>
+    public int[] Labels { get; }
+    /// <summary>Presentation number per lane: keys the lane's random numbers, so a sample sees the same
+    /// input spikes whatever the batch size or the lane it runs in.</summary>
+    public long[] Presentations { get; }
+}
+
+/// <summary>What one batch produced.</summary>
+public sealed class BatchResult(int capacity, int classes)
+{
+    public int Count { get; set; }
+    public int Classes { get; } = classes;
+    /// <summary>Prediction-neuron spike counts, [lane][class].</summary>
+    public int[] OutputCounts { get; } = new int[capacity * classes];
+    /// <summary>Synaptic events delivered on forward projections (one event = one addition).</summary>
+    public long SynOps { get; set; }
+    /// <summary>All spikes of all populations.</summary>
+    public long Spikes { get; set; }
+
+    /// <summary>Class of the prediction neuron with most spikes (lowest index on ties); -1 when none spiked.</summary>
+    public int Predicted(int lane)
+    {
+        int best = -1, bestCount = 0;
+        for (int k = 0; k < Classes; k++)
+        {
+            int c = OutputCounts[lane * Classes + k];
+            if (c > bestCount) { bestCount = c; best = k; }
+        }
+        return best;
+    }
+}
+
+/// <summary>Receives every step's spikes, for rasters, per-step counts and parity checks.</summary>
+public interface ISpikeRecorder
+{
+    void OnSpikes(int step, int population, int lane, ReadOnlySpan<int> neurons);
+}
+
+/// <summary>Constants derived once per run from the network and its configuration, shared by every backend.</summary>
+public sealed class EngineConstants
+{
+    public EngineConstants(Network net, SimulationConfig config)
+    {
+        config.Validate();
+        Config = config;
+        Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs) : default).ToArray();
+        EncoderThresholds = InputEncoders.ThresholdTable(config.Encoder, config.DtMs);
+        EncoderRefractorySteps = (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
+        ErrorThresholdMv = (float)config.Error.ThresholdMv;
+        LearningRate = (float)config.Erbp.LearningRate;
+        OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
+        BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
+        Seed = config.Seed;
+    }
+    public SimulationConfig Config { get; }
+    public LifCoefficients[] Lif { get; }
+    /// <summary>Per pixel byte (0..255) and the label-on level (256): per-step spike threshold of 2^32.</summary>
+    public ulong[] EncoderThresholds { get; }
+    public int EncoderRefractorySteps { get; }
+    public float ErrorThresholdMv { get; }
+    public float LearningRate { get; }
+    public int OnsetSteps { get; }
+    public ulong[] BlankOut { get; }
+    public ulong Seed { get; }
+
+}
+
+/// <summary>
+/// A backend that simulates B copies of a network (B samples in flight sharing one weight matrix).
+/// One step: (1) every population integrates in list order and lists its spikes, (2) every projection
+/// delivers the step's spikes in list order, learning on them where plastic. Training with B &gt; 1 applies
+/// the lanes' updates in lane order, then spike order, every step: deterministic on every backend.
+/// </summary>
+public abstract class SimulationEngine : IDisposable
+{
+    protected SimulationEngine(Network network, SimulationConfig config, int batchCapacity)
+    {
+        if (batchCapacity < 1) throw new NeuromorphicException($"--batch must be at least 1, got {batchCapacity}");
+        Network = network;
+        Config = config;
+        BatchCapacity = batchCapacity;
+        Constants = new EngineConstants(network, config);
+    }
+
+    public Network Network { get; }
+    public SimulationConfig Config { get; }
+    public EngineConstants Constants { get; }
+    public int BatchCapacity { get; }
+    public abstract string BackendName { get; }
+
+    /// <summary>Simulates one batch of samples from rest; learns when <paramref name="train"/> is set and the
+    /// rule is not None.</summary>
+    public abstract BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null);
+
+    /// <summary>Copies the device's weights into <see cref="Network"/> (no-op on the CPU).</summary>
+    public virtual void PullWeights() { }
+    /// <summary>Copies <see cref="Network"/>'s weights to the device (no-op on the CPU).</summary>
+    public virtual void PushWeights() { }
+
+    /// <summary>Final state of lane 0 after the last batch, per population: I, V, U (for parity checks).</summary>
+    public abstract float[][] ReadState(int population);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+
+    public BatchInput NewInput() => new(BatchCapacity, Network.Layers[0]);
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using MessagePack;
+using Neuromorphic.Simulator.Engine;
+
+namespace Neuromorphic.Simulator.Files;
+
+/// <summary>One projection's weights as stored in a model file: row-major [pre][post].</summary>
+[MessagePackObject]
+public sealed class StoredProjection
+{
+    [Key(0)] public string Name { get; set; } = "";
+    [Key(1)] public int Rows { get; set; }
+    [Key(2)] public int Columns { get; set; }
+    [Key(3)] public float[] Weights { get; set; } = [];
+    [Key(4)] public byte[]? Mask { get; set; }
+}
+
+/// <summary>Training progress: where a resumed run continues.</summary>
+[MessagePackObject]
+public sealed class TrainingProgress
+{
+    [Key(0)] public int EpochsCompleted { get; set; }
+    /// <summary>Samples of the current epoch already trained.</summary>
+    [Key(1)] public int PositionInEpoch { get; set; }
+    [Key(2)] public long SamplesSeen { get; set; }
+    [Key(3)] public int Epochs { get; set; }
+    [Key(4)] public int TrainSamples { get; set; }
+    [Key(5)] public int Batch { get; set; }
+}
+
+/// <summary>
+/// The model file (MessagePack, versioned): architecture, every parameter (the <see cref="SimulationConfig"/>
+/// as JSON text, so new fields do not break old readers), all weights including the fixed feedback
+/// matrices, the seed, and training progress. Written atomically: temporary file, then rename.
+/// </summary>
+[MessagePackObject]
+public sealed class ModelFile
+{
+    public const string Magic = "neuromorphic-model";
+    public const int CurrentVersion = 1;
+
+    [Key(0)] public string Format { get; set; } = Magic;
+    [Key(1)] public int Version { get; set; } = CurrentVersion;
+    [Key(2)] public int[] Layers { get; set; } = [];
+    [Key(3)] public string ConfigJson { get; set; } = "";
+    [Key(4)] public StoredProjection[] Projections { get; set; } = [];
+    [Key(5)] public TrainingProgress Progress { get; set; } = new();
+    [Key(6)] public string CreatedBy { get; set; } = "neuromorphic";
+
+    static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+    internal static readonly JsonSerializerOptions Json = new() { IncludeFields = true, WriteIndented = false };
+
+    public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress) => new()
+    {
+        Layers = net.Layers,
+        ConfigJson = JsonSerializer.Serialize(config, Json),
+        Projections = net.Projections.Select(p => new StoredProjection
+        {
+            Name = p.Name, Rows = net.Populations[p.Source].Size, Columns = net.Populations[p.Target].Size,
+            Weights = (float[])p.Weights.Clone(), Mask = p.Mask?.ToArray(),
+        }).ToArray(),
+        Progress = progress,
+    };
+
+    public SimulationConfig Config()
+        => JsonSerializer.Deserialize<SimulationConfig>(ConfigJson, Json) ?? throw new NeuromorphicException("model file: empty configuration");
+
+    /// <summary>Rebuilds the network: structure from the stored architecture and configuration, weights from the file.</summary>
+    public Network ToNetwork(SimulationConfig config, string path)
+    {
+        var net = ErbpNetwork.Build(Layers, config);
+        if (net.Projections.Count != Projections.Length)
+            throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} with rule {config.Rule} has {net.Projections.Count}");
+        for (int q = 0; q < Projections.Length; q++)
+        {
+            var s = Projections[q];
+            var p = net.Projections[q];
+            int rows = net.Populations[p.Source].Size, cols = net.Populations[p.Target].Size;
+            if (s.Name != p.Name || s.Rows != rows || s.Columns != cols || s.Weights.Length != rows * cols)
+                throw new NeuromorphicException($"{path}: projection {q} is '{s.Name}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
+            if (s.Mask != null && s.Mask.Length != rows * cols)
+                throw new NeuromorphicException($"{path}: mask of '{s.Name}' has {s.Mask.Length} entries, expected {rows * cols}");
+            if (s.Weights.Any(w => !float.IsFinite(w)))
+                throw new NeuromorphicException($"{path}: projection '{s.Name}' holds a weight that is not a finite number");
+            Array.Copy(s.Weights, p.Weights, s.Weights.Length);
+            p.Mask = s.Mask;
+        }
+        return net;
+    }
+
+    public void Save(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+            {
+                MessagePackSerializer.Serialize(fs, this, Options);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    public static ModelFile Load(string path)
+    {
+        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: model file not found");
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0) throw new NeuromorphicException($"{path}: empty model file");
+        ModelFile m;
+        try { m = MessagePackSerializer.Deserialize<ModelFile>(bytes, Options); }
+        catch (MessagePackSerializationException e)
+        {
+            throw new NeuromorphicException($"{path}: corrupt or truncated model file ({(e.InnerException ?? e).Message.Split('\n')[0]})");
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidOperationException or OverflowException)
+        {
+            throw new NeuromorphicException($"{path}: corrupt or truncated model file ({e.Message.Split('\n')[0]})");
+        }
+        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{m?.Format}')");
+        if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
+        if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > 1_000_000))
+            throw new NeuromorphicException($"{path}: implausible architecture in model file");
+        try { m.Config(); }
+        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({e.Message.Split('\n')[0]})"); }
+        return m;
+    }
+}

@@ -1,0 +1,54 @@
+using Neuromorphic.Neurons;
+using NUnit.Framework;
+
+namespace Neuromorphic.Tests.Neurons;
+
+public class EncoderTests
+{
+    static double Simulate(ulong threshold, int refractorySteps, int steps, ulong seed)
+    {
+        int r = 0, spikes = 0;
+        for (int n = 0; n < steps; n++)
+            if (InputEncoders.Step(ref r, threshold, CounterRng.Bits(seed, CounterRng.StreamInput, (ulong)n, 7), refractorySteps)) spikes++;
+        return spikes;
+    }
+
+    [TestCase(20.0)]
+    [TestCase(100.0)]
+    [TestCase(200.0)]
+    public void PoissonRateIsWithinThreeStandardErrorsOfTheRequestedRate(double rateHz)
+    {
+        var p = new EncoderParameters(Kind: EncoderKind.Poisson, MaxRateHz: rateHz);
+        var table = InputEncoders.ThresholdTable(p, 0.1);
+        int steps = 2_000_000; // 200 s
+        double spikes = Simulate(table[255], 0, steps, 42);
+        double q = 1 - Math.Exp(-rateHz * 1e-4);
+        double expected = q * steps, se = Math.Sqrt(steps * q * (1 - q));
+        Assert.That(spikes, Is.EqualTo(expected).Within(3 * se));
+        Assert.That(spikes / 200.0, Is.EqualTo(rateHz).Within(0.02 * rateHz));
+    }
+
+    [Test]
+    public void BlackPixelsNeverFireUnderTheEscapeNoiseEncoder()
+    {
+        var table = InputEncoders.ThresholdTable(new EncoderParameters(), 0.1);
+        Assert.That(table[0], Is.Zero);
+        Assert.That(Simulate(table[0], 40, 1_000_000, 3), Is.Zero);
+        // x <= 0.5 (byte <= 128) is silent in the reference code.
+        for (int b = 0; b <= 128; b++) Assert.That(table[b], Is.Zero, $"byte {b}");
+    }
+
+    [Test]
+    public void EscapeRatesMatchTheReferenceCode()
+    {
+        var p = new EncoderParameters();
+        Assert.That(InputEncoders.EscapeRateHz(0.6, p), Is.EqualTo(10.5).Within(0.5));
+        // With the 4 ms dead time: x = 0.7 fires about 194 Hz, x = 0.98 about 244 Hz.
+        double Rate(double x) => 1000.0 / (4.0 + 1000.0 / InputEncoders.EscapeRateHz(x, p));
+        Assert.That(Rate(0.7), Is.InRange(185, 200));
+        Assert.That(Rate(0.98), Is.InRange(240, 250));
+        var table = InputEncoders.ThresholdTable(p, 0.1);
+        double measured = Simulate(table[256], 40, 1_000_000, 9) / 100.0;
+        Assert.That(measured, Is.InRange(238, 250), "label neuron (logit(0.98)) fires at about 244 Hz");
+    }
+}
