@@ -107,13 +107,14 @@ namespace Neuromorphic.Cli
             cfg.AddTo(c, withRule: false);
             c.SetAction(r => Guard(() =>
             {
+                var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
                 net ??= ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
                 int n = r.GetValue(samples);
                 if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
                 var test = MnistFiles.LoadTest(EnsureData(r));
                 n = Math.Min(n, test.Count);
-                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, CheckBatch(r.GetValue(BatchOpt)));
+                using var engine = Backends.Create(backend, net, config, CheckBatch(r.GetValue(BatchOpt)));
                 int steps = config.StepsPerSample(false);
                 var rec = new CountRecorder(net.Populations.Count, steps);
                 var input = engine.NewInput();
@@ -185,6 +186,7 @@ namespace Neuromorphic.Cli
             c.SetAction(r => Guard(() =>
             {
                 int batch = CheckBatch(r.GetValue(BatchOpt));
+                var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 bool training = r.GetValue(train);
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
@@ -192,7 +194,7 @@ namespace Neuromorphic.Cli
                 var test = MnistFiles.LoadTest(EnsureData(r));
                 int n = r.GetValue(samples);
                 if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
-                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, batch);
+                using var engine = Backends.Create(backend, net, config, batch);
                 var input = engine.NewInput();
                 void Fill(int start, int m)
                 {
@@ -251,6 +253,7 @@ namespace Neuromorphic.Cli
             c.SetAction(r => Guard(() =>
             {
                 int batch = CheckBatch(r.GetValue(BatchOpt));
+                var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 int ep = r.GetValue(epochs), ntrain = r.GetValue(trainSamples), ntest = r.GetValue(testSamples), nval = r.GetValue(valSamples);
                 if (ep < 1) throw new NeuromorphicException($"--epochs must be at least 1, got {ep}");
                 if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
@@ -276,7 +279,7 @@ namespace Neuromorphic.Cli
                 var trainSet = MnistFiles.LoadTrain(dir);
                 var testSet = MnistFiles.LoadTest(dir);
                 string outPath = r.GetValue(outOpt)!;
-                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, batch);
+                using var engine = Backends.Create(backend, net, config, batch);
                 var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, ValidationSamples = nval, Batch = batch, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
                 Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
@@ -337,12 +340,13 @@ namespace Neuromorphic.Cli
             c.SetAction(r => Guard(() =>
             {
                 string path = r.GetValue(model)!;
+                var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config) = LoadModel(path);
                 var file = ModelFile.Load(path);
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
                 var testSet = MnistFiles.LoadTest(EnsureData(r));
-                using var engine = Backends.Create(Backends.Parse(r.GetValue(BackendOpt)!), net, config, CheckBatch(r.GetValue(BatchOpt)));
+                using var engine = Backends.Create(backend, net, config, CheckBatch(r.GetValue(BatchOpt)));
                 return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
                 {
                     ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),

@@ -1,0 +1,54 @@
+using Neuromorphic.Cli;
+using NUnit.Framework;
+
+namespace Neuromorphic.Tests.Cli;
+
+/// <summary>Bad input gets one line naming the problem and a non-zero exit code, never a stack trace.</summary>
+public class CliTests
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out; var oldErr = Console.Error;
+        var o = new StringWriter(); var e = new StringWriter();
+        Console.SetOut(o); Console.SetError(e);
+        try { return (Commands.Execute(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static void AssertOneLineError((int Code, string Out, string Err) r, string mustContain)
+    {
+        Assert.That(r.Code, Is.Not.Zero);
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), r.Err);
+        Assert.That(lines[0], Does.Contain(mustContain));
+        Assert.That(r.Err + r.Out, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    string _empty = "";
+    [SetUp] public void SetUp() { _empty = Path.Combine(Path.GetTempPath(), "nm-cli-" + Guid.NewGuid().ToString("N")); Directory.CreateDirectory(_empty); }
+    [TearDown] public void TearDown() => Directory.Delete(_empty, true);
+
+    [Test] public void UnknownBackend() => AssertOneLineError(Run("run", "--backend", "tpu", "--data-dir", _empty), "--backend 'tpu'");
+    [Test] public void MalformedArchitecture() => AssertOneLineError(Run("run", "--arch", "784-x-10", "--data-dir", _empty), "784-x-10");
+    [Test] public void NegativeTimeConstant() => AssertOneLineError(Run("run", "--tau-syn-ms", "-4", "--data-dir", _empty), "TauSynapseMs");
+    [Test] public void ZeroTimeConstant() => AssertOneLineError(Run("bench", "--tau-membrane-ms", "0", "--data-dir", _empty), "TauMembraneMs");
+    [Test] public void MissingModelFile() => AssertOneLineError(Run("test", Path.Combine(_empty, "nope.nmm"), "--data-dir", _empty), "model file not found");
+    [Test] public void UnknownRule() => AssertOneLineError(Run("train", "--rule", "hebb", "--data-dir", _empty), "--rule 'hebb'");
+
+    [Test]
+    public void TruncatedIdxFileIsNamed()
+    {
+        foreach (var f in Neuromorphic.Simulator.Data.MnistFiles.Files) File.WriteAllBytes(Path.Combine(_empty, f.Name), new byte[100]);
+        AssertOneLineError(Run("run", "--data-dir", _empty), "train-images-idx3-ubyte");
+    }
+
+    [Test]
+    public void DevicesPrintsJsonAsTheLastLine()
+    {
+        var r = Run("devices", "--json");
+        Assert.That(r.Code, Is.Zero);
+        var last = r.Out.TrimEnd().Split('\n')[^1];
+        using var doc = System.Text.Json.JsonDocument.Parse(last);
+        Assert.That(doc.RootElement.GetProperty("devices").GetArrayLength(), Is.GreaterThanOrEqualTo(1));
+    }
+}
