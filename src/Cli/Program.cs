@@ -94,7 +94,15 @@ namespace Neuromorphic.Cli
         sealed class CountRecorder(int populations, int steps) : ISpikeRecorder
         {
             public readonly long[,] PerStep = new long[populations, steps];
-            public void OnSpikes(int step, int population, int lane, ReadOnlySpan<int> neurons) => PerStep[population, step] += neurons.Length;
+            /// <summary>Order-independent hash of every spike (step, population, lane, neuron), for comparing backends.</summary>
+            public ulong SpikeHash;
+            public long LaneOffset;
+            public void OnSpikes(int step, int population, int lane, ReadOnlySpan<int> neurons)
+            {
+                PerStep[population, step] += neurons.Length;
+                foreach (var n in neurons)
+                    SpikeHash += Neuromorphic.Neurons.CounterRng.Mix(((ulong)step << 40) ^ ((ulong)population << 56) ^ ((ulong)(LaneOffset + lane) << 20) ^ (ulong)n);
+            }
         }
 
         static Command RunCommand()
@@ -131,6 +139,7 @@ namespace Neuromorphic.Cli
                         test.Image(start + b).CopyTo(input.Pixels.AsSpan(b * 784, 784));
                         input.Labels[b] = -1; input.Presentations[b] = Evaluation.TestPresentationBase + start + b;
                     }
+                    rec.LaneOffset = start;
                     var res = engine.Run(input, false, rec);
                     synops += res.SynOps;
                     for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); }
@@ -159,6 +168,7 @@ namespace Neuromorphic.Cli
                     {
                         ["backend"] = engine.BackendName, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
                         ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
+                        ["spike_hash"] = rec.SpikeHash.ToString("x16"),
                         ["accuracy"] = (double)correct / n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
                     });
                 return 0;
@@ -321,6 +331,8 @@ namespace Neuromorphic.Cli
             figures["backend"] = engine.BackendName;
             figures["batch"] = engine.BatchCapacity;
             figures["arch"] = Architecture.Format(net.Layers);
+            figures["weights_sha256"] = WeightsHash(net);
+            figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
             Output.Table($"test on {res.Samples} MNIST test digits", [
                 ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
                 ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
@@ -328,6 +340,14 @@ namespace Neuromorphic.Cli
             ]);
             if (r.GetValue(JsonOpt)) Output.Json(figures);
             return 0;
+        }
+
+        /// <summary>SHA-256 of every weight of the forward projections, to compare runs across backends.</summary>
+        static string WeightsHash(Network net)
+        {
+            using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            foreach (var p in net.ForwardProjections) h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Weights.AsSpan()));
+            return Convert.ToHexStringLower(h.GetHashAndReset());
         }
 
         static Command Test()

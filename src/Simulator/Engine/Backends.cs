@@ -76,7 +76,12 @@ public static class Backends
             foreach (var d in ctx)
             {
                 string backend = d.AcceleratorType switch { AcceleratorType.Cuda => "cuda", AcceleratorType.CPU => "ilgpu-cpu", _ => d.AcceleratorType.ToString().ToLowerInvariant() };
-                string detail = d.AcceleratorType == AcceleratorType.Cuda ? $"{d.MemorySize / (1 << 20)} MiB, {d.NumMultiprocessors} SMs" : "ILGPU's CPU accelerator (emulator, for tests)";
+                string detail = d.AcceleratorType switch
+                {
+                    AcceleratorType.Cuda => $"{d.MemorySize / (1 << 20)} MiB, {d.NumMultiprocessors} SMs",
+                    AcceleratorType.CPU => "ILGPU's CPU accelerator (emulator, for tests)",
+                    _ => "seen by ILGPU, not offered as a backend",
+                };
                 list.Add((backend, d.Name, detail));
             }
         }
