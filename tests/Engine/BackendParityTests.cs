@@ -31,6 +31,29 @@ public class BackendParityTests
         Assert.That(resg.OutputCounts, Is.EqualTo(resc.OutputCounts));
     }
 
+    [Test]
+    public void FusedInferenceKernelMatchesTheCpuPathExactly()
+    {
+        var config = TestNetworks.Config(RuleKind.None, seed: 12, noiseMv: 25);
+        var net = ErbpNetwork.Build([20, 30, 24, 5], config);
+        using var cpu = new CpuEngine(net, config, 4);
+        using var gpu = new IlgpuEngine(net, config, 4, BackendKind.IlgpuCpu);
+        var input = TestNetworks.Input(cpu, 4, 3);
+        var rc = cpu.Run(input, false);
+        var rg = gpu.Run(input, false); // no recorder: the fused one-launch kernel
+        Assert.That(rc.Spikes, Is.GreaterThan(300));
+        Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts));
+        Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps));
+        Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes));
+        for (int p = 1; p < 4; p++)
+        {
+            var (sc, sg) = (cpu.ReadState(p), gpu.ReadState(p));
+            for (int k = 0; k < 3; k++) Assert.That(sg[k], Is.EqualTo(sc[k]), $"population {p}, variable {k}");
+        }
+        gpu.UseFusedInference = false;
+        Assert.That(gpu.Run(input, false).OutputCounts, Is.EqualTo(rc.OutputCounts), "per-phase kernels agree too");
+    }
+
     [TestCase(RuleKind.Erbp, 1.0)]
     [TestCase(RuleKind.Perbp, 0.5)]
     public void LearningRunsGiveIdenticalWeights(RuleKind rule, double blankOut)

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using Neuromorphic.Kernels;
+using Neuromorphic.Neurons;
 
 namespace Neuromorphic.Simulator.Engine;
 
@@ -69,6 +70,98 @@ public sealed class IlgpuEngine : SimulationEngine
     public override string BackendName { get; }
     public string DeviceName { get; }
 
+    /// <summary>Inference of feed-forward chains runs as one fused launch per batch (see
+    /// <see cref="FusedInferenceKernel"/>); off, every step launches the per-phase kernels.</summary>
+    public bool UseFusedInference { get; set; } = true;
+
+    // Fused-inference buffers, allocated on first use.
+    MemoryBuffer1D<int, Stride1D.Dense>? _fLayout, _fInts;
+    MemoryBuffer1D<float, Stride1D.Dense>? _fWeights, _fFloats;
+    MemoryBuffer1D<LifCoefficients, Stride1D.Dense>? _fCoefficients;
+    Action<KernelConfig, ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _fused;
+    int[] _fOffsets = [];
+    int _fTotal, _fGroup;
+    bool _lastRunFused;
+
+    /// <summary>The fused kernel covers a chain data -&gt; LIF -&gt; ... -&gt; LIF with plain dense projections.</summary>
+    bool CanFuse(bool learn, ISpikeRecorder? recorder)
+    {
+        if (!UseFusedInference || learn || recorder != null) return false;
+        var pops = Network.Populations;
+        var chain = pops.Where(p => !p.ErrorPath).ToList();
+        if (chain.Count > FusedInferenceKernel.MaxPopulations || chain[0].Kind != PopulationKind.Data) return false;
+        for (int p = 0; p < chain.Count; p++)
+            if (pops[p] != chain[p] || (p > 0 && chain[p].Kind != PopulationKind.TwoCompartment)) return false;
+        var forward = Network.Projections.Where(q => !q.ErrorPath).ToList();
+        if (forward.Count != chain.Count - 1) return false;
+        int group = Math.Min(FusedInferenceKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup);
+        for (int q = 0; q < forward.Count; q++)
+        {
+            var proj = forward[q];
+            if (proj.Source != q || proj.Target != q + 1 || proj.Mask != null || proj.Compartment != Compartment.Soma
+                || Constants.BlankOut[Network.Projections.IndexOf(proj)] < (1UL << 32)) return false;
+        }
+        return chain.All(p => (p.Size + group - 1) / group <= FusedInferenceKernel.MaxChunk);
+    }
+
+    BatchResult RunFused(BatchInput input, int steps)
+    {
+        int n = input.Count;
+        var chain = Network.Populations.Where(p => !p.ErrorPath).ToList();
+        int P = chain.Count;
+        if (_fused == null)
+        {
+            _fGroup = Math.Min(FusedInferenceKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup);
+            _fOffsets = new int[P];
+            for (int p = 1; p < P; p++) _fOffsets[p] = _fOffsets[p - 1] + chain[p - 1].Size;
+            _fTotal = _fOffsets[P - 1] + chain[P - 1].Size;
+            var layout = new int[3 * P - 1];
+            int w = 0;
+            for (int p = 0; p < P; p++) { layout[p] = chain[p].Size; layout[P + p] = _fOffsets[p]; }
+            for (int q = 0; q < P - 1; q++) { layout[2 * P + q] = w; w += chain[q].Size * chain[q + 1].Size; }
+            _fLayout = _acc.Allocate1D(layout);
+            _fWeights = _acc.Allocate1D<float>(w);
+            _fCoefficients = _acc.Allocate1D(Constants.Lif.Take(P).ToArray());
+            _fFloats = _acc.Allocate1D<float>(4L * BatchCapacity * _fTotal);
+            _fInts = _acc.Allocate1D<int>(3L * BatchCapacity * _fTotal);
+            _fused = _acc.LoadStreamKernel<ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedInferenceKernel.Run);
+        }
+        // The fused kernel reads one flat weight array: copy the projections in on the device.
+        int wo = 0;
+        for (int q = 0; q < P - 1; q++)
+        {
+            int len = chain[q].Size * chain[q + 1].Size;
+            ((ArrayView<float>)_weights[q].View).CopyTo(((ArrayView<float>)_fWeights!.View).SubView(wo, len));
+            wo += len;
+        }
+        _fFloats!.MemSetToZero();
+        _fInts!.MemSetToZero();
+        int section = BatchCapacity * _fTotal;
+        _fused(new KernelConfig(n, _fGroup), _fLayout!.View, new FusedArgs
+        {
+            Populations = P, TotalNeurons = _fTotal, Steps = steps, InputStride = input.InputSize,
+            EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Seed = Constants.Seed,
+        }, _fCoefficients!.View, _fWeights!.View, _pixels.View, _presentations.View, _thresholds.View, _fFloats!.View, _fInts!.View, _synOps.View);
+        _acc.Synchronize();
+        _lastRunFused = true;
+
+        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
+        var counts = new int[n * _fTotal];
+        ((ArrayView<int>)_fInts.View).SubView(2L * section, (long)n * _fTotal).CopyToCPU(counts);
+        int outOff = _fOffsets[Network.OutputPopulation];
+        long spikes = 0;
+        for (int b = 0; b < n; b++)
+        {
+            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * _fTotal + outOff + k];
+            for (int k = 0; k < _fTotal; k++) spikes += counts[b * _fTotal + k];
+        }
+        var syn = new long[BatchCapacity];
+        _synOps.CopyToCPU(syn);
+        for (int b = 0; b < n; b++) result.SynOps += syn[b];
+        result.Spikes = spikes;
+        return result;
+    }
+
     public override void PushWeights()
     {
         for (int q = 0; q < _weights.Length; q++)
@@ -100,6 +193,9 @@ public sealed class IlgpuEngine : SimulationEngine
         ((ArrayView<byte>)_pixels.View).SubView(0, n * input.InputSize).CopyFromCPU(input.Pixels.AsSpan(0, n * input.InputSize));
         ((ArrayView<int>)_labels.View).SubView(0, n).CopyFromCPU(input.Labels.AsSpan(0, n));
         ((ArrayView<long>)_presentations.View).SubView(0, n).CopyFromCPU(input.Presentations.AsSpan(0, n));
+        if (CanFuse(learn, recorder)) return RunFused(input, steps);
+        _lastRunFused = false;
+        foreach (var p in _pops) p.Zero();
         var hostList = recorder != null ? pops.Select(p => new int[BatchCapacity * p.Size]).ToArray() : null;
         var hostCounts = recorder != null ? pops.Select(_ => new int[BatchCapacity]).ToArray() : null;
 
@@ -143,7 +239,7 @@ public sealed class IlgpuEngine : SimulationEngine
                 {
                     PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
                     HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0, Learn = learnNow ? 1 : 0,
-                    LearningRate = Constants.LearningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
+                    LearningRate = LearningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
                     Seed = Constants.Seed, BlankOutThreshold = Constants.BlankOut[q],
                 };
                 if (learnNow)
@@ -187,6 +283,12 @@ public sealed class IlgpuEngine : SimulationEngine
     public override float[][] ReadState(int population)
     {
         int size = Network.Populations[population].Size;
+        if (_lastRunFused)
+        {
+            int section = BatchCapacity * _fTotal, off = _fOffsets[population];
+            float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)_fFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
+            return [Section(0), Section(1), Section(2)];
+        }
         var s = _pops[population];
         float[] Read(MemoryBuffer1D<float, Stride1D.Dense> buf) { var a = new float[size]; ((ArrayView<float>)buf.View).SubView(0, size).CopyToCPU(a); return a; }
         return [Read(s.Current), Read(s.Soma), Read(s.Dendrite)];
@@ -197,6 +299,7 @@ public sealed class IlgpuEngine : SimulationEngine
         foreach (var p in _pops) p.Dispose();
         foreach (var w in _weights) w.Dispose();
         foreach (var m in _masks) m.Dispose();
+        foreach (var b in new MemoryBuffer?[] { _fLayout, _fInts, _fWeights, _fFloats, _fCoefficients }) b?.Dispose();
         _pixels.Dispose(); _labels.Dispose(); _presentations.Dispose(); _synOps.Dispose(); _thresholds.Dispose();
         _acc.Dispose();
         _context.Dispose();
