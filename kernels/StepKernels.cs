@@ -94,7 +94,7 @@ public static class StepKernels
             int w = j * a.PostSize + i;
             if (a.HasMask != 0 && mask[w] == 0) continue;
             if (a.BlankOutThreshold < (1UL << 32) &&
-                !BlankOutSynapse.Transmits(CounterRng.Bits(a.Seed, CounterRng.StreamBlankOut, counter, CounterRng.SynapseKey(a.Projection, j, i)), a.BlankOutThreshold))
+                !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold))
                 continue;
             acc += weights[w];
             events++;
@@ -126,7 +126,7 @@ public static class StepKernels
                 int w = j * a.PostSize + i;
                 if (a.HasMask != 0 && mask[w] == 0) continue;
                 if (a.BlankOutThreshold < (1UL << 32) &&
-                    !BlankOutSynapse.Transmits(CounterRng.Bits(a.Seed, CounterRng.StreamBlankOut, counter, CounterRng.SynapseKey(a.Projection, j, i)), a.BlankOutThreshold))
+                    !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold))
                     continue;
                 float wt = weights[w];
                 if (a.Learn != 0) { wt += ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh); weights[w] = wt; }

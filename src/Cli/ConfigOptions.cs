@@ -12,8 +12,8 @@ namespace Neuromorphic.Cli;
 public sealed class ConfigOptions
 {
     public readonly Option<string?> Config = new("--config") { Description = "JSON file of simulation parameters (fields of SimulationConfig); options below override it" };
-    public readonly Option<string> Rule = new("--rule") { Description = "learning rule: erbp | perbp | none", DefaultValueFactory = _ => "erbp" };
-    public readonly Option<ulong> Seed = new("--seed") { Description = "seed of every random number (input spikes, noise, blank-out, initial weights)", DefaultValueFactory = _ => 1UL };
+    public readonly Option<string?> Rule = new("--rule") { Description = "learning rule: erbp (default) | perbp | none" };
+    public readonly Option<ulong?> Seed = new("--seed") { Description = "seed of every random number (input spikes, noise, blank-out, initial weights); default 1" };
     public readonly Option<double?> SampleMs = new("--sample-ms") { Description = "duration of a training sample in ms (250)" };
     public readonly Option<double?> TestSampleMs = new("--test-sample-ms") { Description = "duration of a test sample in ms (250)" };
     public readonly Option<double?> DtMs = new("--dt-ms") { Description = "time step in ms (0.1)" };
@@ -21,6 +21,7 @@ public sealed class ConfigOptions
     public readonly Option<double?> TauSynMs = new("--tau-syn-ms") { Description = "synaptic time constant in ms (4)" };
     public readonly Option<double?> TauDendriteMs = new("--tau-dendrite-ms") { Description = "dendritic time constant in ms (5)" };
     public readonly Option<double?> Eta = new("--eta") { Description = "eRBP learning rate (6e-4)" };
+    public readonly Option<double?> EtaDecay = new("--eta-decay") { Description = "learning rate of epoch e is eta * decay^e (1 = constant)" };
     public readonly Option<double?> Gate = new("--gate-mv") { Description = "eRBP boxcar half-width on the synaptic current, mV (600)" };
     public readonly Option<string?> LayerGates = new("--layer-gates-mv") { Description = "boxcar half-width per plastic layer, comma-separated mV (overrides --gate-mv)" };
     public readonly Option<double?> BlankOut = new("--blank-out") { Description = "peRBP: probability that a synapse transmits an event (0.45 for perbp)" };
@@ -30,7 +31,7 @@ public sealed class ConfigOptions
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -52,9 +53,12 @@ public sealed class ConfigOptions
             try { c = JsonSerializer.Deserialize<SimulationConfig>(File.ReadAllText(path), new JsonSerializerOptions { IncludeFields = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? c; }
             catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({e.Message.Split('\n')[0]})"); }
         }
-        var rule = forceRule ?? ParseRule(r.GetValue(Rule) ?? "erbp");
-        c = c with { Rule = rule, Seed = r.GetValue(Seed) };
-        if (rule == RuleKind.Perbp) c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
+        var rule = forceRule ?? (r.GetValue(Rule) is { } ruleText ? ParseRule(ruleText) : c.Rule);
+        // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.
+        if (rule == RuleKind.Perbp && c.Rule != RuleKind.Perbp && c.TransmissionProbability == 1.0)
+            c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
+        c = c with { Rule = rule };
+        if (r.GetValue(Seed) is { } seed) c = c with { Seed = seed };
         if (r.GetValue(SampleMs) is { } s) c = c with { SampleMs = s };
         if (r.GetValue(TestSampleMs) is { } ts) c = c with { TestSampleMs = ts };
         if (r.GetValue(DtMs) is { } dt) c = c with { DtMs = dt };
@@ -62,6 +66,7 @@ public sealed class ConfigOptions
         if (r.GetValue(TauSynMs) is { } ts2) c = c with { Hidden = c.Hidden with { TauSynapseMs = ts2 }, Output = c.Output with { TauSynapseMs = ts2 } };
         if (r.GetValue(TauDendriteMs) is { } td) c = c with { Hidden = c.Hidden with { TauDendriteMs = td }, Output = c.Output with { TauDendriteMs = td } };
         if (r.GetValue(Eta) is { } eta) c = c with { Erbp = c.Erbp with { LearningRate = eta } };
+        if (r.GetValue(EtaDecay) is { } decay) c = c with { EtaDecayPerEpoch = decay };
         if (r.GetValue(Gate) is { } g) c = c with { Erbp = c.Erbp with { GateLowMv = -g, GateHighMv = g } };
         if (r.GetValue(LayerGates) is { } lg)
         {

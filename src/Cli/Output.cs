@@ -21,7 +21,8 @@ public static class Output
     public static void Line(string text) => Console.Out.WriteLine(text);
 }
 
-/// <summary>A progress line on stderr: samples/s, running accuracy and ETA. Redrawn in place on a terminal,
+/// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is
+/// that of the samples being learnt (the label drives learning within the sample, so it runs above test accuracy). Redrawn in place on a terminal,
 /// printed every few seconds otherwise (logs stay readable).</summary>
 public sealed class ProgressLine(string label, int total)
 {

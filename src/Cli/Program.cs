@@ -71,7 +71,7 @@ namespace Neuromorphic.Cli
             fetch.SetAction(r => Guard(() =>
             {
                 var dir = MnistFiles.ResolveDirectory(r.GetValue(DataDirOpt));
-                MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m));
+                MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m), refetchBadFiles: true);
                 MnistFiles.Verify(dir);
                 Output.Line($"MNIST ready in {dir}");
                 if (r.GetValue(JsonOpt)) Output.Json(new Dictionary<string, object?> { ["data_dir"] = dir, ["files"] = MnistFiles.Files.Select(f => f.Name).ToArray(), ["verified"] = true });
@@ -257,8 +257,9 @@ namespace Neuromorphic.Cli
             var outOpt = new Option<string>("--out") { Description = "model file to write", DefaultValueFactory = _ => "model.nmm" };
             var ckEvery = new Option<int>("--checkpoint-every") { Description = "write the model file every N training samples (0 = only at the end)", DefaultValueFactory = _ => 0 };
             var resume = new Option<string?>("--resume") { Description = "continue training from this checkpoint (its parameters and progress)" };
+            var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
             var c = new Command("train", "train a spiking classifier on MNIST with eRBP, test it and save the model");
-            Add(c, ArchOpt, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            Add(c, ArchOpt, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -275,7 +276,9 @@ namespace Neuromorphic.Cli
                     (net, config) = LoadModel(from);
                     progress = file.Progress;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
-                    if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}");
+                    if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
+                    if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
+                    Console.Error.WriteLine("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
                 }
                 else
                 {
@@ -290,7 +293,13 @@ namespace Neuromorphic.Cli
                 var testSet = MnistFiles.LoadTest(dir);
                 string outPath = r.GetValue(outOpt)!;
                 using var engine = Backends.Create(backend, net, config, batch);
-                var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, ValidationSamples = nval, Batch = batch, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
+                // Validation and test need no learning: a separate inference engine with a larger batch
+                // (lanes run in parallel) shares the same network object; device weights are pulled first.
+                int tb = r.GetValue(testBatch);
+                if (tb <= 0) tb = engine is CpuEngine ? 16 : 1024;
+                using var tester = Backends.Create(backend, net, config, CheckBatch(tb));
+                SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
+                var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
                 Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
                 var trainer = new Trainer(engine, trainSet, opts, progress);
@@ -302,13 +311,13 @@ namespace Neuromorphic.Cli
                         if (barEpoch != progress.EpochsCompleted) { barEpoch = progress.EpochsCompleted; bar = new ProgressLine($"epoch {barEpoch + 1}/{ep}", perEpoch); }
                         bar!.Report(done, seen, correct, done == perEpoch);
                     },
-                    rep => Output.Line($"epoch {rep.Epoch}: train accuracy {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
+                    rep => Output.Line($"epoch {rep.Epoch}: accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
                         (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "")),
-                    e => nval > 0 ? Evaluation.Run(e, trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null);
+                    e => nval > 0 ? Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null);
                 trainer.SaveCheckpoint(outPath);
                 Output.Line($"model written to {outPath}");
                 double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
-                return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
+                return ReportTest(r, Tester(engine), testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
                 {
                     ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
                 });

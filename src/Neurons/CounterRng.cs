@@ -2,7 +2,7 @@ namespace Neuromorphic.Neurons;
 
 /// <summary>
 /// Counter-based random numbers: every draw is a pure function of (seed, stream, step, index), so a
-/// spike train does not depend on thread scheduling, batch size or backend. The mixer is two rounds of
+/// spike train does not depend on thread scheduling, batch size or backend. The mixer is three rounds of
 /// a 64-bit avalanche (SplitMix64 finaliser) over the packed counter: integer-only, so the CPU, ILGPU's
 /// CPU accelerator and CUDA produce the same bits.
 /// </summary>
@@ -50,8 +50,18 @@ public static class CounterRng
     /// <summary>Key of neuron i of population p, for noise and input draws.</summary>
     public static ulong NeuronKey(int population, int neuron) => ((ulong)population << 32) | (uint)neuron;
 
-    /// <summary>Key of synapse j -&gt; i of projection q, for blank-out draws.</summary>
-    public static ulong SynapseKey(int projection, int pre, int post) => ((ulong)projection << 48) | ((ulong)(uint)pre << 24) | (uint)post;
+    /// <summary>Key of a presynaptic event: the spike of neuron <paramref name="pre"/> of projection
+    /// <paramref name="projection"/>'s source at (seed, stream, step). Mixed once per spike, then
+    /// <see cref="RowBits"/> gives each synapse of the row its own draw with one more round.</summary>
+    public static ulong RowKey(ulong seed, uint stream, ulong step, int projection, int pre)
+    {
+        ulong h = Mix(seed ^ ((ulong)stream << 56) ^ 0x9E3779B97F4A7C15UL);
+        h = Mix(h ^ step);
+        return Mix(h ^ (((ulong)projection << 32) | (uint)pre));
+    }
+
+    /// <summary>32 random bits for synapse <paramref name="post"/> of the row keyed by <see cref="RowKey"/>.</summary>
+    public static uint RowBits(ulong rowKey, int post) => (uint)(Mix(rowKey + 0x9E3779B97F4A7C15UL * (ulong)(uint)(post + 1)) >> 32);
 
     /// <summary>Packs a sample presentation number and a step within the sample into one counter.</summary>
     public static ulong StepCounter(long presentation, int step) => ((ulong)presentation << 24) ^ (uint)step;

@@ -21,7 +21,7 @@ public enum EncoderKind
 /// <param name="DeltaUMv">Softness of the escape function.</param>
 /// <param name="InputScaleMv">beta: mV of drive per unit of logit (500 mV = 0.5 V).</param>
 /// <param name="LogitOffset">Subtracted from the logit before scaling (0.43).</param>
-/// <param name="RefractoryMs">Dead time after each spike (4 ms).</param>
+/// <param name="RefractoryMs">Dead time after each spike of the escape-noise unit (4 ms); the Poisson encoder has none.</param>
 /// <param name="MaxRateHz">Rate of a Poisson encoder at intensity 1 (Poisson encoder only).</param>
 public readonly record struct EncoderParameters(
     EncoderKind Kind = EncoderKind.EscapeNoise,

@@ -17,7 +17,7 @@ public class TrainingTests
         {
             var set = SyntheticSet(60);
             var config = TestNetworks.Config(RuleKind.Erbp, seed: 6);
-            var opts = new TrainOptions { Epochs = 2, TrainSamples = 24, Batch = 2, CheckpointEvery = 10, CheckpointPath = Path.Combine(dir, "ck.nmm") };
+            var opts = new TrainOptions { Epochs = 2, TrainSamples = 24, CheckpointEvery = 10, CheckpointPath = Path.Combine(dir, "ck.nmm") };
             var straight = ErbpNetwork.Build([20, 30, 5], config);
             using (var e = new CpuEngine(straight, config, 2)) new Trainer(e, set, opts with { CheckpointEvery = 0 }, new TrainingProgress()).Run(null, null, null);
 

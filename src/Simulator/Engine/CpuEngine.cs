@@ -184,7 +184,7 @@ public sealed class CpuEngine : SimulationEngine
         var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(b * nPost, nPost);
         var current = dst.Current.AsSpan(b * nPost, nPost);
         var dendrite = dst.Dendrite.AsSpan(b * nPost, nPost);
-        float eta = Constants.LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
+        float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
         ulong blank = Constants.BlankOut[q];
         bool simple = proj.Mask == null && blank >= (1UL << 32);
         long events = 0;
@@ -200,10 +200,12 @@ public sealed class CpuEngine : SimulationEngine
                 continue;
             }
             var mask = proj.Mask;
+            bool stochastic = blank < (1UL << 32);
+            ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
             for (int i = 0; i < nPost; i++)
             {
                 if (mask != null && mask[j * nPost + i] == 0) continue;
-                if (!BlankOutSynapse.Transmits(CounterRng.Bits(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, CounterRng.SynapseKey(q, j, i)), blank)) continue;
+                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(rowKey, i), blank)) continue;
                 if (learn) row[i] += ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
                 inbox[i] += row[i];
                 events++;

@@ -33,6 +33,8 @@ public sealed record SimulationConfig
     /// <summary>Per plastic projection, the boxcar half-width in mV (overrides the rule's gate when set).</summary>
     public double[]? LayerGateMv { get; init; }
     public RuleKind Rule { get; init; } = RuleKind.Erbp;
+    /// <summary>The learning rate of epoch e (counting from 0) is eta * EtaDecayPerEpoch^e (1 = constant).</summary>
+    public double EtaDecayPerEpoch { get; init; } = 1.0;
     /// <summary>w_L: label and prediction spikes onto the error neurons (mV).</summary>
     public double LabelWeightMv { get; init; } = 90;
     /// <summary>w_E: error spikes onto the prediction neurons' dendrites (mV).</summary>
@@ -66,6 +68,7 @@ public sealed record SimulationConfig
             Erbp.Validate("eRBP rule");
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
+            if (!(EtaDecayPerEpoch > 0 && EtaDecayPerEpoch <= 1)) throw new ArgumentException($"eta decay per epoch must lie in (0, 1], got {EtaDecayPerEpoch}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
             StepsPerSample(true); StepsPerSample(false);
         }

@@ -64,7 +64,8 @@ public sealed class EngineConstants
         Config = config;
         Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs) : default).ToArray();
         EncoderThresholds = InputEncoders.ThresholdTable(config.Encoder, config.DtMs);
-        EncoderRefractorySteps = (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
+        // The escape-noise unit has a dead time; the Poisson encoder is a plain Poisson process.
+        EncoderRefractorySteps = config.Encoder.Kind == EncoderKind.Poisson ? 0 : (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
         ErrorThresholdMv = (float)config.Error.ThresholdMv;
         LearningRate = (float)config.Erbp.LearningRate;
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
@@ -99,7 +100,11 @@ public abstract class SimulationEngine : IDisposable
         Config = config;
         BatchCapacity = batchCapacity;
         Constants = new EngineConstants(network, config);
+        LearningRate = Constants.LearningRate;
     }
+
+    /// <summary>eta used by the next training batch (the trainer lowers it epoch by epoch).</summary>
+    public float LearningRate { get; set; }
 
     public Network Network { get; }
     public SimulationConfig Config { get; }

@@ -11,8 +11,6 @@ public sealed record TrainOptions
     public int Epochs { get; init; } = 1;
     /// <summary>Training digits per epoch, taken from the first 50,000 (the rest is the validation pool).</summary>
     public int TrainSamples { get; init; } = 50_000;
-    public int ValidationSamples { get; init; } = 1000;
-    public int Batch { get; init; } = 1;
     public int CheckpointEvery { get; init; }
     public string? CheckpointPath { get; init; }
 }
@@ -57,6 +55,7 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
         while (Progress.EpochsCompleted < options.Epochs)
         {
             int epoch = Progress.EpochsCompleted;
+            engine.LearningRate = (float)(engine.Config.Erbp.LearningRate * Math.Pow(engine.Config.EtaDecayPerEpoch, epoch));
             var order = EpochOrder(engine.Config.Seed, epoch, n, pool);
             int correct = 0, seen = 0;
             var epochWatch = System.Diagnostics.Stopwatch.StartNew();
