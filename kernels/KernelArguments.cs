@@ -23,4 +23,7 @@ public struct DeliverArgs
     public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward, Learn;
     public float LearningRate, GateLow, GateHigh;
     public ulong Seed, BlankOutThreshold;
+    /// <summary>Weight grid of the projection; used when <see cref="Quantized"/> is 1.</summary>
+    public Neuromorphic.Plasticity.QuantCoefficients WeightGrid;
+    public int Quantized;
 }

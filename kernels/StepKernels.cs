@@ -129,7 +129,20 @@ public static class StepKernels
                     !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold))
                     continue;
                 float wt = weights[w];
-                if (a.Learn != 0) { wt += ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh); weights[w] = wt; }
+                if (a.Learn != 0)
+                {
+                    float dw = ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh);
+                    if (a.Quantized != 0)
+                    {
+                        if (dw != 0f)
+                        {
+                            uint bits = CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, a.Projection, j), i);
+                            wt = Quantizer.Quantize(wt + dw, a.WeightGrid, bits);
+                        }
+                    }
+                    else wt += dw;
+                    weights[w] = wt;
+                }
                 acc += wt;
                 events++;
             }

@@ -27,11 +27,15 @@ public sealed class ConfigOptions
     public readonly Option<double?> BlankOut = new("--blank-out") { Description = "peRBP: probability that a synapse transmits an event (0.45 for perbp)" };
     public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata (0 = off)" };
     public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit) | poisson" };
+    public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
+    public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
+    public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (4)" };
+    public readonly Option<bool> PowerOfTwo = new("--power-of-two-step") { Description = "round the weight step up to a power of two (shared exponent)" };
     public readonly Option<double?> MaxRateHz = new("--max-rate-hz") { Description = "Poisson encoder: rate at intensity 1 (200 Hz)" };
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -42,6 +46,14 @@ public sealed class ConfigOptions
         "perbp" => RuleKind.Perbp,
         "none" => RuleKind.None,
         _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp or none (s2m is not built yet)"),
+    };
+
+    public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "stochastic" => Neuromorphic.Plasticity.Rounding.Stochastic,
+        "nearest" => Neuromorphic.Plasticity.Rounding.Nearest,
+        "truncate" => Neuromorphic.Plasticity.Rounding.Truncate,
+        _ => throw new NeuromorphicException($"--rounding '{text}': expected stochastic, nearest or truncate"),
     };
 
     public SimulationConfig Build(ParseResult r, RuleKind? forceRule = null)
@@ -92,6 +104,14 @@ public sealed class ConfigOptions
                     },
                 },
             };
+        if (r.GetValue(WeightBits) is { } wb)
+        {
+            if (wb < 1 || wb > 16) throw new NeuromorphicException($"--weight-bits must lie in 1..16, got {wb}");
+            c = c with { WeightBits = wb };
+        }
+        if (r.GetValue(RoundingOpt) is { } ro) c = c with { WeightRounding = ParseRounding(ro) };
+        if (r.GetValue(WeightRange) is { } wr) c = c with { WeightRangeFactor = wr };
+        if (r.GetValue(PowerOfTwo)) c = c with { WeightStepPowerOfTwo = true };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
         c.Validate();
         return c;

@@ -29,11 +29,12 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(Bench());
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
+            root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             return root.Parse(args).Invoke();
         }
 
         /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
-        static int Guard(Func<int> body)
+        internal static int Guard(Func<int> body)
         {
             try { return body(); }
             catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }

@@ -52,3 +52,37 @@ public class CliTests
         Assert.That(doc.RootElement.GetProperty("devices").GetArrayLength(), Is.GreaterThanOrEqualTo(1));
     }
 }
+
+[Category("Mnist")]
+public class SweepCliTests
+{
+    [Test]
+    public void SweepOnATinyModelWritesTheExpectedCsvRowsAndADecodablePng()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "nm-sweep-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var data = Neuromorphic.Simulator.Data.MnistFiles.ResolveDirectory(null);
+            Neuromorphic.Simulator.Data.MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+            var config = new Neuromorphic.Simulator.Engine.SimulationConfig { TestSampleMs = 30 };
+            var net = Neuromorphic.Simulator.Engine.ErbpNetwork.Build([784, 12, 10], config);
+            var model = Path.Combine(dir, "tiny.nmm");
+            Neuromorphic.Simulator.Files.ModelFile.From(net, config, new()).Save(model);
+            string csv = Path.Combine(dir, "rows.csv"), png = Path.Combine(dir, "curve.png");
+            int code = Commands.Execute(["sweep", model, "--weight-bits", "2,8", "--prune", "0,0.5", "--test-samples", "20", "--csv", csv, "--plot", png, "--data-dir", data]);
+            Assert.That(code, Is.Zero);
+            var lines = File.ReadAllLines(csv);
+            Assert.That(lines[0], Does.StartWith("setting,weight_bits,prune,noise,test_error"));
+            // float baseline, then per prune setting: (float if pruned) + one row per bit width
+            Assert.That(lines.Skip(1).Select(l => string.Join(',', l.Split(',').Skip(1).Take(3))), Is.EqualTo(new[] { "0,0,0", "2,0,0", "8,0,0", "0,0.5,0", "2,0.5,0", "8,0.5,0" }));
+            var bytes = File.ReadAllBytes(png);
+            Assert.That(bytes.Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), "PNG signature");
+            using var img = SkiaSharp.SKBitmap.Decode(png);
+            Assert.That(img, Is.Not.Null);
+            Assert.That((img.Width, img.Height), Is.EqualTo((900, 560)));
+            Assert.That(Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith('.')), Is.Empty, "no temporary files left");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

@@ -186,7 +186,9 @@ public sealed class CpuEngine : SimulationEngine
         var dendrite = dst.Dendrite.AsSpan(b * nPost, nPost);
         float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
         ulong blank = Constants.BlankOut[q];
-        bool simple = proj.Mask == null && blank >= (1UL << 32);
+        bool quantized = proj.WeightFormat.HasValue;
+        var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
+        bool simple = proj.Mask == null && blank >= (1UL << 32) && !(quantized && learn);
         long events = 0;
         for (int s = 0; s < spikes; s++)
         {
@@ -202,11 +204,18 @@ public sealed class CpuEngine : SimulationEngine
             var mask = proj.Mask;
             bool stochastic = blank < (1UL << 32);
             ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
+            ulong roundKey = quantized && learn ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, stepCounter, q, j) : 0;
             for (int i = 0; i < nPost; i++)
             {
                 if (mask != null && mask[j * nPost + i] == 0) continue;
                 if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(rowKey, i), blank)) continue;
-                if (learn) row[i] += ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
+                if (learn)
+                {
+                    float dw = ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
+                    // On a fixed-point grid every update is rounded back onto it (weights never leave the grid).
+                    if (quantized) { if (dw != 0f) row[i] = Quantizer.Quantize(row[i] + dw, qc, CounterRng.RowBits(roundKey, i)); }
+                    else row[i] += dw;
+                }
                 inbox[i] += row[i];
                 events++;
             }

@@ -1,4 +1,5 @@
 using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
 
 namespace Neuromorphic.Simulator.Engine;
 
@@ -39,11 +40,18 @@ public static class ErbpNetwork
             var w = new float[fanIn * fanOut];
             for (int k = 0; k < w.Length; k++)
                 w[k] = (float)((2.0 * CounterRng.Uniform(config.Seed, CounterRng.StreamInit, (ulong)l, (ulong)k) - 1.0) * b);
+            QuantFormat? format = null;
+            if (config.WeightBits > 0)
+            {
+                format = QuantFormat.ForRange(config.WeightBits, config.WeightRangeFactor * b, config.WeightRounding, config.WeightStepPowerOfTwo);
+                var nearest = (format.Value with { Rounding = Rounding.Nearest }).Coefficients; // initial weights: nearest grid point
+                for (int k = 0; k < w.Length; k++) w[k] = Quantizer.Quantize(w[k], nearest, 0);
+            }
             double gate = config.LayerGateMv is { } g && g.Length >= l ? g[l - 1] : double.NaN;
             projs.Add(new Projection
             {
                 Name = $"{pops[l - 1].Name}->{pops[l].Name}", Source = l - 1, Target = l, Compartment = Compartment.Soma,
-                Weights = w, Plastic = learns, Forward = true, TransmissionProbability = p,
+                Weights = w, Plastic = learns, Forward = true, TransmissionProbability = p, WeightFormat = format,
                 GateLowMv = (float)(double.IsNaN(gate) ? config.Erbp.GateLowMv : -gate),
                 GateHighMv = (float)(double.IsNaN(gate) ? config.Erbp.GateHighMv : gate),
             });

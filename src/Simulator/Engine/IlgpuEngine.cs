@@ -241,6 +241,7 @@ public sealed class IlgpuEngine : SimulationEngine
                     HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0, Learn = learnNow ? 1 : 0,
                     LearningRate = LearningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
                     Seed = Constants.Seed, BlankOutThreshold = Constants.BlankOut[q],
+                    Quantized = proj.WeightFormat.HasValue ? 1 : 0, WeightGrid = proj.WeightFormat?.Coefficients ?? default,
                 };
                 if (learnNow)
                     _deliverLearn(args.PostSize, args, _weights[q].View, _masks[q].View, src.List.View, src.Counts.View, inbox.View,

@@ -1,4 +1,5 @@
 using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
 
 namespace Neuromorphic.Simulator.Engine;
 
@@ -44,6 +45,8 @@ public sealed class Projection
     public float GateLowMv { get; init; }
     public float GateHighMv { get; init; }
     public bool ErrorPath { get; init; }
+    /// <summary>Fixed-point format of the weights (null = float32): learning rounds every update onto it.</summary>
+    public QuantFormat? WeightFormat { get; set; }
 }
 
 /// <summary>Populations and projections in simulation order: populations integrate in list order, then

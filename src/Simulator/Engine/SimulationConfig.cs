@@ -46,6 +46,15 @@ public sealed record SimulationConfig
     /// <summary>Blank-out: probability that an event reaches a plastic synapse (peRBP; 1 = off).</summary>
     public double TransmissionProbability { get; init; } = 1.0;
     public ulong Seed { get; init; } = 1;
+    /// <summary>Bits of the plastic weights (0 = float32). Weights lie on the grid after initialisation and
+    /// after every update, as with on-chip learning.</summary>
+    public int WeightBits { get; init; }
+    /// <summary>Rounding of learning updates onto the weight grid (stochastic by default: small updates still count).</summary>
+    public Rounding WeightRounding { get; init; } = Rounding.Stochastic;
+    /// <summary>The weight grid of a projection spans +-(this factor x its initialisation bound b).</summary>
+    public double WeightRangeFactor { get; init; } = 4;
+    /// <summary>Round the weight step up to a power of two (a shared exponent, as on Loihi).</summary>
+    public bool WeightStepPowerOfTwo { get; init; }
 
     public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
 
@@ -69,6 +78,8 @@ public sealed record SimulationConfig
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
             if (!(EtaDecayPerEpoch > 0 && EtaDecayPerEpoch <= 1)) throw new ArgumentException($"eta decay per epoch must lie in (0, 1], got {EtaDecayPerEpoch}");
+            if (WeightBits != 0) new QuantFormat(WeightBits, 1.0).Validate("--weight-bits");
+            if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
             StepsPerSample(true); StepsPerSample(false);
         }

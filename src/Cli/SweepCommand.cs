@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using Neuromorphic.Simulator;
+using Neuromorphic.Simulator.Analysis;
+using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
+using Neuromorphic.Simulator.Files;
+using Neuromorphic.Simulator.Training;
+
+namespace Neuromorphic.Cli;
+
+/// <summary>`neuromorphic sweep MODEL`: post-training quantization, pruning and weight-noise robustness.</summary>
+public static class SweepCommand
+{
+    static T[] ParseList<T>(string text, string option, Func<string, (bool, T)> parse)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new NeuromorphicException($"{option}: empty list");
+        return parts.Select((p, i) =>
+        {
+            var (ok, v) = parse(p);
+            return ok ? v : throw new NeuromorphicException($"{option} '{text}': entry {i + 1} ('{p}') is not valid");
+        }).ToArray();
+    }
+
+    public static Command Create(Option<string> backendOpt, Option<int> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
+        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
+    {
+        var model = new Argument<string>("model") { Description = "model file written by train" };
+        var bits = new Option<string>("--weight-bits") { Description = "weight bit widths to test, comma-separated", DefaultValueFactory = _ => "1,2,3,4,6,8,12,16" };
+        var prune = new Option<string>("--prune") { Description = "fractions of the smallest weights to remove, comma-separated", DefaultValueFactory = _ => "0" };
+        var noise = new Option<string>("--noise") { Description = "relative Gaussian weight noise (device mismatch), comma-separated", DefaultValueFactory = _ => "0" };
+        var retrain = new Option<int>("--retrain-samples") { Description = "after pruning, re-learn on this many training digits (pruned synapses stay absent)", DefaultValueFactory = _ => 0 };
+        var testSamples = new Option<int>("--test-samples") { Description = "test digits per setting (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
+        var pow2 = new Option<bool>("--power-of-two-step") { Description = "weight steps rounded up to powers of two (shared exponent)" };
+        var scale = new Option<string>("--scale") { Description = "weight step per projection: mse (least squared rounding error, default) | max (largest |w| at the largest code)", DefaultValueFactory = _ => "mse" };
+        var csv = new Option<string?>("--csv") { Description = "write the rows as CSV" };
+        var plot = new Option<string?>("--plot") { Description = "write a PNG of test error against weight bits, one curve per prune/noise setting" };
+        var c = new Command("sweep", "post-training quantization, pruning and weight-noise robustness of a trained model");
+        c.Arguments.Add(model);
+        foreach (var o in new Option[] { bits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
+        c.SetAction(r => Commands.Guard(() =>
+        {
+            var inv = CultureInfo.InvariantCulture;
+            var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
+            var pruneList = ParseList(r.GetValue(prune)!, "--prune", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
+            var noiseList = ParseList(r.GetValue(noise)!, "--noise", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
+            var backend = Backends.Parse(r.GetValue(backendOpt)!);
+            bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
+            {
+                "mse" => true, "max" => false,
+                var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
+            };
+            int batch = r.GetValue(batchOpt);
+            if (batch < 1) throw new NeuromorphicException($"--batch must be at least 1, got {batch}");
+            if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
+            if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
+            if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
+            string path = r.GetValue(model)!;
+            var (net, config) = loadModel(path);
+            string dir = ensureData(r);
+            var testSet = MnistFiles.LoadTest(dir);
+            var trainSet = nretrain > 0 ? MnistFiles.LoadTrain(dir) : null;
+            ntest = Math.Min(ntest, testSet.Count);
+
+            var settings = new List<SweepSetting> { new(0, 0, 0) };
+            foreach (var p in pruneList)
+                foreach (var s in noiseList)
+                {
+                    if (p != 0 || s != 0) settings.Add(new(0, p, s));
+                    foreach (var b in bitList) settings.Add(new(b, p, s));
+                }
+            var rows = new List<Dictionary<string, object?>>();
+            double floatError = double.NaN;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var setting in settings)
+            {
+                var copy = Robustness.Copy(net, config);
+                Robustness.Prune(copy, setting.Prune);
+                if (setting.Prune > 0 && nretrain > 0 && config.Rule != RuleKind.None)
+                {
+                    using var learner = Backends.Create(backend, copy, config, 1);
+                    new Trainer(learner, trainSet!, new TrainOptions { Epochs = 1, TrainSamples = nretrain }, new TrainingProgress()).Run(null, null, null);
+                    learner.PullWeights();
+                }
+                Robustness.AddNoise(copy, setting.Noise, config.Seed);
+                if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
+                using var engine = Backends.Create(backend, copy, config, batch);
+                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase);
+                if (setting == settings[0]) floatError = res.Error;
+                var row = new Dictionary<string, object?>
+                {
+                    ["setting"] = setting.Label, ["weight_bits"] = setting.WeightBits, ["prune"] = setting.Prune, ["noise"] = setting.Noise,
+                    ["test_error"] = Math.Round(res.Error, 6), ["delta_error"] = Math.Round(res.Error - floatError, 6),
+                    ["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0), ["test_samples"] = res.Samples,
+                };
+                rows.Add(row);
+                Console.Error.WriteLine($"{setting.Label,-45} test error {res.Error:P2} ({res.Error - floatError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]");
+            }
+            Output.Table($"sweep of {path} on {ntest} test digits",
+                rows.Select(x => ((string)x["setting"]!, $"{(double)x["test_error"]!:P2}  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}  {(double)x["synops_per_sample"]!:N0} SynOps")));
+            if (r.GetValue(csv) is { } csvPath) WriteCsv(csvPath, rows);
+            if (r.GetValue(plot) is { } plotPath) WritePlot(plotPath, rows, floatError, bitList);
+            if (r.GetValue(jsonOpt))
+                Output.Json(new Dictionary<string, object?> { ["model"] = path, ["test_samples"] = ntest, ["float_error"] = Math.Round(floatError, 6), ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1), ["rows"] = rows });
+            return 0;
+        }));
+        return c;
+    }
+
+    static void WriteAtomically(string path, Action<string> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
+        try { write(tmp); File.Move(tmp, full, overwrite: true); }
+        finally { if (File.Exists(tmp)) File.Delete(tmp); }
+    }
+
+    static void WriteCsv(string path, List<Dictionary<string, object?>> rows)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string> { "setting,weight_bits,prune,noise,test_error,delta_error,synops_per_sample,test_samples" };
+        lines.AddRange(rows.Select(x => string.Join(',', $"\"{x["setting"]}\"", Convert.ToString(x["weight_bits"], inv), Convert.ToString(x["prune"], inv),
+            Convert.ToString(x["noise"], inv), Convert.ToString(x["test_error"], inv), Convert.ToString(x["delta_error"], inv),
+            Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv))));
+        WriteAtomically(path, tmp => File.WriteAllLines(tmp, lines));
+    }
+
+    /// <summary>Test error against weight bits, one curve per (prune, noise) setting, the float model as a dashed line.</summary>
+    static void WritePlot(string path, List<Dictionary<string, object?>> rows, double floatError, int[] bits)
+    {
+        var plt = new ScottPlot.Plot();
+        foreach (var group in rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!)))
+        {
+            var pts = group.OrderBy(x => (int)x["weight_bits"]!).ToArray();
+            var s = plt.Add.Scatter(pts.Select(x => (double)(int)x["weight_bits"]!).ToArray(), pts.Select(x => 100 * (double)x["test_error"]!).ToArray());
+            s.LegendText = $"prune {group.Key.Item1:0.##}, noise {group.Key.Item2:0.###}";
+        }
+        var line = plt.Add.HorizontalLine(100 * floatError);
+        line.LinePattern = ScottPlot.LinePattern.Dashed;
+        line.LegendText = "float32 model";
+        plt.XLabel("weight bits");
+        plt.YLabel("test error (%)");
+        plt.Title("robustness of the trained network to weight precision");
+        plt.ShowLegend();
+        WriteAtomically(path, tmp => plt.SavePng(tmp, 900, 560));
+    }
+}
