@@ -31,11 +31,13 @@ public sealed class ConfigOptions
     public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
     public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (4)" };
     public readonly Option<bool> PowerOfTwo = new("--power-of-two-step") { Description = "round the weight step up to a power of two (shared exponent)" };
+    public readonly Option<int?> StateBits = new("--state-bits") { Description = "fixed-point neural state: signed bits of I, V, U (8..24; default float32); decays as 12-bit integer multiply-and-shift" };
+    public readonly Option<double?> StateRange = new("--state-range-mv") { Description = "largest state magnitude in mV; the state step is the power of two reaching it (2048)" };
     public readonly Option<double?> MaxRateHz = new("--max-rate-hz") { Description = "Poisson encoder: rate at intensity 1 (200 Hz)" };
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -112,6 +114,8 @@ public sealed class ConfigOptions
         if (r.GetValue(RoundingOpt) is { } ro) c = c with { WeightRounding = ParseRounding(ro) };
         if (r.GetValue(WeightRange) is { } wr) c = c with { WeightRangeFactor = wr };
         if (r.GetValue(PowerOfTwo)) c = c with { WeightStepPowerOfTwo = true };
+        if (r.GetValue(StateBits) is { } sb) c = c with { StateBits = sb };
+        if (r.GetValue(StateRange) is { } sr) c = c with { StateRangeMv = sr };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
         c.Validate();
         return c;

@@ -29,6 +29,7 @@ public static class SweepCommand
         var model = new Argument<string>("model") { Description = "model file written by train" };
         var bits = new Option<string>("--weight-bits") { Description = "weight bit widths to test, comma-separated", DefaultValueFactory = _ => "1,2,3,4,6,8,12,16" };
         var prune = new Option<string>("--prune") { Description = "fractions of the smallest weights to remove, comma-separated", DefaultValueFactory = _ => "0" };
+        var stateBits = new Option<string?>("--state-bits") { Description = "fixed-point state widths to test (8..24), comma-separated; each gets its own curves" };
         var noise = new Option<string>("--noise") { Description = "relative Gaussian weight noise (device mismatch), comma-separated", DefaultValueFactory = _ => "0" };
         var retrain = new Option<int>("--retrain-samples") { Description = "after pruning, re-learn on this many training digits (pruned synapses stay absent)", DefaultValueFactory = _ => 0 };
         var testSamples = new Option<int>("--test-samples") { Description = "test digits per setting (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
@@ -38,12 +39,13 @@ public static class SweepCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of test error against weight bits, one curve per prune/noise setting" };
         var c = new Command("sweep", "post-training quantization, pruning and weight-noise robustness of a trained model");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { bits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
         c.SetAction(r => Commands.Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
             var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
+            var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
             var noiseList = ParseList(r.GetValue(noise)!, "--noise", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
@@ -65,18 +67,20 @@ public static class SweepCommand
             ntest = Math.Min(ntest, testSet.Count);
 
             var settings = new List<SweepSetting> { new(0, 0, 0) };
-            foreach (var p in pruneList)
-                foreach (var s in noiseList)
-                {
-                    if (p != 0 || s != 0) settings.Add(new(0, p, s));
-                    foreach (var b in bitList) settings.Add(new(b, p, s));
-                }
+            foreach (var st in stateList)
+                foreach (var p in pruneList)
+                    foreach (var s in noiseList)
+                    {
+                        if (p != 0 || s != 0 || st != 0) settings.Add(new(0, p, s, st));
+                        foreach (var b in bitList) settings.Add(new(b, p, s, st));
+                    }
             var rows = new List<Dictionary<string, object?>>();
             double floatError = double.NaN;
             var sw = System.Diagnostics.Stopwatch.StartNew();
             foreach (var setting in settings)
             {
-                var copy = Robustness.Copy(net, config);
+                var rowConfig = config with { StateBits = setting.StateBits };
+                var copy = Robustness.Copy(net, rowConfig);
                 Robustness.Prune(copy, setting.Prune);
                 if (setting.Prune > 0 && nretrain > 0 && config.Rule != RuleKind.None)
                 {
@@ -86,12 +90,12 @@ public static class SweepCommand
                 }
                 Robustness.AddNoise(copy, setting.Noise, config.Seed);
                 if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
-                using var engine = Backends.Create(backend, copy, config, batch);
+                using var engine = Backends.Create(backend, copy, rowConfig, batch);
                 var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase);
                 if (setting == settings[0]) floatError = res.Error;
                 var row = new Dictionary<string, object?>
                 {
-                    ["setting"] = setting.Label, ["weight_bits"] = setting.WeightBits, ["prune"] = setting.Prune, ["noise"] = setting.Noise,
+                    ["setting"] = setting.Label, ["weight_bits"] = setting.WeightBits, ["state_bits"] = setting.StateBits, ["prune"] = setting.Prune, ["noise"] = setting.Noise,
                     ["test_error"] = Math.Round(res.Error, 6), ["delta_error"] = Math.Round(res.Error - floatError, 6),
                     ["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0), ["test_samples"] = res.Samples,
                 };
@@ -121,10 +125,10 @@ public static class SweepCommand
     static void WriteCsv(string path, List<Dictionary<string, object?>> rows)
     {
         var inv = CultureInfo.InvariantCulture;
-        var lines = new List<string> { "setting,weight_bits,prune,noise,test_error,delta_error,synops_per_sample,test_samples" };
+        var lines = new List<string> { "setting,weight_bits,prune,noise,test_error,delta_error,synops_per_sample,test_samples,state_bits" };
         lines.AddRange(rows.Select(x => string.Join(',', $"\"{x["setting"]}\"", Convert.ToString(x["weight_bits"], inv), Convert.ToString(x["prune"], inv),
             Convert.ToString(x["noise"], inv), Convert.ToString(x["test_error"], inv), Convert.ToString(x["delta_error"], inv),
-            Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv))));
+            Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv), Convert.ToString(x["state_bits"], inv))));
         WriteAtomically(path, tmp => File.WriteAllLines(tmp, lines));
     }
 
@@ -132,11 +136,11 @@ public static class SweepCommand
     static void WritePlot(string path, List<Dictionary<string, object?>> rows, double floatError, int[] bits)
     {
         var plt = new ScottPlot.Plot();
-        foreach (var group in rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!)))
+        foreach (var group in rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!, (int)x["state_bits"]!)))
         {
             var pts = group.OrderBy(x => (int)x["weight_bits"]!).ToArray();
             var s = plt.Add.Scatter(pts.Select(x => (double)(int)x["weight_bits"]!).ToArray(), pts.Select(x => 100 * (double)x["test_error"]!).ToArray());
-            s.LegendText = $"prune {group.Key.Item1:0.##}, noise {group.Key.Item2:0.###}";
+            s.LegendText = $"{(group.Key.Item3 == 0 ? "float" : $"{group.Key.Item3}-bit")} state, prune {group.Key.Item1:0.##}, noise {group.Key.Item2:0.###}";
         }
         var line = plt.Add.HorizontalLine(100 * floatError);
         line.LinePattern = ScottPlot.LinePattern.Dashed;

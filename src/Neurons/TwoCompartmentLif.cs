@@ -66,6 +66,35 @@ public readonly struct LifCoefficients
     /// <summary>Probability threshold (of 2^32) of one noise event per step.</summary>
     public readonly ulong NoiseThreshold;
 
+    /// <summary>Fixed-point state: signed bits of I, V and U (0 = float32 state).</summary>
+    public readonly int StateBits;
+    /// <summary>mV per least significant bit of the state (a power of two).</summary>
+    public readonly float StateStepMv;
+    /// <summary>Decays and the current-to-soma gain as 12-bit fractions (value * 2^12, rounded), applied
+    /// by integer multiply and arithmetic shift right by 12, as Loihi applies its decays.</summary>
+    public readonly int MembraneDecay12, SynapseDecay12, DendriteDecay12, CurrentToMembrane12;
+    /// <summary>Threshold and noise weight in state codes.</summary>
+    public readonly int ThresholdCode, NoiseCode;
+
+    /// <summary>Bits of the decay fractions in fixed-point mode.</summary>
+    public const int DecayFractionBits = 12;
+
+    /// <summary>Fixed-point coefficients: state in <paramref name="stateBits"/>-bit signed codes of
+    /// <paramref name="stateStepMv"/> mV each (8..24 bits: float32 storage holds such codes exactly).</summary>
+    public LifCoefficients(in LifParameters p, double dtMs, int stateBits, double stateStepMv) : this(p, dtMs)
+    {
+        if (stateBits == 0) return;
+        if (stateBits < 8 || stateBits > 24) throw new ArgumentException($"--state-bits must lie in 8..24, got {stateBits}");
+        if (!(stateStepMv > 0)) throw new ArgumentException($"state step must be positive, got {stateStepMv} mV");
+        StateBits = stateBits;
+        StateStepMv = (float)stateStepMv;
+        int F(double x) => (int)Math.Round(x * (1 << DecayFractionBits));
+        MembraneDecay12 = F(MembraneDecay); SynapseDecay12 = F(SynapseDecay); DendriteDecay12 = F(DendriteDecay);
+        CurrentToMembrane12 = F(CurrentToMembrane);
+        ThresholdCode = (int)Math.Round(p.ThresholdMv / stateStepMv);
+        NoiseCode = (int)Math.Round(p.NoiseWeightMv / stateStepMv);
+    }
+
     public LifCoefficients(in LifParameters p, double dtMs)
     {
         p.Validate("neuron parameters");
@@ -108,6 +137,8 @@ public static class TwoCompartmentLif
     public static bool Step(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
         ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
     {
+        if (c.StateBits != 0)
+            return StepFixedPoint(ref synapticCurrent, ref somaticPotential, ref dendriticPotential, ref refractoryStepsLeft, inputMv, dendriteInputMv, noiseEvent, c);
         float i = synapticCurrent + inputMv;
         float v = somaticPotential * c.MembraneDecay + i * c.CurrentToMembrane;
         if (noiseEvent) v += c.NoiseWeightMv;
@@ -128,4 +159,52 @@ public static class TwoCompartmentLif
         somaticPotential = v;
         return spike;
     }
+
+    /// <summary>
+    /// The same neuron in fixed point, bit-accurate like a digital chip. State I, V, U are signed S-bit codes
+    /// of StateStepMv each (stored as float32, exact up to 24 bits); inputs are rounded to codes (nearest);
+    /// every product is a 64-bit integer shifted right by 12 (floor); every result saturates at the S-bit range:
+    /// <code>
+    ///   i = sat(I + x);   v = sat((V*dm)&gt;&gt;12 + (i*g)&gt;&gt;12 [+ noise]);   I = sat((i*ds)&gt;&gt;12);   U = sat(((U + y)*dd)&gt;&gt;12)
+    ///   v &gt; theta =&gt; spike, v = 0, refractory as in float mode
+    /// </code>
+    /// dm, ds, dd, g: the decays and the current gain of <see cref="LifCoefficients"/> as 12-bit fractions.
+    /// </summary>
+    public static bool StepFixedPoint(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
+        ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
+    {
+        long max = (1L << (c.StateBits - 1)) - 1, min = -(1L << (c.StateBits - 1));
+        float s = c.StateStepMv;
+        long i = Saturate(Code(synapticCurrent, s) + Code(inputMv, s), min, max);
+        long v = Saturate(((Code(somaticPotential, s) * c.MembraneDecay12) >> 12) + ((i * c.CurrentToMembrane12) >> 12) + (noiseEvent ? c.NoiseCode : 0), min, max);
+        long cur = Saturate((i * c.SynapseDecay12) >> 12, min, max);
+        long u = Saturate(((Code(dendriticPotential, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> 12, min, max);
+        bool spike = false;
+        if (refractoryStepsLeft > 0)
+        {
+            refractoryStepsLeft--;
+            v = 0;
+        }
+        else if (v > c.ThresholdCode)
+        {
+            spike = true;
+            v = 0;
+            refractoryStepsLeft = c.RefractorySteps;
+        }
+        synapticCurrent = cur * s;
+        somaticPotential = v * s;
+        dendriticPotential = u * s;
+        return spike;
+    }
+
+    /// <summary>Nearest code of a value in mV (floor(x/s + 1/2)), clamped far outside any state range.</summary>
+    static long Code(float valueMv, float step)
+    {
+        float y = valueMv / step + 0.5f;
+        if (y > 1e15f) y = 1e15f;
+        if (y < -1e15f) y = -1e15f;
+        return (long)MathF.Floor(y);
+    }
+
+    static long Saturate(long x, long min, long max) => x > max ? max : x < min ? min : x;
 }

@@ -71,3 +71,43 @@ public class QuantizedLearningTests
         Assert.That(sd, Is.EqualTo(0.1).Within(0.01), "relative noise of the requested size");
     }
 }
+
+public class FixedPointStateEngineTests
+{
+    [Test]
+    public void IntegerModeIsBitIdenticalOnTheCpuAndIlgpuPathsAndStaysInRange()
+    {
+        var config = TestNetworks.Config(RuleKind.Erbp, seed: 33) with { WeightBits = 8, WeightRangeFactor = 1.5, StateBits = 12, StateRangeMv = 1024 };
+        double step = config.StateStepMv;
+        Assert.That(step, Is.EqualTo(0.5));
+        var netCpu = ErbpNetwork.Build([20, 30, 5], config);
+        var netGpu = ErbpNetwork.Build([20, 30, 5], config);
+        using var cpu = new CpuEngine(netCpu, config, 3);
+        using var gpu = new IlgpuEngine(netGpu, config, 3, BackendKind.IlgpuCpu);
+        var rc = new RasterRecorder(); var rg = new RasterRecorder();
+        cpu.Run(TestNetworks.Input(cpu, 3, 50, labels: true), true, rc);
+        gpu.Run(TestNetworks.Input(gpu, 3, 50, labels: true), true, rg);
+        Assert.That(rc.Spikes, Is.GreaterThan(100));
+        Assert.That(rg.Events, Is.EqualTo(rc.Events), "training spike trains");
+        gpu.PullWeights();
+        for (int q = 0; q < 2; q++) Assert.That(netGpu.Projections[q].Weights, Is.EqualTo(netCpu.Projections[q].Weights));
+        for (int p = 1; p <= 2; p++)
+            foreach (var state in cpu.ReadState(p))
+                foreach (var x in state)
+                {
+                    Assert.That(x / step, Is.EqualTo(Math.Round(x / step)), "state on its grid");
+                    Assert.That(x / step, Is.InRange(-2048, 2047), "state within 12 bits");
+                }
+
+        // Inference: the fused kernel in integer mode against the CPU path.
+        var inference = config with { Rule = RuleKind.None };
+        var net = ErbpNetwork.Build([20, 30, 5], inference);
+        using var cpuI = new CpuEngine(net, inference, 3);
+        using var gpuI = new IlgpuEngine(net, inference, 3, BackendKind.IlgpuCpu);
+        var input = TestNetworks.Input(cpuI, 3, 51);
+        var a = cpuI.Run(input, false); var b = gpuI.Run(input, false);
+        Assert.That(b.OutputCounts, Is.EqualTo(a.OutputCounts));
+        Assert.That(b.Spikes, Is.EqualTo(a.Spikes));
+        Assert.That(gpuI.ReadState(1)[1], Is.EqualTo(cpuI.ReadState(1)[1]));
+    }
+}

@@ -5,9 +5,9 @@ using Neuromorphic.Simulator.Engine;
 namespace Neuromorphic.Simulator.Analysis;
 
 /// <summary>One setting of a robustness sweep: weight bits (0 = float), pruned fraction, weight noise.</summary>
-public sealed record SweepSetting(int WeightBits, double Prune, double Noise)
+public sealed record SweepSetting(int WeightBits, double Prune, double Noise, int StateBits = 0)
 {
-    public string Label => $"{(WeightBits == 0 ? "float" : $"{WeightBits}-bit")} weights / prune {Prune:0.##} / noise {Noise:0.###}";
+    public string Label => $"{(WeightBits == 0 ? "float" : $"{WeightBits}-bit")} weights / {(StateBits == 0 ? "float" : $"{StateBits}-bit")} state / prune {Prune:0.##} / noise {Noise:0.###}";
 }
 
 /// <summary>

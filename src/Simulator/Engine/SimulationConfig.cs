@@ -55,6 +55,13 @@ public sealed record SimulationConfig
     public double WeightRangeFactor { get; init; } = 4;
     /// <summary>Round the weight step up to a power of two (a shared exponent, as on Loihi).</summary>
     public bool WeightStepPowerOfTwo { get; init; }
+    /// <summary>Signed bits of the neural state I, V, U in fixed point (0 = float32; 8..24).</summary>
+    public int StateBits { get; init; }
+    /// <summary>The state's largest magnitude in mV: the state step is the power of two that reaches it.</summary>
+    public double StateRangeMv { get; init; } = 2048;
+
+    /// <summary>mV per state code: 2^ceil(log2(StateRangeMv / 2^(StateBits-1))).</summary>
+    public double StateStepMv => StateBits == 0 ? 0 : Math.Pow(2, Math.Ceiling(Math.Log2(StateRangeMv / Math.Pow(2, StateBits - 1))));
 
     public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
 
@@ -79,6 +86,8 @@ public sealed record SimulationConfig
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
             if (!(EtaDecayPerEpoch > 0 && EtaDecayPerEpoch <= 1)) throw new ArgumentException($"eta decay per epoch must lie in (0, 1], got {EtaDecayPerEpoch}");
             if (WeightBits != 0) new QuantFormat(WeightBits, 1.0).Validate("--weight-bits");
+            if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw new ArgumentException($"--state-bits must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
+            if (!(StateRangeMv > 0)) throw new ArgumentException($"--state-range-mv must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
             StepsPerSample(true); StepsPerSample(false);

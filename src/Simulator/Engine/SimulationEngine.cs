@@ -62,7 +62,7 @@ public sealed class EngineConstants
     {
         config.Validate();
         Config = config;
-        Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs) : default).ToArray();
+        Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs, config.StateBits, config.StateStepMv) : default).ToArray();
         EncoderThresholds = InputEncoders.ThresholdTable(config.Encoder, config.DtMs);
         // The escape-noise unit has a dead time; the Poisson encoder is a plain Poisson process.
         EncoderRefractorySteps = config.Encoder.Kind == EncoderKind.Poisson ? 0 : (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
