@@ -75,6 +75,15 @@ public static class StepKernels
         counts[lane] = c;
     }
 
+    /// <summary>Whether presynaptic event j reaches synapse j -&gt; i (weight index w): not pruned, and transmitted
+    /// by the blank-out draw of the same key the CPU path uses.</summary>
+    static bool Reaches(in DeliverArgs a, ArrayView<byte> mask, ulong counter, int j, int i, int w)
+    {
+        if (a.HasMask != 0 && mask[w] == 0) return false;
+        return a.BlankOutThreshold >= (1UL << 32) ||
+            BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold);
+    }
+
     /// <summary>
     /// Delivery without learning, gather form: one thread per (lane, postsynaptic neuron) sums the weights
     /// of the lane's spikes in spike-list order (no atomics; the same sum in the same order as the CPU).
@@ -92,10 +101,7 @@ public static class StepKernels
         {
             int j = list[b * a.PreSize + s];
             int w = j * a.PostSize + i;
-            if (a.HasMask != 0 && mask[w] == 0) continue;
-            if (a.BlankOutThreshold < (1UL << 32) &&
-                !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold))
-                continue;
+            if (!Reaches(a, mask, counter, j, i, w)) continue;
             acc += weights[w];
             events++;
         }
@@ -124,10 +130,7 @@ public static class StepKernels
             {
                 int j = list[b * a.PreSize + s];
                 int w = j * a.PostSize + i;
-                if (a.HasMask != 0 && mask[w] == 0) continue;
-                if (a.BlankOutThreshold < (1UL << 32) &&
-                    !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold))
-                    continue;
+                if (!Reaches(a, mask, counter, j, i, w)) continue;
                 float wt = weights[w];
                 if (a.Learn != 0)
                 {

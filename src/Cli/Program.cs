@@ -177,13 +177,16 @@ namespace Neuromorphic.Cli
             return c;
         }
 
-        static (Network, SimulationConfig) LoadModel(string path)
+        static (Network, SimulationConfig) LoadModel(string path) { var (n, c, _) = LoadModelFile(path); return (n, c); }
+
+        /// <summary>Reads a model file once: its network, configuration and the file itself (for its progress).</summary>
+        static (Network, SimulationConfig, ModelFile) LoadModelFile(string path)
         {
             var file = ModelFile.Load(path);
             SimulationConfig config;
             try { config = file.Config(); config.Validate(); }
             catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({e.Message.Split('\n')[0]})"); }
-            return (file.ToNetwork(config, path), config);
+            return (file.ToNetwork(config, path), config, file);
         }
 
         static Command Bench()
@@ -273,8 +276,7 @@ namespace Neuromorphic.Cli
                 Network net; SimulationConfig config; TrainingProgress progress;
                 if (r.GetValue(resume) is { } from)
                 {
-                    var file = ModelFile.Load(from);
-                    (net, config) = LoadModel(from);
+                    (net, config, var file) = LoadModelFile(from);
                     progress = file.Progress;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
@@ -371,8 +373,7 @@ namespace Neuromorphic.Cli
             {
                 string path = r.GetValue(model)!;
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
-                var (net, config) = LoadModel(path);
-                var file = ModelFile.Load(path);
+                var (net, config, file) = LoadModelFile(path);
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
                 var testSet = MnistFiles.LoadTest(EnsureData(r));
