@@ -17,6 +17,13 @@ public struct LifArgs
     public ulong Seed;
 }
 
+/// <summary>Scalars of one launch of <see cref="StepKernels.IntegrateError"/>.</summary>
+public struct ErrorArgs
+{
+    public float ThresholdMv, StateStepMv;
+    public int StateBits;
+}
+
 /// <summary>Scalars of one launch of the delivery kernels.</summary>
 public struct DeliverArgs
 {

@@ -55,11 +55,11 @@ public static class StepKernels
     }
 
     /// <summary>Error neurons, one thread per (lane, neuron).</summary>
-    public static void IntegrateError(Index1D index, float threshold, ArrayView<float> potential, ArrayView<float> inSoma,
+    public static void IntegrateError(Index1D index, ErrorArgs a, ArrayView<float> potential, ArrayView<float> inSoma,
         ArrayView<byte> flags, ArrayView<int> neuronSpikes)
     {
         float e = potential[index];
-        bool spike = ErrorNeuron.Step(ref e, inSoma[index], threshold);
+        bool spike = ErrorNeuron.Step(ref e, inSoma[index], a.ThresholdMv, a.StateBits, a.StateStepMv);
         potential[index] = e;
         inSoma[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;

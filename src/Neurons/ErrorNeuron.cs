@@ -19,6 +19,23 @@ public readonly record struct ErrorNeuronParameters(double ThresholdMv = 100.0)
 /// </summary>
 public static class ErrorNeuron
 {
+    /// <summary>One step; with <paramref name="stateBits"/> &gt; 0 the potential is a signed code of
+    /// <paramref name="stateStepMv"/> (input rounded to the nearest code, saturation at the S-bit range), as the
+    /// two-compartment neuron's fixed-point state.</summary>
+    public static bool Step(ref float potential, float inputMv, float thresholdMv, int stateBits, float stateStepMv)
+    {
+        if (stateBits == 0) return Step(ref potential, inputMv, thresholdMv);
+        long max = (1L << (stateBits - 1)) - 1;
+        long e = (long)MathF.Floor(potential / stateStepMv + 0.5f) + (long)MathF.Floor(inputMv / stateStepMv + 0.5f);
+        if (e < 0) e = 0;
+        if (e > max) e = max;
+        long theta = (long)MathF.Floor(thresholdMv / stateStepMv + 0.5f);
+        bool spike = e >= theta;
+        if (spike) e -= theta;
+        potential = e * stateStepMv;
+        return spike;
+    }
+
     public static bool Step(ref float potential, float inputMv, float thresholdMv)
     {
         float e = potential + inputMv;

@@ -126,6 +126,20 @@ public class ErrorNeuronTests
     }
 
     [Test]
+    public void FixedPointStateRoundsInputsToCodesAndSaturates()
+    {
+        float e = 0f;
+        // 8-bit state of 16 mV: 90 mV rounds to 96 (6 codes), the threshold 100 mV to 96 (6 codes).
+        Assert.That(ErrorNeuron.Step(ref e, 90f, 100f, 8, 16f), Is.True);
+        Assert.That(e, Is.Zero);
+        Assert.That(ErrorNeuron.Step(ref e, 1e6f, 100f, 8, 16f), Is.True);
+        Assert.That(e, Is.EqualTo((127 - 6) * 16f), "saturated at 127 codes, then one threshold subtracted");
+        e = 0f;
+        Assert.That(ErrorNeuron.Step(ref e, 90f, 100f, 16, 1f / 16), Is.False, "16-bit state: 90 mV stays below 100 mV");
+        Assert.That(e, Is.EqualTo(90f));
+    }
+
+    [Test]
     public void FiresAtNinetyPercentOfTheNetInputRate()
     {
         float e = 0f; int spikes = 0;

@@ -165,7 +165,7 @@ public sealed class CpuEngine : SimulationEngine
                 float thr = Constants.ErrorThresholdMv;
                 for (int i = 0; i < size; i++)
                 {
-                    if (ErrorNeuron.Step(ref s.Soma[o + i], s.InSoma[o + i], thr)) { s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++; }
+                    if (ErrorNeuron.Step(ref s.Soma[o + i], s.InSoma[o + i], thr, Constants.StateBits, Constants.StateStepMv)) { s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++; }
                     s.InSoma[o + i] = 0f;
                 }
                 break;

@@ -41,7 +41,7 @@ public sealed class IlgpuEngine : SimulationEngine
     readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
     readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
     readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>> _lif;
-    readonly Action<Index1D, float, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
+    readonly Action<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
     readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
     readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
@@ -61,7 +61,7 @@ public sealed class IlgpuEngine : SimulationEngine
         _thresholds = _acc.Allocate1D(Constants.EncoderThresholds);
         _input = _acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
         _lif = _acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateLif);
-        _error = _acc.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
+        _error = _acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
         _deliver = _acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
         _deliverLearn = _acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
@@ -222,7 +222,7 @@ public sealed class IlgpuEngine : SimulationEngine
                             s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _presentations.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                     case PopulationKind.Error:
-                        _error(extent, Constants.ErrorThresholdMv, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
+                        _error(extent, new ErrorArgs { ThresholdMv = Constants.ErrorThresholdMv, StateBits = Constants.StateBits, StateStepMv = Constants.StateStepMv }, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                 }
                 _compact(n, pop.Size, s.Flags.View, s.List.View, s.Counts.View);

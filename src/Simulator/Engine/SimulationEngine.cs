@@ -67,6 +67,8 @@ public sealed class EngineConstants
         // The escape-noise unit has a dead time; the Poisson encoder is a plain Poisson process.
         EncoderRefractorySteps = config.Encoder.Kind == EncoderKind.Poisson ? 0 : (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
         ErrorThresholdMv = (float)config.Error.ThresholdMv;
+        StateBits = config.StateBits;
+        StateStepMv = (float)config.StateStepMv;
         LearningRate = (float)config.Erbp.LearningRate;
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
         BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
@@ -78,6 +80,9 @@ public sealed class EngineConstants
     public ulong[] EncoderThresholds { get; }
     public int EncoderRefractorySteps { get; }
     public float ErrorThresholdMv { get; }
+    /// <summary>Fixed-point state of the error neurons (0 = float).</summary>
+    public int StateBits { get; }
+    public float StateStepMv { get; }
     public float LearningRate { get; }
     public int OnsetSteps { get; }
     public ulong[] BlankOut { get; }
