@@ -12,14 +12,14 @@ namespace Neuromorphic.Cli;
 /// <summary>`neuromorphic sweep MODEL`: post-training quantization, pruning and weight-noise robustness.</summary>
 public static class SweepCommand
 {
-    static T[] ParseList<T>(string text, string option, Func<string, (bool, T)> parse)
+    static T[] ParseList<T>(string text, string option, string expected, Func<string, (bool, T)> parse)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) throw new NeuromorphicException($"{option}: empty list");
         return parts.Select((p, i) =>
         {
             var (ok, v) = parse(p);
-            return ok ? v : throw new NeuromorphicException($"{option} '{text}': entry {i + 1} ('{p}') is not valid");
+            return ok ? v : throw new NeuromorphicException($"{option} '{text}': entry {i + 1} ('{p}') is not {expected}");
         }).ToArray();
     }
 
@@ -43,10 +43,10 @@ public static class SweepCommand
         c.SetAction(r => Commands.Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
-            var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
-            var pruneList = ParseList(r.GetValue(prune)!, "--prune", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
-            var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
-            var noiseList = ParseList(r.GetValue(noise)!, "--noise", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
+            var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
+            var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
+            var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
+            var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
