@@ -90,7 +90,7 @@ namespace Neuromorphic.Cli
             return dir;
         }
 
-        static int CheckBatch(int batch) => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"--batch must lie in 1..1048576, got {batch}");
+        internal static int CheckBatch(int batch) => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"--batch must lie in 1..1048576, got {batch}");
 
         sealed class CountRecorder(int populations, int steps) : ISpikeRecorder
         {

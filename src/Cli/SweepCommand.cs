@@ -53,8 +53,7 @@ public static class SweepCommand
                 "mse" => true, "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
-            int batch = r.GetValue(batchOpt);
-            if (batch < 1) throw new NeuromorphicException($"--batch must be at least 1, got {batch}");
+            int batch = Commands.CheckBatch(r.GetValue(batchOpt));
             if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
@@ -113,15 +112,6 @@ public static class SweepCommand
         return c;
     }
 
-    static void WriteAtomically(string path, Action<string> write)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        try { write(tmp); File.Move(tmp, full, overwrite: true); }
-        finally { if (File.Exists(tmp)) File.Delete(tmp); }
-    }
-
     static void WriteCsv(string path, List<Dictionary<string, object?>> rows)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -129,7 +119,7 @@ public static class SweepCommand
         lines.AddRange(rows.Select(x => string.Join(',', $"\"{x["setting"]}\"", Convert.ToString(x["weight_bits"], inv), Convert.ToString(x["prune"], inv),
             Convert.ToString(x["noise"], inv), Convert.ToString(x["test_error"], inv), Convert.ToString(x["delta_error"], inv),
             Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv), Convert.ToString(x["state_bits"], inv))));
-        WriteAtomically(path, tmp => File.WriteAllLines(tmp, lines));
+        AtomicFile.Write(path, tmp => File.WriteAllLines(tmp, lines));
     }
 
     /// <summary>Test error against weight bits, one curve per (prune, noise) setting, the float model as a dashed line.</summary>
@@ -149,6 +139,6 @@ public static class SweepCommand
         plt.YLabel("test error (%)");
         plt.Title("robustness of the trained network to weight precision");
         plt.ShowLegend();
-        WriteAtomically(path, tmp => plt.SavePng(tmp, 900, 560));
+        AtomicFile.Write(path, tmp => plt.SavePng(tmp, 900, 560));
     }
 }

@@ -188,7 +188,8 @@ public sealed class CpuEngine : SimulationEngine
         ulong blank = Constants.BlankOut[q];
         bool quantized = proj.WeightFormat.HasValue;
         var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
-        bool simple = proj.Mask == null && blank >= (1UL << 32) && !(quantized && learn);
+        bool stochastic = blank < (1UL << 32);
+        bool simple = proj.Mask == null && !stochastic && !(quantized && learn);
         long events = 0;
         for (int s = 0; s < spikes; s++)
         {
@@ -202,7 +203,6 @@ public sealed class CpuEngine : SimulationEngine
                 continue;
             }
             var mask = proj.Mask;
-            bool stochastic = blank < (1UL << 32);
             ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
             ulong roundKey = quantized && learn ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, stepCounter, q, j) : 0;
             for (int i = 0; i < nPost; i++)

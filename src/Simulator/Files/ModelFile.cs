@@ -89,27 +89,12 @@ public sealed class ModelFile
         return net;
     }
 
-    public void Save(string path)
+    public void Save(string path) => AtomicFile.Write(path, tmp =>
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-            {
-                MessagePackSerializer.Serialize(fs, this, Options);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+        using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write);
+        MessagePackSerializer.Serialize(fs, this, Options);
+        fs.Flush(flushToDisk: true);
+    });
 
     public static ModelFile Load(string path)
     {
