@@ -33,11 +33,12 @@ public sealed class ConfigOptions
     public readonly Option<bool> PowerOfTwo = new("--power-of-two-step") { Description = "round the weight step up to a power of two (shared exponent)" };
     public readonly Option<int?> StateBits = new("--state-bits") { Description = "fixed-point neural state: signed bits of I, V, U (8..24; default float32); decays as 12-bit integer multiply-and-shift" };
     public readonly Option<double?> StateRange = new("--state-range-mv") { Description = "largest state magnitude in mV; the state step is the power of two reaching it (2048)" };
+    public readonly Option<string?> BatchUpdateOpt = new("--batch-update") { Description = "how a training batch (--batch > 1) combines its updates: step (lanes update the shared weights every step, in lane order; default) | sample (each lane learns on its own copy for its sample, the changes are summed after the batch: one GPU launch per batch, lanes on all CPU cores)" };
     public readonly Option<double?> MaxRateHz = new("--max-rate-hz") { Description = "Poisson encoder: rate at intensity 1 (200 Hz)" };
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -116,6 +117,16 @@ public sealed class ConfigOptions
         if (r.GetValue(PowerOfTwo)) c = c with { WeightStepPowerOfTwo = true };
         if (r.GetValue(StateBits) is { } sb) c = c with { StateBits = sb };
         if (r.GetValue(StateRange) is { } sr) c = c with { StateRangeMv = sr };
+        if (r.GetValue(BatchUpdateOpt) is { } bu)
+            c = c with
+            {
+                BatchUpdate = bu.Trim().ToLowerInvariant() switch
+                {
+                    "step" => Neuromorphic.Plasticity.BatchUpdateMode.PerStep,
+                    "sample" => Neuromorphic.Plasticity.BatchUpdateMode.PerSample,
+                    _ => throw new NeuromorphicException($"--batch-update '{bu}': expected step or sample"),
+                },
+            };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
         c.Validate();
         return c;

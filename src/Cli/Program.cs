@@ -193,62 +193,85 @@ namespace Neuromorphic.Cli
         {
             var cfg = new ConfigOptions();
             var samples = new Option<int>("--samples") { Description = "samples to simulate (after one warm-up batch)", DefaultValueFactory = _ => 0 };
-            var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference" };
-            var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput");
-            Add(c, ArchOpt, samples, train, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
+            var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
+            var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp or perbp: training)");
+            Add(c, ArchOpt, samples, train, compareCpu, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
                 int batch = CheckBatch(r.GetValue(BatchOpt));
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
-                bool training = r.GetValue(train);
+                bool training = r.GetValue(train) || (r.GetValue(cfg.Rule) is { } rt && ConfigOptions.ParseRule(rt) != RuleKind.None);
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
-                var net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
                 var test = MnistFiles.LoadTest(EnsureData(r));
                 int n = r.GetValue(samples);
                 if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
-                using var engine = Backends.Create(backend, net, config, batch);
-                var input = engine.NewInput();
-                void Fill(int start, int m)
-                {
-                    input.Count = m;
-                    for (int b = 0; b < m; b++)
-                    {
-                        int idx = (start + b) % test.Count;
-                        test.Image(idx).CopyTo(input.Pixels.AsSpan(b * 784, 784));
-                        input.Labels[b] = training ? test.Labels[idx] : -1;
-                        input.Presentations[b] = start + b;
-                    }
-                }
-                Fill(0, batch); engine.Run(input, training); // warm-up: JIT, kernel compilation
-                long synops = 0, spikes = 0; int done = 0;
-                var sw = Stopwatch.StartNew();
-                while (done < n)
-                {
-                    int m = Math.Min(batch, n - done);
-                    Fill(batch + done, m);
-                    var res = engine.Run(input, training);
-                    synops += res.SynOps; spikes += res.Spikes; done += m;
-                }
-                double t = sw.Elapsed.TotalSeconds;
+                var (done, t, synops, spikes, engineName, device, net) = Measure(backend, layers, config, batch, n, training, test);
                 int steps = config.StepsPerSample(training);
                 long neurons = net.Populations.Where(p => training || !p.ErrorPath).Sum(p => (long)p.Size);
                 double sps = done / t;
+                // A traffic model, not a counter: every synaptic event reads a 4-byte weight (and writes it back
+                // while learning), every neuron update reads and writes about 24 bytes of state.
+                double bytesPerSample = (double)synops / done * (training ? 8 : 4) + neurons * steps * 24.0;
                 var figures = new Dictionary<string, object?>
                 {
-                    ["backend"] = engine.BackendName, ["device"] = engine is IlgpuEngine ie ? ie.DeviceName : $"native CPU, {Environment.ProcessorCount} cores",
+                    ["backend"] = engineName, ["device"] = device,
                     ["arch"] = Architecture.Format(net.Layers), ["batch"] = batch, ["mode"] = training ? $"train ({config.Rule})".ToLowerInvariant() : "inference",
+                    ["batch_update"] = training && batch > 1 ? (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample ? "sample" : "step") : null,
                     ["samples"] = done, ["steps_per_sample"] = steps, ["seconds"] = Math.Round(t, 3),
                     ["samples_per_s"] = Math.Round(sps, 2), ["synaptic_events_per_s"] = Math.Round(synops / t, 0),
                     ["neuron_updates_per_s"] = Math.Round(neurons * steps * sps, 0), ["spikes_per_sample"] = Math.Round((double)spikes / done, 1),
-                    ["synops_per_sample"] = Math.Round((double)synops / done, 0), ["peak_memory_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
+                    ["synops_per_sample"] = Math.Round((double)synops / done, 0),
+                    ["modelled_memory_traffic_gb_per_s"] = Math.Round(bytesPerSample * sps / 1e9, 1),
+                    ["peak_memory_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
                 };
-                Output.Table($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engine.BackendName}", figures.Select(kv => (kv.Key, Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
+                if (r.GetValue(compareCpu) && engineName != "cpu")
+                {
+                    var cpu = Measure(BackendKind.Cpu, layers, config, Math.Min(batch, 16), Math.Min(n, 256), training, test);
+                    double cpuRate = cpu.Done / cpu.Seconds;
+                    figures["cpu_samples_per_s"] = Math.Round(cpuRate, 2);
+                    figures["speedup_over_cpu"] = Math.Round(sps / cpuRate, 1);
+                }
+                Output.Table($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engineName}", figures.Where(kv => kv.Value != null).Select(kv => (kv.Key, Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
                 if (r.GetValue(JsonOpt)) Output.Json(figures);
                 return 0;
             }));
             return c;
+        }
+
+        /// <summary>Runs <paramref name="n"/> samples of a fresh seeded network after one warm-up batch (JIT, kernel compilation).</summary>
+        static (int Done, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Net) Measure(
+            BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test)
+        {
+            var net = ErbpNetwork.Build(layers, config);
+            using var engine = Backends.Create(backend, net, config, batch);
+            var input = engine.NewInput();
+            void Fill(int start, int m)
+            {
+                input.Count = m;
+                for (int b = 0; b < m; b++)
+                {
+                    int idx = (start + b) % test.Count;
+                    test.Image(idx).CopyTo(input.Pixels.AsSpan(b * 784, 784));
+                    input.Labels[b] = training ? test.Labels[idx] : -1;
+                    input.Presentations[b] = start + b;
+                }
+            }
+            Fill(0, batch); engine.Run(input, training);
+            long synops = 0, spikes = 0; int done = 0;
+            var sw = Stopwatch.StartNew();
+            while (done < n)
+            {
+                int m = Math.Min(batch, n - done);
+                Fill(batch + done, m);
+                var res = engine.Run(input, training);
+                synops += res.SynOps; spikes += res.Spikes; done += m;
+            }
+            string device = engine is IlgpuEngine ie ? ie.DeviceName : $"native CPU, {Environment.ProcessorCount} cores";
+            return (done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, device, net);
         }
 
         static Command Train()
@@ -366,14 +389,16 @@ namespace Neuromorphic.Cli
         {
             var model = new Argument<string>("model") { Description = "model file written by train" };
             var testSamples = new Option<int>("--test-samples") { Description = "test digits (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
+            var sampleMs = new Option<double?>("--test-sample-ms") { Description = "duration of a test sample in ms (default: the model's, 250)" };
             var c = new Command("test", "test a trained model on the MNIST test digits");
             c.Arguments.Add(model);
-            Add(c, testSamples, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            Add(c, testSamples, sampleMs, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             c.SetAction(r => Guard(() =>
             {
                 string path = r.GetValue(model)!;
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config, file) = LoadModelFile(path);
+                if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
                 var testSet = MnistFiles.LoadTest(EnsureData(r));

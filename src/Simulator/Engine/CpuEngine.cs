@@ -29,6 +29,9 @@ public sealed class CpuEngine : SimulationEngine
 
     readonly PopState[] _pops;
     readonly long[] _laneSynOps;
+    // Per-sample batch update: each lane's private copy of the plastic weights, [lane][projection] (null for
+    // fixed projections), allocated on first use.
+    float[]?[][]? _laneWeights;
 
     public CpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
@@ -46,10 +49,12 @@ public sealed class CpuEngine : SimulationEngine
         int steps = Config.StepsPerSample(train);
         for (int b = 0; b < n; b++) ResetLane(input, b, learn);
         Array.Clear(_laneSynOps);
-        if (learn || recorder != null || n == 1)
-            RunLanes(input, 0, n, steps, learn, recorder);
+        if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
+            RunPerSample(input, n, steps, recorder);
+        else if (learn || recorder != null || n == 1)
+            RunLanes(input, 0, n, steps, learn, recorder, null);
         else
-            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, false, null));
+            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, false, null, null));
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var outPop = _pops[Network.OutputPopulation];
@@ -92,7 +97,40 @@ public sealed class CpuEngine : SimulationEngine
         }
     }
 
-    void RunLanes(BatchInput input, int lo, int hi, int steps, bool learn, ISpikeRecorder? recorder)
+    /// <summary>The per-sample batch update: lanes learn on private weight copies (in parallel: they never
+    /// meet during the sample), then their changes are added to the shared weights in lane order.</summary>
+    void RunPerSample(BatchInput input, int n, int steps, ISpikeRecorder? recorder)
+    {
+        var projs = Network.Projections;
+        _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_ => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
+        for (int b = 0; b < n; b++)
+            for (int q = 0; q < projs.Count; q++)
+                if (_laneWeights[b][q] is { } lw) Array.Copy(projs[q].Weights, lw, lw.Length);
+        if (recorder != null)
+            for (int b = 0; b < n; b++) RunLanes(input, b, b + 1, steps, true, recorder, _laneWeights[b]);
+        else
+            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, true, null, _laneWeights[b]));
+        for (int q = 0; q < projs.Count; q++)
+        {
+            if (!projs[q].Plastic) continue;
+            var w = projs[q].Weights;
+            bool quantized = projs[q].WeightFormat.HasValue;
+            var nearest = quantized ? (projs[q].WeightFormat!.Value with { Rounding = Rounding.Nearest }).Coefficients : default;
+            var lanes = _laneWeights;
+            Parallel.For(0, (w.Length + 4095) / 4096, blk =>
+            {
+                int end = Math.Min(w.Length, (blk + 1) * 4096);
+                for (int k = blk * 4096; k < end; k++)
+                {
+                    float shared = w[k], sum = 0f;
+                    for (int b = 0; b < n; b++) sum = BatchUpdate.Accumulate(sum, lanes[b][q]![k], shared);
+                    w[k] = BatchUpdate.Apply(shared, sum, quantized, nearest);
+                }
+            });
+        }
+    }
+
+    void RunLanes(BatchInput input, int lo, int hi, int steps, bool learn, ISpikeRecorder? recorder, float[]?[]? laneWeights)
     {
         var pops = Network.Populations;
         var projs = Network.Projections;
@@ -108,7 +146,8 @@ public sealed class CpuEngine : SimulationEngine
                 var proj = projs[q];
                 if (proj.ErrorPath && !learn) continue;
                 bool learnNow = learn && proj.Plastic && step >= Constants.OnsetSteps;
-                for (int b = lo; b < hi; b++) Deliver(q, proj, b, CounterRng.StepCounter(input.Presentations[b], step), learnNow);
+                var weights = laneWeights?[q] ?? proj.Weights;
+                for (int b = lo; b < hi; b++) Deliver(q, proj, weights, b, CounterRng.StepCounter(input.Presentations[b], step), learnNow);
             }
             if (recorder != null)
                 for (int p = 0; p < pops.Count; p++)
@@ -174,7 +213,7 @@ public sealed class CpuEngine : SimulationEngine
         s.SpikeCount[b] = count;
     }
 
-    void Deliver(int q, Projection proj, int b, ulong stepCounter, bool learn)
+    void Deliver(int q, Projection proj, float[] weights, int b, ulong stepCounter, bool learn)
     {
         var src = _pops[proj.Source];
         var dst = _pops[proj.Target];
@@ -194,7 +233,7 @@ public sealed class CpuEngine : SimulationEngine
         for (int s = 0; s < spikes; s++)
         {
             int j = src.SpikeList[b * nPre + s];
-            var row = proj.Weights.AsSpan(j * nPost, nPost);
+            var row = weights.AsSpan(j * nPost, nPost);
             if (simple)
             {
                 if (learn) ErbpRule.ApplyToRow(row, current, dendrite, eta, lo, hi);

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using Neuromorphic.Kernels;
 using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
 
 namespace Neuromorphic.Simulator.Engine;
 
@@ -83,6 +84,125 @@ public sealed class IlgpuEngine : SimulationEngine
     int _fTotal, _fGroup;
     bool _lastRunFused;
 
+    /// <summary>Training batches run as one launch of <see cref="FusedNetworkKernel"/> when each lane may learn
+    /// on its own copy of the weights: batch 1, or <see cref="BatchUpdateMode.PerSample"/>.</summary>
+    public bool UseFusedTraining { get; set; } = true;
+
+    // Fused-network buffers, allocated on first use. Shared weights are laid out plastic projections first, so
+    // that a lane's private block has the same offsets.
+    MemoryBuffer1D<float, Stride1D.Dense>? _nWeights, _nLaneWeights, _nFloats;
+    MemoryBuffer1D<int, Stride1D.Dense>? _nInts;
+    MemoryBuffer1D<byte, Stride1D.Dense>? _nMasks;
+    MemoryBuffer1D<FusedPopulation, Stride1D.Dense>? _nPops;
+    MemoryBuffer1D<FusedProjection, Stride1D.Dense>? _nProjs;
+    Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _net;
+    Action<Index1D, int, ArrayView<float>, ArrayView<float>>? _broadcast;
+    Action<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>? _combine;
+    int[] _nOffsets = [], _nWeightOffsets = [];
+    int _nTotal, _nPlastic;
+    bool _lastRunNetwork;
+
+    bool CanFuseNetwork(bool learn, int lanes, ISpikeRecorder? recorder)
+    {
+        if (!UseFusedTraining || !learn || recorder != null) return false;
+        if (lanes > 1 && Config.BatchUpdate != BatchUpdateMode.PerSample) return false;
+        int group = Math.Min(FusedNetworkKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup);
+        return Network.Populations.Count <= FusedNetworkKernel.MaxPopulations
+            && Network.Populations.All(p => (p.Size + group - 1) / group <= FusedNetworkKernel.MaxChunk);
+    }
+
+    BatchResult RunNetwork(BatchInput input, int steps)
+    {
+        int n = input.Count;
+        var pops = Network.Populations;
+        var projs = Network.Projections;
+        int P = pops.Count, Q = projs.Count;
+        if (_net == null)
+        {
+            _nOffsets = new int[P];
+            for (int p = 1; p < P; p++) _nOffsets[p] = _nOffsets[p - 1] + pops[p - 1].Size;
+            _nTotal = _nOffsets[P - 1] + pops[P - 1].Size;
+            _nWeightOffsets = new int[Q];
+            int w = 0;
+            foreach (bool plastic in new[] { true, false })
+                for (int q = 0; q < Q; q++)
+                    if (projs[q].Plastic == plastic) { _nWeightOffsets[q] = w; w += projs[q].Weights.Length; if (plastic) _nPlastic = w; }
+            _fGroup = Math.Min(FusedNetworkKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup);
+            _nWeights = _acc.Allocate1D<float>(w);
+            _nMasks = _acc.Allocate1D<byte>(w);
+            _nLaneWeights = _acc.Allocate1D<float>(Math.Max(1L, (long)BatchCapacity * _nPlastic));
+            _nFloats = _acc.Allocate1D<float>((long)FusedNetworkKernel.FloatSections * BatchCapacity * _nTotal);
+            _nInts = _acc.Allocate1D<int>((long)FusedNetworkKernel.IntSections * BatchCapacity * _nTotal);
+            _nPops = _acc.Allocate1D(pops.Select((pop, p) => new FusedPopulation
+            {
+                Kind = pop.Kind switch { PopulationKind.Data => 0, PopulationKind.Label => 1, PopulationKind.TwoCompartment => 2, _ => 3 },
+                Size = pop.Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p],
+            }).ToArray());
+            _nProjs = _acc.Allocate1D<FusedProjection>(Q);
+            _net = _acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedNetworkKernel.Run);
+            _broadcast = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.BroadcastWeights);
+            _combine = _acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
+        }
+        // Projection descriptors and masks are refreshed every batch: a pruning mask may have been pushed since.
+        _nProjs!.CopyFromCPU(projs.Select((proj, q) => new FusedProjection
+        {
+            Source = proj.Source, Target = proj.Target, Dendrite = proj.Compartment == Compartment.Dendrite ? 1 : 0,
+            WeightOffset = _nWeightOffsets[q], Private = proj.Plastic ? 1 : 0, MaskOffset = proj.Mask != null ? _nWeightOffsets[q] : -1,
+            Forward = proj.Forward ? 1 : 0, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Index = q,
+            GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv, BlankOutThreshold = Constants.BlankOut[q],
+            Grid = proj.WeightFormat?.Coefficients ?? default,
+        }).ToArray());
+        var shared = (ArrayView<float>)_nWeights!.View;
+        var laneWeights = _nLaneWeights!.View;
+        for (int q = 0; q < Q; q++)
+        {
+            ((ArrayView<float>)_weights[q].View).CopyTo(shared.SubView(_nWeightOffsets[q], projs[q].Weights.Length));
+            if (projs[q].Mask != null) ((ArrayView<byte>)_masks[q].View).CopyTo(((ArrayView<byte>)_nMasks!.View).SubView(_nWeightOffsets[q], projs[q].Weights.Length));
+        }
+        if (_nPlastic > 0) _broadcast!(checked(n * _nPlastic), _nPlastic, shared, laneWeights);
+        _nFloats!.MemSetToZero();
+        _nInts!.MemSetToZero();
+        int section = BatchCapacity * _nTotal;
+        _net!(new KernelConfig(n, _fGroup), new FusedNetworkArgs
+        {
+            Populations = P, Projections = Q, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
+            EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = 1, OnsetSteps = Constants.OnsetSteps,
+            PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = LearningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
+            StateStepMv = Constants.StateStepMv, Seed = Constants.Seed,
+        }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, _pixels.View, _labels.View, _presentations.View,
+            _thresholds.View, _nFloats!.View, _nInts!.View, _synOps.View);
+        for (int q = 0; q < Q; q++)
+        {
+            var proj = projs[q];
+            if (!proj.Plastic) continue;
+            var nearest = proj.WeightFormat is { } fmt ? (fmt with { Rounding = Rounding.Nearest }).Coefficients : default;
+            _combine!(proj.Weights.Length, new CombineArgs { Offset = _nWeightOffsets[q], Lanes = n, PrivateStride = _nPlastic, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Grid = nearest },
+                shared, laneWeights);
+            shared.SubView(_nWeightOffsets[q], proj.Weights.Length).CopyTo((ArrayView<float>)_weights[q].View);
+        }
+        _acc.Synchronize();
+        _lastRunFused = false;
+        _lastRunNetwork = true;
+
+        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
+        var counts = new int[n * _nTotal];
+        ((ArrayView<int>)_nInts.View).SubView(2L * section, (long)n * _nTotal).CopyToCPU(counts);
+        int outOff = _nOffsets[Network.OutputPopulation];
+        long spikes = 0;
+        for (int b = 0; b < n; b++)
+        {
+            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * _nTotal + outOff + k];
+            for (int k = 0; k < _nTotal; k++) spikes += counts[b * _nTotal + k];
+        }
+        var syn = new long[BatchCapacity];
+        _synOps.CopyToCPU(syn);
+        for (int b = 0; b < n; b++) result.SynOps += syn[b];
+        result.Spikes = spikes;
+        return result;
+    }
+
     /// <summary>The fused kernel covers a chain data -&gt; LIF -&gt; ... -&gt; LIF with plain dense projections.</summary>
     bool CanFuse(bool learn, ISpikeRecorder? recorder)
     {
@@ -144,6 +264,7 @@ public sealed class IlgpuEngine : SimulationEngine
         }, _fCoefficients!.View, _fWeights!.View, _pixels.View, _presentations.View, _thresholds.View, _fFloats!.View, _fInts!.View, _synOps.View);
         _acc.Synchronize();
         _lastRunFused = true;
+        _lastRunNetwork = false;
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var counts = new int[n * _fTotal];
@@ -194,7 +315,9 @@ public sealed class IlgpuEngine : SimulationEngine
         ((ArrayView<int>)_labels.View).SubView(0, n).CopyFromCPU(input.Labels.AsSpan(0, n));
         ((ArrayView<long>)_presentations.View).SubView(0, n).CopyFromCPU(input.Presentations.AsSpan(0, n));
         if (CanFuse(learn, recorder)) return RunFused(input, steps);
+        if (CanFuseNetwork(learn, n, recorder)) return RunNetwork(input, steps);
         _lastRunFused = false;
+        _lastRunNetwork = false;
         foreach (var p in _pops) p.Zero();
         var hostList = recorder != null ? pops.Select(p => new int[BatchCapacity * p.Size]).ToArray() : null;
         var hostCounts = recorder != null ? pops.Select(_ => new int[BatchCapacity]).ToArray() : null;
@@ -284,6 +407,12 @@ public sealed class IlgpuEngine : SimulationEngine
     public override float[][] ReadState(int population)
     {
         int size = Network.Populations[population].Size;
+        if (_lastRunNetwork)
+        {
+            int section = BatchCapacity * _nTotal, off = _nOffsets[population];
+            float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)_nFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
+            return [Section(0), Section(1), Section(2)];
+        }
         if (_lastRunFused)
         {
             int section = BatchCapacity * _fTotal, off = _fOffsets[population];
@@ -300,7 +429,7 @@ public sealed class IlgpuEngine : SimulationEngine
         foreach (var p in _pops) p.Dispose();
         foreach (var w in _weights) w.Dispose();
         foreach (var m in _masks) m.Dispose();
-        foreach (var b in new MemoryBuffer?[] { _fLayout, _fInts, _fWeights, _fFloats, _fCoefficients }) b?.Dispose();
+        foreach (var b in new MemoryBuffer?[] { _fLayout, _fInts, _fWeights, _fFloats, _fCoefficients, _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs }) b?.Dispose();
         _pixels.Dispose(); _labels.Dispose(); _presentations.Dispose(); _synOps.Dispose(); _thresholds.Dispose();
         _acc.Dispose();
         _context.Dispose();

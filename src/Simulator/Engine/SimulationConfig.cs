@@ -46,6 +46,8 @@ public sealed record SimulationConfig
     /// <summary>Blank-out: probability that an event reaches a plastic synapse (peRBP; 1 = off).</summary>
     public double TransmissionProbability { get; init; } = 1.0;
     public ulong Seed { get; init; } = 1;
+    /// <summary>How a training batch of B &gt; 1 samples combines its updates (see <see cref="BatchUpdateMode"/>).</summary>
+    public BatchUpdateMode BatchUpdate { get; init; } = BatchUpdateMode.PerStep;
     /// <summary>Bits of the plastic weights (0 = float32). Weights lie on the grid after initialisation and
     /// after every update, as with on-chip learning.</summary>
     public int WeightBits { get; init; }
@@ -86,6 +88,7 @@ public sealed record SimulationConfig
             Erbp.Validate("eRBP rule");
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
+            if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not one of step (0) or sample (1)");
             if (!(EtaDecayPerEpoch > 0 && EtaDecayPerEpoch <= 1)) throw new ArgumentException($"eta decay per epoch must lie in (0, 1], got {EtaDecayPerEpoch}");
             if (WeightBits != 0) new QuantFormat(WeightBits, 1.0).Validate("--weight-bits");
             if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw new ArgumentException($"--state-bits must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
