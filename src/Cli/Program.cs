@@ -30,6 +30,8 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             return root.Parse(args).Invoke();
         }
 

@@ -1,0 +1,189 @@
+using Neuromorphic.Neurons;
+using Neuromorphic.Simulator.Engine;
+using Neuromorphic.Simulator.Files;
+
+namespace Neuromorphic.Simulator.Export;
+
+/// <summary>
+/// Turns a NIR feed-forward graph (Input -&gt; (Affine|Linear -&gt; LIF|CubaLIF|IF)+ -&gt; Output, as written by snnTorch,
+/// Norse or <see cref="NirFile.Write"/>) into a model file that <c>test</c> and <c>run</c> simulate. Convention
+/// (docs/formats.md): an input spike is a pulse of height 1 lasting one step dt. Then one spike through weight W
+/// <list type="bullet">
+/// <item>CubaLIF (tau_syn dI/dt = -I + w_in S, tau_mem dv/dt = v_leak - v + r I): I jumps by W w_in dt / tau_syn, and
+/// r scales I's effect on v; our neuron's current jumps by W' = W r w_in dt / tau_syn (r = 1 here).</item>
+/// <item>LIF (tau dv/dt = v_leak - v + r I): v jumps by W r dt / tau; emulated by our neuron with tau_syn = dt/1000
+/// (the current dies within the step) and W' chosen so that v moves by exactly that.</item>
+/// <item>IF (dv/dt = r I): v jumps by W r dt; emulated like LIF with tau_mem = 10^9 ms (no leak).</item>
+/// </list>
+/// Our engine has one parameter set for all hidden layers and one for the prediction layer, no bias current, leak
+/// to 0 and reset to 0: anything else is refused with a message naming the node and the parameter.
+/// </summary>
+public static class NirImport
+{
+    static readonly string[] Supported = ["Input", "Affine", "Linear", "LIF", "CubaLIF", "IF", "Output"];
+    const double NoLeakTauMs = 1e9;
+
+    /// <summary>The result: the model file, and notes on what was assumed (printed by the CLI).</summary>
+    public sealed record Result(ModelFile Model, List<string> Notes);
+
+    public static Result Import(string path, double? dtMsOption = null)
+    {
+        var root = NirFile.Read(path);
+        if (!root.Groups.TryGetValue("node", out var graph)) throw new NeuromorphicException($"{path}: no group /node (not a NIR file)");
+        string type = graph.String("type") ?? throw new NeuromorphicException($"{path}: /node/type is missing or not a string");
+        if (type != "NIRGraph") throw new NeuromorphicException($"{path}: /node has type '{type}', expected NIRGraph");
+        if (!graph.Groups.TryGetValue("nodes", out var nodes)) throw new NeuromorphicException($"{path}: /node/nodes is missing");
+        var notes = new List<string>();
+        var types = new Dictionary<string, string>();
+        foreach (var (name, node) in nodes.Groups)
+        {
+            string t = node.String("type") ?? throw new NeuromorphicException($"{path}: node '{name}' has no string dataset 'type'");
+            if (!Supported.Contains(t)) throw new NeuromorphicException($"{path}: node '{name}' has type '{t}', which import does not support (supported: {string.Join(", ", Supported)})");
+            types[name] = t;
+        }
+        if (!graph.Strings.TryGetValue("edges", out var edges)) throw new NeuromorphicException($"{path}: /node/edges is missing or not an array of strings");
+        if (edges.Shape.Length != 2 || edges.Shape[1] != 2) throw new NeuromorphicException($"{path}: /node/edges has shape ({string.Join(", ", edges.Shape)}), expected (E, 2)");
+        var next = new Dictionary<string, string>();
+        var hasInput = new HashSet<string>();
+        for (int e = 0; e < edges.Shape[0]; e++)
+        {
+            string a = edges.Values[2 * e], b = edges.Values[2 * e + 1];
+            foreach (var x in new[] { a, b })
+                if (!types.ContainsKey(x)) throw new NeuromorphicException($"{path}: edge {e} ({a} -> {b}) names node '{x}', which is not in /node/nodes");
+            if (!next.TryAdd(a, b)) throw new NeuromorphicException($"{path}: node '{a}' has more than one outgoing edge; only feed-forward chains are supported");
+            if (!hasInput.Add(b)) throw new NeuromorphicException($"{path}: node '{b}' has more than one incoming edge; only feed-forward chains are supported");
+        }
+        var inputs = types.Where(kv => kv.Value == "Input").Select(kv => kv.Key).ToArray();
+        if (inputs.Length != 1) throw new NeuromorphicException($"{path}: {inputs.Length} Input nodes, expected 1");
+
+        // Walk the chain from the input.
+        var chain = new List<string> { inputs[0] };
+        while (next.TryGetValue(chain[^1], out var n))
+        {
+            if (chain.Count > types.Count) throw new NeuromorphicException($"{path}: the edges form a cycle through '{n}'");
+            chain.Add(n);
+        }
+        if (types[chain[^1]] != "Output") throw new NeuromorphicException($"{path}: the chain from '{inputs[0]}' ends at '{chain[^1]}' ({types[chain[^1]]}), not at an Output node");
+        if (chain.Count != types.Count) throw new NeuromorphicException($"{path}: node '{types.Keys.First(k => !chain.Contains(k))}' is not on the chain from the input to the output");
+        int inputSize = (int)Math.Min(int.MaxValue, Product(nodes.Groups[inputs[0]], "shape", path, inputs[0]));
+
+        var config = NirFile.StoredConfig(graph, path) ?? new SimulationConfig();
+        double dtMs = dtMsOption ?? (graph.Groups.TryGetValue("metadata", out var gm) && gm.Arrays.TryGetValue("dt", out var dtA) && dtA.Count == 1 ? dtA.Values[0] * 1e3 : double.NaN);
+        if (double.IsNaN(dtMs)) { dtMs = config.DtMs; notes.Add($"the file states no dt: simulating with dt = {dtMs} ms (--dt-ms sets another)"); }
+        dtMs = Math.Round(dtMs, 9); // seconds in the file: drop the binary noise of the conversion
+        if (!(dtMs > 0 && dtMs <= 10)) throw new NeuromorphicException($"{path}: dt = {dtMs} ms, expected (0, 10] ms");
+
+        var layers = new List<int> { inputSize };
+        var weights = new List<float[]>();
+        var lifs = new List<(string Name, LifParameters P)>();
+        for (int i = 1; i + 1 < chain.Count; i += 2)
+        {
+            string fcName = chain[i], nName = chain[i + 1];
+            if (types[fcName] is not ("Affine" or "Linear")) throw new NeuromorphicException($"{path}: node '{fcName}' ({types[fcName]}) where an Affine or Linear node was expected (chain: {string.Join(" -> ", chain)})");
+            if (i + 1 >= chain.Count - 1 || types[nName] is not ("LIF" or "CubaLIF" or "IF")) throw new NeuromorphicException($"{path}: node '{nName}' ({types[nName]}) where a LIF, CubaLIF or IF node was expected after '{fcName}'");
+            var fc = nodes.Groups[fcName];
+            var w = Need(fc, "weight", path, fcName);
+            if (w.Shape.Length != 2) throw new NeuromorphicException($"{path}: node '{fcName}' weight has shape ({string.Join(", ", w.Shape)}), expected (out, in)");
+            int outN = (int)w.Shape[0], inN = (int)w.Shape[1];
+            if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{fcName}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
+            if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{fcName}' has {outN} outputs");
+            if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
+                throw new NeuromorphicException($"{path}: node '{fcName}' has a nonzero bias, which our neurons cannot represent (no bias current)");
+            var node = nodes.Groups[nName];
+            var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path);
+            var wt = new float[inN * outN]; // ours: [pre][post]
+            for (int o = 0; o < outN; o++)
+                for (int k = 0; k < inN; k++)
+                {
+                    double v = w.Values[(long)o * inN + k] * factor;
+                    if (!double.IsFinite(v)) throw new NeuromorphicException($"{path}: node '{fcName}' weight ({o}, {k}) is not a finite number");
+                    wt[k * outN + o] = (float)v;
+                }
+            weights.Add(wt);
+            layers.Add(outN);
+            lifs.Add((nName, lif));
+        }
+        if (weights.Count == 0) throw new NeuromorphicException($"{path}: no Affine/Linear and neuron layers between input and output");
+        long outSize = Product(nodes.Groups[chain[^1]], "shape", path, chain[^1], optional: true);
+        if (outSize > 0 && outSize != layers[^1]) throw new NeuromorphicException($"{path}: Output '{chain[^1]}' has shape of {outSize} elements, the last layer has {layers[^1]} neurons");
+        for (int l = 1; l + 1 < lifs.Count; l++)
+            if (lifs[l].P != lifs[0].P) throw new NeuromorphicException($"{path}: hidden layers '{lifs[0].Name}' and '{lifs[l].Name}' have different neuron parameters; this engine has one set for all hidden layers");
+        var hidden = lifs.Count > 1 ? lifs[0].P : config.Hidden;
+        var output = lifs[^1].P;
+        config = config with
+        {
+            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null,
+            Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
+            Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
+        };
+        config.Validate();
+        var net = ErbpNetwork.Build([.. layers], config);
+        var fwd = net.ForwardProjections.ToArray();
+        for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);
+        return new Result(ModelFile.From(net, config, new TrainingProgress()), notes);
+    }
+
+    /// <summary>Our neuron parameters for one NIR neuron node, and the factor from NIR weights to our current jumps.</summary>
+    static (LifParameters, double) Neuron(NirGroup node, string type, string name, int size, double dtMs, string path)
+    {
+        double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt);
+        double dtS = dtMs * 1e-3;
+        double refractoryMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
+            ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null) * 1e3, 9) : 0.0;
+        double threshold = U("v_threshold");
+        double reset = U("v_reset", 0.0);
+        if (reset != 0) throw new NeuromorphicException($"{path}: node '{name}' has v_reset = {reset}; our neurons reset to 0");
+        double leak = type == "IF" ? 0 : U("v_leak", 0.0);
+        if (leak != 0) throw new NeuromorphicException($"{path}: node '{name}' has v_leak = {leak}; our neurons leak to 0");
+        double r = U("r", 1.0);
+        if (!(threshold > 0) || !double.IsFinite(threshold)) throw new NeuromorphicException($"{path}: node '{name}' has v_threshold = {threshold}, expected a positive number");
+        double Tau(string p) { double t = U(p); return t > 0 && double.IsFinite(t) ? Math.Round(t * 1e3, 9) : throw new NeuromorphicException($"{path}: node '{name}' has {p} = {t}, expected a positive time constant in seconds"); }
+        switch (type)
+        {
+            case "CubaLIF":
+            {
+                double tauSyn = Tau("tau_syn"), tauMem = Tau("tau_mem"), wIn = U("w_in", 1.0);
+                var p = new LifParameters(TauMembraneMs: tauMem, TauSynapseMs: tauSyn, ThresholdMv: threshold, RefractoryMs: refractoryMs);
+                return (p, r * wIn * dtMs / tauSyn);
+            }
+            default:
+            {
+                // LIF and IF: a current that dies within the step, scaled so that v jumps by r W dt / tau (LIF) or r W dt (IF).
+                double tauMem = type == "LIF" ? Tau("tau") : NoLeakTauMs, tauSyn = dtMs / 1000;
+                double jump = type == "LIF" ? r * dtMs / tauMem : r * dtS;
+                var p = new LifParameters(TauMembraneMs: tauMem, TauSynapseMs: tauSyn, ThresholdMv: threshold, RefractoryMs: refractoryMs);
+                return (p, jump / LifCoefficients.ExactCurrentGain(tauMem, tauSyn, dtMs));
+            }
+        }
+    }
+
+    /// <summary>A parameter that must be the same for every neuron of a layer (a scalar or an array of equal values).</summary>
+    static double Uniform(NirGroup node, string p, string name, int size, string path, double? dflt)
+    {
+        if (!node.Arrays.TryGetValue(p, out var a))
+        {
+            if (node.Strings.ContainsKey(p) || node.Unsupported.ContainsKey(p)) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' is not numeric");
+            return dflt ?? throw new NeuromorphicException($"{path}: node '{name}' lacks parameter '{p}'");
+        }
+        if (a.Count != 1 && a.Count != size) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' has {a.Count} values for {size} neurons");
+        if (a.Count == 0) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' is empty");
+        double v = a.Values[0];
+        if (a.Values.Any(x => x != v)) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' differs between neurons (e.g. {v} and {a.Values.First(x => x != v)}); our engine needs one value per layer");
+        return v;
+    }
+
+    static NirArray Need(NirGroup g, string p, string path, string name)
+        => g.Arrays.TryGetValue(p, out var a) ? a : throw new NeuromorphicException($"{path}: node '{name}' lacks numeric dataset '{p}'");
+
+    static long Product(NirGroup g, string p, string path, string name, bool optional = false)
+    {
+        if (!g.Arrays.TryGetValue(p, out var a)) return optional ? 0 : throw new NeuromorphicException($"{path}: node '{name}' lacks numeric dataset '{p}'");
+        long n = 1;
+        foreach (var v in a.Values)
+        {
+            if (!(v >= 1) || v > ExportedNetwork.MaxLayerSize || (n *= (long)v) > ExportedNetwork.MaxLayerSize)
+                throw new NeuromorphicException($"{path}: node '{name}' {p} [{string.Join(", ", a.Values)}] is not a size in 1..{ExportedNetwork.MaxLayerSize}");
+        }
+        return n;
+    }
+}
