@@ -22,13 +22,14 @@ namespace Neuromorphic.Cli
 
         public static int Execute(string[] args)
         {
-            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP) on the CPU and on GPUs");
+            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP, S2M) on the CPU and on GPUs");
             root.Subcommands.Add(Devices());
             root.Subcommands.Add(Data());
             root.Subcommands.Add(RunCommand());
             root.Subcommands.Add(Bench());
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
+            root.Subcommands.Add(S2mActivationCommand.Create(JsonOpt));
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             return root.Parse(args).Invoke();
         }
@@ -264,7 +265,7 @@ namespace Neuromorphic.Cli
             var hidden = new Option<int?>("--hidden") { Description = "hidden units: s2m 794-N (default 500); eRBP 784-N-10 (instead of --arch)" };
             var prune = new Option<double?>("--prune") { Description = "with --resume: remove this fraction of the weakest weights (0.8 = 80%), then retrain briefly as a new run" };
             var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
-            var c = new Command("train", "train a spiking classifier on MNIST with eRBP, test it and save the model");
+            var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
             Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>

