@@ -286,6 +286,10 @@ namespace Neuromorphic.Cli
                 {
                     (net, config, var file) = LoadModelFile(from);
                     progress = file.Progress;
+                    Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
+                    if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
+                    if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
+                    Console.Error.WriteLine("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
                     if (pruneFraction is { } fraction)
                     {
                         int removed = Neuromorphic.Simulator.S2m.Pruning.PruneWeakest(net, config, fraction);
@@ -295,10 +299,6 @@ namespace Neuromorphic.Cli
                         extra["pruned_weights"] = removed;
                         extra["train_samples_before_pruning"] = file.Progress.SamplesSeen;
                     }
-                    Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
-                    if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
-                    if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
-                    Console.Error.WriteLine("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
                 }
                 else
                 {
