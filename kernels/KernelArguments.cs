@@ -34,3 +34,13 @@ public struct DeliverArgs
     public Neuromorphic.Plasticity.QuantCoefficients WeightGrid;
     public int Quantized;
 }
+
+/// <summary>Scalars of one step of the S2M kernels (<see cref="S2mKernels"/>). Rows = visible units + 1 (bias),
+/// Columns = hidden units + 1 (bias); W is [Rows][Columns].</summary>
+public struct S2mArgs
+{
+    public LifCoefficients Sampler;
+    public int Rows, Columns, LabelStart, Step, Mode, PhaseStart, Bias, Count, EncoderRefractorySteps, HasMask, Lanes;
+    public float TraceDecay, EtaG;
+    public ulong Seed, BlankOutThreshold;
+}

@@ -12,7 +12,7 @@ namespace Neuromorphic.Cli;
 public sealed class ConfigOptions
 {
     public readonly Option<string?> Config = new("--config") { Description = "JSON file of simulation parameters (fields of SimulationConfig); options below override it" };
-    public readonly Option<string?> Rule = new("--rule") { Description = "learning rule: erbp (default) | perbp | none" };
+    public readonly Option<string?> Rule = new("--rule") { Description = "learning rule: erbp (default) | perbp | s2m | none" };
     public readonly Option<ulong?> Seed = new("--seed") { Description = "seed of every random number (input spikes, noise, blank-out, initial weights); default 1" };
     public readonly Option<double?> SampleMs = new("--sample-ms") { Description = "duration of a training sample in ms (250)" };
     public readonly Option<double?> TestSampleMs = new("--test-sample-ms") { Description = "duration of a test sample in ms (250)" };
@@ -20,11 +20,16 @@ public sealed class ConfigOptions
     public readonly Option<double?> TauMembraneMs = new("--tau-membrane-ms") { Description = "somatic time constant in ms (1)" };
     public readonly Option<double?> TauSynMs = new("--tau-syn-ms") { Description = "synaptic time constant in ms (4)" };
     public readonly Option<double?> TauDendriteMs = new("--tau-dendrite-ms") { Description = "dendritic time constant in ms (5)" };
-    public readonly Option<double?> Eta = new("--eta") { Description = "eRBP learning rate (6e-4)" };
+    public readonly Option<double?> Eta = new("--eta") { Description = "learning rate of the rule: eRBP 6e-4; s2m (eCD) mV per unit of STDP trace, 32e-3" };
     public readonly Option<double?> EtaDecay = new("--eta-decay") { Description = "learning rate of epoch e is eta * decay^e (1 = constant)" };
     public readonly Option<double?> Gate = new("--gate-mv") { Description = "eRBP boxcar half-width on the synaptic current, mV (600)" };
     public readonly Option<string?> LayerGates = new("--layer-gates-mv") { Description = "boxcar half-width per plastic layer, comma-separated mV (overrides --gate-mv)" };
-    public readonly Option<double?> BlankOut = new("--blank-out") { Description = "peRBP: probability that a synapse transmits an event (0.45 for perbp)" };
+    public readonly Option<double?> BlankOut = new("--blank-out") { Description = "blank-out synapses: probability that a synapse transmits an event (perbp 0.45, s2m 0.5)" };
+    public readonly Option<int?> LabelUnits = new("--label-units") { Description = "s2m: label units per class (1)" };
+    public readonly Option<double?> BiasRateHz = new("--bias-rate-hz") { Description = "s2m: rate of the always-on bias units (250 Hz)" };
+    public readonly Option<double?> InitMv = new("--init-mv") { Description = "s2m: initial weights Uniform(-b, b), b in mV (10)" };
+    public readonly Option<double?> BurnIn = new("--burn-in") { Description = "s2m: fraction of the sample with g = 0 at the start of each phase (0.1)" };
+    public readonly Option<double?> TauStdpMs = new("--tau-stdp-ms") { Description = "s2m: time constant of the STDP window in ms (4)" };
     public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata (0 = off)" };
     public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit) | poisson" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
@@ -38,7 +43,7 @@ public sealed class ConfigOptions
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -47,8 +52,9 @@ public sealed class ConfigOptions
     {
         "erbp" => RuleKind.Erbp,
         "perbp" => RuleKind.Perbp,
+        "s2m" => RuleKind.S2m,
         "none" => RuleKind.None,
-        _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp or none (s2m is not built yet)"),
+        _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp, s2m or none"),
     };
 
     public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
@@ -72,15 +78,23 @@ public sealed class ConfigOptions
         // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.
         if (rule == RuleKind.Perbp && c.Rule != RuleKind.Perbp && c.TransmissionProbability == 1.0)
             c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
+        // S2M's published values (140 ms samples, blank-out p = 0.5) unless the config file set its own.
+        if (rule == RuleKind.S2m && c.Rule != RuleKind.S2m)
+            c = c with { TransmissionProbability = 0.5, SampleMs = 140, TestSampleMs = 140 };
         c = c with { Rule = rule };
         if (r.GetValue(Seed) is { } seed) c = c with { Seed = seed };
         if (r.GetValue(SampleMs) is { } s) c = c with { SampleMs = s };
         if (r.GetValue(TestSampleMs) is { } ts) c = c with { TestSampleMs = ts };
         if (r.GetValue(DtMs) is { } dt) c = c with { DtMs = dt };
-        if (r.GetValue(TauMembraneMs) is { } tm) c = c with { Hidden = c.Hidden with { TauMembraneMs = tm }, Output = c.Output with { TauMembraneMs = tm } };
-        if (r.GetValue(TauSynMs) is { } ts2) c = c with { Hidden = c.Hidden with { TauSynapseMs = ts2 }, Output = c.Output with { TauSynapseMs = ts2 } };
+        if (r.GetValue(TauMembraneMs) is { } tm) c = c with { Hidden = c.Hidden with { TauMembraneMs = tm }, Output = c.Output with { TauMembraneMs = tm }, Sampler = c.Sampler with { TauMembraneMs = tm } };
+        if (r.GetValue(TauSynMs) is { } ts2) c = c with { Hidden = c.Hidden with { TauSynapseMs = ts2 }, Output = c.Output with { TauSynapseMs = ts2 }, Sampler = c.Sampler with { TauSynapseMs = ts2 } };
         if (r.GetValue(TauDendriteMs) is { } td) c = c with { Hidden = c.Hidden with { TauDendriteMs = td }, Output = c.Output with { TauDendriteMs = td } };
-        if (r.GetValue(Eta) is { } eta) c = c with { Erbp = c.Erbp with { LearningRate = eta } };
+        if (r.GetValue(Eta) is { } eta) c = rule == RuleKind.S2m ? c with { Ecd = c.Ecd with { LearningRate = eta } } : c with { Erbp = c.Erbp with { LearningRate = eta } };
+        if (r.GetValue(LabelUnits) is { } lu) c = c with { LabelUnitsPerClass = lu };
+        if (r.GetValue(BiasRateHz) is { } br) c = c with { BiasRateHz = br };
+        if (r.GetValue(InitMv) is { } im) c = c with { S2mInitMv = im };
+        if (r.GetValue(BurnIn) is { } bi) c = c with { Ecd = c.Ecd with { BurnInFraction = bi } };
+        if (r.GetValue(TauStdpMs) is { } tsd) c = c with { Ecd = c.Ecd with { TauStdpMs = tsd } };
         if (r.GetValue(EtaDecay) is { } decay) c = c with { EtaDecayPerEpoch = decay };
         if (r.GetValue(Gate) is { } g) c = c with { Erbp = c.Erbp with { GateLowMv = -g, GateHighMv = g } };
         if (r.GetValue(LayerGates) is { } lg)

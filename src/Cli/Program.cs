@@ -22,13 +22,14 @@ namespace Neuromorphic.Cli
 
         public static int Execute(string[] args)
         {
-            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP) on the CPU and on GPUs");
+            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP, S2M) on the CPU and on GPUs");
             root.Subcommands.Add(Devices());
             root.Subcommands.Add(Data());
             root.Subcommands.Add(RunCommand());
             root.Subcommands.Add(Bench());
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
+            root.Subcommands.Add(S2mActivationCommand.Create(JsonOpt));
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
@@ -286,9 +287,11 @@ namespace Neuromorphic.Cli
             var outOpt = new Option<string>("--out") { Description = "model file to write", DefaultValueFactory = _ => "model.nmm" };
             var ckEvery = new Option<int>("--checkpoint-every") { Description = "write the model file every N training samples (0 = only at the end)", DefaultValueFactory = _ => 0 };
             var resume = new Option<string?>("--resume") { Description = "continue training from this checkpoint (its parameters and progress)" };
+            var hidden = new Option<int?>("--hidden") { Description = "hidden units: s2m 794-N (default 500); eRBP 784-N-10 (instead of --arch)" };
+            var prune = new Option<double?>("--prune") { Description = "with --resume: remove this fraction of the weakest weights (0.8 = 80%), then retrain briefly as a new run" };
             var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
-            var c = new Command("train", "train a spiking classifier on MNIST with eRBP, test it and save the model");
-            Add(c, ArchOpt, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
+            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -299,6 +302,11 @@ namespace Neuromorphic.Cli
                 if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
                 if (ntest < 0 || nval < 0) throw new NeuromorphicException("--test-samples and --validation-samples must not be negative");
                 Network net; SimulationConfig config; TrainingProgress progress;
+                double? pruneFraction = r.GetValue(prune);
+                if (pruneFraction is { } pf && !(pf > 0 && pf < 1)) throw new NeuromorphicException($"--prune must lie in (0, 1), got {pf}");
+                if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
+                if (r.GetValue(hidden) is { } hv && hv < 1) throw new NeuromorphicException($"--hidden must be at least 1, got {hv}");
+                Dictionary<string, object?> extra = new();
                 if (r.GetValue(resume) is { } from)
                 {
                     (net, config, var file) = LoadModelFile(from);
@@ -307,12 +315,27 @@ namespace Neuromorphic.Cli
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
                     if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
                     Console.Error.WriteLine("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
+                    if (pruneFraction is { } fraction)
+                    {
+                        int removed = Neuromorphic.Simulator.S2m.Pruning.PruneWeakest(net, config, fraction);
+                        progress = new TrainingProgress { SamplesSeen = progress.SamplesSeen };
+                        Console.Error.WriteLine($"pruned {removed:N0} of the weakest weights ({fraction:P0}); retraining as a new run");
+                        extra["pruned_fraction"] = fraction;
+                        extra["pruned_weights"] = removed;
+                        extra["train_samples_before_pruning"] = file.Progress.SamplesSeen;
+                    }
                 }
                 else
                 {
                     config = cfg.Build(r);
                     if (config.Rule == RuleKind.None) throw new NeuromorphicException("--rule none: nothing to train; use `run` or `bench` for inference");
-                    net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                    if (config.Rule == RuleKind.S2m) net = Neuromorphic.Simulator.S2m.S2mNetwork.Build(r.GetValue(hidden) ?? 500, config);
+                    else if (r.GetValue(hidden) is { } h)
+                    {
+                        if (r.GetResult(ArchOpt) is { Implicit: false }) throw new NeuromorphicException("--hidden and --arch both given; use one");
+                        net = ErbpNetwork.Build([784, h, 10], config);
+                    }
+                    else net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
                     progress = new TrainingProgress();
                 }
                 progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
@@ -324,13 +347,14 @@ namespace Neuromorphic.Cli
                 // Validation and test need no learning: a separate inference engine with a larger batch
                 // (lanes run in parallel) shares the same network object; device weights are pulled first.
                 int tb = r.GetValue(testBatch);
-                if (tb <= 0) tb = engine is CpuEngine ? 16 : 1024;
+                if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
                 using var tester = Backends.Create(backend, net, config, CheckBatch(tb));
                 SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
                 var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
                 Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
                 var trainer = new Trainer(engine, trainSet, opts, progress);
+                long samplesAtStart = progress.SamplesSeen;
                 ProgressLine? bar = null; int barEpoch = -1;
                 nval = Math.Min(nval, trainSet.Count - Trainer.TrainPoolSize);
                 trainer.Run(
@@ -345,10 +369,13 @@ namespace Neuromorphic.Cli
                 trainer.SaveCheckpoint(outPath);
                 Output.Line($"model written to {outPath}");
                 double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
-                return ReportTest(r, Tester(engine), testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
+                var figures = new Dictionary<string, object?>
                 {
                     ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
-                });
+                };
+                foreach (var kv in extra) figures[kv.Key] = kv.Value;
+                if (pruneFraction != null) figures["retrain_samples"] = progress.SamplesSeen - samplesAtStart;
+                return ReportTest(r, Tester(engine), testSet, Math.Min(ntest, testSet.Count), figures);
             }));
             return c;
         }

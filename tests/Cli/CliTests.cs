@@ -86,3 +86,29 @@ public class SweepCliTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+public class S2mCliTests
+{
+    static (int Code, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out; var oldErr = Console.Error;
+        var o = new StringWriter(); var e = new StringWriter();
+        Console.SetOut(o); Console.SetError(e);
+        try { return (Commands.Execute(args), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static void OneLine((int Code, string Err) r, string mustContain)
+    {
+        Assert.That(r.Code, Is.Not.Zero);
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), r.Err);
+        Assert.That(lines[0], Does.Contain(mustContain));
+    }
+
+    [Test] public void HiddenZero() => OneLine(Run("train", "--rule", "s2m", "--hidden", "0", "--data-dir", "/nonexistent-nm"), "--hidden");
+    [Test] public void BlankOutOutsideTheUnitInterval() => OneLine(Run("train", "--rule", "s2m", "--blank-out", "1.5", "--data-dir", "/nonexistent-nm"), "blank-out");
+    [Test] public void NegativeStdpTimeConstant() => OneLine(Run("train", "--rule", "s2m", "--tau-stdp-ms", "-4", "--data-dir", "/nonexistent-nm"), "TauStdpMs");
+    [Test] public void PruneNeedsResume() => OneLine(Run("train", "--rule", "s2m", "--prune", "0.8", "--data-dir", "/nonexistent-nm"), "--resume");
+    [Test] public void ActivationCommandRejectsBadP() => OneLine(Run("s2m-activation", "--blank-out", "1"), "--blank-out");
+}

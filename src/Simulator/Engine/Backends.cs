@@ -41,6 +41,8 @@ public static class Backends
     public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch)
     {
         kind = Resolve(kind);
+        if (config.Rule == RuleKind.S2m)
+            return kind == BackendKind.Cpu ? new S2m.S2mCpuEngine(net, config, batch) : new S2m.S2mIlgpuEngine(net, config, batch, kind);
         return kind == BackendKind.Cpu ? new CpuEngine(net, config, batch) : new IlgpuEngine(net, config, batch, kind);
     }
 

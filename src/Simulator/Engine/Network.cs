@@ -14,6 +14,8 @@ public enum PopulationKind
     TwoCompartment,
     /// <summary>eRBP error neurons: E+_k at index k, E-_k at index n_classes + k.</summary>
     Error,
+    /// <summary>S2M units: LIF samplers (visible units may be clamped to an encoder; the last unit is the layer's bias unit).</summary>
+    Sampler,
 }
 
 /// <summary>Which state variable of the target a projection's spikes add to.</summary>

@@ -12,6 +12,8 @@ public enum RuleKind
     Erbp,
     /// <summary>eRBP with blank-out synapses: a synapse that does not transmit does not learn.</summary>
     Perbp,
+    /// <summary>Synaptic sampling machine learning by event-driven contrastive divergence (MODEL.md section 6).</summary>
+    S2m,
 }
 
 /// <summary>
@@ -48,6 +50,20 @@ public sealed record SimulationConfig
     public ulong Seed { get; init; } = 1;
     /// <summary>How a training batch of B &gt; 1 samples combines its updates (see <see cref="BatchUpdateMode"/>).</summary>
     public BatchUpdateMode BatchUpdate { get; init; } = BatchUpdateMode.PerStep;
+    /// <summary>S2M: the eCD rule (eta, tau_STDP, burn-in fraction).</summary>
+    public EcdParameters Ecd { get; init; } = new();
+    /// <summary>S2M: the LIF sampler of visible and hidden units (tau_m 1 ms, tau_syn 4 ms, threshold 100 mV,
+    /// refractory 4 ms; the dendrite is unused).</summary>
+    public LifParameters Sampler { get; init; } = new(RefractoryMs: 4.0);
+    /// <summary>S2M: label units per class (the visible layer is 784 + 10 x this).</summary>
+    public int LabelUnitsPerClass { get; init; } = 1;
+    /// <summary>S2M: rate of the always-on bias units (250 Hz: one spike per refractory period, a sampler that is always on).</summary>
+    public double BiasRateHz { get; init; } = 250;
+    /// <summary>S2M: visible-hidden weights start Uniform(-b, b) with b in mV; biases start at 0.</summary>
+    public double S2mInitMv { get; init; } = 10;
+
+    /// <summary>eta of the rule in use (eRBP's or eCD's).</summary>
+    public double RuleLearningRate => Rule == RuleKind.S2m ? Ecd.LearningRate : Erbp.LearningRate;
     /// <summary>Bits of the plastic weights (0 = float32). Weights lie on the grid after initialisation and
     /// after every update, as with on-chip learning.</summary>
     public int WeightBits { get; init; }
@@ -86,6 +102,16 @@ public sealed record SimulationConfig
             Error.Validate("error neurons");
             Encoder.Validate("input encoder");
             Erbp.Validate("eRBP rule");
+            if (Rule == RuleKind.S2m)
+            {
+                Ecd.Validate("eCD rule");
+                Sampler.Validate("S2M sampler neurons");
+                if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw new ArgumentException($"--label-units must lie in 1..1000, got {LabelUnitsPerClass}");
+                if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw new ArgumentException($"--bias-rate-hz must lie in (0, 1/dt], got {BiasRateHz}");
+                if (WeightBits != 0 || StateBits != 0) throw new ArgumentException("--weight-bits and --state-bits are not implemented for --rule s2m yet (float32 only)");
+                if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw new ArgumentException($"--init-mv must be >= 0, got {S2mInitMv}");
+                if (BatchUpdate != Neuromorphic.Plasticity.BatchUpdateMode.PerStep) throw new ArgumentException("--batch-update sample is not implemented for --rule s2m yet (its lanes update the shared weights every step)");
+            }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
             if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not one of step (0) or sample (1)");

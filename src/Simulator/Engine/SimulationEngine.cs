@@ -69,7 +69,7 @@ public sealed class EngineConstants
         ErrorThresholdMv = (float)config.Error.ThresholdMv;
         StateBits = config.StateBits;
         StateStepMv = (float)config.StateStepMv;
-        LearningRate = (float)config.Erbp.LearningRate;
+        LearningRate = (float)config.RuleLearningRate;
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
         BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
         Seed = config.Seed;

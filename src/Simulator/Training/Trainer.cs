@@ -55,7 +55,7 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
         while (Progress.EpochsCompleted < options.Epochs)
         {
             int epoch = Progress.EpochsCompleted;
-            engine.LearningRate = (float)(engine.Config.Erbp.LearningRate * Math.Pow(engine.Config.EtaDecayPerEpoch, epoch));
+            engine.LearningRate = (float)(engine.Config.RuleLearningRate * Math.Pow(engine.Config.EtaDecayPerEpoch, epoch));
             var order = EpochOrder(engine.Config.Seed, epoch, n, pool);
             int correct = 0, seen = 0;
             var epochWatch = System.Diagnostics.Stopwatch.StartNew();

@@ -1,0 +1,167 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Neuromorphic.Kernels;
+using Neuromorphic.Neurons;
+using Neuromorphic.Simulator.Engine;
+
+namespace Neuromorphic.Simulator.S2m;
+
+/// <summary>
+/// The ILGPU driver of the S2M (CUDA on a GPU machine, ILGPU's CPU accelerator in tests): per step it
+/// launches the kernels of kernels/S2mKernels.cs in the order of <see cref="S2mCpuEngine"/>. The weight
+/// matrix stays on the device between batches.
+/// </summary>
+public sealed class S2mIlgpuEngine : SimulationEngine
+{
+    sealed class Layer(Accelerator acc, int batch, int n) : IDisposable
+    {
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Potential = acc.Allocate1D<float>(batch * n),
+            Inbox = acc.Allocate1D<float>(batch * n), Trace = acc.Allocate1D<float>(batch * n);
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
+            Counts = acc.Allocate1D<int>(batch), Spikes = acc.Allocate1D<int>(batch * n), LabelCounts = acc.Allocate1D<int>(batch * n);
+        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
+        public void Zero()
+        {
+            Current.MemSetToZero(); Potential.MemSetToZero(); Inbox.MemSetToZero(); Trace.MemSetToZero(); Refractory.MemSetToZero();
+            Counts.MemSetToZero(); Spikes.MemSetToZero(); LabelCounts.MemSetToZero(); Flags.MemSetToZero();
+        }
+        public void Dispose()
+        {
+            foreach (var b in new MemoryBuffer[] { Current, Potential, Inbox, Trace, Refractory, List, Counts, Spikes, LabelCounts, Flags }) b.Dispose();
+        }
+    }
+
+    readonly Context _context;
+    readonly Accelerator _acc;
+    readonly S2mSchedule _s;
+    readonly S2mLayout _l;
+    readonly Layer _vis, _hid;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> _weights;
+    readonly MemoryBuffer1D<byte, Stride1D.Dense> _mask;
+    readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
+    readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
+    readonly ulong[] _hostThresholds;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _integrateHidden;
+    readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _toHidden, _toVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
+
+    public S2mIlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
+    {
+        _s = new S2mSchedule(network, config);
+        _l = _s.Layout;
+        (_context, _acc) = Backends.CreateAccelerator(kind);
+        BackendName = kind == BackendKind.Cuda ? "cuda" : "ilgpu-cpu";
+        DeviceName = _acc.Name;
+        _vis = new Layer(_acc, batchCapacity, _l.Rows);
+        _hid = new Layer(_acc, batchCapacity, _l.Columns);
+        _weights = _acc.Allocate1D(network.Projections[0].Weights);
+        _mask = network.Projections[0].Mask is { } m ? _acc.Allocate1D(m) : _acc.Allocate1D<byte>(1);
+        _hostThresholds = new ulong[batchCapacity * _l.Rows];
+        _thresholds = _acc.Allocate1D<ulong>(_hostThresholds.Length);
+        _presentations = _acc.Allocate1D<long>(batchCapacity);
+        _synOps = _acc.Allocate1D<long>(batchCapacity);
+        _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
+        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(S2mKernels.IntegrateHidden);
+        _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
+        _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
+        _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
+        _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
+    }
+
+    public override string BackendName { get; }
+    public string DeviceName { get; }
+
+    public override void PullWeights() { _acc.Synchronize(); _weights.CopyToCPU(Network.Projections[0].Weights); }
+    public override void PushWeights() => _weights.CopyFromCPU(Network.Projections[0].Weights);
+
+    public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
+    {
+        int n = input.Count;
+        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        if (Network.Projections[0].Mask != null && _mask.Length == 1 && Network.Projections[0].Mask!.Length > 1)
+            throw new NeuromorphicException("S2M ILGPU engine: the mask was set after the engine was created; create a new engine");
+        for (int b = 0; b < n; b++)
+            S2mCpuEngine.FillThresholds(_hostThresholds.AsSpan(b * _l.Rows, _l.Rows), input.Pixels.AsSpan(b * input.InputSize, input.InputSize),
+                train ? input.Labels[b] : -1, _l, Constants.EncoderThresholds);
+        _thresholds.CopyFromCPU(_hostThresholds);
+        _presentations.CopyFromCPU(input.Presentations);
+        _vis.Zero(); _hid.Zero(); _synOps.MemSetToZero();
+        int steps = _s.Steps(train), countFrom = _s.CountFrom(train);
+        var hostV = recorder != null ? new int[BatchCapacity * _l.Rows] : null;
+        var hostH = recorder != null ? new int[BatchCapacity * _l.Columns] : null;
+        var hostCV = recorder != null ? new int[BatchCapacity] : null;
+        var hostCH = recorder != null ? new int[BatchCapacity] : null;
+        for (int step = 0; step < steps; step++)
+        {
+            var mode = _s.Mode(train, step);
+            int g = _s.Modulation(train, step);
+            float eta = LearningRate;
+            var a = new S2mArgs
+            {
+                Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = (int)mode,
+                PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
+                EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
+                TraceDecay = _s.TraceDecay, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
+            };
+            _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
+                _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);
+            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View);
+            _compact(n, _l.Rows, _vis.Flags.View, _vis.List.View, _vis.Counts.View);
+            _compact(n, _l.Columns, _hid.Flags.View, _hid.List.View, _hid.Counts.View);
+            _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View, _synOps.View);
+            if (mode != VisibleMode.Clamped)
+                _toVisible(n * _l.Rows, a, _weights.View, _mask.View, _hid.List.View, _hid.Counts.View, _vis.Inbox.View, _presentations.View, _synOps.View);
+            if (g != 0)
+                _learn(_l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _vis.Flags.View, _vis.Trace.View, _hid.Flags.View, _hid.Trace.View, _presentations.View);
+            if (recorder != null)
+            {
+                _acc.Synchronize();
+                _vis.List.CopyToCPU(hostV!); _vis.Counts.CopyToCPU(hostCV!); _hid.List.CopyToCPU(hostH!); _hid.Counts.CopyToCPU(hostCH!);
+                for (int b = 0; b < n; b++)
+                {
+                    recorder.OnSpikes(step, 0, b, hostV.AsSpan(b * _l.Rows, hostCV![b]));
+                    recorder.OnSpikes(step, 1, b, hostH.AsSpan(b * _l.Columns, hostCH![b]));
+                }
+            }
+        }
+        _acc.Synchronize();
+        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
+        var labels = new int[BatchCapacity * _l.Rows];
+        _vis.LabelCounts.CopyToCPU(labels);
+        for (int b = 0; b < n; b++)
+            for (int k = 0; k < _l.Classes; k++)
+            {
+                int c = 0;
+                for (int u = 0; u < _l.LabelUnits; u++) c += labels[b * _l.Rows + _l.LabelStart + k * _l.LabelUnits + u];
+                result.OutputCounts[b * _l.Classes + k] = c;
+            }
+        var syn = new long[BatchCapacity];
+        _synOps.CopyToCPU(syn);
+        var sv = new int[BatchCapacity * _l.Rows];
+        var sh = new int[BatchCapacity * _l.Columns];
+        _vis.Spikes.CopyToCPU(sv); _hid.Spikes.CopyToCPU(sh);
+        for (int b = 0; b < n; b++) result.SynOps += syn[b];
+        for (int k = 0; k < n * _l.Rows; k++) result.Spikes += sv[k];
+        for (int k = 0; k < n * _l.Columns; k++) result.Spikes += sh[k];
+        return result;
+    }
+
+    public override float[][] ReadState(int population)
+    {
+        var layer = population == 0 ? _vis : _hid;
+        int size = population == 0 ? _l.Rows : _l.Columns;
+        float[] Read(MemoryBuffer1D<float, Stride1D.Dense> buf) { var x = new float[size]; ((ArrayView<float>)buf.View).SubView(0, size).CopyToCPU(x); return x; }
+        return [Read(layer.Current), Read(layer.Potential), Read(layer.Trace)];
+    }
+
+    public override void Dispose()
+    {
+        _vis.Dispose(); _hid.Dispose();
+        _weights.Dispose(); _mask.Dispose(); _thresholds.Dispose(); _presentations.Dispose(); _synOps.Dispose();
+        _acc.Dispose();
+        _context.Dispose();
+        base.Dispose();
+    }
+}
