@@ -198,7 +198,7 @@ namespace Neuromorphic.Cli
             var samples = new Option<int>("--samples") { Description = "samples to simulate (after one warm-up batch)", DefaultValueFactory = _ => 0 };
             var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
             var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
-            var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp or perbp: training)");
+            var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
             Add(c, ArchOpt, samples, train, compareCpu, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
@@ -249,7 +249,8 @@ namespace Neuromorphic.Cli
         static (int Done, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Net) Measure(
             BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test)
         {
-            var net = ErbpNetwork.Build(layers, config);
+            // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
+            var net = config.Rule == RuleKind.S2m ? Neuromorphic.Simulator.S2m.S2mNetwork.Build(layers[1], config) : ErbpNetwork.Build(layers, config);
             using var engine = Backends.Create(backend, net, config, batch);
             var input = engine.NewInput();
             void Fill(int start, int m)
@@ -273,7 +274,12 @@ namespace Neuromorphic.Cli
                 var res = engine.Run(input, training);
                 synops += res.SynOps; spikes += res.Spikes; done += m;
             }
-            string device = engine is IlgpuEngine ie ? ie.DeviceName : $"native CPU, {Environment.ProcessorCount} cores";
+            string device = engine switch
+            {
+                IlgpuEngine ie => ie.DeviceName,
+                Neuromorphic.Simulator.S2m.S2mIlgpuEngine se => se.DeviceName,
+                _ => $"native CPU, {Environment.ProcessorCount} cores",
+            };
             return (done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, device, net);
         }
 
