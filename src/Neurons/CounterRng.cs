@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Neuromorphic.Neurons;
 
 /// <summary>
@@ -62,6 +64,38 @@ public static class CounterRng
 
     /// <summary>32 random bits for synapse <paramref name="post"/> of the row keyed by <see cref="RowKey"/>.</summary>
     public static uint RowBits(ulong rowKey, int post) => (uint)(Mix(rowKey + 0x9E3779B97F4A7C15UL * (ulong)(uint)(post + 1)) >> 32);
+
+    /// <summary>
+    /// <see cref="RowBits"/> for posts 0 .. dest.Length - 1, into <paramref name="dest"/>: the same values, eight
+    /// at a time with 256-bit integer vectors (CPU path only; the kernels call <see cref="RowBits"/>).
+    /// </summary>
+    public static void RowBitsInto(ulong rowKey, Span<uint> dest)
+    {
+        int n = dest.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var golden = Vector256.Create(0x9E3779B97F4A7C15UL);
+            var key = Vector256.Create(rowKey);
+            var c1 = Vector256.Create(0xBF58476D1CE4E5B9UL);
+            var c2 = Vector256.Create(0x94D049BB133111EBUL);
+            var post = Vector256.Create(1UL, 2UL, 3UL, 4UL);
+            var four = Vector256.Create(4UL);
+            for (; i <= n - 8; i += 8)
+            {
+                var a = MixVector(key + golden * post, c1, c2); post += four;
+                var b = MixVector(key + golden * post, c1, c2); post += four;
+                Vector256.Narrow(Vector256.ShiftRightLogical(a, 32), Vector256.ShiftRightLogical(b, 32)).CopyTo(dest.Slice(i));
+            }
+        }
+        for (; i < n; i++) dest[i] = RowBits(rowKey, i);
+    }
+
+    static Vector256<ulong> MixVector(Vector256<ulong> z, Vector256<ulong> c1, Vector256<ulong> c2)
+    {
+        z = (z ^ Vector256.ShiftRightLogical(z, 30)) * c1;
+        z = (z ^ Vector256.ShiftRightLogical(z, 27)) * c2;
+        return z ^ Vector256.ShiftRightLogical(z, 31);
+    }
 
     /// <summary>Packs a sample presentation number and a step within the sample into one counter.</summary>
     public static ulong StepCounter(long presentation, int step) => ((ulong)presentation << 24) ^ (uint)step;

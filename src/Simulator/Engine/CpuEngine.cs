@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using Neuromorphic.Neurons;
 using Neuromorphic.Plasticity;
@@ -243,6 +244,11 @@ public sealed class CpuEngine : SimulationEngine
             }
             var mask = proj.Mask;
             ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
+            if (stochastic && mask == null && !(quantized && learn))
+            {
+                events += DeliverBlankOutRow(row, inbox, current, dendrite, rowKey, (uint)blank, learn, eta, lo, hi);
+                continue;
+            }
             ulong roundKey = quantized && learn ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, stepCounter, q, j) : 0;
             for (int i = 0; i < nPost; i++)
             {
@@ -260,6 +266,55 @@ public sealed class CpuEngine : SimulationEngine
             }
         }
         if (proj.Forward) _laneSynOps[b] += events;
+    }
+
+    [ThreadStatic] static uint[]? t_rowBits;
+
+    /// <summary>
+    /// One spike's row through blank-out synapses (no mask, float weights), vectorised: the draws come eight at
+    /// a time from <see cref="CounterRng.RowBitsInto"/>; a transmitting synapse learns (when learning) and adds
+    /// its weight, exactly as the scalar loop does (a blended select, so untouched elements keep their bits).
+    /// Returns the events transmitted.
+    /// </summary>
+    static int DeliverBlankOutRow(Span<float> row, Span<float> inbox, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
+        ulong rowKey, uint threshold, bool learn, float eta, float lo, float hi)
+    {
+        int n = row.Length;
+        var bits = t_rowBits is { } tb && tb.Length >= n ? tb : (t_rowBits = new uint[Math.Max(n, 256)]);
+        var draws = bits.AsSpan(0, n);
+        CounterRng.RowBitsInto(rowKey, draws);
+        int i = 0, events = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            var vEta = Vector256.Create(eta);
+            var vLo = Vector256.Create(lo);
+            var vHi = Vector256.Create(hi);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle();
+                var w = Vector256.Create<float>(row.Slice(i));
+                if (learn)
+                {
+                    var c = Vector256.Create<float>(current.Slice(i));
+                    var gate = Vector256.GreaterThan(c, vLo) & Vector256.LessThan(c, vHi);
+                    var dw = Vector256.ConditionalSelect(gate, vEta * Vector256.Create<float>(dendrite.Slice(i)), Vector256<float>.Zero);
+                    w = Vector256.ConditionalSelect(transmit, w + dw, w);
+                    w.CopyTo(row.Slice(i));
+                }
+                var box = Vector256.Create<float>(inbox.Slice(i));
+                Vector256.ConditionalSelect(transmit, box + w, box).CopyTo(inbox.Slice(i));
+                events += System.Numerics.BitOperations.PopCount(transmit.ExtractMostSignificantBits());
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (!BlankOutSynapse.Transmits(draws[i], threshold)) continue;
+            if (learn) row[i] += ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
+            inbox[i] += row[i];
+            events++;
+        }
+        return events;
     }
 
     /// <summary>dst[i] += src[i], vectorised; the same IEEE additions as the scalar loop.</summary>
