@@ -39,6 +39,7 @@ public class FusedTrainingTests
             var input = TestNetworks.Input(cpu, lanes, 30 + batch, labels: true);
             var rc = cpu.Run(input, true);
             var rg = gpu.Run(input, true); // no recorder: one launch of the fused network kernel
+            Assert.That(gpu.LastRunUsedFusedTraining, Is.True, "the fused training kernel ran");
             Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts), $"batch {batch}: prediction spikes");
             Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps), $"batch {batch}: synaptic events");
             Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes), $"batch {batch}: all spikes");
@@ -68,6 +69,7 @@ public class FusedTrainingTests
         {
             ea.Run(TestNetworks.Input(ea, 1, 40 + s, labels: true), true);
             eb.Run(TestNetworks.Input(eb, 1, 40 + s, labels: true), true);
+            Assert.That(eb.LastRunUsedFusedTraining, Is.True);
         }
         eb.PullWeights();
         AssertSameWeights(a, b);
@@ -100,6 +102,20 @@ public class FusedTrainingTests
             expected[k] = BatchUpdate.Apply(w[k], BatchUpdate.Accumulate(BatchUpdate.Accumulate(0f, alone[0][k], w[k]), alone[1][k], w[k]), false, default);
         Assert.That(alone[0], Is.Not.EqualTo(alone[1]), "the two lanes must learn differently");
         Assert.That(shared.Projections[0].Weights, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void PerSampleUpdateNeverFallsBackToPerStepOnIlgpu()
+    {
+        var config = Config(RuleKind.Erbp);
+        var net = ErbpNetwork.Build([20, 30, 5], config);
+        using var gpu = new IlgpuEngine(net, config, 2, BackendKind.IlgpuCpu);
+        var input = TestNetworks.Input(gpu, 2, 60, labels: true);
+        // A recorder needs the per-phase kernels, which know only the per-step update: refused, not changed.
+        var e = Assert.Throws<Neuromorphic.Simulator.NeuromorphicException>(() => gpu.Run(input, true, new RasterRecorder()));
+        Assert.That(e!.Message, Does.Contain("--batch-update sample"));
+        gpu.Run(input, true);
+        Assert.That(gpu.LastRunUsedFusedTraining, Is.True);
     }
 
     [Test]

@@ -118,6 +118,8 @@ public class S2mEcdRuleTests
         var c = new SimulationConfig { Rule = RuleKind.S2m, TransmissionProbability = 1.2 };
         Assert.That(Assert.Throws<NeuromorphicException>(() => c.Validate())!.Message, Does.Contain("blank-out"));
         Assert.That(Assert.Throws<NeuromorphicException>(() => S2mNetwork.Build(0, new SimulationConfig { Rule = RuleKind.S2m }))!.Message, Does.Contain("--hidden"));
+        // 10,785 x 200,001 weights overflow an int: refused before any allocation.
+        Assert.That(Assert.Throws<NeuromorphicException>(() => S2mNetwork.Build(200_000, new SimulationConfig { Rule = RuleKind.S2m, LabelUnitsPerClass = 1000 }))!.Message, Does.Contain("weights"));
         var neg = new SimulationConfig { Rule = RuleKind.S2m, Sampler = new LifParameters(TauSynapseMs: -1) };
         Assert.That(Assert.Throws<NeuromorphicException>(() => neg.Validate())!.Message, Does.Contain("TauSynapseMs"));
     }

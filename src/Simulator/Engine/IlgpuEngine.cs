@@ -103,6 +103,9 @@ public sealed class IlgpuEngine : SimulationEngine
     int _nTotal, _nPlastic;
     bool _lastRunNetwork;
 
+    /// <summary>Whether the last batch ran as one launch of <see cref="FusedNetworkKernel"/> (for tests).</summary>
+    public bool LastRunUsedFusedTraining => _lastRunNetwork;
+
     bool CanFuseNetwork(bool learn, int lanes, ISpikeRecorder? recorder)
     {
         if (!UseFusedTraining || !learn || recorder != null) return false;
@@ -316,6 +319,9 @@ public sealed class IlgpuEngine : SimulationEngine
         ((ArrayView<long>)_presentations.View).SubView(0, n).CopyFromCPU(input.Presentations.AsSpan(0, n));
         if (CanFuse(learn, recorder)) return RunFused(input, steps);
         if (CanFuseNetwork(learn, n, recorder)) return RunNetwork(input, steps);
+        // The per-phase kernels implement only the per-step batch update: never fall back to it silently.
+        if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
+            throw new NeuromorphicException($"--batch-update sample on {BackendName} needs the fused training kernel: no spike recorder, at most {FusedNetworkKernel.MaxPopulations} populations of at most {FusedNetworkKernel.MaxChunk * Math.Min(FusedNetworkKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup)} neurons (use --batch-update step or --backend cpu)");
         _lastRunFused = false;
         _lastRunNetwork = false;
         foreach (var p in _pops) p.Zero();

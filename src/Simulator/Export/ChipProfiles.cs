@@ -24,7 +24,7 @@ public sealed record IntegerWeights(
 /// <item><c>loihi</c>: Lava's dense-connection fields with num_weight_bits = 8: integer weights (mixed sign:
 /// even values in [-256, 254], that is an 8-bit signed mantissa times 2; excitatory-only: [0, 255]; inhibitory-only:
 /// [-255, 0]) and a shared exponent, weight = mantissa * 2^weight_exp mV. The exponent is the smallest that fits the
-/// largest |w|, so the largest mantissa uses more than half of the range.</item>
+/// largest |w|, so the largest mantissa uses at least half of the range.</item>
 /// <item><c>spinnaker</c>: 16-bit signed fixed point, weight = code * 2^-shift mV, the largest shift that fits.</item>
 /// <item><c>int8</c>, <c>int4</c>: symmetric codes in [-(2^(b-1)-1), 2^(b-1)-1], scale = max|w| / (2^(b-1)-1).</item>
 /// </list>

@@ -136,6 +136,7 @@ public static class CsvNpy
     public static void WriteNpyFolder(string dir, ExportedNetwork net)
     {
         Directory.CreateDirectory(dir);
+        RemoveStaleIntegerTables(dir, ".npy");
         foreach (var (name, a) in Arrays(net)) AtomicFile.Write(Path.Combine(dir, name + ".npy"), tmp => File.WriteAllBytes(tmp, NpyBytes(a)));
     }
 
@@ -173,6 +174,7 @@ public static class CsvNpy
         NpyArray Get(string name) => a.TryGetValue(name, out var v) ? v : throw new NeuromorphicException($"{path}: array '{name}' is missing");
         var layers = Get("layers").Values.Select(v => v is >= 1 and <= ExportedNetwork.MaxLayerSize ? (int)v : throw new NeuromorphicException($"{path}: layers holds {v}")).ToArray();
         if (layers.Length < 2) throw new NeuromorphicException($"{path}: layers has {layers.Length} entries, expected at least 2");
+        double Scalar(string name) { var x = Get(name); return x.Values.Length == 1 ? x.Values[0] : throw new NeuromorphicException($"{path}: {name} has {x.Values.Length} values, expected one"); }
         var neurons = new List<NeuronLayer>();
         var projs = new List<ExportedProjection>();
         for (int l = 1; l < layers.Length; l++)
@@ -183,14 +185,14 @@ public static class CsvNpy
             if (a.TryGetValue($"fc{l}_mantissa", out var m))
             {
                 var probe = ChipProfiles.Quantize(chip, [1f]);
-                q = new IntegerWeights(chip, probe?.Bits ?? 0, m.Values.Select(v => (int)v).ToArray(), Get($"fc{l}_scale_mv").Values[0],
+                q = new IntegerWeights(chip, probe?.Bits ?? 0, m.Values.Select(v => (int)v).ToArray(), Scalar($"fc{l}_scale_mv"),
                     chip == "loihi" ? -256 : probe?.MinCode ?? int.MinValue, chip == "loihi" ? 255 : probe?.MaxCode ?? int.MaxValue, null, null, null, 0, 0, 0);
             }
             projs.Add(new ExportedProjection($"fc{l}", "", "", (int)w.Shape[0], (int)w.Shape[1], w.Values.Select(v => (float)v).ToArray(), q));
-            double S(string f) { var x = Get($"lif{l}_{f}"); return x.Values.Length == 1 ? x.Values[0] : throw new NeuromorphicException($"{path}: lif{l}_{f} is not a scalar"); }
+            double S(string f) => Scalar($"lif{l}_{f}");
             neurons.Add(new NeuronLayer($"lif{l}", "", layers[l], S("tau_mem_ms"), S("tau_syn_ms"), S("v_threshold_mv"), S("v_reset_mv"), S("refractory_ms")));
         }
-        var net = new ExportedNetwork(chip, layers, Get("dt_ms").Values[0], [.. neurons], [.. projs], "");
+        var net = new ExportedNetwork(chip, layers, Scalar("dt_ms"), [.. neurons], [.. projs], "");
         net.Validate(path);
         return net;
     }
@@ -202,6 +204,7 @@ public static class CsvNpy
     public static void WriteCsvFolder(string dir, ExportedNetwork net)
     {
         Directory.CreateDirectory(dir);
+        RemoveStaleIntegerTables(dir, ".csv");
         foreach (var p in net.Projections)
         {
             WriteMatrix(Path.Combine(dir, $"{p.Name}_weight.csv"), p.Rows, p.Columns, k => p.Weights[k].ToString(Inv));
@@ -239,6 +242,7 @@ public static class CsvNpy
             var cells = line.Split(',');
             if (cols >= 0 && cells.Length != cols) throw new NeuromorphicException($"{path}: row {rows + 1} has {cells.Length} cells, row 1 has {cols}");
             cols = cells.Length;
+            if (values.Count + cells.Length > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: more than {ExportedNetwork.MaxElements:N0} cells");
             foreach (var c in cells)
                 values.Add(double.TryParse(c, NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{path}: row {rows + 1}: '{c}' is not a number"));
             rows++;
@@ -247,7 +251,25 @@ public static class CsvNpy
     }
 
     /// <summary>Reads a CSV folder written by <see cref="WriteCsvFolder"/> back into an exported network.</summary>
+    /// <summary>A float export into a folder that held an integer export must not leave the old integer tables
+    /// beside the new ones, where they would look current.</summary>
+    static void RemoveStaleIntegerTables(string dir, string extension)
+    {
+        foreach (var pattern in new[] { "fc*_mantissa", "fc*_scale_mv" })
+            foreach (var f in Directory.EnumerateFiles(dir, pattern + extension)) File.Delete(f);
+    }
+
     public static ExportedNetwork ReadCsvFolder(string dir)
+    {
+        // A missing column, a repeated header or an unknown sign mode in a hand-edited table: one line, not a trace.
+        try { return ReadCsvFolderUnchecked(dir); }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new NeuromorphicException($"{dir}: malformed CSV tables ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    static ExportedNetwork ReadCsvFolderUnchecked(string dir)
     {
         if (!Directory.Exists(dir)) throw new NeuromorphicException($"{dir}: CSV folder not found");
         var neuronRows = Table(Path.Combine(dir, "neurons.csv"));

@@ -43,7 +43,10 @@ public static class S2mNetwork
         if (hidden < 1 || hidden > 1_000_000) throw new NeuromorphicException($"--hidden must lie in 1..1000000, got {hidden}");
         if (pixels < 1 || classes < 2) throw new NeuromorphicException($"S2M needs at least one pixel and two classes, got {pixels} and {classes}");
         var layout = new S2mLayout(pixels, classes, config.LabelUnitsPerClass, hidden);
-        var w = new float[layout.Rows * layout.Columns];
+        long synapses = (long)layout.Rows * layout.Columns;
+        if (synapses > 200_000_000)
+            throw new NeuromorphicException($"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are supported (lower --hidden or --label-units)");
+        var w = new float[synapses];
         double b = config.S2mInitMv;
         for (int j = 0; j < layout.Visible; j++)
             for (int i = 0; i < hidden; i++)
