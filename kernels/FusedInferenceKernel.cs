@@ -86,21 +86,8 @@ public static class FusedInferenceKernel
                     }
                     if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
                 }
-                // Inclusive prefix sum of the per-thread counts (Hillis-Steele), then each thread writes its
-                // chunk's spikes at its offset: the list comes out in ascending neuron order.
-                scan[t] = c;
-                Group.Barrier();
-                for (int d = 1; d < g; d <<= 1)
-                {
-                    int add = t >= d ? scan[t - d] : 0;
-                    Group.Barrier();
-                    scan[t] += add;
-                    Group.Barrier();
-                }
-                int o = off + scan[t] - c;
-                for (int i = start; i < end; i++)
-                    if ((mask & (1UL << (i - start))) != 0) { n[list + o] = i; o++; }
-                if (t == g - 1) counts[p] = scan[t];
+                int through = FusedNetworkKernel.ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
+                if (t == g - 1) counts[p] = through;
                 Group.Barrier();
             }
             // Deliver: projection p -> p+1, gather form, spikes in list order.

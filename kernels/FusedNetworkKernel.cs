@@ -149,21 +149,8 @@ public static class FusedNetworkKernel
                     }
                     if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
                 }
-                // Inclusive prefix sum of the per-thread counts (Hillis-Steele); each thread then writes its
-                // chunk's spikes at its offset, so the list comes out in ascending neuron order.
-                scan[t] = c;
-                Group.Barrier();
-                for (int d = 1; d < g; d <<= 1)
-                {
-                    int add = t >= d ? scan[t - d] : 0;
-                    Group.Barrier();
-                    scan[t] += add;
-                    Group.Barrier();
-                }
-                int o = off + scan[t] - c;
-                for (int i = start; i < end; i++)
-                    if ((mask & (1UL << (i - start))) != 0) { n[list + o] = i; o++; }
-                if (t == g - 1) counts[p] = scan[t];
+                int through = ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
+                if (t == g - 1) counts[p] = through;
                 Group.Barrier();
             }
             // Deliver (and learn), projections in network order, gather form, spikes in list order.
@@ -212,6 +199,31 @@ public static class FusedNetworkKernel
             Group.Barrier();
         }
         if (events != 0) Atomic.Add(ref synOps[lane], events);
+    }
+
+    /// <summary>
+    /// A population's spike list, built by the whole group: an inclusive prefix sum (Hillis-Steele, in shared
+    /// memory) of the per-thread spike counts <paramref name="count"/> gives each thread its offset, and it writes
+    /// the neurons of its chunk [start, end) whose bit is set in <paramref name="spiked"/> from
+    /// <paramref name="listBase"/> + offset on: the list comes out in ascending neuron order, as on the CPU.
+    /// Returns the count of spikes up to and including this thread's chunk (the total, in the last thread).
+    /// </summary>
+    public static int ListSpikes(ArrayView<int> scan, ArrayView<int> ints, int listBase, int t, int g, int count, int start, int end, ulong spiked)
+    {
+        scan[t] = count;
+        Group.Barrier();
+        for (int d = 1; d < g; d <<= 1)
+        {
+            int add = t >= d ? scan[t - d] : 0;
+            Group.Barrier();
+            scan[t] += add;
+            Group.Barrier();
+        }
+        int through = scan[t];
+        int o = listBase + through - count;
+        for (int i = start; i < end; i++)
+            if ((spiked & (1UL << (i - start))) != 0) { ints[o] = i; o++; }
+        return through;
     }
 
     /// <summary>Fills every lane's private block with the shared weights: laneWeights[b][k] = weights[k].</summary>

@@ -189,15 +189,21 @@ public sealed class IlgpuEngine : SimulationEngine
         _lastRunFused = false;
         _lastRunNetwork = true;
 
+        return FusedResult(n, _nInts.View, section, _nTotal, _nOffsets[Network.OutputPopulation]);
+    }
+
+    /// <summary>A fused launch's result: per-neuron spike counts (the third int section, [lane][neuron]) give the
+    /// prediction counts and the total; SynOps come per lane.</summary>
+    BatchResult FusedResult(int n, ArrayView<int> ints, int section, int total, int outputOffset)
+    {
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
-        var counts = new int[n * _nTotal];
-        ((ArrayView<int>)_nInts.View).SubView(2L * section, (long)n * _nTotal).CopyToCPU(counts);
-        int outOff = _nOffsets[Network.OutputPopulation];
+        var counts = new int[n * total];
+        ints.SubView(2L * section, (long)n * total).CopyToCPU(counts);
         long spikes = 0;
         for (int b = 0; b < n; b++)
         {
-            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * _nTotal + outOff + k];
-            for (int k = 0; k < _nTotal; k++) spikes += counts[b * _nTotal + k];
+            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * total + outputOffset + k];
+            for (int k = 0; k < total; k++) spikes += counts[b * total + k];
         }
         var syn = new long[BatchCapacity];
         _synOps.CopyToCPU(syn);
@@ -269,21 +275,7 @@ public sealed class IlgpuEngine : SimulationEngine
         _lastRunFused = true;
         _lastRunNetwork = false;
 
-        var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
-        var counts = new int[n * _fTotal];
-        ((ArrayView<int>)_fInts.View).SubView(2L * section, (long)n * _fTotal).CopyToCPU(counts);
-        int outOff = _fOffsets[Network.OutputPopulation];
-        long spikes = 0;
-        for (int b = 0; b < n; b++)
-        {
-            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * _fTotal + outOff + k];
-            for (int k = 0; k < _fTotal; k++) spikes += counts[b * _fTotal + k];
-        }
-        var syn = new long[BatchCapacity];
-        _synOps.CopyToCPU(syn);
-        for (int b = 0; b < n; b++) result.SynOps += syn[b];
-        result.Spikes = spikes;
-        return result;
+        return FusedResult(n, _fInts.View, section, _fTotal, _fOffsets[Network.OutputPopulation]);
     }
 
     public override void PushWeights()
