@@ -63,12 +63,7 @@ public class SweepCliTests
         Directory.CreateDirectory(dir);
         try
         {
-            var data = Neuromorphic.Simulator.Data.MnistFiles.ResolveDirectory(null);
-            Neuromorphic.Simulator.Data.MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
-            var config = new Neuromorphic.Simulator.Engine.SimulationConfig { TestSampleMs = 30 };
-            var net = Neuromorphic.Simulator.Engine.ErbpNetwork.Build([784, 12, 10], config);
-            var model = Path.Combine(dir, "tiny.nmm");
-            Neuromorphic.Simulator.Files.ModelFile.From(net, config, new()).Save(model);
+            var (data, model) = Neuromorphic.Tests.Cli.TinyMnistModel.Create(dir);
             string csv = Path.Combine(dir, "rows.csv"), png = Path.Combine(dir, "curve.png");
             int code = Commands.Execute(["sweep", model, "--weight-bits", "2,8", "--prune", "0,0.5", "--test-samples", "20", "--csv", csv, "--plot", png, "--data-dir", data]);
             Assert.That(code, Is.Zero);

@@ -27,12 +27,7 @@ public class ExportCliTests
         Directory.CreateDirectory(dir);
         try
         {
-            var data = Neuromorphic.Simulator.Data.MnistFiles.ResolveDirectory(null);
-            Neuromorphic.Simulator.Data.MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
-            var config = new Neuromorphic.Simulator.Engine.SimulationConfig { TestSampleMs = 30 };
-            var net = Neuromorphic.Simulator.Engine.ErbpNetwork.Build([784, 12, 10], config);
-            var model = Path.Combine(dir, "tiny.nmm");
-            Neuromorphic.Simulator.Files.ModelFile.From(net, config, new()).Save(model);
+            var (data, model) = Neuromorphic.Tests.Cli.TinyMnistModel.Create(dir);
             string nir = Path.Combine(dir, "tiny.nir"), back = Path.Combine(dir, "back.nmm");
 
             var ex = Json("export", model, "--format", "nir", "--chip", "loihi", "--out", nir, "--test-samples", "40", "--data-dir", data, "--json");
