@@ -195,7 +195,7 @@ namespace Neuromorphic.Cli
         static Command Bench()
         {
             var cfg = new ConfigOptions();
-            var samples = new Option<int>("--samples") { Description = "samples to simulate (after one warm-up batch)", DefaultValueFactory = _ => 0 };
+            var samples = new Option<int>("--samples") { Description = "samples to simulate (after half a second of warm-up batches)", DefaultValueFactory = _ => 0 };
             var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
             var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
             var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
@@ -245,7 +245,7 @@ namespace Neuromorphic.Cli
             return c;
         }
 
-        /// <summary>Runs <paramref name="n"/> samples of a fresh seeded network after one warm-up batch (JIT, kernel compilation).</summary>
+        /// <summary>Runs <paramref name="n"/> samples of a fresh seeded network after half a second of warm-up batches (JIT tiers, kernel compilation).</summary>
         static (int Done, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Net) Measure(
             BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test)
         {
@@ -264,13 +264,18 @@ namespace Neuromorphic.Cli
                     input.Presentations[b] = start + b;
                 }
             }
-            Fill(0, batch); engine.Run(input, training);
+            // Warm up for half a second, not one batch: the JIT compiles the hot loops in tiers (and ILGPU its
+            // kernels), and a single small batch would leave part of the measurement in unoptimised code.
+            var warm = Stopwatch.StartNew();
+            int warmBatches = 0;
+            do { Fill(warmBatches * batch, batch); engine.Run(input, training); warmBatches++; }
+            while (warm.Elapsed.TotalSeconds < 0.5 && warmBatches < 1000);
             long synops = 0, spikes = 0; int done = 0;
             var sw = Stopwatch.StartNew();
             while (done < n)
             {
                 int m = Math.Min(batch, n - done);
-                Fill(batch + done, m);
+                Fill(warmBatches * batch + done, m);
                 var res = engine.Run(input, training);
                 synops += res.SynOps; spikes += res.Spikes; done += m;
             }
@@ -403,7 +408,7 @@ namespace Neuromorphic.Cli
             figures["arch"] = Architecture.Format(net.Layers);
             figures["weights_sha256"] = WeightsHash(net);
             figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
-            Output.Table($"test on {res.Samples} MNIST test digits", [
+            Output.Table($"test on {res.Samples} MNIST {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} digits", [
                 ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
                 ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
                 ("test samples/s", $"{res.SamplesPerSecond:F1}"),
@@ -425,9 +430,10 @@ namespace Neuromorphic.Cli
             var model = new Argument<string>("model") { Description = "model file written by train" };
             var testSamples = new Option<int>("--test-samples") { Description = "test digits (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
             var sampleMs = new Option<double?>("--test-sample-ms") { Description = "duration of a test sample in ms (default: the model's, 250)" };
+            var split = new Option<string>("--split") { Description = "test: the 10,000 test digits; train: the first digits of the training pool (the ones trained on), to tell under- from over-fitting", DefaultValueFactory = _ => "test" };
             var c = new Command("test", "test a trained model on the MNIST test digits");
             c.Arguments.Add(model);
-            Add(c, testSamples, sampleMs, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            Add(c, testSamples, sampleMs, split, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             c.SetAction(r => Guard(() =>
             {
                 string path = r.GetValue(model)!;
@@ -436,11 +442,18 @@ namespace Neuromorphic.Cli
                 if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
-                var testSet = MnistFiles.LoadTest(EnsureData(r));
+                string which = r.GetValue(split)!;
+                var testSet = which switch
+                {
+                    "test" => MnistFiles.LoadTest(EnsureData(r)),
+                    "train" => MnistFiles.LoadTrain(EnsureData(r)),
+                    _ => throw new NeuromorphicException($"--split: expected test or train, got '{which}'"),
+                };
+                if (which == "train") ntest = Math.Min(ntest, Trainer.TrainPoolSize);
                 using var engine = Backends.Create(backend, net, config, CheckBatch(r.GetValue(BatchOpt)));
                 return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
                 {
-                    ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                    ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
                 });
             }));
             return c;

@@ -25,12 +25,15 @@ public static class CounterRng
     /// counter (sample presentation and time step packed by the caller); <paramref name="index"/>
     /// names the neuron or synapse.</summary>
     public static uint Bits(ulong seed, uint stream, ulong step, ulong index)
-    {
-        ulong h = Mix(seed ^ ((ulong)stream << 56) ^ 0x9E3779B97F4A7C15UL);
-        h = Mix(h ^ step);
-        h = Mix(h ^ index);
-        return (uint)(h >> 32);
-    }
+        => BitsAt(StepKey(seed, stream, step), index);
+
+    /// <summary>The part of <see cref="Bits"/> shared by every neuron of one (seed, stream, step): a loop over a
+    /// population computes it once and calls <see cref="BitsAt"/> per neuron (one mix instead of three, same bits).</summary>
+    public static ulong StepKey(ulong seed, uint stream, ulong step)
+        => Mix(Mix(seed ^ ((ulong)stream << 56) ^ 0x9E3779B97F4A7C15UL) ^ step);
+
+    /// <summary>32 random bits for <paramref name="index"/> under a key from <see cref="StepKey"/>.</summary>
+    public static uint BitsAt(ulong stepKey, ulong index) => (uint)(Mix(stepKey ^ index) >> 32);
 
     /// <summary>Uniform in [0, 1) with 24 random bits (exact in float32).</summary>
     public static float Uniform(ulong seed, uint stream, ulong step, ulong index)

@@ -102,6 +102,40 @@ public class TwoCompartmentLifTests
         var e = Assert.Throws<ArgumentException>(() => _ = new LifCoefficients(new LifParameters(TauSynapseMs: tau), 0.1));
         Assert.That(e!.Message, Does.Contain("TauSynapseMs"));
     }
+
+    [TestCase(1)]
+    [TestCase(8)]
+    [TestCase(13)]
+    [TestCase(200)]
+    public void VectorisedRowStepIsBitIdenticalToTheScalarStep(int n)
+    {
+        var c = new LifCoefficients(new LifParameters(), 0.1);
+        var rng = new Random(n);
+        float[] NewRow(double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.3) * scale)).ToArray();
+        float[] cur = NewRow(400), soma = NewRow(120), dend = NewRow(50);
+        int[] refr = Enumerable.Range(0, n).Select(_ => rng.Next(0, 3) == 0 ? rng.Next(1, 40) : 0).ToArray();
+        float[] cur2 = (float[])cur.Clone(), soma2 = (float[])soma.Clone(), dend2 = (float[])dend.Clone();
+        int[] refr2 = (int[])refr.Clone();
+        var spikes = new int[n];
+        int total = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            float[] inS = NewRow(step % 7 == 0 ? 300 : 40), inD = NewRow(30);
+            float[] inS2 = (float[])inS.Clone(), inD2 = (float[])inD.Clone();
+            var expected = new List<int>();
+            for (int i = 0; i < n; i++)
+                if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], false, c)) expected.Add(i);
+            int count = TwoCompartmentLif.StepRow(cur2, soma2, dend2, refr2, inS2, inD2, c, spikes);
+            Assert.That(spikes.Take(count), Is.EqualTo(expected), $"spikes of step {step}");
+            Assert.That(inS2.All(x => x == 0f) && inD2.All(x => x == 0f), Is.True, "inboxes cleared");
+            total += count;
+        }
+        Assert.That(cur2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(cur.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(soma2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(soma.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(dend2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(dend.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(refr2, Is.EqualTo(refr));
+        Assert.That(total, Is.GreaterThan(n), "the rows spiked (and were refractory) often enough to test both branches");
+    }
 }
 
 public class ErrorNeuronTests

@@ -16,18 +16,25 @@ public sealed class CpuEngine : SimulationEngine
 {
     sealed class PopState
     {
-        public PopState(int batch, int n)
+        public PopState(int batch, int size)
         {
+            // Lanes run on different threads: each lane's slice starts on its own cache line (a stride rounded up
+            // to 16 elements, counters 16 apart), or small populations' lanes would share lines and every step
+            // would bounce them between cores.
+            Stride = (size + LanePad - 1) / LanePad * LanePad;
+            int n = Stride;
             Current = new float[batch * n]; Soma = new float[batch * n]; Dendrite = new float[batch * n];
             InSoma = new float[batch * n]; InDendrite = new float[batch * n]; Refractory = new int[batch * n];
-            SpikeList = new int[batch * n]; SpikeCount = new int[batch]; NeuronSpikes = new int[batch * n];
-            Active = new int[batch * n]; ActiveCount = new int[batch]; ActiveThreshold = new ulong[batch * n];
+            SpikeList = new int[batch * n]; SpikeCount = new int[batch * LanePad]; NeuronSpikes = new int[batch * n];
+            Active = new int[batch * n]; ActiveCount = new int[batch * LanePad]; ActiveThreshold = new ulong[batch * n];
         }
+        public readonly int Stride;
         public readonly float[] Current, Soma, Dendrite, InSoma, InDendrite;
         public readonly int[] Refractory, SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
         public readonly ulong[] ActiveThreshold;
     }
 
+    const int LanePad = 16;
     readonly PopState[] _pops;
     readonly long[] _laneSynOps;
     // Per-sample batch update: each lane's private copy of the plastic weights, [lane][projection] (null for
@@ -37,7 +44,7 @@ public sealed class CpuEngine : SimulationEngine
     public CpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
         _pops = network.Populations.Select(p => new PopState(batchCapacity, p.Size)).ToArray();
-        _laneSynOps = new long[batchCapacity];
+        _laneSynOps = new long[batchCapacity * LanePad];
     }
 
     public override string BackendName => "cpu";
@@ -59,10 +66,12 @@ public sealed class CpuEngine : SimulationEngine
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var outPop = _pops[Network.OutputPopulation];
-        Array.Copy(outPop.NeuronSpikes, result.OutputCounts, n * Network.Classes);
+        for (int b = 0; b < n; b++) Array.Copy(outPop.NeuronSpikes, b * outPop.Stride, result.OutputCounts, b * Network.Classes, Network.Classes);
         long synops = 0, spikes = 0;
-        for (int b = 0; b < n; b++) synops += _laneSynOps[b];
-        foreach (var p in _pops) for (int k = 0; k < n * (p.NeuronSpikes.Length / BatchCapacity); k++) spikes += p.NeuronSpikes[k];
+        for (int b = 0; b < n; b++) synops += _laneSynOps[b * LanePad];
+        for (int p = 0; p < _pops.Length; p++)
+            for (int b = 0; b < n; b++)
+                foreach (int c in _pops[p].NeuronSpikes.AsSpan(b * _pops[p].Stride, Network.Populations[p].Size)) spikes += c;
         result.SynOps = synops;
         result.Spikes = spikes;
         return result;
@@ -74,10 +83,10 @@ public sealed class CpuEngine : SimulationEngine
         for (int p = 0; p < _pops.Length; p++)
         {
             var s = _pops[p];
-            int size = Network.Populations[p].Size, o = b * size;
+            int size = Network.Populations[p].Size, o = b * s.Stride;
             s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
             s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
-            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b] = 0;
+            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b * LanePad] = 0;
             int active = 0;
             switch (Network.Populations[p].Kind)
             {
@@ -94,7 +103,7 @@ public sealed class CpuEngine : SimulationEngine
                     if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; active = 1; }
                     break;
             }
-            s.ActiveCount[b] = active;
+            s.ActiveCount[b * LanePad] = active;
         }
     }
 
@@ -155,7 +164,7 @@ public sealed class CpuEngine : SimulationEngine
                 {
                     if (pops[p].ErrorPath && !learn) continue;
                     for (int b = lo; b < hi; b++)
-                        recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(b * pops[p].Size, _pops[p].SpikeCount[b]));
+                        recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(b * _pops[p].Stride, _pops[p].SpikeCount[b * LanePad]));
                 }
         }
     }
@@ -164,18 +173,19 @@ public sealed class CpuEngine : SimulationEngine
     {
         var pop = Network.Populations[p];
         var s = _pops[p];
-        int size = pop.Size, o = b * size, count = 0;
+        int size = pop.Size, o = b * s.Stride, count = 0;
         ulong seed = Constants.Seed;
         switch (pop.Kind)
         {
             case PopulationKind.Data:
             case PopulationKind.Label:
             {
-                int refr = Constants.EncoderRefractorySteps, active = s.ActiveCount[b];
+                int refr = Constants.EncoderRefractorySteps, active = s.ActiveCount[b * LanePad];
+                ulong stepKey = CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter);
                 for (int a = 0; a < active; a++)
                 {
                     int j = s.Active[o + a];
-                    uint bits = CounterRng.Bits(seed, CounterRng.StreamInput, stepCounter, CounterRng.NeuronKey(p, j));
+                    uint bits = CounterRng.BitsAt(stepKey, CounterRng.NeuronKey(p, j));
                     if (InputEncoders.Step(ref s.Refractory[o + j], s.ActiveThreshold[o + a], bits, refr))
                     {
                         s.SpikeList[o + count++] = j; s.NeuronSpikes[o + j]++;
@@ -187,11 +197,20 @@ public sealed class CpuEngine : SimulationEngine
             {
                 ref readonly var c = ref Constants.Lif[p];
                 bool noisy = c.NoiseThreshold != 0;
+                if (!noisy && c.StateBits == 0)
+                {
+                    var list = s.SpikeList.AsSpan(o, size);
+                    count = TwoCompartmentLif.StepRow(s.Current.AsSpan(o, size), s.Soma.AsSpan(o, size), s.Dendrite.AsSpan(o, size),
+                        s.Refractory.AsSpan(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list);
+                    for (int k = 0; k < count; k++) s.NeuronSpikes[o + list[k]]++;
+                    break;
+                }
+                ulong noiseKey = CounterRng.StepKey(seed, CounterRng.StreamNoise, stepCounter);
                 var cur = s.Current.AsSpan(o, size); var soma = s.Soma.AsSpan(o, size); var dend = s.Dendrite.AsSpan(o, size);
                 var inS = s.InSoma.AsSpan(o, size); var inD = s.InDendrite.AsSpan(o, size); var refr = s.Refractory.AsSpan(o, size);
                 for (int i = 0; i < size; i++)
                 {
-                    bool noise = noisy && CounterRng.Happens(CounterRng.Bits(seed, CounterRng.StreamNoise, stepCounter, CounterRng.NeuronKey(p, i)), c.NoiseThreshold);
+                    bool noise = noisy && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(p, i)), c.NoiseThreshold);
                     if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], noise, c))
                     {
                         s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
@@ -211,19 +230,19 @@ public sealed class CpuEngine : SimulationEngine
                 break;
             }
         }
-        s.SpikeCount[b] = count;
+        s.SpikeCount[b * LanePad] = count;
     }
 
     void Deliver(int q, Projection proj, float[] weights, int b, ulong stepCounter, bool learn)
     {
         var src = _pops[proj.Source];
         var dst = _pops[proj.Target];
-        int nPre = Network.Populations[proj.Source].Size, nPost = Network.Populations[proj.Target].Size;
-        int spikes = src.SpikeCount[b];
+        int nPost = Network.Populations[proj.Target].Size;
+        int spikes = src.SpikeCount[b * LanePad];
         if (spikes == 0) return;
-        var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(b * nPost, nPost);
-        var current = dst.Current.AsSpan(b * nPost, nPost);
-        var dendrite = dst.Dendrite.AsSpan(b * nPost, nPost);
+        var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(b * dst.Stride, nPost);
+        var current = dst.Current.AsSpan(b * dst.Stride, nPost);
+        var dendrite = dst.Dendrite.AsSpan(b * dst.Stride, nPost);
         float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
         ulong blank = Constants.BlankOut[q];
         bool quantized = proj.WeightFormat.HasValue;
@@ -233,7 +252,7 @@ public sealed class CpuEngine : SimulationEngine
         long events = 0;
         for (int s = 0; s < spikes; s++)
         {
-            int j = src.SpikeList[b * nPre + s];
+            int j = src.SpikeList[b * src.Stride + s];
             var row = weights.AsSpan(j * nPost, nPost);
             if (simple)
             {
@@ -265,7 +284,7 @@ public sealed class CpuEngine : SimulationEngine
                 events++;
             }
         }
-        if (proj.Forward) _laneSynOps[b] += events;
+        if (proj.Forward) _laneSynOps[b * LanePad] += events;
     }
 
     [ThreadStatic] static uint[]? t_rowBits;
