@@ -25,7 +25,8 @@ public struct FusedArgs
 /// group-wide prefix sum over contiguous chunks of neurons) and the gather sum in spike-list order, so the
 /// result is bit-identical to the native CPU path.
 /// <para>Layout (int view): [0..P) population sizes, [P..2P) offsets within a lane, [2P..3P-1) weight offsets
-/// of the projections p -&gt; p+1. Float state: sections current | soma | dendrite | inbox. Int state:
+/// of the projections p -&gt; p+1. Float state: sections current | soma | dendrite | inbox | drive (the
+/// prediction neurons' integrated synaptic current, the readout's tie-break). Int state:
 /// sections refractory | spike list | spike count per neuron.</para>
 /// </summary>
 public static class FusedInferenceKernel
@@ -44,7 +45,7 @@ public static class FusedInferenceKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int P = a.Populations, laneBase = lane * a.TotalNeurons;
-        int cur = 0, soma = a.Section, dend = 2 * a.Section, inbox = 3 * a.Section;
+        int cur = 0, soma = a.Section, dend = 2 * a.Section, inbox = 3 * a.Section, drive = 4 * a.Section;
         int refr = 0, list = a.Section, spikes = 2 * a.Section;
         long events = 0;
         long presentation = presentations[lane];
@@ -52,6 +53,7 @@ public static class FusedInferenceKernel
         for (int step = 0; step < a.Steps; step++)
         {
             ulong counter = CounterRng.StepCounter(presentation, step);
+            ulong inputKey = CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter); // shared by the step's input draws
             for (int p = 0; p < P; p++)
             {
                 int size = layout[p], off = laneBase + layout[P + p];
@@ -69,7 +71,7 @@ public static class FusedInferenceKernel
                         if (threshold != 0)
                         {
                             int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, CounterRng.Bits(a.Seed, CounterRng.StreamInput, counter, CounterRng.NeuronKey(0, i)), a.EncoderRefractorySteps);
+                            spike = InputEncoders.Step(ref r, threshold, CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(0, i)), a.EncoderRefractorySteps);
                             n[refr + k] = r;
                         }
                     }
@@ -83,6 +85,7 @@ public static class FusedInferenceKernel
                         spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, f[inbox + k], 0f, noise, coeff);
                         f[cur + k] = ci; f[soma + k] = vi; f[dend + k] = ui; n[refr + k] = r;
                         f[inbox + k] = 0f;
+                        if (p == P - 1) f[drive + k] += ci;
                     }
                     if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
                 }

@@ -53,6 +53,8 @@ public struct FusedNetworkArgs
     public int StateBits;
     public float LearningRate, ErrorThresholdMv, StateStepMv;
     public ulong Seed;
+    /// <summary>Index of the prediction population, whose integrated synaptic current is kept (the readout's tie-break).</summary>
+    public int OutputPopulation;
 }
 
 /// <summary>Scalars of <see cref="FusedNetworkKernel.CombineLanes"/>.</summary>
@@ -75,7 +77,8 @@ public struct CombineArgs
 /// src/Plasticity, the same random keys, spike lists in ascending neuron order (a group-wide prefix sum
 /// over contiguous chunks of neurons) and the gather sum in spike-list order; thread t owns the postsynaptic
 /// neurons t, t + g, ... of every projection, so the column it learns on is its own.</para>
-/// <para>State (float): sections current | soma | dendrite | soma inbox | dendrite inbox. (int): refractory |
+/// <para>State (float): sections current | soma | dendrite | soma inbox | dendrite inbox | drive (integrated
+/// current of the prediction neurons). (int): refractory |
 /// spike list | spikes per neuron. Each section is [lane][neuron].</para>
 /// </summary>
 public static class FusedNetworkKernel
@@ -85,7 +88,7 @@ public static class FusedNetworkKernel
     /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
     public const int MaxChunk = 64;
     public const int MaxPopulations = 16;
-    public const int FloatSections = 5, IntSections = 3;
+    public const int FloatSections = 6, IntSections = 3;
 
     public static void Run(FusedNetworkArgs a, ArrayView<FusedPopulation> pops, ArrayView<FusedProjection> projs,
         ArrayView<float> weights, ArrayView<float> laneWeights, ArrayView<byte> masks,
@@ -96,7 +99,7 @@ public static class FusedNetworkKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int laneBase = lane * a.TotalNeurons;
-        int cur = 0, soma = a.Section, dend = 2 * a.Section, inSoma = 3 * a.Section, inDend = 4 * a.Section;
+        int cur = 0, soma = a.Section, dend = 2 * a.Section, inSoma = 3 * a.Section, inDend = 4 * a.Section, drive = 5 * a.Section;
         int refr = 0, list = a.Section, spikes = 2 * a.Section;
         long events = 0;
         long presentation = presentations[lane];
@@ -106,6 +109,7 @@ public static class FusedNetworkKernel
         for (int step = 0; step < a.Steps; step++)
         {
             ulong counter = CounterRng.StepCounter(presentation, step);
+            ulong inputKey = CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter); // shared by the step's input draws
             for (int p = 0; p < a.Populations; p++)
             {
                 var pop = pops[p];
@@ -126,7 +130,7 @@ public static class FusedNetworkKernel
                         if (threshold != 0)
                         {
                             int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, CounterRng.Bits(a.Seed, CounterRng.StreamInput, counter, CounterRng.NeuronKey(pop.Index, i)), a.EncoderRefractorySteps);
+                            spike = InputEncoders.Step(ref r, threshold, CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(pop.Index, i)), a.EncoderRefractorySteps);
                             n[refr + k] = r;
                         }
                     }
@@ -139,6 +143,7 @@ public static class FusedNetworkKernel
                         spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, f[inSoma + k], f[inDend + k], noise, pop.Lif);
                         f[cur + k] = ci; f[soma + k] = vi; f[dend + k] = ui; n[refr + k] = r;
                         f[inSoma + k] = 0f; f[inDend + k] = 0f;
+                        if (pop.Index == a.OutputPopulation) f[drive + k] += ci;
                     }
                     else
                     {

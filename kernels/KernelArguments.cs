@@ -14,6 +14,8 @@ public struct LifArgs
 {
     public LifCoefficients Coefficients;
     public int Size, Population, Step;
+    /// <summary>1 for the prediction population: its synaptic current is integrated into the drive buffer.</summary>
+    public int IsOutput;
     public ulong Seed;
 }
 

@@ -36,7 +36,7 @@ public static class StepKernels
     /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron).</summary>
     public static void IntegrateLif(Index1D index, LifArgs a, ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite,
         ArrayView<int> refractory, ArrayView<float> inSoma, ArrayView<float> inDendrite, ArrayView<long> presentations,
-        ArrayView<byte> flags, ArrayView<int> neuronSpikes)
+        ArrayView<byte> flags, ArrayView<int> neuronSpikes, ArrayView<float> drive)
     {
         int b = index / a.Size, i = index % a.Size;
         bool noise = false;
@@ -50,6 +50,7 @@ public static class StepKernels
         bool spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inSoma[index], inDendrite[index], noise, a.Coefficients);
         current[index] = cur; soma[index] = v; dendrite[index] = u; refractory[index] = refr;
         inSoma[index] = 0f; inDendrite[index] = 0f;
+        if (a.IsOutput != 0) drive[index] += cur;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike) neuronSpikes[index] += 1;
     }

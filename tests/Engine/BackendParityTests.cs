@@ -29,6 +29,7 @@ public class BackendParityTests
         for (int k = 0; k < 3; k++) Assert.That(sg[k], Is.EqualTo(sc[k]));
         Assert.That(resg.SynOps, Is.EqualTo(resc.SynOps));
         Assert.That(resg.OutputCounts, Is.EqualTo(resc.OutputCounts));
+        Assert.That(resg.OutputDrive, Is.EqualTo(resc.OutputDrive), "integrated current of the prediction neurons");
     }
 
     [Test]
@@ -43,6 +44,7 @@ public class BackendParityTests
         var rg = gpu.Run(input, false); // no recorder: the fused one-launch kernel
         Assert.That(rc.Spikes, Is.GreaterThan(300));
         Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts));
+        Assert.That(rg.OutputDrive, Is.EqualTo(rc.OutputDrive), "integrated current of the prediction neurons");
         Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps));
         Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes));
         for (int p = 1; p < 4; p++)

@@ -96,6 +96,7 @@ public class EngineTests
             single.Labels[0] = -1; single.Presentations[0] = batch.Presentations[b];
             var r = one.Run(single, false);
             Assert.That(r.OutputCounts.Take(5), Is.EqualTo(rBatch.OutputCounts.Skip(b * 5).Take(5)), $"lane {b}");
+            Assert.That(r.OutputDrive.Take(5), Is.EqualTo(rBatch.OutputDrive.Skip(b * 5).Take(5)), $"lane {b}: integrated current");
         }
     }
 
@@ -134,8 +135,33 @@ public class EngineTests
     {
         var r = new BatchResult(2, 3) { Count = 2 };
         r.OutputCounts[0] = 1; r.OutputCounts[1] = 5; r.OutputCounts[2] = 5;
-        Assert.That(r.Predicted(0), Is.EqualTo(1), "ties go to the lower class");
-        Assert.That(r.Predicted(1), Is.EqualTo(-1), "no spikes, no class");
+        Assert.That(r.Predicted(0), Is.EqualTo(1), "equal counts and equal drive go to the lower class");
+        Assert.That(r.Predicted(1), Is.EqualTo(-1), "no spikes and no drive, no class");
+        r.OutputDrive[2] = 10f; r.OutputDrive[1] = 9f; r.OutputDrive[0] = 1e6f;
+        Assert.That(r.Predicted(0), Is.EqualTo(2), "a tie in spikes goes to the larger integrated current");
+        r.OutputCounts[0] = 6;
+        Assert.That(r.Predicted(0), Is.EqualTo(0), "spikes decide before current");
+        r.OutputDrive[3] = -50f; r.OutputDrive[4] = -20f; r.OutputDrive[5] = -70f;
+        Assert.That(r.Predicted(1), Is.EqualTo(1), "silence: the least inhibited prediction neuron");
+    }
+
+    [Test]
+    public void SilentOutputsAreClassifiedByTheirIntegratedCurrentOnEveryPath()
+    {
+        // A network too weak to make the prediction layer spike: the readout must still come from the drive,
+        // and the native CPU path and the ILGPU kernels must integrate it identically.
+        var config = TestNetworks.Config(RuleKind.None, seed: 3);
+        var net = ErbpNetwork.Build([20, 30, 5], config);
+        var last = net.ForwardProjections.Last();
+        for (int k = 0; k < last.Weights.Length; k++) last.Weights[k] *= 0.02f;
+        using var cpu = new CpuEngine(net, config, 3);
+        var rc = cpu.Run(TestNetworks.Input(cpu, 3, 2), false);
+        Assert.That(rc.OutputCounts.Take(15).Sum(), Is.Zero, "the prediction layer stays silent");
+        Assert.That(rc.OutputDrive.Take(15).Any(d => d != 0f), Is.True, "but it integrates current");
+        for (int b = 0; b < 3; b++) Assert.That(rc.Predicted(b), Is.Not.EqualTo(-1));
+        using var gpu = new IlgpuEngine(net, config, 3, BackendKind.IlgpuCpu);
+        var rg = gpu.Run(TestNetworks.Input(gpu, 3, 2), false);
+        Assert.That(rg.OutputDrive.Take(15).Select(BitConverter.SingleToInt32Bits), Is.EqualTo(rc.OutputDrive.Take(15).Select(BitConverter.SingleToInt32Bits)));
     }
 
     [TestCase("784-x-10")]

@@ -41,6 +41,7 @@ public class FusedTrainingTests
             var rg = gpu.Run(input, true); // no recorder: one launch of the fused network kernel
             Assert.That(gpu.LastRunUsedFusedTraining, Is.True, "the fused training kernel ran");
             Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts), $"batch {batch}: prediction spikes");
+            Assert.That(rg.OutputDrive, Is.EqualTo(rc.OutputDrive), $"batch {batch}: integrated current of the prediction neurons");
             Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps), $"batch {batch}: synaptic events");
             Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes), $"batch {batch}: all spikes");
         }

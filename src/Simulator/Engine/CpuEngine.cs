@@ -37,6 +37,8 @@ public sealed class CpuEngine : SimulationEngine
     const int LanePad = 16;
     readonly PopState[] _pops;
     readonly long[] _laneSynOps;
+    // Integrated synaptic current of the prediction neurons, [lane][neuron] (the readout's tie-break).
+    readonly float[] _outputDrive;
     // Per-sample batch update: each lane's private copy of the plastic weights, [lane][projection] (null for
     // fixed projections), allocated on first use.
     float[]?[][]? _laneWeights;
@@ -45,6 +47,7 @@ public sealed class CpuEngine : SimulationEngine
     {
         _pops = network.Populations.Select(p => new PopState(batchCapacity, p.Size)).ToArray();
         _laneSynOps = new long[batchCapacity * LanePad];
+        _outputDrive = new float[batchCapacity * _pops[network.OutputPopulation].Stride];
     }
 
     public override string BackendName => "cpu";
@@ -66,7 +69,11 @@ public sealed class CpuEngine : SimulationEngine
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var outPop = _pops[Network.OutputPopulation];
-        for (int b = 0; b < n; b++) Array.Copy(outPop.NeuronSpikes, b * outPop.Stride, result.OutputCounts, b * Network.Classes, Network.Classes);
+        for (int b = 0; b < n; b++)
+        {
+            Array.Copy(outPop.NeuronSpikes, b * outPop.Stride, result.OutputCounts, b * Network.Classes, Network.Classes);
+            Array.Copy(_outputDrive, b * outPop.Stride, result.OutputDrive, b * Network.Classes, Network.Classes);
+        }
         long synops = 0, spikes = 0;
         for (int b = 0; b < n; b++) synops += _laneSynOps[b * LanePad];
         for (int p = 0; p < _pops.Length; p++)
@@ -87,6 +94,7 @@ public sealed class CpuEngine : SimulationEngine
             s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
             s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
             s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b * LanePad] = 0;
+            if (p == Network.OutputPopulation) _outputDrive.AsSpan(o, size).Clear();
             int active = 0;
             switch (Network.Populations[p].Kind)
             {
@@ -231,6 +239,12 @@ public sealed class CpuEngine : SimulationEngine
             }
         }
         s.SpikeCount[b * LanePad] = count;
+        if (p == Network.OutputPopulation)
+        {
+            var drive = _outputDrive.AsSpan(o, size);
+            var cur = s.Current.AsSpan(o, size);
+            for (int k = 0; k < size; k++) drive[k] += cur[k];
+        }
     }
 
     void Deliver(int q, Projection proj, float[] weights, int b, ulong stepCounter, bool learn)

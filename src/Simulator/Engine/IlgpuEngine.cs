@@ -16,18 +16,19 @@ public sealed class IlgpuEngine : SimulationEngine
     sealed class PopBuffers(Accelerator acc, int batch, int n) : IDisposable
     {
         public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Soma = acc.Allocate1D<float>(batch * n),
-            Dendrite = acc.Allocate1D<float>(batch * n), InSoma = acc.Allocate1D<float>(batch * n), InDendrite = acc.Allocate1D<float>(batch * n);
+            Dendrite = acc.Allocate1D<float>(batch * n), InSoma = acc.Allocate1D<float>(batch * n), InDendrite = acc.Allocate1D<float>(batch * n),
+            Drive = acc.Allocate1D<float>(batch * n);
         public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
             Counts = acc.Allocate1D<int>(batch), NeuronSpikes = acc.Allocate1D<int>(batch * n);
         public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
         public void Zero()
         {
-            Current.MemSetToZero(); Soma.MemSetToZero(); Dendrite.MemSetToZero(); InSoma.MemSetToZero(); InDendrite.MemSetToZero();
+            Current.MemSetToZero(); Soma.MemSetToZero(); Dendrite.MemSetToZero(); InSoma.MemSetToZero(); InDendrite.MemSetToZero(); Drive.MemSetToZero();
             Refractory.MemSetToZero(); Counts.MemSetToZero(); NeuronSpikes.MemSetToZero(); Flags.MemSetToZero();
         }
         public void Dispose()
         {
-            foreach (var b in new MemoryBuffer[] { Current, Soma, Dendrite, InSoma, InDendrite, Refractory, List, Counts, NeuronSpikes, Flags }) b.Dispose();
+            foreach (var b in new MemoryBuffer[] { Current, Soma, Dendrite, InSoma, InDendrite, Drive, Refractory, List, Counts, NeuronSpikes, Flags }) b.Dispose();
         }
     }
 
@@ -41,7 +42,7 @@ public sealed class IlgpuEngine : SimulationEngine
     readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
     readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
     readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
-    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>> _lif;
+    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>> _lif;
     readonly Action<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
     readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
@@ -61,7 +62,7 @@ public sealed class IlgpuEngine : SimulationEngine
         _synOps = _acc.Allocate1D<long>(batchCapacity);
         _thresholds = _acc.Allocate1D(Constants.EncoderThresholds);
         _input = _acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
-        _lif = _acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateLif);
+        _lif = _acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>>(StepKernels.IntegrateLif);
         _error = _acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
         _deliver = _acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
@@ -173,7 +174,7 @@ public sealed class IlgpuEngine : SimulationEngine
             Populations = P, Projections = Q, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
             EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = 1, OnsetSteps = Constants.OnsetSteps,
             PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = LearningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
-            StateStepMv = Constants.StateStepMv, Seed = Constants.Seed,
+            StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, _pixels.View, _labels.View, _presentations.View,
             _thresholds.View, _nFloats!.View, _nInts!.View, _synOps.View);
         for (int q = 0; q < Q; q++)
@@ -189,20 +190,26 @@ public sealed class IlgpuEngine : SimulationEngine
         _lastRunFused = false;
         _lastRunNetwork = true;
 
-        return FusedResult(n, _nInts.View, section, _nTotal, _nOffsets[Network.OutputPopulation]);
+        return FusedResult(n, _nInts.View, _nFloats.View.SubView(5L * section, section), section, _nTotal, _nOffsets[Network.OutputPopulation]);
     }
 
     /// <summary>A fused launch's result: per-neuron spike counts (the third int section, [lane][neuron]) give the
-    /// prediction counts and the total; SynOps come per lane.</summary>
-    BatchResult FusedResult(int n, ArrayView<int> ints, int section, int total, int outputOffset)
+    /// prediction counts and the total, the drive section the readout's tie-break; SynOps come per lane.</summary>
+    BatchResult FusedResult(int n, ArrayView<int> ints, ArrayView<float> drive, int section, int total, int outputOffset)
     {
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var counts = new int[n * total];
         ints.SubView(2L * section, (long)n * total).CopyToCPU(counts);
+        var drives = new float[n * total];
+        drive.SubView(0, (long)n * total).CopyToCPU(drives);
         long spikes = 0;
         for (int b = 0; b < n; b++)
         {
-            for (int k = 0; k < Network.Classes; k++) result.OutputCounts[b * Network.Classes + k] = counts[b * total + outputOffset + k];
+            for (int k = 0; k < Network.Classes; k++)
+            {
+                result.OutputCounts[b * Network.Classes + k] = counts[b * total + outputOffset + k];
+                result.OutputDrive[b * Network.Classes + k] = drives[b * total + outputOffset + k];
+            }
             for (int k = 0; k < total; k++) spikes += counts[b * total + k];
         }
         var syn = new long[BatchCapacity];
@@ -251,7 +258,7 @@ public sealed class IlgpuEngine : SimulationEngine
             _fLayout = _acc.Allocate1D(layout);
             _fWeights = _acc.Allocate1D<float>(w);
             _fCoefficients = _acc.Allocate1D(Constants.Lif.Take(P).ToArray());
-            _fFloats = _acc.Allocate1D<float>(4L * BatchCapacity * _fTotal);
+            _fFloats = _acc.Allocate1D<float>(5L * BatchCapacity * _fTotal);
             _fInts = _acc.Allocate1D<int>(3L * BatchCapacity * _fTotal);
             _fused = _acc.LoadStreamKernel<ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedInferenceKernel.Run);
         }
@@ -275,7 +282,7 @@ public sealed class IlgpuEngine : SimulationEngine
         _lastRunFused = true;
         _lastRunNetwork = false;
 
-        return FusedResult(n, _fInts.View, section, _fTotal, _fOffsets[Network.OutputPopulation]);
+        return FusedResult(n, _fInts.View, _fFloats.View.SubView(4L * section, section), section, _fTotal, _fOffsets[Network.OutputPopulation]);
     }
 
     public override void PushWeights()
@@ -339,8 +346,8 @@ public sealed class IlgpuEngine : SimulationEngine
                         }, _pixels.View, _labels.View, _presentations.View, _thresholds.View, s.Refractory.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                     case PopulationKind.TwoCompartment:
-                        _lif(extent, new LifArgs { Coefficients = Constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = Constants.Seed },
-                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _presentations.View, s.Flags.View, s.NeuronSpikes.View);
+                        _lif(extent, new LifArgs { Coefficients = Constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = Constants.Seed, IsOutput = p == Network.OutputPopulation ? 1 : 0 },
+                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _presentations.View, s.Flags.View, s.NeuronSpikes.View, s.Drive.View);
                         break;
                     case PopulationKind.Error:
                         _error(extent, new ErrorArgs { ThresholdMv = Constants.ErrorThresholdMv, StateBits = Constants.StateBits, StateStepMv = Constants.StateStepMv }, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
@@ -388,6 +395,9 @@ public sealed class IlgpuEngine : SimulationEngine
         var outCounts = new int[BatchCapacity * Network.Classes];
         _pops[Network.OutputPopulation].NeuronSpikes.CopyToCPU(outCounts);
         Array.Copy(outCounts, result.OutputCounts, n * Network.Classes);
+        var outDrive = new float[BatchCapacity * Network.Classes];
+        _pops[Network.OutputPopulation].Drive.CopyToCPU(outDrive);
+        Array.Copy(outDrive, result.OutputDrive, n * Network.Classes);
         var syn = new long[BatchCapacity];
         _synOps.CopyToCPU(syn);
         for (int b = 0; b < n; b++) result.SynOps += syn[b];

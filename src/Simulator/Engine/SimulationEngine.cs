@@ -36,16 +36,26 @@ public sealed class BatchResult(int capacity, int classes)
     /// <summary>All spikes of all populations.</summary>
     public long Spikes { get; set; }
 
-    /// <summary>Class of the prediction neuron with most spikes (lowest index on ties); -1 when none spiked.</summary>
+    /// <summary>Time integral of each prediction neuron's synaptic current over the sample (mV x steps),
+    /// [lane][class]: the tie-break of <see cref="Predicted"/>.</summary>
+    public float[] OutputDrive { get; } = new float[capacity * classes];
+
+    /// <summary>Class of the prediction neuron with most spikes. Ties, silence included (no prediction neuron
+    /// spiked), go to the neuron with the larger integrated synaptic current: the one driven harder, which would
+    /// have spiked first or more often in a longer sample. -1 only when nothing at all distinguishes them.</summary>
     public int Predicted(int lane)
     {
-        int best = -1, bestCount = 0;
+        int best = -1, bestCount = -1;
+        float bestDrive = float.NegativeInfinity;
+        bool allAlike = true;
         for (int k = 0; k < Classes; k++)
         {
             int c = OutputCounts[lane * Classes + k];
-            if (c > bestCount) { bestCount = c; best = k; }
+            float d = OutputDrive[lane * Classes + k];
+            if (k > 0 && (c != OutputCounts[lane * Classes] || d != OutputDrive[lane * Classes])) allAlike = false;
+            if (c > bestCount || (c == bestCount && d > bestDrive)) { bestCount = c; bestDrive = d; best = k; }
         }
-        return best;
+        return allAlike && bestCount == 0 ? -1 : best;
     }
 }
 
