@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Neuromorphic.Plasticity;
 
@@ -76,6 +77,11 @@ public static class EcdRule
     /// <paramref name="etaG"/> is eta * g, computed once per step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float PreSpikeChange(float etaG, float postTraceBefore) => etaG * postTraceBefore;
+
+    /// <summary><see cref="PreSpikeChange(float, float)"/> for eight synapses at once (the CPU driver's row loop): one
+    /// IEEE single multiply per lane, lane for lane the scalar result (the JIT does not fuse it with the caller's add).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> PreSpikeChange(Vector256<float> etaG, Vector256<float> postTraceBefore) => etaG * postTraceBefore;
 
     /// <summary>Weight change of synapse j -&gt; i on a postsynaptic spike of i: eta g times the pre trace including
     /// this step's spike of j (a same-step pair is counted here, once).</summary>

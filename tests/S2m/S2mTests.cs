@@ -125,6 +125,46 @@ public class S2mEcdRuleTests
     }
 }
 
+/// <summary>The vectorised row loops of the native S2M driver against their scalar definitions, bit for bit. The CPU/ILGPU
+/// parity test runs them too, but its rows hold one block of eight and its weight changes rarely round differently
+/// under a fused multiply-add; here rows span several blocks and a tail, and eta g * trace is of the weights' size.</summary>
+public class S2mRowTests
+{
+    static int[] Bits(float[] a) => Array.ConvertAll(a, BitConverter.SingleToInt32Bits);
+
+    [TestCase(5)]
+    [TestCase(8)]
+    [TestCase(37)]
+    [TestCase(501)]
+    public void VectorRowsMatchTheScalarLoops(int n)
+    {
+        var rng = new Random(n);
+        float[] Floats(double lo, double hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
+        const float etaG = -0.3f; // not a power of two: the product rounds
+        foreach (bool stochastic in new[] { true, false })
+            for (int trial = 0; trial < 10; trial++)
+            {
+                ulong threshold = stochastic ? BlankOutSynapse.Threshold(0.5) : BlankOutSynapse.Threshold(1);
+                var draws = new uint[n];
+                CounterRng.RowBitsInto(CounterRng.RowKey(3, CounterRng.StreamBlankOut, (ulong)trial, S2mSchedule.ForwardKey, n), draws);
+                bool Transmits(int i) => !stochastic || BlankOutSynapse.Transmits(draws[i], threshold);
+                float[] row = Floats(-1, 1), trace = Floats(0, 3), inbox = Floats(-2, 2);
+
+                var expectInbox = (float[])inbox.Clone();
+                int expectEvents = 0;
+                for (int i = 0; i < n; i++) if (Transmits(i)) { expectInbox[i] += row[i]; expectEvents++; }
+                int events = S2mCpuEngine.DeliverRow(row, inbox, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic);
+                Assert.That(events, Is.EqualTo(expectEvents));
+                Assert.That(Bits(inbox), Is.EqualTo(Bits(expectInbox)));
+
+                var expectRow = (float[])row.Clone();
+                for (int i = 0; i < n; i++) if (Transmits(i)) expectRow[i] += EcdRule.PreSpikeChange(etaG, trace[i]);
+                S2mCpuEngine.LearnRow(row, trace, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG);
+                Assert.That(Bits(row), Is.EqualTo(Bits(expectRow)));
+            }
+    }
+}
+
 public static class S2mNetworks
 {
     /// <summary>20 pixels, 3 classes of 2 label units, 12 hidden: a tiny S2M with 20 ms samples.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using Neuromorphic.Neurons;
 using Neuromorphic.Plasticity;
 using Neuromorphic.Simulator.Engine;
@@ -62,6 +64,7 @@ public sealed class S2mSchedule
 /// <list type="number">
 /// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces;</item>
 /// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through W (columns), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
+/// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw per use);</item>
 /// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses only.</item>
 /// </list>
 /// Inference runs lanes in parallel; training runs one time loop over all lanes (the ILGPU driver applies the same order).
@@ -77,6 +80,10 @@ public sealed class S2mCpuEngine : SimulationEngine
     readonly bool[] _vFlag, _hFlag;
     readonly ulong[] _vThreshold;
     readonly long[] _synOps, _spikes;
+    // [lane] this step's blank-out draws, one row per spike in spike-list order: forward (visible spike over the _h
+    // hidden synapses) and backward (hidden spike over the _v visible ones). Per lane because inference runs
+    // lanes in parallel; grown on demand.
+    readonly uint[][] _forwardDraws, _backwardDraws;
 
     public S2mCpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
@@ -91,6 +98,8 @@ public sealed class S2mCpuEngine : SimulationEngine
         _vFlag = new bool[b * _v]; _hFlag = new bool[b * _h];
         _vThreshold = new ulong[b * _v];
         _synOps = new long[b]; _spikes = new long[b];
+        _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
+        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; }
     }
 
     public override string BackendName => "cpu";
@@ -152,6 +161,9 @@ public sealed class S2mCpuEngine : SimulationEngine
         {
             var mode = _s.Mode(train, step);
             bool phaseStart = _s.PhaseStart(train, step), bias = _s.BiasSpikes(train, step), count = step >= countFrom;
+            int g = _s.Modulation(train, step);
+            // Full backward rows serve free visible units and learning; label-only delivery draws per entry instead.
+            bool backwardRows = mode == VisibleMode.Free || g != 0;
             for (int b = lo; b < hi; b++)
             {
                 ulong counter = CounterRng.StepCounter(input.Presentations[b], step);
@@ -161,14 +173,14 @@ public sealed class S2mCpuEngine : SimulationEngine
             for (int b = lo; b < hi; b++)
             {
                 ulong counter = CounterRng.StepCounter(input.Presentations[b], step);
-                DeliverToHidden(b, counter, w, mask);
-                if (mode != VisibleMode.Clamped) DeliverToVisible(b, counter, w, mask, mode);
+                DrawBlankOut(b, counter, backwardRows);
+                DeliverToHidden(b, w, mask);
+                if (mode != VisibleMode.Clamped) DeliverToVisible(b, counter, w, mask, mode, backwardRows);
             }
-            int g = _s.Modulation(train, step);
             if (g != 0)
             {
                 float eta = LearningRate, etaG = g > 0 ? eta : -eta;
-                for (int b = lo; b < hi; b++) Learn(b, CounterRng.StepCounter(input.Presentations[b], step), w, mask, etaG);
+                for (int b = lo; b < hi; b++) Learn(b, w, mask, etaG);
             }
             if (recorder != null)
                 for (int b = lo; b < hi; b++)
@@ -183,7 +195,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     {
         int o = b * _v, c = 0, refrSteps = Constants.EncoderRefractorySteps;
         var coef = _s.Sampler;
-        ulong seed = Constants.Seed;
+        ulong inputKey = CounterRng.StepKey(Constants.Seed, CounterRng.StreamInput, counter);
         float decay = _s.TraceDecay, dummy = 0f;
         for (int j = 0; j < _v; j++)
         {
@@ -194,7 +206,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             else if (Clamped(mode, j, _l))
             {
                 ulong t = _vThreshold[k];
-                uint bits = t == 0 ? 0u : CounterRng.Bits(seed, CounterRng.StreamInput, counter, CounterRng.NeuronKey(0, j));
+                uint bits = t == 0 ? 0u : CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(0, j));
                 spike = InputEncoders.Step(ref _vRefr[k], t, bits, refrSteps);
                 _vIn[k] = 0f;
             }
@@ -236,8 +248,26 @@ public sealed class S2mCpuEngine : SimulationEngine
         _spikes[b] += c;
     }
 
+    /// <summary>Draws the blank-out bits of this step's spikes of lane b, a whole row per spike: forward rows always
+    /// (delivery to the hidden units reads them), backward rows when <paramref name="backwardRows"/>. Row s holds
+    /// RowBits(RowKey(.., direction, pre_s), 0 .. width - 1), the bits the per-synapse draws would give.</summary>
+    void DrawBlankOut(int b, ulong counter, bool backwardRows)
+    {
+        if (_s.BlankOut >= (1UL << 32)) return;
+        DrawRows(ref _forwardDraws[b], counter, S2mSchedule.ForwardKey, _vList.AsSpan(b * _v, _vCount[b]), _h, _v);
+        if (backwardRows) DrawRows(ref _backwardDraws[b], counter, S2mSchedule.BackwardKey, _hList.AsSpan(b * _h, _hCount[b]), _v, _h);
+    }
+
+    void DrawRows(ref uint[] store, ulong counter, int direction, ReadOnlySpan<int> spikes, int width, int maxSpikes)
+    {
+        int need = spikes.Length * width;
+        if (store.Length < need) store = new uint[Math.Max(need, Math.Min(2 * store.Length, maxSpikes * width))];
+        for (int s = 0; s < spikes.Length; s++)
+            CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, direction, spikes[s]), store.AsSpan(s * width, width));
+    }
+
     /// <summary>Forward: every hidden sampler (not the bias unit) sums the transmitted weights of the visible spikes, in spike order.</summary>
-    void DeliverToHidden(int b, ulong counter, float[] w, byte[]? mask)
+    void DeliverToHidden(int b, float[] w, byte[]? mask)
     {
         int n = _vCount[b], hs = _l.Hidden, cols = _h;
         if (n == 0) return;
@@ -249,11 +279,16 @@ public sealed class S2mCpuEngine : SimulationEngine
         {
             int j = _vList[b * _v + s];
             var row = w.AsSpan(j * cols, hs);
-            ulong key = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.ForwardKey, j) : 0;
+            var draws = stochastic ? _forwardDraws[b].AsSpan(s * cols, hs) : default;
+            if (mask == null)
+            {
+                events += DeliverRow(row, inbox, draws, stochastic ? (uint)blank : 0u, stochastic);
+                continue;
+            }
             for (int i = 0; i < hs; i++)
             {
-                if (mask != null && mask[j * cols + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(key, i), blank)) continue;
+                if (mask[j * cols + i] == 0) continue;
+                if (stochastic && !BlankOutSynapse.Transmits(draws[i], blank)) continue;
                 inbox[i] += row[i];
                 events++;
             }
@@ -261,16 +296,49 @@ public sealed class S2mCpuEngine : SimulationEngine
         _synOps[b] += events;
     }
 
-    /// <summary>Backward, through the same matrix: every free visible unit gathers column entries W[j, i] of the hidden spikes i.</summary>
-    void DeliverToVisible(int b, ulong counter, float[] w, byte[]? mask, VisibleMode mode)
+    /// <summary>
+    /// One visible spike's row into the hidden inboxes (no mask), eight synapses at a time: where the synapse
+    /// transmits, inbox + weight (a blended select leaves the other inboxes' bits untouched), so every inbox gets
+    /// the same IEEE additions in the same order as the scalar loop. Returns the events transmitted. A synapse
+    /// transmits when its draw is below <paramref name="threshold"/>, or always when not <paramref name="stochastic"/>
+    /// (p = 1, draws unused). Public for the tests, which hold it to the scalar loop bit for bit.
+    /// </summary>
+    public static int DeliverRow(ReadOnlySpan<float> row, Span<float> inbox, ReadOnlySpan<uint> draws, uint threshold, bool stochastic)
     {
-        int n = _hCount[b], cols = _h;
+        int n = row.Length, i = 0, events = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var box = Vector256.Create<float>(inbox.Slice(i));
+                Vector256.ConditionalSelect(transmit, box + Vector256.Create<float>(row.Slice(i)), box).CopyTo(inbox.Slice(i));
+                events += BitOperations.PopCount(transmit.ExtractMostSignificantBits());
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
+            inbox[i] += row[i];
+            events++;
+        }
+        return events;
+    }
+
+    /// <summary>Backward, through the same matrix: every free visible unit gathers column entries W[j, i] of the hidden spikes i.
+    /// <paramref name="backwardRows"/>: this step's backward rows were drawn (see <see cref="DrawBlankOut"/>).</summary>
+    void DeliverToVisible(int b, ulong counter, float[] w, byte[]? mask, VisibleMode mode, bool backwardRows)
+    {
+        int n = _hCount[b], cols = _h, rows = _v;
         if (n == 0) return;
         ulong blank = _s.BlankOut;
-        bool stochastic = blank < (1UL << 32);
-        Span<ulong> keys = n <= 1024 ? stackalloc ulong[n] : new ulong[n];
-        for (int s = 0; s < n; s++)
-            keys[s] = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, _hList[b * _h + s]) : 0;
+        bool stochastic = blank < (1UL << 32), drawn = stochastic && backwardRows;
+        var draws = drawn ? _backwardDraws[b].AsSpan(0, n * rows) : default;
+        // Without drawn rows (label units only, no learning) a row key per spike and a draw per entry read.
+        Span<ulong> keys = stochastic && !drawn ? (n <= 1024 ? stackalloc ulong[n] : new ulong[n]) : default;
+        for (int s = 0; s < keys.Length; s++)
+            keys[s] = CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, _hList[b * _h + s]);
         int first = mode == VisibleMode.Free ? 0 : _l.LabelStart;
         long events = 0;
         for (int j = first; j < _l.Visible; j++)
@@ -281,7 +349,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             {
                 int i = _hList[b * _h + s];
                 if (mask != null && mask[rowStart + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(keys[s], j), blank)) continue;
+                if (stochastic && !BlankOutSynapse.Transmits(drawn ? draws[s * rows + j] : CounterRng.RowBits(keys[s], j), blank)) continue;
                 acc += w[rowStart + i];
                 events++;
             }
@@ -291,38 +359,71 @@ public sealed class S2mCpuEngine : SimulationEngine
     }
 
     /// <summary>eCD on the step's events of lane b: presynaptic (visible) spikes first, then postsynaptic (hidden) ones.
-    /// A synapse that did not transmit an event does not learn from it; the bias-bias corner never learns.</summary>
-    void Learn(int b, ulong counter, float[] w, byte[]? mask, float etaG)
+    /// A synapse that did not transmit an event does not learn from it (the bits drawn for delivery, both rows
+    /// drawn this step); the bias-bias corner never learns.</summary>
+    void Learn(int b, float[] w, byte[]? mask, float etaG)
     {
-        int cols = _h, ov = b * _v, oh = b * _h;
+        int cols = _h, rows = _v, ov = b * _v, oh = b * _h;
         ulong blank = _s.BlankOut;
         bool stochastic = blank < (1UL << 32);
         var postTrace = _hTrace.AsSpan(oh, _h);
         for (int s = 0; s < _vCount[b]; s++)
         {
             int j = _vList[ov + s];
-            ulong key = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.ForwardKey, j) : 0;
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
-            var row = w.AsSpan(j * cols, _h);
+            var row = w.AsSpan(j * cols, end);
+            var draws = stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default;
+            if (mask == null)
+            {
+                LearnRow(row, postTrace, draws, stochastic ? (uint)blank : 0u, stochastic, etaG);
+                continue;
+            }
             for (int i = 0; i < end; i++)
             {
-                if (mask != null && mask[j * cols + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(key, i), blank)) continue;
+                if (mask[j * cols + i] == 0) continue;
+                if (stochastic && !BlankOutSynapse.Transmits(draws[i], blank)) continue;
                 row[i] += EcdRule.PreSpikeChange(etaG, postTrace[i]);
             }
         }
         for (int s = 0; s < _hCount[b]; s++)
         {
             int i = _hList[oh + s];
-            ulong key = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, i) : 0;
             int end = i == _l.HiddenBias ? _l.Visible : _v;
+            var draws = stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default;
             for (int j = 0; j < end; j++)
             {
                 int k = j * cols + i;
                 if (mask != null && mask[k] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(key, j), blank)) continue;
+                if (stochastic && !BlankOutSynapse.Transmits(draws[j], blank)) continue;
                 w[k] += EcdRule.PostSpikeChange(etaG, _vTrace[ov + j], _vFlag[ov + j]);
             }
+        }
+    }
+
+    /// <summary>
+    /// The presynaptic updates of one visible spike's row (no mask), eight synapses at a time: where the synapse
+    /// transmitted, w + <see cref="EcdRule.PreSpikeChange(Vector256{float}, Vector256{float})"/>, one multiply then one
+    /// add per element as in the scalar loop (a blended select leaves the other weights' bits untouched). Draws and
+    /// threshold as in <see cref="DeliverRow"/>; public for the tests.
+    /// </summary>
+    public static void LearnRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic, float etaG)
+    {
+        int n = row.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            var vEtaG = Vector256.Create(etaG);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var wv = Vector256.Create<float>(row.Slice(i));
+                Vector256.ConditionalSelect(transmit, wv + EcdRule.PreSpikeChange(vEtaG, Vector256.Create<float>(postTrace.Slice(i))), wv).CopyTo(row.Slice(i));
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
+            row[i] += EcdRule.PreSpikeChange(etaG, postTrace[i]);
         }
     }
 
