@@ -71,7 +71,7 @@ public static class FusedInferenceKernel
                         if (threshold != 0)
                         {
                             int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(0, i)), a.EncoderRefractorySteps);
+                            spike = InputEncoders.Step(ref r, threshold, inputKey, CounterRng.NeuronKey(0, i), a.EncoderRefractorySteps);
                             n[refr + k] = r;
                         }
                     }

@@ -130,7 +130,7 @@ public static class FusedNetworkKernel
                         if (threshold != 0)
                         {
                             int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(pop.Index, i)), a.EncoderRefractorySteps);
+                            spike = InputEncoders.Step(ref r, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
                             n[refr + k] = r;
                         }
                     }

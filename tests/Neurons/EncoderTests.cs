@@ -13,6 +13,23 @@ public class EncoderTests
         return spikes;
     }
 
+    [Test]
+    public void DrawingOnlyOutsideTheDeadTimeGivesTheSameSpikes()
+    {
+        ulong threshold = CounterRng.Threshold(0.02); // about 200 Hz at 0.1 ms: dead most of the time
+        int r1 = 0, r2 = 0, spikes = 0;
+        for (int n = 0; n < 200_000; n++)
+        {
+            ulong key = CounterRng.StepKey(9, CounterRng.StreamInput, (ulong)n);
+            bool a = InputEncoders.Step(ref r1, threshold, CounterRng.BitsAt(key, 11), 40);
+            bool b = InputEncoders.Step(ref r2, threshold, key, 11, 40);
+            Assert.That(b, Is.EqualTo(a), $"step {n}");
+            Assert.That(r2, Is.EqualTo(r1), $"step {n}");
+            if (a) spikes++;
+        }
+        Assert.That(spikes, Is.GreaterThan(1000));
+    }
+
     [TestCase(20.0)]
     [TestCase(100.0)]
     [TestCase(200.0)]

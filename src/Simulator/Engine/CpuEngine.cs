@@ -193,8 +193,7 @@ public sealed class CpuEngine : SimulationEngine
                 for (int a = 0; a < active; a++)
                 {
                     int j = s.Active[o + a];
-                    uint bits = CounterRng.BitsAt(stepKey, CounterRng.NeuronKey(p, j));
-                    if (InputEncoders.Step(ref s.Refractory[o + j], s.ActiveThreshold[o + a], bits, refr))
+                    if (InputEncoders.Step(ref s.Refractory[o + j], s.ActiveThreshold[o + a], stepKey, CounterRng.NeuronKey(p, j), refr))
                     {
                         s.SpikeList[o + count++] = j; s.NeuronSpikes[o + j]++;
                     }

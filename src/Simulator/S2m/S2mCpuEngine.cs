@@ -206,8 +206,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             else if (Clamped(mode, j, _l))
             {
                 ulong t = _vThreshold[k];
-                uint bits = t == 0 ? 0u : CounterRng.BitsAt(inputKey, CounterRng.NeuronKey(0, j));
-                spike = InputEncoders.Step(ref _vRefr[k], t, bits, refrSteps);
+                spike = t == 0 ? InputEncoders.Step(ref _vRefr[k], 0, 0u, refrSteps) : InputEncoders.Step(ref _vRefr[k], t, inputKey, CounterRng.NeuronKey(0, j), refrSteps);
                 _vIn[k] = 0f;
             }
             else
