@@ -28,7 +28,7 @@ public static class CounterRng
         => BitsAt(StepKey(seed, stream, step), index);
 
     /// <summary>The part of <see cref="Bits"/> shared by every neuron of one (seed, stream, step): a loop over a
-    /// population computes it once and calls <see cref="BitsAt"/> per neuron (one mix instead of three, same bits).</summary>
+    /// population computes it once and calls <see cref="BitsAt(ulong, ulong)"/> per neuron (one mix instead of three, same bits).</summary>
     public static ulong StepKey(ulong seed, uint stream, ulong step)
         => Mix(Mix(seed ^ ((ulong)stream << 56) ^ 0x9E3779B97F4A7C15UL) ^ step);
 
@@ -92,6 +92,10 @@ public static class CounterRng
         }
         for (; i < n; i++) dest[i] = RowBits(rowKey, i);
     }
+
+    /// <summary><see cref="BitsAt(ulong, ulong)"/> for four indices at once (the bits in the low half of each element).</summary>
+    public static Vector256<ulong> BitsAt(ulong stepKey, Vector256<ulong> index)
+        => Vector256.ShiftRightLogical(MixVector(Vector256.Create(stepKey) ^ index, Vector256.Create(0xBF58476D1CE4E5B9UL), Vector256.Create(0x94D049BB133111EBUL)), 32);
 
     static Vector256<ulong> MixVector(Vector256<ulong> z, Vector256<ulong> c1, Vector256<ulong> c2)
     {

@@ -194,6 +194,8 @@ public static class TwoCompartmentLif
                 var v = Vector256.Create<float>(somaticPotential.Slice(i)) * md + cur * gain;
                 (cur * sd).CopyTo(synapticCurrent.Slice(i));
                 ((Vector256.Create<float>(dendriticPotential.Slice(i)) + Vector256.Create<float>(dendriteInputMv.Slice(i))) * dd).CopyTo(dendriticPotential.Slice(i));
+                Vector256<float>.Zero.CopyTo(inputMv.Slice(i));
+                Vector256<float>.Zero.CopyTo(dendriteInputMv.Slice(i));
                 var r = Vector256.Create<int>(refractoryStepsLeft.Slice(i));
                 var refractory = Vector256.GreaterThan(r, Vector256<int>.Zero);
                 var spike = Vector256.AndNot(Vector256.GreaterThan(v, thr).AsInt32(), refractory);
@@ -202,8 +204,6 @@ public static class TwoCompartmentLif
                 for (uint bits = spike.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
                     spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
             }
-            inputMv.Slice(0, i).Clear();
-            dendriteInputMv.Slice(0, i).Clear();
         }
         for (; i < n; i++)
         {

@@ -30,6 +30,31 @@ public class EncoderTests
         Assert.That(spikes, Is.GreaterThan(1000));
     }
 
+    [TestCase(3)]
+    [TestCase(4)]
+    [TestCase(150)]
+    public void VectorisedActiveListStepEqualsTheScalarStep(int n)
+    {
+        var rng = new Random(n);
+        var thresholds = Enumerable.Range(0, n).Select(k => k % 7 == 0 ? 1UL << 32 : CounterRng.Threshold(rng.NextDouble() * 0.05)).ToArray();
+        var keys = Enumerable.Range(0, n).Select(k => CounterRng.NeuronKey(0, 3 * k + 1)).ToArray();
+        var refrVector = new long[n];
+        var refrScalar = new int[n];
+        var spiked = new int[n];
+        int total = 0;
+        for (int step = 0; step < 3000; step++)
+        {
+            ulong key = CounterRng.StepKey(4, CounterRng.StreamInput, (ulong)step);
+            var expected = new List<int>();
+            for (int k = 0; k < n; k++) if (InputEncoders.Step(ref refrScalar[k], thresholds[k], key, keys[k], 40)) expected.Add(k);
+            int count = InputEncoders.StepRow(refrVector, thresholds, keys, key, 40, spiked);
+            Assert.That(spiked.Take(count), Is.EqualTo(expected), $"step {step}");
+            Assert.That(refrVector.Select(r => (int)r), Is.EqualTo(refrScalar), $"dead times after step {step}");
+            total += count;
+        }
+        Assert.That(total, Is.GreaterThan(30 * n), "neurons spiked and went dead often enough to test both branches");
+    }
+
     [TestCase(20.0)]
     [TestCase(100.0)]
     [TestCase(200.0)]

@@ -27,11 +27,14 @@ public sealed class CpuEngine : SimulationEngine
             InSoma = new float[batch * n]; InDendrite = new float[batch * n]; Refractory = new int[batch * n];
             SpikeList = new int[batch * n]; SpikeCount = new int[batch * LanePad]; NeuronSpikes = new int[batch * n];
             Active = new int[batch * n]; ActiveCount = new int[batch * LanePad]; ActiveThreshold = new ulong[batch * n];
+            ActiveKey = new ulong[batch * n]; ActiveRefractory = new long[batch * n];
         }
         public readonly int Stride;
         public readonly float[] Current, Soma, Dendrite, InSoma, InDendrite;
         public readonly int[] Refractory, SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
-        public readonly ulong[] ActiveThreshold;
+        // Data and label neurons, per active slot: threshold, random key and dead time (parallel arrays for InputEncoders.StepRow).
+        public readonly ulong[] ActiveThreshold, ActiveKey;
+        public readonly long[] ActiveRefractory;
     }
 
     const int LanePad = 16;
@@ -93,7 +96,7 @@ public sealed class CpuEngine : SimulationEngine
             int size = Network.Populations[p].Size, o = b * s.Stride;
             s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
             s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
-            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b * LanePad] = 0;
+            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b * LanePad] = 0; s.ActiveRefractory.AsSpan(o, size).Clear();
             if (p == Network.OutputPopulation) _outputDrive.AsSpan(o, size).Clear();
             int active = 0;
             switch (Network.Populations[p].Kind)
@@ -103,12 +106,12 @@ public sealed class CpuEngine : SimulationEngine
                     {
                         ulong t = table[input.Pixels[b * input.InputSize + j]];
                         if (t == 0) continue;
-                        s.Active[o + active] = j; s.ActiveThreshold[o + active] = t; active++;
+                        s.Active[o + active] = j; s.ActiveThreshold[o + active] = t; s.ActiveKey[o + active] = CounterRng.NeuronKey(p, j); active++;
                     }
                     break;
                 case PopulationKind.Label:
                     int label = input.Labels[b];
-                    if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; active = 1; }
+                    if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
                     break;
             }
             s.ActiveCount[b * LanePad] = active;
@@ -188,15 +191,14 @@ public sealed class CpuEngine : SimulationEngine
             case PopulationKind.Data:
             case PopulationKind.Label:
             {
-                int refr = Constants.EncoderRefractorySteps, active = s.ActiveCount[b * LanePad];
-                ulong stepKey = CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter);
-                for (int a = 0; a < active; a++)
+                int active = s.ActiveCount[b * LanePad];
+                var list = s.SpikeList.AsSpan(o, size);
+                count = InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active), s.ActiveKey.AsSpan(o, active),
+                    CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
+                for (int k = 0; k < count; k++)
                 {
-                    int j = s.Active[o + a];
-                    if (InputEncoders.Step(ref s.Refractory[o + j], s.ActiveThreshold[o + a], stepKey, CounterRng.NeuronKey(p, j), refr))
-                    {
-                        s.SpikeList[o + count++] = j; s.NeuronSpikes[o + j]++;
-                    }
+                    int j = s.Active[o + list[k]]; // list position -> neuron, in place (positions ascend, so neurons do)
+                    list[k] = j; s.NeuronSpikes[o + j]++;
                 }
                 break;
             }
