@@ -18,10 +18,10 @@ public sealed class CpuEngine : SimulationEngine
     {
         public PopState(int batch, int size)
         {
-            // Lanes run on different threads: each lane's slice starts on its own cache line (a stride rounded up
-            // to 16 elements, counters 16 apart), or small populations' lanes would share lines and every step
-            // would bounce them between cores.
-            Stride = (size + LanePad - 1) / LanePad * LanePad;
+            // Lanes run on different threads: a lane's slice is followed by at least 16 unused elements (64 bytes,
+            // whatever the array's alignment) and per-lane counters are 16 apart, so two lanes never write one cache
+            // line; otherwise small populations' lanes would bounce lines between cores every step.
+            Stride = (size + LanePad - 1) / LanePad * LanePad + LanePad;
             int n = Stride;
             Current = new float[batch * n]; Soma = new float[batch * n]; Dendrite = new float[batch * n];
             InSoma = new float[batch * n]; InDendrite = new float[batch * n]; Refractory = new int[batch * n];
