@@ -162,16 +162,6 @@ public static class TwoCompartmentLif
     }
 
     /// <summary>
-    /// The same neuron in fixed point, bit-accurate like a digital chip. State I, V, U are signed S-bit codes
-    /// of StateStepMv each (stored as float32, exact up to 24 bits); inputs are rounded to codes (nearest);
-    /// every product is a 64-bit integer shifted right by 12 (floor); every result saturates at the S-bit range:
-    /// <code>
-    ///   i = sat(I + x);   v = sat((V*dm)&gt;&gt;12 + (i*g)&gt;&gt;12 [+ noise]);   I = sat((i*ds)&gt;&gt;12);   U = sat(((U + y)*dd)&gt;&gt;12)
-    ///   v &gt; theta =&gt; spike, v = 0, refractory as in float mode
-    /// </code>
-    /// dm, ds, dd, g: the decays and the current gain of <see cref="LifCoefficients"/> as 12-bit fractions.
-    /// </summary>
-    /// <summary>
     /// SIMD form of <see cref="Step"/> for float state without noise, over a row of neurons, for the native CPU
     /// path: advances every neuron, clears both inboxes, and writes the indices of the neurons that spiked to
     /// <paramref name="spikes"/> in increasing order; returns their number. Lane for lane the same IEEE
@@ -214,6 +204,16 @@ public static class TwoCompartmentLif
         return count;
     }
 
+    /// <summary>
+    /// The same neuron in fixed point, bit-accurate like a digital chip. State I, V, U are signed S-bit codes
+    /// of StateStepMv each (stored as float32, exact up to 24 bits); inputs are rounded to codes (nearest);
+    /// every product is a 64-bit integer shifted right by 12 (floor); every result saturates at the S-bit range:
+    /// <code>
+    ///   i = sat(I + x);   v = sat((V*dm)&gt;&gt;12 + (i*g)&gt;&gt;12 [+ noise]);   I = sat((i*ds)&gt;&gt;12);   U = sat(((U + y)*dd)&gt;&gt;12)
+    ///   v &gt; theta =&gt; spike, v = 0, refractory as in float mode
+    /// </code>
+    /// dm, ds, dd, g: the decays and the current gain of <see cref="LifCoefficients"/> as 12-bit fractions.
+    /// </summary>
     public static bool StepFixedPoint(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
         ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
     {
