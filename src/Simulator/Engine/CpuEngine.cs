@@ -18,18 +18,24 @@ public sealed class CpuEngine : SimulationEngine
     {
         public PopState(int batch, int size)
         {
-            // Lanes run on different threads: a lane's slice is followed by at least 16 unused elements (64 bytes,
-            // whatever the array's alignment) and per-lane counters are 16 apart, so two lanes never write one cache
-            // line; otherwise small populations' lanes would bounce lines between cores every step.
+            // Lanes run on different threads: every lane's slice has at least 16 unused elements (64 bytes, whatever
+            // the array's alignment) before and after it, and per-lane counters are 16 apart with a gap before the
+            // first, so a lane never writes a cache line that another lane writes, or that holds an object the other
+            // threads read every step (this object's fields sat in the line of lane 0's first elements, and two lanes
+            // ran no faster than one).
             Stride = (size + LanePad - 1) / LanePad * LanePad + LanePad;
-            int n = Stride;
-            Current = new float[batch * n]; Soma = new float[batch * n]; Dendrite = new float[batch * n];
-            InSoma = new float[batch * n]; InDendrite = new float[batch * n]; Refractory = new int[batch * n];
-            SpikeList = new int[batch * n]; SpikeCount = new int[batch * LanePad]; NeuronSpikes = new int[batch * n];
-            Active = new int[batch * n]; ActiveCount = new int[batch * LanePad]; ActiveThreshold = new ulong[batch * n];
-            ActiveKey = new ulong[batch * n]; ActiveRefractory = new long[batch * n];
+            int n = (batch + 1) * Stride, counters = (batch + 2) * LanePad;
+            Current = new float[n]; Soma = new float[n]; Dendrite = new float[n];
+            InSoma = new float[n]; InDendrite = new float[n]; Refractory = new int[n];
+            SpikeList = new int[n]; SpikeCount = new int[counters]; NeuronSpikes = new int[n];
+            Active = new int[n]; ActiveCount = new int[counters]; ActiveThreshold = new ulong[n];
+            ActiveKey = new ulong[n]; ActiveRefractory = new long[n];
         }
         public readonly int Stride;
+        /// <summary>First element of lane b's slice of every state array.</summary>
+        public int Lane(int b) => (b + 1) * Stride;
+        /// <summary>Lane b's element of the counter arrays.</summary>
+        public static int Counter(int b) => (b + 1) * LanePad;
         public readonly float[] Current, Soma, Dendrite, InSoma, InDendrite;
         public readonly int[] Refractory, SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
         // Data and label neurons, per active slot: threshold, random key and dead time (parallel arrays for InputEncoders.StepRow).
@@ -49,8 +55,8 @@ public sealed class CpuEngine : SimulationEngine
     public CpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
         _pops = network.Populations.Select(p => new PopState(batchCapacity, p.Size)).ToArray();
-        _laneSynOps = new long[batchCapacity * LanePad];
-        _outputDrive = new float[batchCapacity * _pops[network.OutputPopulation].Stride];
+        _laneSynOps = new long[(batchCapacity + 2) * LanePad];
+        _outputDrive = new float[(batchCapacity + 1) * _pops[network.OutputPopulation].Stride];
     }
 
     public override string BackendName => "cpu";
@@ -74,14 +80,14 @@ public sealed class CpuEngine : SimulationEngine
         var outPop = _pops[Network.OutputPopulation];
         for (int b = 0; b < n; b++)
         {
-            Array.Copy(outPop.NeuronSpikes, b * outPop.Stride, result.OutputCounts, b * Network.Classes, Network.Classes);
-            Array.Copy(_outputDrive, b * outPop.Stride, result.OutputDrive, b * Network.Classes, Network.Classes);
+            Array.Copy(outPop.NeuronSpikes, outPop.Lane(b), result.OutputCounts, b * Network.Classes, Network.Classes);
+            Array.Copy(_outputDrive, outPop.Lane(b), result.OutputDrive, b * Network.Classes, Network.Classes);
         }
         long synops = 0, spikes = 0;
-        for (int b = 0; b < n; b++) synops += _laneSynOps[b * LanePad];
+        for (int b = 0; b < n; b++) synops += _laneSynOps[PopState.Counter(b)];
         for (int p = 0; p < _pops.Length; p++)
             for (int b = 0; b < n; b++)
-                foreach (int c in _pops[p].NeuronSpikes.AsSpan(b * _pops[p].Stride, Network.Populations[p].Size)) spikes += c;
+                foreach (int c in _pops[p].NeuronSpikes.AsSpan(_pops[p].Lane(b), Network.Populations[p].Size)) spikes += c;
         result.SynOps = synops;
         result.Spikes = spikes;
         return result;
@@ -93,10 +99,10 @@ public sealed class CpuEngine : SimulationEngine
         for (int p = 0; p < _pops.Length; p++)
         {
             var s = _pops[p];
-            int size = Network.Populations[p].Size, o = b * s.Stride;
+            int size = Network.Populations[p].Size, o = s.Lane(b);
             s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
             s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
-            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[b * LanePad] = 0; s.ActiveRefractory.AsSpan(o, size).Clear();
+            s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[PopState.Counter(b)] = 0; s.ActiveRefractory.AsSpan(o, size).Clear();
             if (p == Network.OutputPopulation) _outputDrive.AsSpan(o, size).Clear();
             int active = 0;
             switch (Network.Populations[p].Kind)
@@ -114,7 +120,7 @@ public sealed class CpuEngine : SimulationEngine
                     if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
                     break;
             }
-            s.ActiveCount[b * LanePad] = active;
+            s.ActiveCount[PopState.Counter(b)] = active;
         }
     }
 
@@ -175,7 +181,7 @@ public sealed class CpuEngine : SimulationEngine
                 {
                     if (pops[p].ErrorPath && !learn) continue;
                     for (int b = lo; b < hi; b++)
-                        recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(b * _pops[p].Stride, _pops[p].SpikeCount[b * LanePad]));
+                        recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(_pops[p].Lane(b), _pops[p].SpikeCount[PopState.Counter(b)]));
                 }
         }
     }
@@ -184,14 +190,14 @@ public sealed class CpuEngine : SimulationEngine
     {
         var pop = Network.Populations[p];
         var s = _pops[p];
-        int size = pop.Size, o = b * s.Stride, count = 0;
+        int size = pop.Size, o = s.Lane(b), count = 0;
         ulong seed = Constants.Seed;
         switch (pop.Kind)
         {
             case PopulationKind.Data:
             case PopulationKind.Label:
             {
-                int active = s.ActiveCount[b * LanePad];
+                int active = s.ActiveCount[PopState.Counter(b)];
                 var list = s.SpikeList.AsSpan(o, size);
                 count = InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active), s.ActiveKey.AsSpan(o, active),
                     CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
@@ -239,7 +245,7 @@ public sealed class CpuEngine : SimulationEngine
                 break;
             }
         }
-        s.SpikeCount[b * LanePad] = count;
+        s.SpikeCount[PopState.Counter(b)] = count;
         if (p == Network.OutputPopulation)
         {
             var drive = _outputDrive.AsSpan(o, size);
@@ -253,11 +259,11 @@ public sealed class CpuEngine : SimulationEngine
         var src = _pops[proj.Source];
         var dst = _pops[proj.Target];
         int nPost = Network.Populations[proj.Target].Size;
-        int spikes = src.SpikeCount[b * LanePad];
+        int spikes = src.SpikeCount[PopState.Counter(b)];
         if (spikes == 0) return;
-        var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(b * dst.Stride, nPost);
-        var current = dst.Current.AsSpan(b * dst.Stride, nPost);
-        var dendrite = dst.Dendrite.AsSpan(b * dst.Stride, nPost);
+        var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(dst.Lane(b), nPost);
+        var current = dst.Current.AsSpan(dst.Lane(b), nPost);
+        var dendrite = dst.Dendrite.AsSpan(dst.Lane(b), nPost);
         float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
         ulong blank = Constants.BlankOut[q];
         bool quantized = proj.WeightFormat.HasValue;
@@ -267,7 +273,7 @@ public sealed class CpuEngine : SimulationEngine
         long events = 0;
         for (int s = 0; s < spikes; s++)
         {
-            int j = src.SpikeList[b * src.Stride + s];
+            int j = src.SpikeList[src.Lane(b) + s];
             var row = weights.AsSpan(j * nPost, nPost);
             if (simple)
             {
@@ -299,7 +305,7 @@ public sealed class CpuEngine : SimulationEngine
                 events++;
             }
         }
-        if (proj.Forward) _laneSynOps[b * LanePad] += events;
+        if (proj.Forward) _laneSynOps[PopState.Counter(b)] += events;
     }
 
     [ThreadStatic] static uint[]? t_rowBits;
@@ -369,6 +375,7 @@ public sealed class CpuEngine : SimulationEngine
     {
         int size = Network.Populations[population].Size;
         var s = _pops[population];
-        return [s.Current.AsSpan(0, size).ToArray(), s.Soma.AsSpan(0, size).ToArray(), s.Dendrite.AsSpan(0, size).ToArray()];
+        int o = s.Lane(0);
+        return [s.Current.AsSpan(o, size).ToArray(), s.Soma.AsSpan(o, size).ToArray(), s.Dendrite.AsSpan(o, size).ToArray()];
     }
 }
