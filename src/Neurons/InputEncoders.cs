@@ -99,6 +99,11 @@ public static class InputEncoders
         return false;
     }
 
+    /// <summary>True when a neuron of this threshold fires whenever it is out of its dead time, whatever its bits
+    /// (a threshold of 2^32, e.g. a pixel of 206 or more with the escape encoder: q rounds to 1). Such a neuron
+    /// needs no draws, and all of them, starting a sample at rest, fire together.</summary>
+    public static bool FiresWheneverAlive(ulong threshold) => threshold >= 1UL << 32;
+
     /// <summary>The same step, drawing the neuron's bits (<see cref="CounterRng.BitsAt(ulong, ulong)"/> of
     /// <paramref name="stepKey"/> and <paramref name="neuronKey"/>) only when it is not refractory: a bright
     /// pixel is dead for most of its steps (4 ms after every spike at about 200 Hz), and the draw is most of the

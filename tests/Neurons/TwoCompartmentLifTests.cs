@@ -103,18 +103,16 @@ public class TwoCompartmentLifTests
         Assert.That(e!.Message, Does.Contain("TauSynapseMs"));
     }
 
-    [TestCase(1)]
-    [TestCase(8)]
-    [TestCase(13)]
-    [TestCase(200)]
-    public void VectorisedRowStepIsBitIdenticalToTheScalarStep(int n)
+    [Test]
+    public void VectorisedRowStepIsBitIdenticalToTheScalarStep(
+        [Values(1, 8, 13, 16, 37, 200)] int n, [Values(512, 256, 0)] int vectorBits, [Values(true, false)] bool dendrite)
     {
         var c = new LifCoefficients(new LifParameters(), 0.1);
         var rng = new Random(n);
         float[] NewRow(double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.3) * scale)).ToArray();
         float[] cur = NewRow(400), soma = NewRow(120), dend = NewRow(50);
         int[] refr = Enumerable.Range(0, n).Select(_ => rng.Next(0, 3) == 0 ? rng.Next(1, 40) : 0).ToArray();
-        float[] cur2 = (float[])cur.Clone(), soma2 = (float[])soma.Clone(), dend2 = (float[])dend.Clone();
+        float[] cur2 = (float[])cur.Clone(), soma2 = (float[])soma.Clone(), dend2 = (float[])dend.Clone(), dendStart = (float[])dend.Clone();
         int[] refr2 = (int[])refr.Clone();
         var spikes = new int[n];
         int total = 0;
@@ -125,14 +123,18 @@ public class TwoCompartmentLifTests
             var expected = new List<int>();
             for (int i = 0; i < n; i++)
                 if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], false, c)) expected.Add(i);
-            int count = TwoCompartmentLif.StepRow(cur2, soma2, dend2, refr2, inS2, inD2, c, spikes);
+            int count = TwoCompartmentLif.StepRow(cur2, soma2, dend2, refr2, inS2, inD2, c, spikes, dendrite, vectorBits);
             Assert.That(spikes.Take(count), Is.EqualTo(expected), $"spikes of step {step}");
-            Assert.That(inS2.All(x => x == 0f) && inD2.All(x => x == 0f), Is.True, "inboxes cleared");
+            Assert.That(inS2.All(x => x == 0f), Is.True, "somatic inbox cleared");
+            if (dendrite) Assert.That(inD2.All(x => x == 0f), Is.True, "dendritic inbox cleared");
+            else Assert.That(inD2, Is.EqualTo(inD), "dendritic inbox left alone");
             total += count;
         }
         Assert.That(cur2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(cur.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(soma2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(soma.Select(BitConverter.SingleToInt32Bits)));
-        Assert.That(dend2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(dend.Select(BitConverter.SingleToInt32Bits)));
+        // Without the dendrite, U keeps its starting values (the scalar loop above still integrated its own copy).
+        if (dendrite) Assert.That(dend2.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(dend.Select(BitConverter.SingleToInt32Bits)));
+        else Assert.That(dend2, Is.EqualTo(dendStart));
         Assert.That(refr2, Is.EqualTo(refr));
         Assert.That(total, Is.GreaterThan(n), "the rows spiked (and were refractory) often enough to test both branches");
     }

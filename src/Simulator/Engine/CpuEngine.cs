@@ -30,6 +30,7 @@ public sealed class CpuEngine : SimulationEngine
             SpikeList = new int[n]; SpikeCount = new int[counters]; NeuronSpikes = new int[n];
             Active = new int[n]; ActiveCount = new int[counters]; ActiveThreshold = new ulong[n];
             ActiveKey = new ulong[n]; ActiveRefractory = new long[n];
+            Certain = new int[n]; CertainCount = new int[counters]; CertainRefractory = new int[counters];
         }
         public readonly int Stride;
         /// <summary>First element of lane b's slice of every state array.</summary>
@@ -41,6 +42,9 @@ public sealed class CpuEngine : SimulationEngine
         // Data and label neurons, per active slot: threshold, random key and dead time (parallel arrays for InputEncoders.StepRow).
         public readonly ulong[] ActiveThreshold, ActiveKey;
         public readonly long[] ActiveRefractory;
+        // Data and label neurons whose threshold is certain (InputEncoders.FiresWheneverAlive): they need no draws, and
+        // since every sample starts them all at rest they share one dead-time counter per lane and fire together.
+        public readonly int[] Certain, CertainCount, CertainRefractory;
     }
 
     const int LanePad = 16;
@@ -104,7 +108,7 @@ public sealed class CpuEngine : SimulationEngine
             s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
             s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[PopState.Counter(b)] = 0; s.ActiveRefractory.AsSpan(o, size).Clear();
             if (p == Network.OutputPopulation) _outputDrive.AsSpan(o, size).Clear();
-            int active = 0;
+            int active = 0, certain = 0;
             switch (Network.Populations[p].Kind)
             {
                 case PopulationKind.Data:
@@ -112,15 +116,22 @@ public sealed class CpuEngine : SimulationEngine
                     {
                         ulong t = table[input.Pixels[b * input.InputSize + j]];
                         if (t == 0) continue;
+                        if (InputEncoders.FiresWheneverAlive(t)) { s.Certain[o + certain++] = j; continue; }
                         s.Active[o + active] = j; s.ActiveThreshold[o + active] = t; s.ActiveKey[o + active] = CounterRng.NeuronKey(p, j); active++;
                     }
                     break;
                 case PopulationKind.Label:
                     int label = input.Labels[b];
-                    if (learn && label >= 0 && label < size) { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
+                    if (learn && label >= 0 && label < size)
+                    {
+                        if (InputEncoders.FiresWheneverAlive(table[256])) s.Certain[o + certain++] = label;
+                        else { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
+                    }
                     break;
             }
             s.ActiveCount[PopState.Counter(b)] = active;
+            s.CertainCount[PopState.Counter(b)] = certain;
+            s.CertainRefractory[PopState.Counter(b)] = 0;
         }
     }
 
@@ -166,7 +177,7 @@ public sealed class CpuEngine : SimulationEngine
             for (int p = 0; p < pops.Count; p++)
             {
                 if (pops[p].ErrorPath && !learn) continue;
-                for (int b = lo; b < hi; b++) Integrate(p, b, CounterRng.StepCounter(input.Presentations[b], step));
+                for (int b = lo; b < hi; b++) Integrate(p, b, CounterRng.StepCounter(input.Presentations[b], step), learn);
             }
             for (int q = 0; q < projs.Count; q++)
             {
@@ -186,7 +197,7 @@ public sealed class CpuEngine : SimulationEngine
         }
     }
 
-    void Integrate(int p, int b, ulong stepCounter)
+    void Integrate(int p, int b, ulong stepCounter, bool learn)
     {
         var pop = Network.Populations[p];
         var s = _pops[p];
@@ -197,15 +208,17 @@ public sealed class CpuEngine : SimulationEngine
             case PopulationKind.Data:
             case PopulationKind.Label:
             {
-                int active = s.ActiveCount[PopState.Counter(b)];
+                int lane = PopState.Counter(b), active = s.ActiveCount[lane], certain = s.CertainCount[lane];
                 var list = s.SpikeList.AsSpan(o, size);
-                count = InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active), s.ActiveKey.AsSpan(o, active),
-                    CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
-                for (int k = 0; k < count; k++)
-                {
-                    int j = s.Active[o + list[k]]; // list position -> neuron, in place (positions ascend, so neurons do)
-                    list[k] = j; s.NeuronSpikes[o + j]++;
-                }
+                count = active == 0 ? 0 : InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active),
+                    s.ActiveKey.AsSpan(o, active), CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
+                for (int k = 0; k < count; k++) list[k] = s.Active[o + list[k]]; // list position -> neuron, in place (positions ascend, so neurons do)
+                // The certain neurons: InputEncoders.Step with bits that cannot matter, once for all of them.
+                int shared = s.CertainRefractory[lane];
+                if (certain > 0 && InputEncoders.Step(ref shared, 1UL << 32, 0u, Constants.EncoderRefractorySteps))
+                    count = MergeAscending(list, count, s.Certain.AsSpan(o, certain));
+                s.CertainRefractory[lane] = shared;
+                for (int k = 0; k < count; k++) s.NeuronSpikes[o + list[k]]++;
                 break;
             }
             case PopulationKind.TwoCompartment:
@@ -216,7 +229,8 @@ public sealed class CpuEngine : SimulationEngine
                 {
                     var list = s.SpikeList.AsSpan(o, size);
                     count = TwoCompartmentLif.StepRow(s.Current.AsSpan(o, size), s.Soma.AsSpan(o, size), s.Dendrite.AsSpan(o, size),
-                        s.Refractory.AsSpan(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list);
+                        s.Refractory.AsSpan(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list,
+                        dendrite: learn); // without learning the error path is off and U stays at rest
                     for (int k = 0; k < count; k++) s.NeuronSpikes[o + list[k]]++;
                     break;
                 }
@@ -252,6 +266,16 @@ public sealed class CpuEngine : SimulationEngine
             var cur = s.Current.AsSpan(o, size);
             for (int k = 0; k < size; k++) drive[k] += cur[k];
         }
+    }
+
+    /// <summary>Merges the ascending <paramref name="more"/> into the ascending first <paramref name="count"/>
+    /// elements of <paramref name="list"/> (from the back, in place; the two never share a neuron); returns the new count.</summary>
+    static int MergeAscending(Span<int> list, int count, ReadOnlySpan<int> more)
+    {
+        int a = count - 1, m = more.Length - 1, w = count + more.Length - 1;
+        while (m >= 0)
+            list[w--] = a >= 0 && list[a] > more[m] ? list[a--] : more[m--];
+        return count + more.Length;
     }
 
     void Deliver(int q, Projection proj, float[] weights, int b, ulong stepCounter, bool learn)
