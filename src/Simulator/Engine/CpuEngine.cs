@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Neuromorphic.Neurons;
 using Neuromorphic.Plasticity;
@@ -71,14 +72,27 @@ public sealed class CpuEngine : SimulationEngine
         if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
         bool learn = train && Config.Rule != RuleKind.None;
         int steps = Config.StepsPerSample(train);
-        for (int b = 0; b < n; b++) ResetLane(input, b, learn);
         Array.Clear(_laneSynOps);
-        if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
-            RunPerSample(input, n, steps, recorder);
-        else if (learn || recorder != null || n == 1)
-            RunLanes(input, 0, n, steps, learn, recorder, null);
+        if (!learn && recorder == null && n > 1)
+        {
+            // Independent lanes: each is reset and run by whichever core takes it, the digits with the most
+            // firing pixels first (their lanes take longest).
+            var table = Constants.EncoderThresholds;
+            LaneScheduler.Run(n, b =>
+            {
+                int firing = 0;
+                foreach (byte x in input.Pixels.AsSpan(b * input.InputSize, input.InputSize)) if (table[x] != 0) firing++;
+                return firing;
+            }, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null, null); });
+        }
         else
-            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, false, null, null));
+        {
+            for (int b = 0; b < n; b++) ResetLane(input, b, learn);
+            if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
+                RunPerSample(input, n, steps, recorder);
+            else
+                RunLanes(input, 0, n, steps, learn, recorder, null);
+        }
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var outPop = _pops[Network.OutputPopulation];
@@ -147,7 +161,7 @@ public sealed class CpuEngine : SimulationEngine
         if (recorder != null)
             for (int b = 0; b < n; b++) RunLanes(input, b, b + 1, steps, true, recorder, _laneWeights[b]);
         else
-            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, true, null, _laneWeights[b]));
+            LaneScheduler.Run(n, null, b => RunLanes(input, b, b + 1, steps, true, null, _laneWeights[b]));
         for (int q = 0; q < projs.Count; q++)
         {
             if (!projs[q].Plastic) continue;
@@ -155,7 +169,7 @@ public sealed class CpuEngine : SimulationEngine
             bool quantized = projs[q].WeightFormat.HasValue;
             var nearest = quantized ? (projs[q].WeightFormat!.Value with { Rounding = Rounding.Nearest }).Coefficients : default;
             var lanes = _laneWeights;
-            Parallel.For(0, (w.Length + 4095) / 4096, blk =>
+            Parallel.For(0, (w.Length + 4095) / 4096, LaneScheduler.Options, blk =>
             {
                 int end = Math.Min(w.Length, (blk + 1) * 4096);
                 for (int k = blk * 4096; k < end; k++)
@@ -294,18 +308,24 @@ public sealed class CpuEngine : SimulationEngine
         var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
         bool stochastic = blank < (1UL << 32);
         bool simple = proj.Mask == null && !stochastic && !(quantized && learn);
-        long events = 0;
-        for (int s = 0; s < spikes; s++)
+        var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
+        if (simple)
         {
-            int j = src.SpikeList[src.Lane(b) + s];
-            var row = weights.AsSpan(j * nPost, nPost);
-            if (simple)
+            if (weights.Length < Network.Populations[proj.Source].Size * nPost) throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
+            ref float box = ref MemoryMarshal.GetReference(inbox);
+            foreach (int j in spikeList)
             {
-                if (learn) ErbpRule.ApplyToRow(row, current, dendrite, eta, lo, hi);
-                AddRow(inbox, row);
-                events += nPost;
-                continue;
+                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, eta, lo, hi);
+                // j is a neuron of the source population, so its row lies inside the matrix checked above.
+                AddRow(ref box, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), j * nPost), nPost);
             }
+            if (proj.Forward) _laneSynOps[PopState.Counter(b)] += (long)spikes * nPost;
+            return;
+        }
+        long events = 0;
+        foreach (int j in spikeList)
+        {
+            var row = weights.AsSpan(j * nPost, nPost);
             var mask = proj.Mask;
             ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
             if (stochastic && mask == null && !(quantized && learn))
@@ -381,18 +401,18 @@ public sealed class CpuEngine : SimulationEngine
         return events;
     }
 
-    /// <summary>dst[i] += src[i], vectorised; the same IEEE additions as the scalar loop.</summary>
-    static void AddRow(Span<float> dst, ReadOnlySpan<float> src)
+    /// <summary>dst[i] += src[i] for i &lt; n, vectorised (the widest vectors the hardware accelerates); the same IEEE
+    /// additions as the scalar loop. Unchecked: the caller guarantees n elements behind both references.</summary>
+    static void AddRow(ref float dst, ref float src, int n)
     {
-        int n = dst.Length, i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var d = MemoryMarshal.Cast<float, Vector<float>>(dst);
-            var s = MemoryMarshal.Cast<float, Vector<float>>(src);
-            for (int v = 0; v < d.Length; v++) d[v] += s[v];
-            i = d.Length * Vector<float>.Count;
-        }
-        for (; i < n; i++) dst[i] += src[i];
+        nuint i = 0, end = (nuint)n;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= end; i += 16)
+                (Vector512.LoadUnsafe(ref dst, i) + Vector512.LoadUnsafe(ref src, i)).StoreUnsafe(ref dst, i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= end; i += 8)
+                (Vector256.LoadUnsafe(ref dst, i) + Vector256.LoadUnsafe(ref src, i)).StoreUnsafe(ref dst, i);
+        for (; i < end; i++) Unsafe.Add(ref dst, i) += Unsafe.Add(ref src, i);
     }
 
     public override float[][] ReadState(int population)

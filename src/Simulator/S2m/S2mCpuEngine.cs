@@ -110,11 +110,13 @@ public sealed class S2mCpuEngine : SimulationEngine
         int n = input.Count;
         if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
         int steps = _s.Steps(train);
-        for (int b = 0; b < n; b++) ResetLane(input, b, train);
         if (train || recorder != null || n == 1)
+        {
+            for (int b = 0; b < n; b++) ResetLane(input, b, train);
             RunLanes(input, 0, n, steps, train, recorder);
+        }
         else
-            Parallel.For(0, n, b => RunLanes(input, b, b + 1, steps, false, null));
+            LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null); });
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         for (int b = 0; b < n; b++)
         {
