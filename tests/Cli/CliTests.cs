@@ -33,6 +33,7 @@ public class CliTests
     [Test] public void NegativeTimeConstant() => AssertOneLineError(Run("run", "--tau-syn-ms", "-4", "--data-dir", _empty), "TauSynapseMs");
     [Test] public void ZeroTimeConstant() => AssertOneLineError(Run("bench", "--tau-membrane-ms", "0", "--data-dir", _empty), "TauMembraneMs");
     [Test] public void MissingModelFile() => AssertOneLineError(Run("test", Path.Combine(_empty, "nope.nmm"), "--data-dir", _empty), "model file not found");
+    [Test] public void VsTrainingWithTraining() => AssertOneLineError(Run("bench", "--train", "--vs-training", "3", "--data-dir", _empty), "--vs-training");
     [Test] public void UnknownRule() => AssertOneLineError(Run("train", "--rule", "hebb", "--data-dir", _empty), "--rule 'hebb'");
 
     [Test]
@@ -79,6 +80,34 @@ public class SweepCliTests
             Assert.That(Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith('.')), Is.Empty, "no temporary files left");
         }
         finally { Directory.Delete(dir, true); }
+    }
+}
+
+[Category("Mnist")]
+public class BenchCliTests
+{
+    [Test]
+    public void VsTrainingReportsBothMediansAndTheirRatio()
+    {
+        var data = Neuromorphic.Simulator.Data.MnistFiles.ResolveDirectory(null);
+        Neuromorphic.Simulator.Data.MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+        var oldOut = Console.Out;
+        var o = new StringWriter();
+        Console.SetOut(o);
+        int code;
+        try { code = Commands.Execute(["bench", "--backend", "cpu", "--arch", "784-12-10", "--sample-ms", "20", "--test-sample-ms", "20", "--batch", "4", "--samples", "8", "--vs-training", "3", "--data-dir", data, "--json"]); }
+        finally { Console.SetOut(oldOut); }
+        Assert.That(code, Is.Zero);
+        using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
+        var j = doc.RootElement;
+        double Median(string runs) => runs.Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).OrderBy(x => x).ElementAt(1);
+        string inf = j.GetProperty("inference_samples_per_s_runs").GetString()!, trn = j.GetProperty("training_samples_per_s_runs").GetString()!;
+        Assert.That(inf.Split(' '), Has.Length.EqualTo(3));
+        Assert.That(trn.Split(' '), Has.Length.EqualTo(3));
+        Assert.That(j.GetProperty("inference_samples_per_s_median").GetDouble(), Is.EqualTo(Median(inf)).Within(0.1));
+        Assert.That(j.GetProperty("training_samples_per_s_median").GetDouble(), Is.EqualTo(Median(trn)).Within(0.1));
+        Assert.That(j.GetProperty("inference_over_training").GetDouble(),
+            Is.EqualTo(j.GetProperty("inference_samples_per_s_median").GetDouble() / j.GetProperty("training_samples_per_s_median").GetDouble()).Within(0.02));
     }
 }
 
