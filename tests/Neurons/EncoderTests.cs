@@ -14,6 +14,23 @@ public class EncoderTests
     }
 
     [Test]
+    public void BrightPixelsAndTheLabelFireWheneverAlive()
+    {
+        // With the reference parameters at 0.1 ms, q rounds to 1 from byte 206 up (hazard above 229 kHz), and such a
+        // neuron's spikes cannot depend on its bits: the CPU path steps those neurons together without draws.
+        var table = InputEncoders.ThresholdTable(new EncoderParameters(), 0.1);
+        for (int b = 0; b < 256; b++)
+            Assert.That(InputEncoders.FiresWheneverAlive(table[b]), Is.EqualTo(b >= 206), $"byte {b}");
+        Assert.That(InputEncoders.FiresWheneverAlive(table[256]), Is.True, "label on");
+        foreach (uint bits in new[] { 0u, 12345u, uint.MaxValue })
+        {
+            int r = 0;
+            Assert.That(InputEncoders.Step(ref r, table[255], bits, 40), Is.True, $"bits {bits}");
+        }
+        Assert.That(InputEncoders.FiresWheneverAlive(table[205]), Is.False);
+    }
+
+    [Test]
     public void DrawingOnlyOutsideTheDeadTimeGivesTheSameSpikes()
     {
         ulong threshold = CounterRng.Threshold(0.02); // about 200 Hz at 0.1 ms: dead most of the time
