@@ -104,6 +104,20 @@ public class TwoCompartmentLifTests
     }
 
     [Test]
+    public void RowStepRejectsShortRowsAndIgnoresTheDendriteWhenOff()
+    {
+        var c = new LifCoefficients(new LifParameters(), 0.1);
+        float[] Row(int n) => new float[n];
+        var e = Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(Row(40), Row(39), Row(40), new int[40], Row(40), Row(40), c, new int[40]));
+        Assert.That(e!.Message, Does.Contain("40 neurons"));
+        Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(Row(40), Row(40), Row(8), new int[40], Row(40), Row(8), c, new int[40]));
+        // Without the dendrite its rows are not touched, so they may be empty.
+        var cur = Row(40); cur[3] = 5000f;
+        int count = TwoCompartmentLif.StepRow(cur, Row(40), [], new int[40], Row(40), [], c, new int[40], dendrite: false);
+        Assert.That(count, Is.EqualTo(1));
+    }
+
+    [Test]
     public void VectorisedRowStepIsBitIdenticalToTheScalarStep(
         [Values(1, 8, 13, 16, 37, 200)] int n, [Values(512, 256, 0)] int vectorBits, [Values(true, false)] bool dendrite)
     {

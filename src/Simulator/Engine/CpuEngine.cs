@@ -62,7 +62,12 @@ public sealed class CpuEngine : SimulationEngine
         _pops = network.Populations.Select(p => new PopState(batchCapacity, p.Size)).ToArray();
         _laneSynOps = new long[(batchCapacity + 2) * LanePad];
         _outputDrive = new float[(batchCapacity + 1) * _pops[network.OutputPopulation].Stride];
+        _dendriteOnlyFromErrorPath = network.Projections.All(p => p.Compartment != Compartment.Dendrite || p.ErrorPath);
     }
+
+    // True when only error-path projections reach a dendrite (eRBP's wiring): without learning nothing drives U
+    // then, and the neuron update may skip it.
+    readonly bool _dendriteOnlyFromErrorPath;
 
     public override string BackendName => "cpu";
 
@@ -244,7 +249,7 @@ public sealed class CpuEngine : SimulationEngine
                     var list = s.SpikeList.AsSpan(o, size);
                     count = TwoCompartmentLif.StepRow(s.Current.AsSpan(o, size), s.Soma.AsSpan(o, size), s.Dendrite.AsSpan(o, size),
                         s.Refractory.AsSpan(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list,
-                        dendrite: learn); // without learning the error path is off and U stays at rest
+                        dendrite: learn || !_dendriteOnlyFromErrorPath); // without learning the error path is off and U stays at rest
                     for (int k = 0; k < count; k++) s.NeuronSpikes[o + list[k]]++;
                     break;
                 }
@@ -311,7 +316,7 @@ public sealed class CpuEngine : SimulationEngine
         var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
         if (simple)
         {
-            if (weights.Length < Network.Populations[proj.Source].Size * nPost) throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
+            if (weights.Length < (long)Network.Populations[proj.Source].Size * nPost) throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
             ref float box = ref MemoryMarshal.GetReference(inbox);
             foreach (int j in spikeList)
             {
