@@ -1,0 +1,261 @@
+using Neuromorphic.Neurons;
+
+namespace Neuromorphic.MeanField;
+
+/// <summary>
+/// Settings of the mean-field eRBP model: the spiking network's parameters (MODEL.md sections 2-5) plus the
+/// two choices a rate model adds, the number of sub-steps a 200 ms learning window is cut into and the
+/// standard deviation of the Gaussian noise the f-I curve is averaged over.
+/// </summary>
+public sealed record MeanFieldSettings
+{
+    public int Hidden { get; init; } = 200;
+    public int Epochs { get; init; } = 4;
+    public int TrainSamples { get; init; } = 50_000;
+    public double LearningRate { get; init; } = 6e-4;
+    public double EtaDecayPerEpoch { get; init; } = 0.5;
+    public double GateLowMv { get; init; } = -600;
+    public double GateHighMv { get; init; } = 600;
+    public double OutputGateMv { get; init; } = 600;
+    /// <summary>Rate the true class's label neuron fires at (the escape unit at logit(0.98): about 244 Hz).</summary>
+    public double TargetRateHz { get; init; } = double.NaN;
+    public double InitScale { get; init; } = 7;
+    public double FeedbackScale { get; init; } = 7;
+    public double ErrorWeightMv { get; init; } = 90;
+    public double LabelWeightMv { get; init; } = 90;
+    /// <summary>Blank-out transmission probability: scales every presynaptic rate (the mean of peRBP).</summary>
+    public double TransmissionProbability { get; init; } = 1;
+    public int SubSteps { get; init; } = 10;
+    public double NoiseSigmaMv { get; init; }
+    public double SampleMs { get; init; } = 250;
+    public double OnsetMs { get; init; } = 50;
+    public double DtMs { get; init; } = 0.1;
+    public int Seed { get; init; } = 1;
+    public LifParameters Neuron { get; init; } = new(RefractoryMs: 3.9);
+    public EncoderParameters Encoder { get; init; } = new();
+}
+
+/// <summary>
+/// The eRBP network of this simulator in the mean-field (firing-rate) limit: every spike train is replaced by
+/// its rate, every synaptic current by its mean (rate x weight x tau_syn), every neuron by its f-I curve, and
+/// the error neurons by their rates 0.9 x (label - prediction)+ and 0.9 x (prediction - label)+. The weight
+/// update keeps the rule's form: presynaptic rate x eta x dendritic potential, gated on the postsynaptic
+/// current, integrated over the learning window in <see cref="MeanFieldSettings.SubSteps"/> pieces so that a
+/// sample's own learning changes its error within the sample, as it does in the spiking network.
+/// It has no spike noise and no spike timing; what it shares with the simulator is the rule and the neurons'
+/// rate functions. It exists to tell whether an accuracy limit belongs to the rule or to the spiking dynamics
+/// (docs/results.md, session 5).
+/// </summary>
+public static class MeanFieldErbp
+{
+    /// <summary>
+    /// Steady firing rate (Hz) of the simulator's LIF neuron (<see cref="TwoCompartmentLif.Step"/>) for a constant
+    /// synaptic current <paramref name="currentMv"/>: after each spike V is held at 0 for the refractory steps, then
+    /// charges as I (1 - a^k), a = exp(-dt/tau_m), and spikes at the first step k where it exceeds the threshold.
+    /// The step grid is kept, so this is the simulated period exactly, not the continuous formula.
+    /// </summary>
+    public static double LifRateHz(double currentMv, in LifParameters p, double dtMs)
+    {
+        if (currentMv <= p.ThresholdMv) return 0;
+        double a = Math.Exp(-dtMs / p.TauMembraneMs);
+        // Smallest k with I (1 - a^k) > V_T.
+        int k = (int)Math.Floor(Math.Log(1 - p.ThresholdMv / currentMv) / Math.Log(a)) + 1;
+        while (k > 1 && currentMv * (1 - Math.Pow(a, k - 1)) > p.ThresholdMv) k--;
+        while (currentMv * (1 - Math.Pow(a, k)) <= p.ThresholdMv) k++;
+        int refractory = (int)Math.Round(p.RefractoryMs / dtMs);
+        return 1000.0 / (dtMs * (refractory + k));
+    }
+
+    /// <summary>Rate (Hz) of a data neuron for a pixel byte: the encoder's hazard with its dead time,
+    /// 1 / (dead time + dt/q) where q is the per-step spike probability.</summary>
+    public static double DataRateHz(int pixelByte, in EncoderParameters p, double dtMs)
+        => RateWithDeadTime(InputEncoders.RateHz(pixelByte, p), p, dtMs);
+
+    /// <summary>Rate (Hz) of the true class's label neuron (logit(0.98) drive).</summary>
+    public static double LabelRateHz(in EncoderParameters p, double dtMs)
+        => RateWithDeadTime(p.Kind == EncoderKind.Poisson ? p.MaxRateHz : InputEncoders.EscapeRateHz(0.98, p), p, dtMs);
+
+    static double RateWithDeadTime(double hazardHz, in EncoderParameters p, double dtMs)
+    {
+        if (hazardHz <= 0) return 0;
+        double q = 1 - Math.Exp(-hazardHz * dtMs * 1e-3);
+        double deadMs = p.Kind == EncoderKind.Poisson ? 0 : p.RefractoryMs;
+        return 1000.0 / (deadMs + dtMs / q);
+    }
+}
+
+/// <summary>A tabulated f-I curve, optionally averaged over Gaussian noise of the current (sigma in mV).</summary>
+public sealed class RateTable
+{
+    const double LowMv = -4000, StepMv = 0.5;
+    readonly double[] _rate;
+    readonly LifParameters _p;
+    readonly double _dtMs;
+
+    public RateTable(in LifParameters p, double dtMs, double sigmaMv)
+    {
+        _p = p; _dtMs = dtMs;
+        _rate = new double[(int)((8000 - LowMv) / StepMv) + 1];
+        for (int t = 0; t < _rate.Length; t++)
+        {
+            double i0 = LowMv + t * StepMv;
+            if (sigmaMv == 0) { _rate[t] = MeanFieldErbp.LifRateHz(i0, p, dtMs); continue; }
+            double sum = 0, weights = 0;
+            for (int q = -40; q <= 40; q++)
+            {
+                double z = q / 10.0, w = Math.Exp(-z * z / 2);
+                sum += w * MeanFieldErbp.LifRateHz(i0 + sigmaMv * z, p, dtMs);
+                weights += w;
+            }
+            _rate[t] = sum / weights;
+        }
+    }
+
+    public double this[double currentMv]
+    {
+        get
+        {
+            double u = (currentMv - LowMv) / StepMv;
+            if (u <= 0) return _rate[0];
+            if (u >= _rate.Length - 1) return MeanFieldErbp.LifRateHz(currentMv, _p, _dtMs);
+            int t = (int)u;
+            double f = u - t;
+            return _rate[t] * (1 - f) + _rate[t + 1] * f;
+        }
+    }
+}
+
+/// <summary>One network: weights in mV, trained and tested in the mean-field limit.</summary>
+public sealed class MeanFieldNetwork
+{
+    readonly MeanFieldSettings _s;
+    readonly int _h;
+    readonly float[] _w, _v, _g;           // input->hidden [784 x H], hidden->output [H x 10], feedback [H x 10]
+    readonly float[] _x = new float[784], _ih, _rh, _io = new float[10], _ro = new float[10], _uh;
+    readonly int[] _active = new int[784];
+    int _nActive;
+    readonly float[] _pixelRate = new float[256];
+    readonly RateTable _f;
+    readonly double _tauSynS, _tauDendS, _targetHz;
+
+    public MeanFieldNetwork(MeanFieldSettings s)
+    {
+        _s = s; _h = s.Hidden;
+        _w = new float[784 * _h]; _v = new float[_h * 10]; _g = new float[_h * 10];
+        _ih = new float[_h]; _rh = new float[_h]; _uh = new float[_h];
+        _tauSynS = s.Neuron.TauSynapseMs * 1e-3; _tauDendS = s.Neuron.TauDendriteMs * 1e-3;
+        _targetHz = double.IsNaN(s.TargetRateHz) ? MeanFieldErbp.LabelRateHz(s.Encoder, s.DtMs) : s.TargetRateHz;
+        _f = new RateTable(s.Neuron, s.DtMs, s.NoiseSigmaMv);
+        for (int b = 0; b < 256; b++) _pixelRate[b] = (float)(MeanFieldErbp.DataRateHz(b, s.Encoder, s.DtMs) * s.TransmissionProbability);
+        // Initialisation as the simulator's (MODEL.md section 4), from System.Random: a different draw, same law.
+        var rng = new Random(s.Seed);
+        double b1 = 1000 * Math.Sqrt(s.InitScale / (794 + _h)), b2 = 1000 * Math.Sqrt(s.InitScale / (_h + 10));
+        double a = 1000 * Math.Sqrt(s.FeedbackScale / (10 + _h));
+        for (int i = 0; i < _w.Length; i++) _w[i] = (float)((rng.NextDouble() * 2 - 1) * b1);
+        for (int i = 0; i < _v.Length; i++) _v[i] = (float)((rng.NextDouble() * 2 - 1) * b2);
+        for (int i = 0; i < _h; i++)
+        {
+            double mean = 0;
+            for (int k = 0; k < 10; k++) { _g[i * 10 + k] = (float)((rng.NextDouble() * 2 - 1) * a); mean += _g[i * 10 + k]; }
+            for (int k = 0; k < 10; k++) _g[i * 10 + k] -= (float)(mean / 10);
+        }
+    }
+
+    /// <summary>Fraction of hidden neurons whose current lay inside the gate in the last <see cref="Test"/>.</summary>
+    public double HiddenInsideGate { get; private set; }
+
+    void Load(ReadOnlySpan<byte> image)
+    {
+        _nActive = 0;
+        for (int j = 0; j < 784; j++)
+        {
+            _x[j] = _pixelRate[image[j]];
+            if (_x[j] > 0) _active[_nActive++] = j;
+        }
+    }
+
+    void Forward()
+    {
+        Array.Clear(_ih);
+        for (int a = 0; a < _nActive; a++)
+        {
+            int j = _active[a];
+            float xs = (float)(_x[j] * _tauSynS);
+            var row = _w.AsSpan(j * _h, _h);
+            for (int i = 0; i < _h; i++) _ih[i] += xs * row[i];
+        }
+        double p = _s.TransmissionProbability;
+        for (int i = 0; i < _h; i++) _rh[i] = (float)(_f[_ih[i]] * p);
+        Array.Clear(_io);
+        for (int i = 0; i < _h; i++)
+        {
+            if (_rh[i] == 0) continue;
+            float hs = (float)(_rh[i] * _tauSynS);
+            for (int k = 0; k < 10; k++) _io[k] += hs * _v[i * 10 + k];
+        }
+        for (int k = 0; k < 10; k++) _ro[k] = (float)_f[_io[k]];
+    }
+
+    /// <summary>The simulator's readout: most prediction spikes (highest rate); a tie goes to the larger current.</summary>
+    int Predict()
+    {
+        int best = 0;
+        for (int k = 1; k < 10; k++)
+            if (_ro[k] > _ro[best] || (_ro[k] == _ro[best] && _io[k] > _io[best])) best = k;
+        return best;
+    }
+
+    /// <summary>One training sample; returns whether it was classified right before it was learnt.</summary>
+    public bool Learn(ReadOnlySpan<byte> image, int label, double eta)
+    {
+        Load(image);
+        double windowS = (_s.SampleMs - _s.OnsetMs) * 1e-3, pieceS = windowS / _s.SubSteps;
+        double errorGain = _s.LabelWeightMv / 100.0;       // an error neuron fires 0.9 times the rate difference
+        bool right = false;
+        Span<float> e = stackalloc float[10];
+        for (int piece = 0; piece < _s.SubSteps; piece++)
+        {
+            Forward();
+            if (piece == 0) right = Predict() == label;
+            for (int k = 0; k < 10; k++) e[k] = (float)(errorGain * ((k == label ? _targetHz : 0) - _ro[k]));
+            // Output layer: dendrite U = w_E (E+ - E-) tau_U, gated on the prediction neuron's current.
+            for (int k = 0; k < 10; k++)
+            {
+                if (!(_io[k] > -_s.OutputGateMv && _io[k] < _s.OutputGateMv)) continue;
+                float c = (float)(eta * _s.ErrorWeightMv * e[k] * _tauDendS * pieceS);
+                for (int i = 0; i < _h; i++) if (_rh[i] > 0) _v[i * 10 + k] += c * _rh[i];
+            }
+            // Hidden layer: dendrite U = sum_k G[i,k] (E+_k - E-_k) tau_U, gated on the hidden current.
+            for (int i = 0; i < _h; i++)
+            {
+                double u = 0;
+                for (int k = 0; k < 10; k++) u += _g[i * 10 + k] * e[k];
+                _uh[i] = _ih[i] > _s.GateLowMv && _ih[i] < _s.GateHighMv ? (float)(eta * u * _tauDendS * pieceS) : 0f;
+            }
+            for (int a = 0; a < _nActive; a++)
+            {
+                int j = _active[a];
+                float xj = _x[j];
+                var row = _w.AsSpan(j * _h, _h);
+                for (int i = 0; i < _h; i++) row[i] += xj * _uh[i];
+            }
+        }
+        return right;
+    }
+
+    /// <summary>Accuracy on images [first, first + count) of a set.</summary>
+    public double Test(byte[] images, byte[] labels, int first, int count)
+    {
+        int right = 0;
+        long inside = 0;
+        for (int n = first; n < first + count; n++)
+        {
+            Load(images.AsSpan(n * 784, 784));
+            Forward();
+            if (Predict() == labels[n]) right++;
+            for (int i = 0; i < _h; i++) if (_ih[i] > _s.GateLowMv && _ih[i] < _s.GateHighMv) inside++;
+        }
+        HiddenInsideGate = inside / (double)count / _h;
+        return right / (double)count;
+    }
+}
