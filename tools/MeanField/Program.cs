@@ -4,7 +4,7 @@
 //   dotnet run --project tools/MeanField -c Release -- [--hidden 200] [--epochs 4] [--eta 6e-4] [--eta-decay 0.5]
 //       [--gate-mv 600] [--gate-low-mv G] [--gate-high-mv G] [--output-gate-mv 600] [--init-scale 7]
 //       [--feedback-scale 7] [--blank-out 1] [--noise-sigma-mv 0] [--sub-steps 10] [--target-hz H]
-//       [--error-weight-mv 90] [--train-samples 50000] [--seed 1] [--data-dir DIR]
+//       [--error-weight-mv 90] [--tau-membrane-ms 1] [--refractory-ms 3.9] [--train-samples 50000] [--seed 1] [--data-dir DIR]
 using Neuromorphic.MeanField;
 
 var settings = new MeanFieldSettings();
@@ -37,6 +37,8 @@ try
             "--sub-steps" => settings with { SubSteps = Positive((int)Num()) },
             "--target-hz" => settings with { TargetRateHz = Num() },
             "--error-weight-mv" => settings with { ErrorWeightMv = Num() },
+            "--tau-membrane-ms" => settings with { Neuron = settings.Neuron with { TauMembraneMs = Num() } },
+            "--refractory-ms" => settings with { Neuron = settings.Neuron with { RefractoryMs = Num() } },
             "--seed" => settings with { Seed = (int)Num() },
             _ => throw new ArgumentException($"unknown option {name}"),
         };
