@@ -77,14 +77,22 @@ public static class InputEncoders
         _ => EscapeRateHz(Intensity(pixelByte), p),
     };
 
+    /// <summary>Rate (Hz) the true class's label neuron requests while training: the escape unit at logit(0.98)
+    /// (about 244 Hz with the reference parameters), or the Poisson encoder's maximum rate.</summary>
+    public static double LabelRateHz(in EncoderParameters p)
+        => p.Kind == EncoderKind.Poisson ? p.MaxRateHz : EscapeRateHz(0.98, p);
+
+    /// <summary>Dead time after each spike, ms: the escape-noise unit's refractory period; the Poisson encoder is a
+    /// plain Poisson process and has none.</summary>
+    public static double DeadTimeMs(in EncoderParameters p) => p.Kind == EncoderKind.Poisson ? 0 : p.RefractoryMs;
+
     /// <summary>Per-step spike probability thresholds for the 256 byte values; entry 256 is the label
     /// neuron's "on" drive (logit(0.98), about 244 Hz with the reference parameters).</summary>
     public static ulong[] ThresholdTable(in EncoderParameters p, double dtMs)
     {
         var table = new ulong[257];
         for (int b = 0; b < 256; b++) table[b] = ProbabilityThreshold(RateHz(b, p), dtMs);
-        double labelRate = p.Kind == EncoderKind.Poisson ? p.MaxRateHz : EscapeRateHz(0.98, p);
-        table[256] = ProbabilityThreshold(labelRate, dtMs);
+        table[256] = ProbabilityThreshold(LabelRateHz(p), dtMs);
         return table;
     }
 

@@ -1,38 +1,26 @@
 using Neuromorphic.Neurons;
+using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
 
 namespace Neuromorphic.MeanField;
 
 /// <summary>
-/// Settings of the mean-field eRBP model: the spiking network's parameters (MODEL.md sections 2-5) plus the
-/// two choices a rate model adds, the number of sub-steps a 200 ms learning window is cut into and the
-/// standard deviation of the Gaussian noise the f-I curve is averaged over.
+/// Settings of the mean-field eRBP model: the simulator's own <see cref="SimulationConfig"/> (neurons, encoder,
+/// rule, gates, label and error weights, initialisation scales, blank-out, seed, sample timing) plus what only a
+/// rate model has: the number of pieces a sample's learning window is cut into and the standard deviation of the
+/// Gaussian noise the f-I curve is averaged over.
 /// </summary>
 public sealed record MeanFieldSettings
 {
+    /// <summary>The network's parameters; the tool's default halves eta each epoch (the main job's schedule).</summary>
+    public SimulationConfig Config { get; init; } = new() { EtaDecayPerEpoch = 0.5 };
     public int Hidden { get; init; } = 200;
     public int Epochs { get; init; } = 4;
     public int TrainSamples { get; init; } = 50_000;
-    public double LearningRate { get; init; } = 6e-4;
-    public double EtaDecayPerEpoch { get; init; } = 0.5;
-    public double GateLowMv { get; init; } = -600;
-    public double GateHighMv { get; init; } = 600;
-    public double OutputGateMv { get; init; } = 600;
-    /// <summary>Rate the true class's label neuron fires at (the escape unit at logit(0.98): about 244 Hz).</summary>
+    /// <summary>Rate the true class is trained towards; NaN: the label neuron's rate.</summary>
     public double TargetRateHz { get; init; } = double.NaN;
-    public double InitScale { get; init; } = 7;
-    public double FeedbackScale { get; init; } = 7;
-    public double ErrorWeightMv { get; init; } = 90;
-    public double LabelWeightMv { get; init; } = 90;
-    /// <summary>Blank-out transmission probability: scales every presynaptic rate (the mean of peRBP).</summary>
-    public double TransmissionProbability { get; init; } = 1;
     public int SubSteps { get; init; } = 10;
     public double NoiseSigmaMv { get; init; }
-    public double SampleMs { get; init; } = 250;
-    public double OnsetMs { get; init; } = 50;
-    public double DtMs { get; init; } = 0.1;
-    public int Seed { get; init; } = 1;
-    public LifParameters Neuron { get; init; } = new(RefractoryMs: 3.9);
-    public EncoderParameters Encoder { get; init; } = new();
 }
 
 /// <summary>
@@ -71,16 +59,14 @@ public static class MeanFieldErbp
     public static double DataRateHz(int pixelByte, in EncoderParameters p, double dtMs)
         => RateWithDeadTime(InputEncoders.RateHz(pixelByte, p), p, dtMs);
 
-    /// <summary>Rate (Hz) of the true class's label neuron (logit(0.98) drive).</summary>
-    public static double LabelRateHz(in EncoderParameters p, double dtMs)
-        => RateWithDeadTime(p.Kind == EncoderKind.Poisson ? p.MaxRateHz : InputEncoders.EscapeRateHz(0.98, p), p, dtMs);
+    /// <summary>Rate (Hz) of the true class's label neuron.</summary>
+    public static double LabelRateHz(in EncoderParameters p, double dtMs) => RateWithDeadTime(InputEncoders.LabelRateHz(p), p, dtMs);
 
     static double RateWithDeadTime(double hazardHz, in EncoderParameters p, double dtMs)
     {
         if (hazardHz <= 0) return 0;
         double q = 1 - Math.Exp(-hazardHz * dtMs * 1e-3);
-        double deadMs = p.Kind == EncoderKind.Poisson ? 0 : p.RefractoryMs;
-        return 1000.0 / (deadMs + dtMs / q);
+        return 1000.0 / (InputEncoders.DeadTimeMs(p) + dtMs / q);
     }
 }
 
@@ -135,22 +121,29 @@ public sealed class MeanFieldNetwork
     readonly int[] _active = new int[784];
     int _nActive;
     readonly float[] _pixelRate = new float[256];
-    readonly RateTable _f;
-    readonly double _tauSynS, _tauDendS, _targetHz;
+    readonly RateTable _fHidden, _fOutput;
+    readonly double _tauSynHiddenS, _tauSynOutputS, _tauDendHiddenS, _tauDendOutputS, _targetHz;
+    readonly (double Low, double High) _gateHidden, _gateOutput;
 
     public MeanFieldNetwork(MeanFieldSettings s)
     {
         _s = s; _h = s.Hidden;
         _w = new float[784 * _h]; _v = new float[_h * 10]; _g = new float[_h * 10];
         _ih = new float[_h]; _rh = new float[_h]; _uh = new float[_h];
-        _tauSynS = s.Neuron.TauSynapseMs * 1e-3; _tauDendS = s.Neuron.TauDendriteMs * 1e-3;
-        _targetHz = double.IsNaN(s.TargetRateHz) ? MeanFieldErbp.LabelRateHz(s.Encoder, s.DtMs) : s.TargetRateHz;
-        _f = new RateTable(s.Neuron, s.DtMs, s.NoiseSigmaMv);
-        for (int b = 0; b < 256; b++) _pixelRate[b] = (float)(MeanFieldErbp.DataRateHz(b, s.Encoder, s.DtMs) * s.TransmissionProbability);
+        var c = s.Config;
+        c.Validate();
+        _tauSynHiddenS = c.Hidden.TauSynapseMs * 1e-3; _tauDendHiddenS = c.Hidden.TauDendriteMs * 1e-3;
+        _tauSynOutputS = c.Output.TauSynapseMs * 1e-3; _tauDendOutputS = c.Output.TauDendriteMs * 1e-3;
+        _targetHz = double.IsNaN(s.TargetRateHz) ? MeanFieldErbp.LabelRateHz(c.Encoder, c.DtMs) : s.TargetRateHz;
+        _fHidden = new RateTable(c.Hidden, c.DtMs, s.NoiseSigmaMv);
+        _fOutput = c.Output == c.Hidden ? _fHidden : new RateTable(c.Output, c.DtMs, s.NoiseSigmaMv);
+        _gateHidden = ErbpNetwork.GateMv(c, 1);
+        _gateOutput = ErbpNetwork.GateMv(c, 2);
+        for (int b = 0; b < 256; b++) _pixelRate[b] = (float)(MeanFieldErbp.DataRateHz(b, c.Encoder, c.DtMs) * c.TransmissionProbability);
         // Initialisation as the simulator's (MODEL.md section 4), from System.Random: a different draw, same law.
-        var rng = new Random(s.Seed);
-        double b1 = 1000 * Math.Sqrt(s.InitScale / (794 + _h)), b2 = 1000 * Math.Sqrt(s.InitScale / (_h + 10));
-        double a = 1000 * Math.Sqrt(s.FeedbackScale / (10 + _h));
+        var rng = new Random((int)c.Seed);
+        double b1 = 1000 * Math.Sqrt(c.InitScale / (794 + _h)), b2 = 1000 * Math.Sqrt(c.InitScale / (_h + 10));
+        double a = 1000 * Math.Sqrt(c.FeedbackScale / (10 + _h));
         for (int i = 0; i < _w.Length; i++) _w[i] = (float)((rng.NextDouble() * 2 - 1) * b1);
         for (int i = 0; i < _v.Length; i++) _v[i] = (float)((rng.NextDouble() * 2 - 1) * b2);
         for (int i = 0; i < _h; i++)
@@ -180,20 +173,20 @@ public sealed class MeanFieldNetwork
         for (int a = 0; a < _nActive; a++)
         {
             int j = _active[a];
-            float xs = (float)(_x[j] * _tauSynS);
+            float xs = (float)(_x[j] * _tauSynHiddenS);
             var row = _w.AsSpan(j * _h, _h);
             for (int i = 0; i < _h; i++) _ih[i] += xs * row[i];
         }
-        double p = _s.TransmissionProbability;
-        for (int i = 0; i < _h; i++) _rh[i] = (float)(_f[_ih[i]] * p);
+        double p = _s.Config.TransmissionProbability;
+        for (int i = 0; i < _h; i++) _rh[i] = (float)(_fHidden[_ih[i]] * p);
         Array.Clear(_io);
         for (int i = 0; i < _h; i++)
         {
             if (_rh[i] == 0) continue;
-            float hs = (float)(_rh[i] * _tauSynS);
+            float hs = (float)(_rh[i] * _tauSynOutputS);
             for (int k = 0; k < 10; k++) _io[k] += hs * _v[i * 10 + k];
         }
-        for (int k = 0; k < 10; k++) _ro[k] = (float)_f[_io[k]];
+        for (int k = 0; k < 10; k++) _ro[k] = (float)_fOutput[_io[k]];
     }
 
     /// <summary>The simulator's readout: most prediction spikes (highest rate); a tie goes to the larger current.</summary>
@@ -209,8 +202,9 @@ public sealed class MeanFieldNetwork
     public bool Learn(ReadOnlySpan<byte> image, int label, double eta)
     {
         Load(image);
-        double windowS = (_s.SampleMs - _s.OnsetMs) * 1e-3, pieceS = windowS / _s.SubSteps;
-        double errorGain = _s.LabelWeightMv / 100.0;       // an error neuron fires 0.9 times the rate difference
+        var c = _s.Config;
+        double windowS = (c.SampleMs - c.Erbp.OnsetMs) * 1e-3, pieceS = windowS / _s.SubSteps;
+        double errorGain = c.LabelWeightMv / c.Error.ThresholdMv;   // an error neuron fires 0.9 times the rate difference
         bool right = false;
         Span<float> e = stackalloc float[10];
         for (int piece = 0; piece < _s.SubSteps; piece++)
@@ -221,16 +215,16 @@ public sealed class MeanFieldNetwork
             // Output layer: dendrite U = w_E (E+ - E-) tau_U, gated on the prediction neuron's current.
             for (int k = 0; k < 10; k++)
             {
-                if (!(_io[k] > -_s.OutputGateMv && _io[k] < _s.OutputGateMv)) continue;
-                float c = (float)(eta * _s.ErrorWeightMv * e[k] * _tauDendS * pieceS);
-                for (int i = 0; i < _h; i++) if (_rh[i] > 0) _v[i * 10 + k] += c * _rh[i];
+                if (!(_io[k] > _gateOutput.Low && _io[k] < _gateOutput.High)) continue;
+                float dw = (float)(eta * c.ErrorWeightMv * e[k] * _tauDendOutputS * pieceS);
+                for (int i = 0; i < _h; i++) if (_rh[i] > 0) _v[i * 10 + k] += dw * _rh[i];
             }
             // Hidden layer: dendrite U = sum_k G[i,k] (E+_k - E-_k) tau_U, gated on the hidden current.
             for (int i = 0; i < _h; i++)
             {
                 double u = 0;
                 for (int k = 0; k < 10; k++) u += _g[i * 10 + k] * e[k];
-                _uh[i] = _ih[i] > _s.GateLowMv && _ih[i] < _s.GateHighMv ? (float)(eta * u * _tauDendS * pieceS) : 0f;
+                _uh[i] = _ih[i] > _gateHidden.Low && _ih[i] < _gateHidden.High ? (float)(eta * u * _tauDendHiddenS * pieceS) : 0f;
             }
             for (int a = 0; a < _nActive; a++)
             {
@@ -243,17 +237,17 @@ public sealed class MeanFieldNetwork
         return right;
     }
 
-    /// <summary>Accuracy on images [first, first + count) of a set.</summary>
-    public double Test(byte[] images, byte[] labels, int first, int count)
+    /// <summary>Accuracy on digits [first, first + count) of a set.</summary>
+    public double Test(MnistSet set, int first, int count)
     {
         int right = 0;
         long inside = 0;
         for (int n = first; n < first + count; n++)
         {
-            Load(images.AsSpan(n * 784, 784));
+            Load(set.Image(n));
             Forward();
-            if (Predict() == labels[n]) right++;
-            for (int i = 0; i < _h; i++) if (_ih[i] > _s.GateLowMv && _ih[i] < _s.GateHighMv) inside++;
+            if (Predict() == set.Labels[n]) right++;
+            for (int i = 0; i < _h; i++) if (_ih[i] > _gateHidden.Low && _ih[i] < _gateHidden.High) inside++;
         }
         HiddenInsideGate = inside / (double)count / _h;
         return right / (double)count;

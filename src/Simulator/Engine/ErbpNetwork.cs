@@ -48,13 +48,12 @@ public static class ErbpNetwork
                 var nearest = (format.Value with { Rounding = Rounding.Nearest }).Coefficients; // initial weights: nearest grid point
                 for (int k = 0; k < w.Length; k++) w[k] = Quantizer.Quantize(w[k], nearest, 0);
             }
-            double gate = config.LayerGateMv is { } g && g.Length >= l ? g[l - 1] : double.NaN;
+            var (gateLow, gateHigh) = GateMv(config, l);
             projs.Add(new Projection
             {
                 Name = $"{pops[l - 1].Name}->{pops[l].Name}", Source = l - 1, Target = l, Compartment = Compartment.Soma,
                 Weights = w, Plastic = learns, Forward = true, TransmissionProbability = p, WeightFormat = format,
-                GateLowMv = (float)(double.IsNaN(gate) ? config.Erbp.GateLowMv : -gate),
-                GateHighMv = (float)(double.IsNaN(gate) ? config.Erbp.GateHighMv : gate),
+                GateLowMv = (float)gateLow, GateHighMv = (float)gateHigh,
             });
         }
         if (learns)
@@ -77,6 +76,11 @@ public static class ErbpNetwork
         }
         return new Network { Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop, OutputPopulation = outputPop, ErrorPopulation = errorPop };
     }
+
+    /// <summary>The eRBP boxcar of the neurons of layer <paramref name="layer"/> (1 = first hidden layer): its entry of
+    /// <see cref="SimulationConfig.LayerGateMv"/> (+-g) when given, else the rule's own edges.</summary>
+    public static (double LowMv, double HighMv) GateMv(SimulationConfig config, int layer)
+        => config.LayerGateMv is { } g && g.Length >= layer && !double.IsNaN(g[layer - 1]) ? (-g[layer - 1], g[layer - 1]) : (config.Erbp.GateLowMv, config.Erbp.GateHighMv);
 
     static Projection Fixed(string name, int src, int dst, Compartment c, float[] w)
         => new() { Name = name, Source = src, Target = dst, Compartment = c, Weights = w, ErrorPath = true };

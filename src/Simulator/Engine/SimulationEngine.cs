@@ -74,8 +74,7 @@ public sealed class EngineConstants
         Config = config;
         Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs, config.StateBits, config.StateStepMv) : default).ToArray();
         EncoderThresholds = InputEncoders.ThresholdTable(config.Encoder, config.DtMs);
-        // The escape-noise unit has a dead time; the Poisson encoder is a plain Poisson process.
-        EncoderRefractorySteps = config.Encoder.Kind == EncoderKind.Poisson ? 0 : (int)Math.Round(config.Encoder.RefractoryMs / config.DtMs);
+        EncoderRefractorySteps = (int)Math.Round(InputEncoders.DeadTimeMs(config.Encoder) / config.DtMs);
         ErrorThresholdMv = (float)config.Error.ThresholdMv;
         StateBits = config.StateBits;
         StateStepMv = (float)config.StateStepMv;
