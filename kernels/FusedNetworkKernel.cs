@@ -52,6 +52,8 @@ public struct FusedNetworkArgs
     public int PrivateStride;
     public int StateBits;
     public float LearningRate, ErrorThresholdMv, StateStepMv;
+    /// <summary>eRBP update kind (<see cref="UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
+    public int Update, LearnBlanked;
     public ulong Seed;
     /// <summary>Index of the prediction population, whose integrated synaptic current is kept (the readout's tie-break).</summary>
     public int OutputPopulation;
@@ -180,12 +182,12 @@ public static class FusedNetworkKernel
                         int j = n[list + pre + s];
                         int widx = j * post + i;
                         if (proj.MaskOffset >= 0 && masks[proj.MaskOffset + widx] == 0) continue;
-                        if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, proj.Index, j), i), proj.BlankOutThreshold))
-                            continue;
+                        bool transmits = !stochastic || BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, proj.Index, j), i), proj.BlankOutThreshold);
+                        if (!transmits && (a.LearnBlanked == 0 || !learn)) continue;
                         float wt = w[w0 + widx];
                         if (learn)
                         {
-                            float dw = ErbpRule.WeightChange(ci, ui, a.LearningRate, proj.GateLow, proj.GateHigh);
+                            float dw = ErbpRule.WeightChange(ci, ui, a.LearningRate, proj.GateLow, proj.GateHigh, a.Update);
                             if (proj.Quantized != 0)
                             {
                                 if (dw != 0f)
@@ -194,6 +196,7 @@ public static class FusedNetworkKernel
                             else wt += dw;
                             w[w0 + widx] = wt;
                         }
+                        if (!transmits) continue;
                         acc += wt;
                         reached++;
                     }

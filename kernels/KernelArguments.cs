@@ -30,6 +30,8 @@ public struct ErrorArgs
 public struct DeliverArgs
 {
     public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward, Learn;
+    /// <summary>eRBP update kind (<see cref="Neuromorphic.Plasticity.UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
+    public int Update, LearnBlanked;
     public float LearningRate, GateLow, GateHigh;
     public ulong Seed, BlankOutThreshold;
     /// <summary>Weight grid of the projection; used when <see cref="Quantized"/> is 1.</summary>

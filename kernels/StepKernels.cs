@@ -81,9 +81,13 @@ public static class StepKernels
     static bool Reaches(in DeliverArgs a, ArrayView<byte> mask, ulong counter, int j, int i, int w)
     {
         if (a.HasMask != 0 && mask[w] == 0) return false;
-        return a.BlankOutThreshold >= (1UL << 32) ||
-            BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold);
+        return Transmits(a, counter, j, i);
     }
+
+    /// <summary>Whether the blank-out draw lets event j through to synapse j -&gt; i (always, without blank-out).</summary>
+    static bool Transmits(in DeliverArgs a, ulong counter, int j, int i)
+        => a.BlankOutThreshold >= (1UL << 32) ||
+            BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold);
 
     /// <summary>
     /// Delivery without learning, gather form: one thread per (lane, postsynaptic neuron) sums the weights
@@ -113,7 +117,7 @@ public static class StepKernels
     /// <summary>
     /// Delivery with eRBP learning: one thread per postsynaptic neuron i owns column i of the weights, and
     /// walks the lanes in order and each lane's spikes in order, updating W[j,i] by
-    /// <see cref="ErbpRule.WeightChange"/> before transmitting it. Race-free and deterministic.
+    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> before transmitting it. Race-free and deterministic.
     /// </summary>
     public static void DeliverLearn(Index1D i, DeliverArgs a, ArrayView<float> weights, ArrayView<byte> mask,
         ArrayView<int> list, ArrayView<int> counts, ArrayView<float> inbox, ArrayView<float> current, ArrayView<float> dendrite,
@@ -131,11 +135,13 @@ public static class StepKernels
             {
                 int j = list[b * a.PreSize + s];
                 int w = j * a.PostSize + i;
-                if (!Reaches(a, mask, counter, j, i, w)) continue;
+                if (a.HasMask != 0 && mask[w] == 0) continue;
+                bool transmits = Transmits(a, counter, j, i);
+                if (!transmits && a.LearnBlanked == 0) continue;
                 float wt = weights[w];
                 if (a.Learn != 0)
                 {
-                    float dw = ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh);
+                    float dw = ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh, a.Update);
                     if (a.Quantized != 0)
                     {
                         if (dw != 0f)
@@ -147,6 +153,7 @@ public static class StepKernels
                     else wt += dw;
                     weights[w] = wt;
                 }
+                if (!transmits) continue;
                 acc += wt;
                 events++;
             }

@@ -31,7 +31,7 @@ public sealed class ConfigOptions
     public readonly Option<double?> BurnIn = new("--burn-in") { Description = "s2m: fraction of the sample with g = 0 at the start of each phase (0.1)" };
     public readonly Option<double?> TauStdpMs = new("--tau-stdp-ms") { Description = "s2m: time constant of the STDP window in ms (4)" };
     public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata (0 = off)" };
-    public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit) | poisson" };
+    public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma))" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
     public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
     public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (2.5)" };
@@ -40,10 +40,19 @@ public sealed class ConfigOptions
     public readonly Option<double?> StateRange = new("--state-range-mv") { Description = "largest state magnitude in mV; the state step is the power of two reaching it (2048)" };
     public readonly Option<string?> BatchUpdateOpt = new("--batch-update") { Description = "how a training batch (--batch > 1) combines its updates: step (lanes update the shared weights every step, in lane order; default) | sample (each lane learns on its own copy for its sample, the changes are summed after the batch: one GPU launch per batch, lanes on all CPU cores)" };
     public readonly Option<double?> MaxRateHz = new("--max-rate-hz") { Description = "Poisson encoder: rate at intensity 1 (200 Hz)" };
+    public readonly Option<string?> PresetOpt = new("--preset") { Description = "start from a named parameter set (`neuromorphic presets` lists them; train's default: best); options given explicitly override it" };
+    public readonly Option<string?> EtaSchedule = new("--eta-schedule") { Description = "learning rate per epoch: exponential (eta x decay^epoch, with --eta-decay) | cosine (to the floor at the last epoch) | 1/t (eta / (1 + epoch))" };
+    public readonly Option<double?> EtaFloor = new("--eta-floor") { Description = "the learning rate never falls below this fraction of eta (0..1; default 0)" };
+    public readonly Option<string?> FeedbackOpt = new("--feedback") { Description = "eRBP error feedback to hidden layers: random (fixed random G, the paper) | sign (sign of the transposed forward weights x a fixed magnitude) | symmetric (the transposed forward weights)" };
+    public readonly Option<int?> FeedbackRefresh = new("--feedback-refresh") { Description = "sign/symmetric feedback: training samples between refreshes from the forward weights (1)" };
+    public readonly Option<string?> UpdateOpt = new("--update") { Description = "eRBP weight update: additive (eta x U, the paper) | manhattan (a fixed step of eta mV in the sign of U)" };
+    public readonly Option<bool?> LearnBlanked = new("--learn-on-blanked-spikes") { Description = "blank-out synapses learn on every presynaptic spike, transmitted or not (the reference script's synapse); default: only on transmitted ones" };
+    public readonly Option<double?> InitScale = new("--init-scale") { Description = "eRBP: s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V (7)" };
+    public readonly Option<double?> FeedbackScale = new("--feedback-scale") { Description = "eRBP: s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(classes+hidden)) V (7)" };
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -65,9 +74,14 @@ public sealed class ConfigOptions
         _ => throw new NeuromorphicException($"--rounding '{text}': expected stochastic, nearest or truncate"),
     };
 
-    public SimulationConfig Build(ParseResult r, RuleKind? forceRule = null)
+    /// <summary>The configuration the options describe: the preset (or <paramref name="defaultPreset"/>, or the
+    /// paper's defaults), or --config FILE, then every option given explicitly.</summary>
+    public SimulationConfig Build(ParseResult r, RuleKind? forceRule = null, string? defaultPreset = null)
     {
         var c = new SimulationConfig();
+        string? presetName = r.GetValue(PresetOpt);
+        if (presetName != null && r.GetValue(Config) != null) throw new NeuromorphicException($"--preset {presetName} and --config: give one (a --config file is a whole configuration)");
+        if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn) c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
         if (r.GetValue(Config) is { } path)
         {
             if (!File.Exists(path)) throw new NeuromorphicException($"--config {path}: file not found");
@@ -76,7 +90,7 @@ public sealed class ConfigOptions
         }
         var rule = forceRule ?? (r.GetValue(Rule) is { } ruleText ? ParseRule(ruleText) : c.Rule);
         // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.
-        if (rule == RuleKind.Perbp && c.Rule != RuleKind.Perbp && c.TransmissionProbability == 1.0)
+        if (rule == RuleKind.Perbp && c.Rule != RuleKind.Perbp && c.TransmissionProbability == 1.0 && c.Preset == "")
             c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
         // S2M's published values (140 ms samples, blank-out p = 0.5) unless the config file set its own.
         if (rule == RuleKind.S2m && c.Rule != RuleKind.S2m)
@@ -117,7 +131,8 @@ public sealed class ConfigOptions
                     {
                         "escape" or "escape-noise" => EncoderKind.EscapeNoise,
                         "poisson" => EncoderKind.Poisson,
-                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape or poisson"),
+                        "linear" => EncoderKind.Linear,
+                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape, poisson or linear"),
                     },
                 },
             };
@@ -142,6 +157,61 @@ public sealed class ConfigOptions
                 },
             };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
+        try
+        {
+            if (r.GetValue(EtaSchedule) is { } es) c = c with { Schedule = c.Schedule with { Kind = Neuromorphic.Plasticity.LearningRateSchedule.ParseKind(es) } };
+        }
+        catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }
+        if (r.GetValue(EtaFloor) is { } ef)
+        {
+            if (!(ef >= 0 && ef <= 1)) throw new NeuromorphicException($"--eta-floor must lie in [0, 1] (a fraction of eta), got {ef}");
+            c = c with { Schedule = c.Schedule with { FloorFraction = ef } };
+        }
+        if (r.GetValue(FeedbackOpt) is { } fb)
+            c = c with
+            {
+                Erbp = c.Erbp with
+                {
+                    Feedback = fb.Trim().ToLowerInvariant() switch
+                    {
+                        "random" => Neuromorphic.Plasticity.FeedbackKind.Random,
+                        "sign" or "sign-symmetric" => Neuromorphic.Plasticity.FeedbackKind.Sign,
+                        "symmetric" => Neuromorphic.Plasticity.FeedbackKind.Symmetric,
+                        _ => throw new NeuromorphicException($"--feedback '{fb}': expected random, sign or symmetric"),
+                    },
+                },
+            };
+        if (r.GetValue(FeedbackRefresh) is { } fr)
+        {
+            if (fr < 1) throw new NeuromorphicException($"--feedback-refresh must be at least 1 sample, got {fr}");
+            c = c with { Erbp = c.Erbp with { FeedbackRefreshSamples = fr } };
+        }
+        if (r.GetValue(UpdateOpt) is { } up)
+            c = c with
+            {
+                Erbp = c.Erbp with
+                {
+                    Update = up.Trim().ToLowerInvariant() switch
+                    {
+                        "additive" => Neuromorphic.Plasticity.UpdateKind.Additive,
+                        "manhattan" => Neuromorphic.Plasticity.UpdateKind.Manhattan,
+                        _ => throw new NeuromorphicException($"--update '{up}': expected additive or manhattan"),
+                    },
+                },
+            };
+        if (r.GetValue(LearnBlanked) is { } lb) c = c with { Erbp = c.Erbp with { LearnOnBlankedSpikes = lb } };
+        if (r.GetValue(InitScale) is { } isc)
+        {
+            if (!(isc > 0) || double.IsInfinity(isc)) throw new NeuromorphicException($"--init-scale must be a positive number, got {isc}");
+            c = c with { InitScale = isc };
+        }
+        if (r.GetValue(FeedbackScale) is { } fsc)
+        {
+            if (!(fsc >= 0) || double.IsInfinity(fsc)) throw new NeuromorphicException($"--feedback-scale must be >= 0, got {fsc}");
+            c = c with { FeedbackScale = fsc };
+        }
+        if (c.Rule == RuleKind.Erbp && c.TransmissionProbability < 1 && r.GetValue(BlankOut) != null)
+            throw new NeuromorphicException($"--blank-out {c.TransmissionProbability} with --rule erbp: blank-out synapses are peRBP; use --rule perbp");
         c.Validate();
         return c;
     }

@@ -33,6 +33,8 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
+            root.Subcommands.Add(PlotCommand.Create(JsonOpt));
+            root.Subcommands.Add(PresetsCommand());
             return root.Parse(args).Invoke();
         }
 
@@ -43,6 +45,33 @@ namespace Neuromorphic.Cli
             catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
             catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
             catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+        }
+
+        static Command PresetsCommand()
+        {
+            var c = new Command("presets", "list the named parameter sets (`train --preset NAME`) with every value");
+            Add(c, JsonOpt);
+            c.SetAction(r => Guard(() =>
+            {
+                foreach (var p in Presets.All)
+                {
+                    Output.Line($"{p.Name}{(p.Name == Presets.DefaultForTraining ? " (train's default)" : "")}: {p.Description}");
+                    Output.Line($"  source: {p.Source}");
+                    Output.Line($"  values: {System.Text.Json.JsonSerializer.Serialize(p.Config with { Preset = p.Name }, ModelFile.Json)}");
+                }
+                if (r.GetValue(JsonOpt))
+                    Output.Json(new Dictionary<string, object?>
+                    {
+                        ["default"] = Presets.DefaultForTraining,
+                        ["presets"] = Presets.All.Select(p => new Dictionary<string, object?>
+                        {
+                            ["name"] = p.Name, ["description"] = p.Description, ["source"] = p.Source,
+                            ["values"] = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(p.Config with { Preset = p.Name }, ModelFile.Json)).RootElement,
+                        }).ToList(),
+                    });
+                return 0;
+            }));
+            return c;
         }
 
         static void Add(Command c, params Option[] options) { foreach (var o in options) c.Options.Add(o); }
@@ -335,8 +364,10 @@ namespace Neuromorphic.Cli
             var hidden = new Option<int?>("--hidden") { Description = "hidden units: s2m 794-N (default 500); eRBP 784-N-10 (instead of --arch)" };
             var prune = new Option<double?>("--prune") { Description = "with --resume: remove this fraction of the weakest weights (0.8 = 80%), then retrain briefly as a new run" };
             var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
+            var testEvery = new Option<bool>("--test-every-epoch") { Description = "also test on the test digits after every epoch (stored in the model's history, drawn by --plot)" };
+            var plotOpt = new Option<string?>("--plot") { Description = "draw the learning curve (error against epochs) to this PNG file" };
             var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
-            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -352,10 +383,12 @@ namespace Neuromorphic.Cli
                 if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
                 if (r.GetValue(hidden) is { } hv && hv < 1) throw new NeuromorphicException($"--hidden must be at least 1, got {hv}");
                 Dictionary<string, object?> extra = new();
+                List<EpochRecord> history = [];
                 if (r.GetValue(resume) is { } from)
                 {
                     (net, config, var file) = LoadModelFile(from);
                     progress = file.Progress;
+                    history = file.History;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
                     if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
@@ -364,6 +397,7 @@ namespace Neuromorphic.Cli
                     {
                         int removed = Neuromorphic.Simulator.S2m.Pruning.PruneWeakest(net, config, fraction);
                         progress = new TrainingProgress { SamplesSeen = progress.SamplesSeen };
+                        history = [];
                         Console.Error.WriteLine($"pruned {removed:N0} of the weakest weights ({fraction:P0}); retraining as a new run");
                         extra["pruned_fraction"] = fraction;
                         extra["pruned_weights"] = removed;
@@ -372,7 +406,10 @@ namespace Neuromorphic.Cli
                 }
                 else
                 {
-                    config = cfg.Build(r);
+                    config = cfg.Build(r, defaultPreset: Presets.DefaultForTraining);
+                    // A cosine schedule falls to its floor over this run's epochs; fixed now, so a resumed run continues it.
+                    if (config.Schedule.Kind == Neuromorphic.Plasticity.ScheduleKind.Cosine && config.Schedule.Epochs == 0)
+                        config = config with { Schedule = config.Schedule with { Epochs = ep } };
                     if (config.Rule == RuleKind.None) throw new NeuromorphicException("--rule none: nothing to train; use `run` or `bench` for inference");
                     if (config.Rule == RuleKind.S2m) net = Neuromorphic.Simulator.S2m.S2mNetwork.Build(r.GetValue(hidden) ?? 500, config);
                     else if (r.GetValue(hidden) is { } h)
@@ -398,7 +435,10 @@ namespace Neuromorphic.Cli
                 var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
                 Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
-                var trainer = new Trainer(engine, trainSet, opts, progress);
+                var trainer = new Trainer(engine, trainSet, opts, progress, history);
+                string? plotPath = r.GetValue(plotOpt);
+                if (plotPath != null) Plots.CheckWritable(plotPath, "--plot");
+                bool testEach = r.GetValue(testEvery) && ntest > 0;
                 long samplesAtStart = progress.SamplesSeen;
                 ProgressLine? bar = null; int barEpoch = -1;
                 nval = Math.Min(nval, trainSet.Count - Trainer.TrainPoolSize);
@@ -408,9 +448,11 @@ namespace Neuromorphic.Cli
                         if (barEpoch != progress.EpochsCompleted) { barEpoch = progress.EpochsCompleted; bar = new ProgressLine($"epoch {barEpoch + 1}/{ep}", perEpoch); }
                         bar!.Report(done, seen, correct, done == perEpoch);
                     },
-                    rep => Output.Line($"epoch {rep.Epoch}: accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
-                        (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "")),
-                    e => nval > 0 ? Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null);
+                    rep => Output.Line($"epoch {rep.Epoch}: eta {engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
+                        (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
+                        (rep.Test is { } t ? $", test error {t.Error:P2}" : "")),
+                    e => nval > 0 ? Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null,
+                    testEach ? e => Evaluation.Run(Tester(e), testSet, 0, Math.Min(ntest, testSet.Count), Evaluation.TestPresentationBase) : null);
                 trainer.SaveCheckpoint(outPath);
                 Output.Line($"model written to {outPath}");
                 double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
@@ -420,6 +462,19 @@ namespace Neuromorphic.Cli
                 };
                 foreach (var kv in extra) figures[kv.Key] = kv.Value;
                 if (pruneFraction != null) figures["retrain_samples"] = progress.SamplesSeen - samplesAtStart;
+                figures["preset"] = config.Preset;
+                figures["train_batch"] = batch;
+                figures["feedback"] = config.Erbp.Feedback.ToString().ToLowerInvariant();
+                figures["update"] = config.Erbp.Update.ToString().ToLowerInvariant();
+                if (config.Erbp.Feedback != Neuromorphic.Plasticity.FeedbackKind.Random && trainer.TrainSamplesDone > 0)
+                    figures["feedback_refresh_ops_per_sample"] = Math.Round(trainer.FeedbackRefreshOps / (double)trainer.TrainSamplesDone, 1);
+                figures["history"] = trainer.History.Select(Plots.HistoryJson).ToList();
+                if (plotPath != null)
+                {
+                    Plots.Curve([(Path.GetFileNameWithoutExtension(outPath), trainer.History)], plotPath, logX: false);
+                    Output.Line($"learning curve written to {plotPath}");
+                    figures["plot"] = plotPath;
+                }
                 return ReportTest(r, Tester(engine), testSet, Math.Min(ntest, testSet.Count), figures);
             }));
             return c;

@@ -9,6 +9,9 @@ public enum EncoderKind
     EscapeNoise = 0,
     /// <summary>Bernoulli-per-step Poisson process with rate proportional to the intensity.</summary>
     Poisson = 1,
+    /// <summary>The paper's data neuron (Neftci et al. 2017): the escape-rate unit driven by a current linear in the
+    /// intensity, beta * (x + gamma), so that dim pixels fire rarely instead of never.</summary>
+    Linear = 2,
 }
 
 /// <summary>
@@ -25,6 +28,7 @@ public enum EncoderKind
 /// <param name="LogitOffset">Subtracted from the logit before scaling (0.43).</param>
 /// <param name="RefractoryMs">Dead time after each spike of the escape-noise unit (4 ms); the Poisson encoder has none.</param>
 /// <param name="MaxRateHz">Rate of a Poisson encoder at intensity 1 (Poisson encoder only).</param>
+/// <param name="LinearOffset">gamma of the linear encoder: drive = InputScaleMv * (x + gamma), x = byte/255 (-0.215).</param>
 public readonly record struct EncoderParameters(
     EncoderKind Kind = EncoderKind.EscapeNoise,
     double Rho0Hz = 100.0,
@@ -33,7 +37,8 @@ public readonly record struct EncoderParameters(
     double InputScaleMv = 500.0,
     double LogitOffset = 0.43,
     double RefractoryMs = 4.0,
-    double MaxRateHz = 200.0)
+    double MaxRateHz = 200.0,
+    double LinearOffset = -0.215)
 {
     /// <summary>The published defaults (a bare <c>new()</c> of a record struct would give zeros).</summary>
     public EncoderParameters() : this(Kind: EncoderKind.EscapeNoise) { }
@@ -44,6 +49,8 @@ public readonly record struct EncoderParameters(
         LifParameters.Require(DeltaUMv, nameof(DeltaUMv), where);
         LifParameters.Require(InputScaleMv, nameof(InputScaleMv), where);
         LifParameters.Require(MaxRateHz, nameof(MaxRateHz), where);
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of escape (0), poisson (1), linear (2)");
+        if (!double.IsFinite(LinearOffset) || Math.Abs(LinearOffset) > 10) throw new ArgumentException($"{where}: LinearOffset must lie in [-10, 10], got {LinearOffset}");
         if (!(RefractoryMs >= 0)) throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
     }
 }
@@ -70,17 +77,22 @@ public static class InputEncoders
         return p.Rho0Hz * Math.Exp((drive - p.ThetaMv) / p.DeltaUMv);
     }
 
+    /// <summary>Hazard (Hz) of the paper's linear-drive unit at intensity x: rho0 exp((beta (x + gamma) - theta)/delta_u).</summary>
+    public static double LinearRateHz(double x, in EncoderParameters p)
+        => p.Rho0Hz * Math.Exp((p.InputScaleMv * (x + p.LinearOffset) - p.ThetaMv) / p.DeltaUMv);
+
     /// <summary>Rate (Hz) a pixel byte requests from the chosen encoder.</summary>
     public static double RateHz(int pixelByte, in EncoderParameters p) => p.Kind switch
     {
         EncoderKind.Poisson => p.MaxRateHz * pixelByte / 255.0,
+        EncoderKind.Linear => LinearRateHz(pixelByte / 255.0, p),
         _ => EscapeRateHz(Intensity(pixelByte), p),
     };
 
     /// <summary>Rate (Hz) the true class's label neuron requests while training: the escape unit at logit(0.98)
     /// (about 244 Hz with the reference parameters), or the Poisson encoder's maximum rate.</summary>
     public static double LabelRateHz(in EncoderParameters p)
-        => p.Kind == EncoderKind.Poisson ? p.MaxRateHz : EscapeRateHz(0.98, p);
+        => p.Kind switch { EncoderKind.Poisson => p.MaxRateHz, EncoderKind.Linear => LinearRateHz(0.98, p), _ => EscapeRateHz(0.98, p) };
 
     /// <summary>Dead time after each spike, ms: the escape-noise unit's refractory period; the Poisson encoder is a
     /// plain Poisson process and has none.</summary>

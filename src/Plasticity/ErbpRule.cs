@@ -10,11 +10,21 @@ namespace Neuromorphic.Plasticity;
 /// <param name="GateLowMv">Lower edge of the boxcar on the postsynaptic synaptic current I.</param>
 /// <param name="GateHighMv">Upper edge of the boxcar.</param>
 /// <param name="OnsetMs">Plasticity is off for this long at the start of each training sample (50 ms).</param>
+/// <param name="Feedback">Where the hidden layers' dendritic error comes from (random, sign-symmetric or symmetric feedback).</param>
+/// <param name="Update">Additive (eta * U) or Manhattan (a fixed step of eta mV in the sign of U).</param>
+/// <param name="LearnOnBlankedSpikes">Blank-out synapses learn on every presynaptic spike, transmitted or not (the
+/// April 2017 reference script's synapse class); false: a synapse that does not transmit does not learn (peRBP).</param>
+/// <param name="FeedbackRefreshSamples">sign and symmetric feedback: training samples between refreshes of the feedback
+/// weights from the forward weights (1 = before every batch).</param>
 public readonly record struct ErbpParameters(
     double LearningRate = 6e-4,
     double GateLowMv = -600.0,
     double GateHighMv = 600.0,
-    double OnsetMs = 50.0)
+    double OnsetMs = 50.0,
+    FeedbackKind Feedback = FeedbackKind.Random,
+    UpdateKind Update = UpdateKind.Additive,
+    bool LearnOnBlankedSpikes = false,
+    int FeedbackRefreshSamples = 1)
 {
     /// <summary>The published defaults (a bare <c>new()</c> of a record struct would give zeros).</summary>
     public ErbpParameters() : this(LearningRate: 6e-4) { }
@@ -25,8 +35,31 @@ public readonly record struct ErbpParameters(
             throw new ArgumentException($"{where}: LearningRate must be >= 0, got {LearningRate}");
         if (!(GateLowMv < GateHighMv))
             throw new ArgumentException($"{where}: GateLowMv ({GateLowMv}) must be below GateHighMv ({GateHighMv})");
-        if (!(OnsetMs >= 0)) throw new ArgumentException($"{where}: OnsetMs must be >= 0, got {OnsetMs}");
+        if (!(OnsetMs >= 0) || double.IsInfinity(OnsetMs)) throw new ArgumentException($"{where}: OnsetMs must be >= 0, got {OnsetMs}");
+        if (!Enum.IsDefined(Feedback)) throw new ArgumentException($"{where}: feedback kind {(int)Feedback} is not one of random (0), sign (1), symmetric (2)");
+        if (!Enum.IsDefined(Update)) throw new ArgumentException($"{where}: update kind {(int)Update} is not one of additive (0), manhattan (1)");
+        if (FeedbackRefreshSamples < 1) throw new ArgumentException($"{where}: FeedbackRefreshSamples must be at least 1, got {FeedbackRefreshSamples}");
     }
+}
+
+/// <summary>The fixed feedback G that carries the output error to a hidden layer's dendrites.</summary>
+public enum FeedbackKind
+{
+    /// <summary>Fixed random G (the paper; direct feedback alignment).</summary>
+    Random = 0,
+    /// <summary>Sign-symmetric (Liao, Leibo and Poggio 2016): sign of the transposed forward weights above, times a fixed magnitude.</summary>
+    Sign = 1,
+    /// <summary>Symmetric: the transposed forward weights above (weight transport; back-propagation's direction, a control).</summary>
+    Symmetric = 2,
+}
+
+/// <summary>How a gated update changes a weight.</summary>
+public enum UpdateKind
+{
+    /// <summary>W += eta * U (the paper).</summary>
+    Additive = 0,
+    /// <summary>W += eta * sign(U): a fixed step of eta mV in the sign of the eRBP change (batch Manhattan, on-line).</summary>
+    Manhattan = 1,
 }
 
 /// <summary>
@@ -45,15 +78,33 @@ public static class ErbpRule
         float learningRate, float gateLow, float gateHigh)
         => postSynapticCurrent > gateLow && postSynapticCurrent < gateHigh ? learningRate * postDendriticPotential : 0f;
 
+    /// <summary>The weight change of one synapse for one presynaptic spike under update kind <paramref name="update"/>
+    /// (<see cref="UpdateKind"/> as an int, for kernels): additive eta * U, or Manhattan eta * sign(U).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float WeightChange(float postSynapticCurrent, float postDendriticPotential,
+        float learningRate, float gateLow, float gateHigh, int update)
+        => update == (int)UpdateKind.Manhattan
+            ? WeightChange(postSynapticCurrent, ManhattanSign(postDendriticPotential), learningRate, gateLow, gateHigh)
+            : WeightChange(postSynapticCurrent, postDendriticPotential, learningRate, gateLow, gateHigh);
+
+    /// <summary>sign(U) as a float: +1, -1 or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ManhattanSign(float u) => u > 0f ? 1f : u < 0f ? -1f : 0f;
+
     /// <summary>
-    /// SIMD form of <see cref="WeightChange"/> over a weight row, for the native CPU path: for every i,
+    /// SIMD form of <see cref="WeightChange(float, float, float, float, float)"/> over a weight row, for the native CPU path: for every i,
     /// row[i] += WeightChange(current[i], dendrite[i]). Lane for lane the same IEEE operations as the
     /// scalar form (a multiply, then an add), so results are bit-identical; a test holds it to that.
     /// </summary>
     public static void ApplyToRow(Span<float> row, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
-        float learningRate, float gateLow, float gateHigh)
+        float learningRate, float gateLow, float gateHigh, int update = 0)
     {
         int n = row.Length, i = 0;
+        if (update == (int)UpdateKind.Manhattan)
+        {
+            for (; i < n; i++) row[i] += WeightChange(current[i], dendrite[i], learningRate, gateLow, gateHigh, update);
+            return;
+        }
         if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
             var eta = new Vector<float>(learningRate);

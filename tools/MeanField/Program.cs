@@ -62,7 +62,7 @@ try
     var order = Enumerable.Range(0, settings.TrainSamples).ToArray();
     for (int epoch = 0; epoch < settings.Epochs; epoch++)
     {
-        double eta = settings.Config.Erbp.LearningRate * Math.Pow(settings.Config.EtaDecayPerEpoch, epoch);
+        double eta = settings.Config.LearningRateAt(epoch);
         new Random((int)settings.Config.Seed * 1000 + epoch).Shuffle(order);
         int right = 0;
         foreach (int n in order)

@@ -308,6 +308,8 @@ public sealed class CpuEngine : SimulationEngine
         var current = dst.Current.AsSpan(dst.Lane(b), nPost);
         var dendrite = dst.Dendrite.AsSpan(dst.Lane(b), nPost);
         float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
+        int update = Constants.Update;
+        bool learnBlanked = Constants.LearnOnBlankedSpikes;
         ulong blank = Constants.BlankOut[q];
         bool quantized = proj.WeightFormat.HasValue;
         var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
@@ -320,7 +322,7 @@ public sealed class CpuEngine : SimulationEngine
             ref float box = ref MemoryMarshal.GetReference(inbox);
             foreach (int j in spikeList)
             {
-                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, eta, lo, hi);
+                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, eta, lo, hi, update);
                 // j is a neuron of the source population, so its row lies inside the matrix checked above.
                 AddRow(ref box, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), j * nPost), nPost);
             }
@@ -333,7 +335,7 @@ public sealed class CpuEngine : SimulationEngine
             var row = weights.AsSpan(j * nPost, nPost);
             var mask = proj.Mask;
             ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
-            if (stochastic && mask == null && !(quantized && learn))
+            if (stochastic && mask == null && !(quantized && learn) && update == 0 && !learnBlanked)
             {
                 events += DeliverBlankOutRow(row, inbox, current, dendrite, rowKey, (uint)blank, learn, eta, lo, hi);
                 continue;
@@ -342,14 +344,16 @@ public sealed class CpuEngine : SimulationEngine
             for (int i = 0; i < nPost; i++)
             {
                 if (mask != null && mask[j * nPost + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(CounterRng.RowBits(rowKey, i), blank)) continue;
+                bool transmits = !stochastic || BlankOutSynapse.Transmits(CounterRng.RowBits(rowKey, i), blank);
+                if (!transmits && !learnBlanked) continue;
                 if (learn)
                 {
-                    float dw = ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
+                    float dw = ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi, update);
                     // On a fixed-point grid every update is rounded back onto it (weights never leave the grid).
                     if (quantized) { if (dw != 0f) row[i] = Quantizer.Quantize(row[i] + dw, qc, CounterRng.RowBits(roundKey, i)); }
                     else row[i] += dw;
                 }
+                if (!transmits) continue;
                 inbox[i] += row[i];
                 events++;
             }

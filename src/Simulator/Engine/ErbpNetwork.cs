@@ -74,7 +74,70 @@ public static class ErbpNetwork
             for (int l = 1; l < layers.Length - 1; l++)
                 projs.Add(Fixed($"error->hidden{l}", errorPop, l, Compartment.Dendrite, FeedbackRows(RandomFeedback(layers[l], classes, l, config), layers[l], classes)));
         }
-        return new Network { Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop, OutputPopulation = outputPop, ErrorPopulation = errorPop };
+        var net = new Network { Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop, OutputPopulation = outputPop, ErrorPopulation = errorPop };
+        if (learns) RefreshFeedback(net, config);
+        return net;
+    }
+
+    /// <summary>
+    /// Sets the error-to-hidden feedback of <see cref="FeedbackKind.Sign"/> and <see cref="FeedbackKind.Symmetric"/> from
+    /// the current forward weights (random feedback is fixed at build time and left alone). For hidden layer l the
+    /// back-propagation direction is B_l = W_(l+1) W_(l+2) ... W_L ([h_l][classes], the forward matrices are [pre][post]),
+    /// in the reference's units (volts: each product beyond the first is divided by 1000 mV); symmetric feedback is
+    /// G = B_l, sign-symmetric feedback G = sign(B_l) * a/2 (a/2: the mean magnitude of the random G). Returns the
+    /// multiply-adds spent (0 for one hidden layer, where B is the output weights themselves).
+    /// </summary>
+    public static long RefreshFeedback(Network net, SimulationConfig config)
+    {
+        var kind = config.Erbp.Feedback;
+        if (kind == FeedbackKind.Random || net.ErrorPopulation < 0) return 0;
+        int L = net.Layers.Length - 1, classes = net.Layers[^1];
+        long macs = 0;
+        float[] below = (float[])Forward(net, L).Clone(); // B_(L-1) = W_L, [h_(L-1)][classes]
+        for (int l = L - 1; l >= 1; l--)
+        {
+            int h = net.Layers[l];
+            if (l < L - 1)
+            {
+                // B_l = W_(l+1) B_(l+1) / 1000: [h_l][h_(l+1)] x [h_(l+1)][classes]
+                var w = Forward(net, l + 1);
+                int h1 = net.Layers[l + 1];
+                var b = new float[h * classes];
+                for (int i = 0; i < h; i++)
+                    for (int m = 0; m < h1; m++)
+                    {
+                        float wim = w[i * h1 + m] * 1e-3f;
+                        if (wim == 0) continue;
+                        for (int k = 0; k < classes; k++) b[i * classes + k] += wim * below[m * classes + k];
+                    }
+                macs += (long)h * h1 * classes;
+                below = b;
+            }
+            float[] g = below;
+            if (kind == FeedbackKind.Sign)
+            {
+                float half = (float)(0.5 * 1000.0 * Math.Sqrt(config.FeedbackScale / (classes + h)));
+                g = new float[below.Length];
+                for (int k = 0; k < g.Length; k++) g[k] = below[k] > 0 ? half : below[k] < 0 ? -half : 0f;
+            }
+            var rows = FeedbackRows(g, h, classes);
+            var proj = net.Projections.First(p => p.Name == $"error->hidden{l}");
+            Array.Copy(rows, proj.Weights, rows.Length);
+        }
+        return macs;
+    }
+
+    static float[] Forward(Network net, int layer) => net.Projections.First(p => p.Forward && p.Target == layer).Weights;
+
+    /// <summary>Whether a training batch of <paramref name="count"/> samples starting at sample <paramref name="samplesSeen"/>
+    /// (counted over the whole run) starts with a feedback refresh: when [seen, seen + count) holds a multiple of the
+    /// refresh interval. Stateless, so a resumed run refreshes exactly where the uninterrupted one did.</summary>
+    public static bool RefreshDue(SimulationConfig config, long samplesSeen, int count)
+    {
+        if (config.Erbp.Feedback == FeedbackKind.Random || config.Rule is RuleKind.None or RuleKind.S2m) return false;
+        long n = config.Erbp.FeedbackRefreshSamples;
+        long next = (samplesSeen + n - 1) / n * n;
+        return next < samplesSeen + count;
     }
 
     /// <summary>The eRBP boxcar of the neurons of layer <paramref name="layer"/> (1 = first hidden layer): its entry of

@@ -174,6 +174,7 @@ public sealed class IlgpuEngine : SimulationEngine
             Populations = P, Projections = Q, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
             EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = 1, OnsetSteps = Constants.OnsetSteps,
             PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = LearningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
+            Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
             StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, _pixels.View, _labels.View, _presentations.View,
             _thresholds.View, _nFloats!.View, _nInts!.View, _synOps.View);
@@ -368,6 +369,7 @@ public sealed class IlgpuEngine : SimulationEngine
                     PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
                     HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0, Learn = learnNow ? 1 : 0,
                     LearningRate = LearningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
+                    Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
                     Seed = Constants.Seed, BlankOutThreshold = Constants.BlankOut[q],
                     Quantized = proj.WeightFormat.HasValue ? 1 : 0, WeightGrid = proj.WeightFormat?.Coefficients ?? default,
                 };

@@ -35,8 +35,13 @@ public sealed record SimulationConfig
     /// <summary>Per plastic projection, the boxcar half-width in mV (overrides the rule's gate when set).</summary>
     public double[]? LayerGateMv { get; init; }
     public RuleKind Rule { get; init; } = RuleKind.Erbp;
-    /// <summary>The learning rate of epoch e (counting from 0) is eta * EtaDecayPerEpoch^e (1 = constant).</summary>
-    public double EtaDecayPerEpoch { get; init; } = 1.0;
+    /// <summary>The learning rate of each epoch (<see cref="LearningRateSchedule"/>): exponential decay, cosine or 1/t, with a floor.</summary>
+    public LearningRateSchedule Schedule { get; init; } = new();
+    /// <summary>exponential schedule: the learning rate of epoch e (from 0) is eta * EtaDecayPerEpoch^e (1 = constant).
+    /// The same value as <c>Schedule.DecayPerEpoch</c>; kept as a field of its own so that older model files still read.</summary>
+    public double EtaDecayPerEpoch { get => Schedule.DecayPerEpoch; init => Schedule = Schedule with { DecayPerEpoch = value }; }
+    /// <summary>The preset this configuration started from (<see cref="Training.Presets"/>; empty: none).</summary>
+    public string Preset { get; init; } = "";
     /// <summary>w_L: label and prediction spikes onto the error neurons (mV).</summary>
     public double LabelWeightMv { get; init; } = 90;
     /// <summary>w_E: error spikes onto the prediction neurons' dendrites (mV).</summary>
@@ -64,6 +69,10 @@ public sealed record SimulationConfig
 
     /// <summary>eta of the rule in use (eRBP's or eCD's).</summary>
     public double RuleLearningRate => Rule == RuleKind.S2m ? Ecd.LearningRate : Erbp.LearningRate;
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (from 0): the rule's eta under <see cref="Schedule"/>.
+    /// The one place the schedule is evaluated (the trainer, resume and the mean-field tool use it).</summary>
+    public double LearningRateAt(int epoch) => Schedule.At(RuleLearningRate, epoch);
     /// <summary>Bits of the plastic weights (0 = float32). Weights lie on the grid after initialisation and
     /// after every update, as with on-chip learning.</summary>
     public int WeightBits { get; init; }
@@ -115,7 +124,9 @@ public sealed record SimulationConfig
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
             if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not one of step (0) or sample (1)");
-            if (!(EtaDecayPerEpoch > 0 && EtaDecayPerEpoch <= 1)) throw new ArgumentException($"eta decay per epoch must lie in (0, 1], got {EtaDecayPerEpoch}");
+            Schedule.Validate("learning-rate schedule");
+            if (Rule == RuleKind.S2m && (Erbp.Feedback != FeedbackKind.Random || Erbp.Update != UpdateKind.Additive))
+                throw new ArgumentException("--feedback and --update are options of eRBP; --rule s2m learns by eCD");
             if (WeightBits != 0) new QuantFormat(WeightBits, 1.0).Validate("--weight-bits");
             if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw new ArgumentException($"--state-bits must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
             if (!(StateRangeMv > 0)) throw new ArgumentException($"--state-range-mv must be positive, got {StateRangeMv}");

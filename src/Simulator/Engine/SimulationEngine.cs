@@ -82,6 +82,8 @@ public sealed class EngineConstants
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
         BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
         Seed = config.Seed;
+        Update = (int)config.Erbp.Update;
+        LearnOnBlankedSpikes = config.Erbp.LearnOnBlankedSpikes;
     }
     public SimulationConfig Config { get; }
     public LifCoefficients[] Lif { get; }
@@ -96,6 +98,10 @@ public sealed class EngineConstants
     public int OnsetSteps { get; }
     public ulong[] BlankOut { get; }
     public ulong Seed { get; }
+    /// <summary>eRBP update kind (<see cref="UpdateKind"/> as an int, as the kernels take it).</summary>
+    public int Update { get; }
+    /// <summary>Blank-out synapses learn on spikes they do not transmit (the reference script's synapse).</summary>
+    public bool LearnOnBlankedSpikes { get; }
 
 }
 

@@ -26,6 +26,33 @@ public sealed class TrainingProgress
     [Key(3)] public int Epochs { get; set; }
     [Key(4)] public int TrainSamples { get; set; }
     [Key(5)] public int Batch { get; set; }
+    /// <summary>Training digits of the current epoch classified correctly while learning, and seen (so that a resumed
+    /// epoch reports the same accuracy while learning as an uninterrupted one).</summary>
+    [Key(6)] public int CorrectInEpoch { get; set; }
+    [Key(7)] public int SeenInEpoch { get; set; }
+    /// <summary>Forward synaptic events of the current epoch's training samples so far.</summary>
+    [Key(8)] public long SynOpsInEpoch { get; set; }
+}
+
+/// <summary>One finished epoch in a model's training history. Only figures that a seeded run reproduces exactly
+/// (no timings), so a resumed run's history equals the uninterrupted run's bit for bit.</summary>
+[MessagePackObject]
+public sealed class EpochRecord
+{
+    /// <summary>1-based epoch number.</summary>
+    [Key(0)] public int Epoch { get; set; }
+    [Key(1)] public double LearningRate { get; set; }
+    /// <summary>Training samples seen by the end of the epoch (the whole run).</summary>
+    [Key(2)] public long SamplesSeen { get; set; }
+    /// <summary>Fraction of the epoch's training digits classified correctly while learning.</summary>
+    [Key(3)] public double TrainAccuracy { get; set; }
+    [Key(4)] public int ValidationSamples { get; set; }
+    /// <summary>Accuracy on the held-out digits (NaN when none were tested).</summary>
+    [Key(5)] public double ValidationAccuracy { get; set; } = double.NaN;
+    [Key(6)] public int TestSamples { get; set; }
+    /// <summary>Accuracy on the test digits (NaN unless --test-every-epoch).</summary>
+    [Key(7)] public double TestAccuracy { get; set; } = double.NaN;
+    [Key(8)] public double SynOpsPerSample { get; set; }
 }
 
 /// <summary>
@@ -46,13 +73,16 @@ public sealed class ModelFile
     [Key(4)] public StoredProjection[] Projections { get; set; } = [];
     [Key(5)] public TrainingProgress Progress { get; set; } = new();
     [Key(6)] public string CreatedBy { get; set; } = "neuromorphic";
+    /// <summary>Every finished epoch, in order (empty in files written before the history existed).</summary>
+    [Key(7)] public List<EpochRecord> History { get; set; } = [];
 
     static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-    internal static readonly JsonSerializerOptions Json = new() { IncludeFields = true, WriteIndented = false };
+    public static readonly JsonSerializerOptions Json = new() { IncludeFields = true, WriteIndented = false };
 
-    public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress) => new()
+    public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress, List<EpochRecord>? history = null) => new()
     {
+        History = history ?? [],
         Layers = net.Layers,
         ConfigJson = JsonSerializer.Serialize(config, Json),
         Projections = net.Projections.Select(p => new StoredProjection

@@ -15,18 +15,26 @@ public sealed record TrainOptions
     public string? CheckpointPath { get; init; }
 }
 
-public sealed record EpochReport(int Epoch, double TrainAccuracy, EvaluationResult? Validation, double SamplesPerSecond);
+public sealed record EpochReport(int Epoch, double TrainAccuracy, EvaluationResult? Validation, double SamplesPerSecond)
+{
+    /// <summary>The test digits' result after this epoch (--test-every-epoch), else null.</summary>
+    public EvaluationResult? Test { get; init; }
+}
 
 /// <summary>
 /// On-line training: each epoch shows a seeded permutation of the training digits, B at a time (B = 1 is
 /// the paper's on-line learning). Every sample starts from rest; its random numbers are keyed by its
 /// presentation number, so a run resumed from a checkpoint repeats the uninterrupted run bit for bit.
 /// </summary>
-public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOptions options, TrainingProgress progress)
+public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOptions options, TrainingProgress progress, List<EpochRecord>? history = null)
 {
     public const int TrainPoolSize = 50_000;
 
     public TrainingProgress Progress { get; } = progress;
+    /// <summary>Every finished epoch (continued from the checkpoint's history on resume); saved with the model.</summary>
+    public List<EpochRecord> History { get; } = history ?? [];
+    /// <summary>Multiply-adds spent refreshing sign or symmetric feedback from the forward weights in this run.</summary>
+    public long FeedbackRefreshOps { get; private set; }
     public double TrainSeconds { get; private set; }
     public long TrainSamplesDone { get; private set; }
 
@@ -44,21 +52,25 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
     }
 
     /// <summary>Trains until <see cref="TrainOptions.Epochs"/> are done. <paramref name="onBatch"/> sees
-    /// (samples done in epoch, correct so far in epoch); <paramref name="onEpoch"/> each finished epoch.</summary>
-    public void Run(Action<int, int, int>? onBatch, Action<EpochReport>? onEpoch, Func<SimulationEngine, EvaluationResult?>? validate)
+    /// (samples done in epoch, seen so far in the epoch, correct so far in the epoch); <paramref name="onEpoch"/> each
+    /// finished epoch; <paramref name="validate"/> and <paramref name="test"/> (either may be null) evaluate the network
+    /// after each epoch, and their accuracies enter the history.</summary>
+    public void Run(Action<int, int, int>? onBatch, Action<EpochReport>? onEpoch, Func<SimulationEngine, EvaluationResult?>? validate,
+        Func<SimulationEngine, EvaluationResult?>? test = null)
     {
         int pool = Math.Min(TrainPoolSize, train.Count);
         int n = Math.Min(options.TrainSamples, pool);
         var input = engine.NewInput();
         var sw = new System.Diagnostics.Stopwatch();
         long sinceCheckpoint = 0;
+        var config = engine.Config;
         while (Progress.EpochsCompleted < options.Epochs)
         {
             int epoch = Progress.EpochsCompleted;
-            engine.LearningRate = (float)(engine.Config.RuleLearningRate * Math.Pow(engine.Config.EtaDecayPerEpoch, epoch));
-            var order = EpochOrder(engine.Config.Seed, epoch, n, pool);
-            int correct = 0, seen = 0;
+            engine.LearningRate = (float)config.LearningRateAt(epoch);
+            var order = EpochOrder(config.Seed, epoch, n, pool);
             var epochWatch = System.Diagnostics.Stopwatch.StartNew();
+            int seenHere = 0;
             while (Progress.PositionInEpoch < n)
             {
                 int start = Progress.PositionInEpoch;
@@ -72,32 +84,53 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
                     input.Presentations[b] = (long)epoch * TrainPoolSize + start + b;
                 }
                 sw.Restart();
+                if (ErbpNetwork.RefreshDue(config, Progress.SamplesSeen, count))
+                {
+                    engine.PullWeights();
+                    FeedbackRefreshOps += ErbpNetwork.RefreshFeedback(engine.Network, config);
+                    engine.PushWeights();
+                }
                 var r = engine.Run(input, train: true);
                 TrainSeconds += sw.Elapsed.TotalSeconds;
-                for (int b = 0; b < count; b++) if (r.Predicted(b) == input.Labels[b]) correct++;
-                seen += count;
+                for (int b = 0; b < count; b++) if (r.Predicted(b) == input.Labels[b]) Progress.CorrectInEpoch++;
+                Progress.SynOpsInEpoch += r.SynOps;
+                Progress.SeenInEpoch += count;
+                seenHere += count;
                 Progress.PositionInEpoch += count;
                 Progress.SamplesSeen += count;
                 TrainSamplesDone += count;
                 sinceCheckpoint += count;
-                onBatch?.Invoke(Progress.PositionInEpoch, seen, correct);
-                if (options.CheckpointEvery > 0 && options.CheckpointPath != null && sinceCheckpoint >= options.CheckpointEvery)
+                onBatch?.Invoke(Progress.PositionInEpoch, Progress.SeenInEpoch, Progress.CorrectInEpoch);
+                if (options.CheckpointEvery > 0 && options.CheckpointPath != null && sinceCheckpoint >= options.CheckpointEvery && Progress.PositionInEpoch < n)
                 {
                     sinceCheckpoint = 0;
                     SaveCheckpoint(options.CheckpointPath);
                 }
             }
-            double rate = seen / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
+            double rate = seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
+            double trainAccuracy = Progress.SeenInEpoch == 0 ? 0 : (double)Progress.CorrectInEpoch / Progress.SeenInEpoch;
+            var validation = validate?.Invoke(engine);
+            var tested = test?.Invoke(engine);
+            History.Add(new EpochRecord
+            {
+                Epoch = epoch + 1, LearningRate = config.LearningRateAt(epoch), SamplesSeen = Progress.SamplesSeen, TrainAccuracy = trainAccuracy,
+                ValidationSamples = validation?.Samples ?? 0, ValidationAccuracy = validation?.Accuracy ?? double.NaN,
+                TestSamples = tested?.Samples ?? 0, TestAccuracy = tested?.Accuracy ?? double.NaN,
+                SynOpsPerSample = Progress.SeenInEpoch == 0 ? 0 : Math.Round((double)Progress.SynOpsInEpoch / Progress.SeenInEpoch),
+            });
             Progress.EpochsCompleted++;
             Progress.PositionInEpoch = 0;
-            var validation = validate?.Invoke(engine);
-            onEpoch?.Invoke(new EpochReport(epoch + 1, seen == 0 ? 0 : (double)correct / seen, validation, rate));
+            Progress.CorrectInEpoch = Progress.SeenInEpoch = 0;
+            Progress.SynOpsInEpoch = 0;
+            // Checkpoint at every epoch's end (after its evaluation), so a resumed run never repeats one.
+            if (options.CheckpointEvery > 0 && options.CheckpointPath != null) SaveCheckpoint(options.CheckpointPath);
+            onEpoch?.Invoke(new EpochReport(epoch + 1, trainAccuracy, validation, rate) { Test = tested });
         }
     }
 
     public void SaveCheckpoint(string path)
     {
         engine.PullWeights();
-        ModelFile.From(engine.Network, engine.Config, Progress).Save(path);
+        ModelFile.From(engine.Network, engine.Config, Progress, History).Save(path);
     }
 }
