@@ -33,6 +33,7 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
+            root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
             return root.Parse(args).Invoke();
         }
 
