@@ -229,7 +229,8 @@ public static class StudyCommand
             cells.AddRange(sum.Metrics.Select(m => g.Stats.TryGetValue(m, out var st) ? Markup.Escape(Show(m, st.Mean, st.Std)) : ""));
             t.AddRow(cells.ToArray());
         }
-        AnsiConsole.Write(t);
+        // Written to Console.Out as it is now (not the console Spectre captured at start), so that callers that redirect it get the table.
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }).Write(t);
         if (sum.Missing.Count > 0) Output.Line($"missing (no result yet): {Ranges(sum.Missing)}");
         foreach (var f in sum.Failed) Output.Line($"failed: run {f.Index} ({l.Runs[f.Index].Label}): exit code {f.ExitCode}: {f.Message}");
         Output.Line($"runs: {runsCsv}");
