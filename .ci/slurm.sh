@@ -3,7 +3,7 @@
 # under a temporary folder, and starts munged, slurmctld and slurmd there. It never fails and never hangs
 # (every wait is bounded): it exports NEUROMORPHIC_SLURM=1 (the test then runs and must pass) and SLURM_CONF,
 # and on any failure NEUROMORPHIC_SLURM_ERROR with the failing step and the daemon's own message, which the
-# test reports as its failure. slurm_down stops only the daemons slurm_up started.
+# test reports as its failure. slurm_down cancels the cluster's jobs and stops only the daemons slurm_up started.
 
 _slurm_log() { echo "slurm: $*" >&2; }
 
@@ -15,6 +15,7 @@ slurm_up() {
   NM_SLURM_DIR=$(mktemp -d /tmp/nm-slurm.XXXXXX)
   export NM_SLURM_DIR
   local d=$NM_SLURM_DIR err
+  _slurm_log "starting a single-node Slurm on $(hostname -s) (installing slurm-wlm and munge first if missing)"
   if ! _slurm_up_steps "$d" 2>"$d/up.err"; then
     err=$(tail -n 1 "$d/up.err")
     export NEUROMORPHIC_SLURM_ERROR="${err:-setup failed without a message}"
@@ -29,8 +30,7 @@ _slurm_up_steps() {
   local d=$1 sudo=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo -n"
   if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
-    echo "slurm: installing slurm-wlm and munge (apt-get)" >/dev/tty 2>/dev/null || true
-    if ! ($sudo timeout 300 apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo timeout 600 apt-get install -y -qq slurm-wlm munge) >"$d/apt.log" 2>&1; then
+    if ! ($sudo timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo timeout 300 apt-get install -y -qq slurm-wlm munge) >"$d/apt.log" 2>&1; then
       echo "apt-get install slurm-wlm munge failed: $(_slurm_tail "$d/apt.log")" >&2; return 1
     fi
   fi
@@ -49,8 +49,10 @@ _slurm_up_steps() {
   if ! timeout 10 munge -n --socket="$d/munge/munge.socket" | timeout 10 unmunge --socket="$d/munge/munge.socket" >/dev/null 2>"$d/munge-check.err"; then
     echo "munge credential round trip failed: $(cat "$d/munge-check.err") $(_slurm_tail "$d/munged.log")" >&2; return 1
   fi
-  local host node mem
+  local host node mem port
   host=$(hostname -s)
+  # Ports of our own: two CI runs on one host get separate clusters.
+  port=$((20000 + 2 * (RANDOM % 5000)))
   # The node line as slurmd sees the hardware (CPUs, sockets, cores, memory), less the uptime line.
   node=$(timeout 20 slurmd -C 2>/dev/null | grep '^NodeName=' | head -1)
   [ -z "$node" ] && node="NodeName=$host CPUs=$(nproc)"
@@ -63,8 +65,8 @@ ClusterName=nmci
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$d/munge/munge.socket
@@ -112,6 +114,8 @@ EOF
 slurm_down() {
   local d=${NM_SLURM_DIR:-} f pid
   [ -z "$d" ] && return 0
+  # Jobs first (slurmstepd outlives slurmd under proctrack/linuxproc), then the daemons, by their pid files.
+  [ -f "$d/slurmctld.pid" ] && SLURM_CONF="$d/slurm.conf" timeout 10 scancel -u "$(id -un)" >/dev/null 2>&1 && sleep 1
   for f in slurmd slurmctld munged; do
     [ -f "$d/$f.pid" ] || continue
     pid=$(cat "$d/$f.pid" 2>/dev/null)
@@ -119,5 +123,6 @@ slurm_down() {
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -9 "$pid" 2>/dev/null || true
   done
+  rm -rf "$d"
   _slurm_log "daemons stopped"
 }
