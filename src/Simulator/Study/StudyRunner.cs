@@ -71,15 +71,17 @@ public static class StudyRunner
         foreach (var a in executable.Skip(1).Concat(run.Arguments)) psi.ArgumentList.Add(a);
         var stdout = new List<string>();
         var stderr = new List<string>();
-        var log = new List<string> { "$ " + StudyPlan.Format(executable.Concat(run.Arguments)) };
+        // The log is written as the run goes (tail -f OUT/I.log); it is not the record, so it need not be atomic.
+        using var log = new StreamWriter(StudyPlan.LogPath(study, run.Index), append: false) { AutoFlush = true };
+        log.WriteLine("$ " + StudyPlan.Format(executable.Concat(run.Arguments)));
         var sw = Stopwatch.StartNew();
         int code;
         string? startError = null;
         try
         {
             using var p = new Process { StartInfo = psi };
-            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) { stdout.Add(e.Data); log.Add(e.Data); } };
-            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) { stderr.Add(e.Data); log.Add(e.Data); } };
+            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) { stdout.Add(e.Data); log.WriteLine(e.Data); } };
+            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) { stderr.Add(e.Data); log.WriteLine(e.Data); } };
             p.Start();
             p.BeginOutputReadLine(); p.BeginErrorReadLine();
             p.WaitForExit();
@@ -87,7 +89,7 @@ public static class StudyRunner
         }
         catch (System.ComponentModel.Win32Exception e) { code = 127; startError = $"cannot start {executable[0]}: {e.Message}"; }
         double seconds = sw.Elapsed.TotalSeconds;
-        lock (log) AtomicFile.Write(StudyPlan.LogPath(study, run.Index), tmp => File.WriteAllLines(tmp, log));
+        lock (log) log.WriteLine($"# exit code {code} after {seconds:F1} s");
         var figures = new JsonObject();
         string? message = startError;
         if (code == 0)
