@@ -150,20 +150,33 @@ public static class StudyCommand
             indices = [index.Value];
         }
         var exe = Executable();
+        // SIGTERM (Slurm's time limit, scancel) or Ctrl-C: stop the runs' processes too, write no records for them.
+        using var stop = new CancellationTokenSource();
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext ctx) { ctx.Cancel = true; stop.Cancel(); }
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        using var intr = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
         var results = new StudyResult[l.Runs.Count];
         var ran = new bool[l.Runs.Count];
         var gate = new object();
-        Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+        try
         {
-            var run = l.Runs[i];
-            lock (gate) Console.Error.WriteLine($"run {i} ({run.Label}): {(force ? "starting" : "starting unless finished")}");
-            var (res, didRun) = StudyRunner.RunOne(s, run, exe, force);
-            results[i] = res; ran[i] = didRun;
-            string what = !didRun ? "already finished, skipped"
-                : res.Ok ? $"ok in {res.Seconds:F1} s" + (StudyMerge.Number(res.Figures, "test_error") is { } e ? $", test error {e:P2}" : "")
-                : $"FAILED (exit code {res.ExitCode}): {res.Message}";
-            lock (gate) Output.Line($"run {i} ({run.Label}): {what} -> {StudyPlan.ResultPath(s, i)}");
-        });
+            Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = stop.Token }, i =>
+            {
+                var run = l.Runs[i];
+                lock (gate) Console.Error.WriteLine($"run {i} ({run.Label}): {(force ? "starting" : "starting unless finished")}");
+                var (res, didRun) = StudyRunner.RunOne(s, run, exe, force, stop.Token);
+                results[i] = res; ran[i] = didRun;
+                string what = !didRun ? "already finished, skipped"
+                    : res.Ok ? $"ok in {res.Seconds:F1} s" + (StudyMerge.Number(res.Figures, "test_error") is { } e ? $", test error {e:P2}" : "")
+                    : $"FAILED (exit code {res.ExitCode}): {res.Message}";
+                lock (gate) Output.Line($"run {i} ({run.Label}): {what} -> {StudyPlan.ResultPath(s, i)}");
+            });
+        }
+        catch (Exception e) when (e is OperationCanceledException || e is AggregateException a && a.InnerExceptions.All(x => x is OperationCanceledException))
+        {
+            Console.Error.WriteLine("error: stopped by a signal; the runs not finished have no record and will run again");
+            return 143;
+        }
         var failed = indices.Where(i => !results[i].Ok).ToList();
         if (json)
             Output.Json(new Dictionary<string, object?>

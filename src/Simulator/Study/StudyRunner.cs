@@ -57,8 +57,11 @@ public static class StudyRunner
 {
     /// <summary>Runs <paramref name="run"/> unless OUT/I.json already records it as finished with the same
     /// arguments (then nothing is started and <c>Ran</c> is false). <paramref name="executable"/>: the program and
-    /// the arguments that start the CLI (e.g. ["dotnet", "neuromorphic.dll"]). Failed records are run again.</summary>
-    public static (StudyResult Result, bool Ran) RunOne(StudyFile study, StudyRun run, IReadOnlyList<string> executable, bool force = false)
+    /// the arguments that start the CLI (e.g. ["dotnet", "neuromorphic.dll"]). Failed records are run again.
+    /// When <paramref name="cancel"/> fires (SIGTERM from Slurm's time limit or scancel, Ctrl-C) the child and its
+    /// children are killed and no record is written: the run stays missing, to be run again.</summary>
+    public static (StudyResult Result, bool Ran) RunOne(StudyFile study, StudyRun run, IReadOnlyList<string> executable, bool force = false,
+        CancellationToken cancel = default)
     {
         var resultPath = StudyPlan.ResultPath(study, run.Index);
         if (!force && StudyResult.Read(resultPath) is { Ok: true } done && done.Arguments.SequenceEqual(run.Arguments))
@@ -82,13 +85,22 @@ public static class StudyRunner
             using var p = new Process { StartInfo = psi };
             p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) { stdout.Add(e.Data); log.WriteLine(e.Data); } };
             p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) { stderr.Add(e.Data); log.WriteLine(e.Data); } };
+            cancel.ThrowIfCancellationRequested();
             p.Start();
-            p.BeginOutputReadLine(); p.BeginErrorReadLine();
-            p.WaitForExit();
+            using (cancel.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            {
+                p.BeginOutputReadLine(); p.BeginErrorReadLine();
+                p.WaitForExit();
+            }
             code = p.ExitCode;
         }
         catch (System.ComponentModel.Win32Exception e) { code = 127; startError = $"cannot start {executable[0]}: {e.Message}"; }
         double seconds = sw.Elapsed.TotalSeconds;
+        if (cancel.IsCancellationRequested)
+        {
+            lock (log) log.WriteLine($"# stopped after {seconds:F1} s (signal): no record written");
+            cancel.ThrowIfCancellationRequested();
+        }
         lock (log) log.WriteLine($"# exit code {code} after {seconds:F1} s");
         var figures = new JsonObject();
         string? message = startError;
