@@ -112,4 +112,30 @@ public class StudyRunTests
         Assert.That(Hashes(result), Is.EqualTo(before));
         Assert.That(Hashes(Path.Combine(outDir, "0.json")).Item1, Is.Not.EqualTo(before.Item1), "seeds 1 and 2 differ");
     }
+
+    [Test, Category("Mnist")]
+    public void ASignalStopsTheRunsAndLeavesThemPending()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("POSIX signals");
+        var data = MnistFiles.ResolveDirectory(null);
+        MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+        var file = StudyCli.Write(_dir, "long.json", $$"""
+            { "command": "train", "options": { "arch": "784-20-10", "train-samples": 50000, "test-samples": 100, "validation-samples": 0, "data-dir": {{JsonSerializer.Serialize(data)}} },
+              "axes": { "seed": [1] }, "out": "out" }
+            """);
+        var exe = StudyCommand.Executable();
+        var psi = new System.Diagnostics.ProcessStartInfo(exe[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in exe.Skip(1).Concat(["study", "run", file, "--index", "0"])) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var log = Path.Combine(_dir, "out", "0.log");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(log) && File.ReadAllText(log).Contains("training")) && sw.Elapsed.TotalSeconds < 60) Thread.Sleep(100);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])) kill.WaitForExit();
+        Assert.That(p.WaitForExit(30_000), "study run stops on SIGTERM");
+        Assert.That(p.ExitCode, Is.EqualTo(143), err.Result);
+        Assert.That(File.Exists(Path.Combine(_dir, "out", "0.json")), Is.False, "no record for a stopped run");
+        Assert.That(File.ReadAllText(log), Does.Contain("no record written"));
+        Assert.That(StudyCli.Run("study", "status", file).Out, Does.Contain("0 done, 0 failed, 1 pending"));
+    }
 }
