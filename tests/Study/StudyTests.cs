@@ -80,6 +80,22 @@ public class StudyPlanTests
         Assert.That(plan[0].GetProperty("arguments").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "devices", "--json" }), "devices has no --out");
     }
 
+    [Test]
+    public void IndexPlaceholderAndOutputSuffix()
+    {
+        var sweep = StudyCli.Write(_dir, "sweep.json", """{ "command": "sweep", "arguments": ["m{index}.nmm"], "options": { "csv": "tables/{index}.csv" }, "axes": { "prune": ["0", "0.5"] }, "out": "o" }""");
+        var r = StudyCli.Run("study", "plan", sweep, "--json");
+        Assert.That(r.Code, Is.Zero, r.Err);
+        var args = StudyCli.LastJson(r.Out).GetProperty("plan")[1].GetProperty("arguments").EnumerateArray().Select(a => a.GetString()).ToArray();
+        Assert.That(args, Is.EqualTo(new[] { "sweep", "m1.nmm", "--csv", "tables/1.csv", "--prune", "0.5", "--json" }), "sweep has no --out");
+        var export = StudyCli.Write(_dir, "export.json", """{ "command": "export", "arguments": ["model.nmm"], "options": { "format": "nir" }, "axes": { "chip": ["int8", "int4"] }, "out": "o", "output_suffix": ".nir" }""");
+        var e = StudyCli.Run("study", "plan", export, "--json");
+        Assert.That(e.Code, Is.Zero, e.Err);
+        var plan = StudyCli.LastJson(e.Out).GetProperty("plan");
+        Assert.That(plan[1].GetProperty("arguments").EnumerateArray().Select(a => a.GetString()).ToArray(),
+            Is.EqualTo(new[] { "export", "model.nmm", "--format", "nir", "--chip", "int4", "--out", Path.Combine(_dir, "o", "1.nir"), "--json" }));
+    }
+
     static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain)
     {
         Assert.That(r.Code, Is.EqualTo(2), r.Err);

@@ -17,9 +17,10 @@ public sealed record StudyAxis(string Name, IReadOnlyList<string?> Values);
 /// <param name="OutDir">the output folder, absolute (relative paths in the file are relative to the file's folder)</param>
 /// <param name="Metrics">figures summarised by `merge`; empty: `test_error` when the runs report it, else every numeric figure</param>
 /// <param name="GroupOver">the axis `merge` averages over (default `seed`)</param>
+/// <param name="OutputSuffix">for commands with `--out`: run I writes OUT/I + this (default ".nmm", a model file; e.g. ".nir" for `export`)</param>
 public sealed record StudyFile(string Path, string Name, string Command, IReadOnlyList<string> Arguments,
     IReadOnlyList<(string Name, string? Value)> Options, IReadOnlyList<StudyAxis> Axes, string OutDir,
-    IReadOnlyList<string> Metrics, string GroupOver)
+    IReadOnlyList<string> Metrics, string GroupOver, string OutputSuffix = ".nmm")
 {
     /// <summary>The folder of the study file: the working directory of every run.</summary>
     public string Folder => System.IO.Path.GetDirectoryName(Path)!;
@@ -27,7 +28,7 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
     /// <summary>Number of runs: the product of the axes' lengths (1 with no axes).</summary>
     public int Count => Axes.Aggregate(1, (n, a) => checked(n * a.Values.Count));
 
-    static readonly string[] Known = ["name", "command", "arguments", "options", "axes", "out", "metrics", "group_over"];
+    static readonly string[] Known = ["name", "command", "arguments", "options", "axes", "out", "metrics", "group_over", "output_suffix"];
 
     /// <summary>Reads and checks a study file. Errors name the file and the field.</summary>
     public static StudyFile Load(string path)
@@ -91,7 +92,11 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
             if (m.ValueKind != JsonValueKind.Array) throw Error("\"metrics\" must be an array of figure names");
             foreach (var x in m.EnumerateArray()) metrics.Add(x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Error("\"metrics\" must be an array of figure names"));
         }
-        var study = new StudyFile(full, name, command, args, options, axes, outDir, metrics, Str("group_over", "seed"));
+        string suffix = ".nmm";
+        if (root.TryGetProperty("output_suffix", out var sfx))
+            suffix = sfx.ValueKind == JsonValueKind.String && !sfx.GetString()!.Any(ch => ch is '/' or '\\' || char.IsWhiteSpace(ch))
+                ? sfx.GetString()! : throw Error("\"output_suffix\" must be a string without spaces or slashes, e.g. \".nir\"");
+        var study = new StudyFile(full, name, command, args, options, axes, outDir, metrics, Str("group_over", "seed"), suffix);
         try { _ = study.Count; } catch (OverflowException) { throw Error("the axes' cross product has more than 2^31 runs"); }
         return study;
     }

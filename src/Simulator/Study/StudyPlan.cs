@@ -38,13 +38,17 @@ public static class StudyPlan
             rest /= values.Count;
         }
         var args = new List<string> { study.Command };
-        args.AddRange(study.Arguments);
-        foreach (var (name, value) in study.Options.Concat(point)) AddOption(args, name, value);
+        string idx = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        args.AddRange(study.Arguments.Select(a => a.Replace(IndexPlaceholder, idx)));
+        foreach (var (name, value) in study.Options.Concat(point)) AddOption(args, name, value?.Replace(IndexPlaceholder, idx));
         string? model = commandHasOut ? ModelPath(study, index) : null;
         if (model != null) { args.Add("--out"); args.Add(model); }
         args.Add("--json");
         return new StudyRun(index, point, args, model);
     }
+
+    /// <summary>Replaced by the run's index in arguments and option values: `"csv": "out/{index}.csv"`.</summary>
+    public const string IndexPlaceholder = "{index}";
 
     static void AddOption(List<string> args, string name, string? value)
     {
@@ -56,8 +60,8 @@ public static class StudyPlan
     /// <summary>OUT/I.json: the result record of run I.</summary>
     public static string ResultPath(StudyFile study, int index) => Path.Combine(study.OutDir, $"{index}.json");
 
-    /// <summary>OUT/I.nmm: the model file of run I, for commands that write one.</summary>
-    public static string ModelPath(StudyFile study, int index) => Path.Combine(study.OutDir, $"{index}.nmm");
+    /// <summary>OUT/I.nmm (OUT/I + `output_suffix`): what run I writes with `--out`, for commands that have it.</summary>
+    public static string ModelPath(StudyFile study, int index) => Path.Combine(study.OutDir, $"{index}{study.OutputSuffix}");
 
     /// <summary>OUT/I.log: the run's standard output and error.</summary>
     public static string LogPath(StudyFile study, int index) => Path.Combine(study.OutDir, $"{index}.log");
