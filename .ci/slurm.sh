@@ -15,13 +15,13 @@ slurm_up() {
   NM_SLURM_DIR=$(mktemp -d /tmp/nm-slurm.XXXXXX)
   export NM_SLURM_DIR
   local d=$NM_SLURM_DIR err
-  _slurm_log "starting a single-node Slurm on $(hostname -s) (installing slurm-wlm and munge first if missing)"
+  _slurm_log "starting a single-node Slurm on this host (installing slurm-wlm and munge first if missing)"
   if ! _slurm_up_steps "$d" 2>"$d/up.err"; then
     err=$(tail -n 1 "$d/up.err")
     export NEUROMORPHIC_SLURM_ERROR="${err:-setup failed without a message}"
     _slurm_log "not available: $NEUROMORPHIC_SLURM_ERROR"
   else
-    _slurm_log "single-node Slurm up ($(sinfo -h -o '%P %D %T %c' 2>/dev/null | head -1)), state in $d"
+    _slurm_log "single-node Slurm up ($(timeout 5 sinfo -h -o '%P %D %T %c' 2>/dev/null | head -1)), state in $d"
   fi
 }
 
@@ -50,7 +50,7 @@ _slurm_up_steps() {
     echo "munge credential round trip failed: $(cat "$d/munge-check.err") $(_slurm_tail "$d/munged.log")" >&2; return 1
   fi
   local host node mem port
-  host=$(hostname -s)
+  host=$(hostname -s 2>/dev/null || hostname 2>/dev/null || echo localhost)
   # Ports of our own: two CI runs on one host get separate clusters.
   port=$((20000 + 2 * (RANDOM % 5000)))
   # The node line as slurmd sees the hardware (CPUs, sockets, cores, memory), less the uptime line.
