@@ -197,8 +197,8 @@ public static class StudyCommand
         var pending = l.Runs.Where(r => results[r.Index] == null).Select(r => r.Index).ToList();
         string? job = File.Exists(SlurmScript.JobIdPath(s)) ? File.ReadAllText(SlurmScript.JobIdPath(s)).Trim() : null;
         Output.Line($"study {s.Name}: {s.Runs()}: {done.Count} done, {failed.Count} failed, {pending.Count} pending" + (job != null ? $" (Slurm job {job}: squeue -j {job})" : ""));
-        if (failed.Count > 0) Output.Line($"failed:  {Ranges(failed)}");
-        if (pending.Count > 0) Output.Line($"pending: {Ranges(pending)}");
+        if (failed.Count > 0) Output.Line($"failed:  {StudyPlan.Ranges(failed)}");
+        if (pending.Count > 0) Output.Line($"pending: {StudyPlan.Ranges(pending)}");
         foreach (var i in failed) Output.Line($"  run {i} ({l.Runs[i].Label}): exit code {results[i]!.ExitCode}: {results[i]!.Message}");
         if (json)
             Output.Json(new Dictionary<string, object?>
@@ -206,20 +206,6 @@ public static class StudyCommand
                 ["study"] = s.Name, ["runs"] = l.Runs.Count, ["done"] = done, ["failed"] = failed, ["pending"] = pending, ["slurm_job_id"] = job,
             });
         return 0;
-    }
-
-    /// <summary>"0-3 5 7-9": indices as ranges.</summary>
-    internal static string Ranges(IReadOnlyList<int> sorted)
-    {
-        var parts = new List<string>();
-        for (int k = 0; k < sorted.Count;)
-        {
-            int j = k;
-            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
-            parts.Add(j == k ? $"{sorted[k]}" : $"{sorted[k]}-{sorted[j]}");
-            k = j + 1;
-        }
-        return string.Join(" ", parts);
     }
 
     static int Merge(Loaded l, string? plotPath, bool json)
@@ -244,7 +230,7 @@ public static class StudyCommand
         }
         // Written to Console.Out as it is now (not the console Spectre captured at start), so that callers that redirect it get the table.
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }).Write(t);
-        if (sum.Missing.Count > 0) Output.Line($"missing (no result yet): {Ranges(sum.Missing)}");
+        if (sum.Missing.Count > 0) Output.Line($"missing (no result yet): {StudyPlan.Ranges(sum.Missing)}");
         foreach (var f in sum.Failed) Output.Line($"failed: run {f.Index} ({l.Runs[f.Index].Label}): exit code {f.ExitCode}: {f.Message}");
         Output.Line($"runs: {runsCsv}");
         Output.Line($"summary: {summaryCsv}");

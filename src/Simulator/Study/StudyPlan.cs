@@ -71,4 +71,18 @@ public static class StudyPlan
 
     public static string Quote(string a) =>
         a.Length > 0 && a.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./=:,+@%".Contains(ch)) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
+    /// <summary>"0-3 5 7-9": indices as ranges.</summary>
+    public static string Ranges(IReadOnlyList<int> sorted)
+    {
+        var parts = new List<string>();
+        for (int k = 0; k < sorted.Count;)
+        {
+            int j = k;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
+            parts.Add(j == k ? $"{sorted[k]}" : $"{sorted[k]}-{sorted[j]}");
+            k = j + 1;
+        }
+        return string.Join(" ", parts);
+    }
 }
