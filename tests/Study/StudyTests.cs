@@ -148,6 +148,33 @@ public class StudyPlanTests
     }
 
     [Test]
+    public void SubmitRunsSbatchAndPrintsTheJobId()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("a shell script stands in for sbatch");
+        var bin = Path.Combine(_dir, "bin");
+        Directory.CreateDirectory(bin);
+        var fake = Path.Combine(bin, "sbatch");
+        File.WriteAllText(fake, $"#!/bin/sh\necho \"$@\" > {_dir}/sbatch-args\necho '4242;cluster'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var file = StudyCli.Write(_dir, "grid.json", Grid);
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", bin + Path.PathSeparator + path);
+        try
+        {
+            var r = StudyCli.Run("study", "submit", file, "--slurm", "--max-parallel", "2", "--json");
+            Assert.That(r.Code, Is.Zero, r.Err);
+            Assert.That(StudyCli.LastJson(r.Out).GetProperty("job_id").GetString(), Is.EqualTo("4242"));
+            Assert.That(r.Out, Does.Contain("submitted job array 4242 (6 runs)"));
+        }
+        finally { Environment.SetEnvironmentVariable("PATH", path); }
+        var script = Path.Combine(_dir, "runs", "study.sbatch");
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "sbatch-args")).Trim(), Is.EqualTo($"--parsable {script}"));
+        Assert.That(File.ReadAllText(script), Does.Contain("#SBATCH --array=0-5%2\n"));
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "runs", "slurm-job")).Trim(), Is.EqualTo("4242"));
+        Assert.That(StudyCli.Run("study", "status", file).Out, Does.Contain("0 done, 0 failed, 6 pending (Slurm job 4242"));
+    }
+
+    [Test]
     public void IndexRanges() => Assert.That(StudyPlan.Ranges([0, 1, 2, 3, 5, 7, 8]), Is.EqualTo("0-3 5 7-8"));
 }
 
