@@ -35,6 +35,7 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             root.Subcommands.Add(PlotCommand.Create(JsonOpt));
             root.Subcommands.Add(PresetsCommand());
+            root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
             return root.Parse(args).Invoke();
         }
 
