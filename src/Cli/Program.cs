@@ -540,7 +540,10 @@ namespace Neuromorphic.Cli
                     _ => throw new NeuromorphicException($"--split: expected test or train, got '{which}'"),
                 };
                 if (which == "train") ntest = Math.Min(ntest, Trainer.TrainPoolSize);
-                using var engine = Backends.Create(backend, net, config, CheckBatch(r.GetValue(BatchOpt)));
+                // Predictions do not depend on the batch (each digit's random numbers are keyed by the digit), so
+                // unless --batch is given, test as train's final test does: 16 lanes on the CPU, 1024 on a GPU.
+                int testBatch = r.GetResult(BatchOpt) is { Implicit: false } ? r.GetValue(BatchOpt) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
+                using var engine = Backends.Create(backend, net, config, CheckBatch(testBatch));
                 return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
                 {
                     ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
