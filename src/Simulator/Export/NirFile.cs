@@ -107,7 +107,8 @@ public static class NirFile
         AtomicFile.Write(path, tmp => file.Write(tmp));
     }
 
-    /// <summary>Reads the whole file as a tree; shapes are checked before any data is read.</summary>
+    /// <summary>Reads the whole file as a tree; links, storage (<see cref="HdfConfinement"/>) and shapes are checked
+    /// before any data is read.</summary>
     public static NirGroup Read(string path)
     {
         if (!File.Exists(path)) throw new NeuromorphicException($"{path}: NIR file not found");
@@ -115,6 +116,7 @@ public static class NirFile
         try
         {
             using var f = H5File.OpenRead(path);
+            HdfConfinement.Check(f, path); // before any data is read: no other file is opened
             int objects = 0; long elements = 0;
             return ReadGroup(f, path, "", 0, ref objects, ref elements);
         }

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace Neuromorphic.Simulator;
+
+/// <summary>Showing text that came from a file (a model's format string, NIR node names and types, dataset paths).</summary>
+public static class Text
+{
+    /// <summary>The longest text shown; the rest is counted, not printed.</summary>
+    public const int MaxShown = 200;
+
+    /// <summary>
+    /// <paramref name="s"/> on one line with nothing a terminal would act on: C0 and C1 control characters, DEL,
+    /// line and paragraph separators, bidirectional overrides and isolates, and unpaired surrogates are written as
+    /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\xHH</c> / <c>\uHHHH</c>; text beyond <see cref="MaxShown"/> characters is
+    /// cut and its length stated. A file can then neither clear the screen, set the title nor forge extra lines.
+    /// </summary>
+    public static string Escape(string? s)
+    {
+        if (s == null) return "";
+        var b = new StringBuilder(Math.Min(s.Length, MaxShown) + 8);
+        int i = 0;
+        for (; i < s.Length && i < MaxShown; i++)
+        {
+            char c = s[i];
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { b.Append(c).Append(s[++i]); continue; }
+            switch (c)
+            {
+                case '\n': b.Append("\\n"); break;
+                case '\r': b.Append("\\r"); break;
+                case '\t': b.Append("\\t"); break;
+                case < ' ' or '\x7f': b.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)); break;
+                default:
+                    if (Unsafe(c)) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else b.Append(c);
+                    break;
+            }
+        }
+        if (i < s.Length) b.Append($"... ({s.Length - i} more characters)");
+        return b.ToString();
+    }
+
+    static bool Unsafe(char c) => c is >= '\x80' and <= '\x9f' // C1 controls (CSI, OSC...)
+        or '\u2028' or '\u2029' // line and paragraph separators
+        or >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069' or '\u200e' or '\u200f' or '\u061c' // bidi controls
+        || char.IsSurrogate(c); // unpaired: a paired one was copied above
+}
