@@ -115,7 +115,7 @@ public static class ExportCommand
             string path = r.GetValue(file)!, outPath = r.GetValue(outOpt)!;
             var res = NirImport.Import(path, r.GetValue(dt));
             res.Model.Save(outPath);
-            foreach (var n in res.Notes) Console.Error.WriteLine($"note: {n}");
+            foreach (var n in res.Notes) Console.Error.WriteLine($"note: {Text.Escape(n, Text.MaxLine)}");
             var config = res.Model.Config();
             Output.Line($"model {Architecture.Format(res.Model.Layers)} written to {outPath} (dt {config.DtMs} ms, hidden tau_mem {config.Hidden.TauMembraneMs} ms, tau_syn {config.Hidden.TauSynapseMs} ms, prediction threshold {config.Output.ThresholdMv})");
             if (res.Model.Layers[0] != 784) Console.Error.WriteLine($"note: the input has {res.Model.Layers[0]} neurons; test and run feed the 784 MNIST pixels");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
+using Text = Neuromorphic.Simulator.Text;
 
 namespace Neuromorphic.Cli;
 
@@ -14,11 +15,12 @@ public static class Output
     {
         var t = new Table().Border(TableBorder.Rounded).Title(title);
         t.AddColumn("figure"); t.AddColumn(new TableColumn("value").RightAligned());
-        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(k), Markup.Escape(v));
+        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(Text.Escape(k, Text.MaxLine)), Markup.Escape(Text.Escape(v, Text.MaxLine)));
         AnsiConsole.Write(t);
     }
 
-    public static void Line(string text) => Console.Out.WriteLine(text);
+    /// <summary>One line for people; anything a file put into it is escaped (<see cref="Text.Escape"/>).</summary>
+    public static void Line(string text) => Console.Out.WriteLine(Text.Escape(text, int.MaxValue));
 }
 
 /// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is

@@ -40,9 +40,9 @@ namespace Neuromorphic.Cli
         internal static int Guard(Func<int> body)
         {
             try { return body(); }
-            catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
-            catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
-            catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+            catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+            catch (IOException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+            catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
         }
 
         static void Add(Command c, params Option[] options) { foreach (var o in options) c.Options.Add(o); }

@@ -8,19 +8,21 @@ public static class Text
 {
     /// <summary>The longest text shown; the rest is counted, not printed.</summary>
     public const int MaxShown = 200;
+    /// <summary>The longest message line (an error, a note) shown.</summary>
+    public const int MaxLine = 4000;
 
     /// <summary>
     /// <paramref name="s"/> on one line with nothing a terminal would act on: C0 and C1 control characters, DEL,
     /// line and paragraph separators, bidirectional overrides and isolates, and unpaired surrogates are written as
-    /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\xHH</c> / <c>\uHHHH</c>; text beyond <see cref="MaxShown"/> characters is
-    /// cut and its length stated. A file can then neither clear the screen, set the title nor forge extra lines.
+    /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\xHH</c> / <c>\uHHHH</c>; text beyond <paramref name="max"/> characters (default <see cref="MaxShown"/>) is
+    /// cut (<paramref name="max"/>) and its length stated. A file can then neither clear the screen, set the title nor forge extra lines.
     /// </summary>
-    public static string Escape(string? s)
+    public static string Escape(string? s, int max = MaxShown)
     {
         if (s == null) return "";
-        var b = new StringBuilder(Math.Min(s.Length, MaxShown) + 8);
+        var b = new StringBuilder(Math.Min(s.Length, max) + 8);
         int i = 0;
-        for (; i < s.Length && i < MaxShown; i++)
+        for (; i < s.Length && i < max; i++)
         {
             char c = s[i];
             if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { b.Append(c).Append(s[++i]); continue; }

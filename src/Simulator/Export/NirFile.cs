@@ -130,7 +130,7 @@ public static class NirFile
 
     static NirGroup ReadGroup(IH5Group g, string path, string at, int depth, ref int objects, ref long elements)
     {
-        if (depth > MaxDepth) throw new NeuromorphicException($"{path}: groups nested deeper than {MaxDepth} at '{at}'");
+        if (depth > MaxDepth) throw new NeuromorphicException($"{path}: groups nested deeper than {MaxDepth} at '{Text.Escape(at)}'");
         var result = new NirGroup();
         foreach (var child in g.Children())
         {
@@ -143,7 +143,7 @@ public static class NirFile
             foreach (var x in shape)
             {
                 if (x < 0 || (count *= x) > ExportedNetwork.MaxElements)
-                    throw new NeuromorphicException($"{path}: dataset '{where}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
+                    throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
             }
             if ((elements += count) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements in all datasets");
             var t = d.Type;
@@ -154,7 +154,7 @@ public static class NirFile
                     {
                         4 => d.Read<float[]>().Select(v => (double)v).ToArray(),
                         8 => d.Read<double[]>(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{where}' is a {t.Size * 8}-bit float; expected 32 or 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit float; expected 32 or 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.FixedPoint:
@@ -169,7 +169,7 @@ public static class NirFile
                         (4, false) => d.Read<uint[]>().Select(v => (double)v).ToArray(),
                         (8, true) => d.Read<long[]>().Select(v => (double)v).ToArray(),
                         (8, false) => d.Read<ulong[]>().Select(v => (double)v).ToArray(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{where}' is a {t.Size * 8}-bit integer; expected 8 to 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit integer; expected 8 to 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.String:

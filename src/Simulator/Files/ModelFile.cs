@@ -80,11 +80,11 @@ public sealed class ModelFile
             var p = net.Projections[q];
             int rows = net.Populations[p.Source].Size, cols = net.Populations[p.Target].Size;
             if (s.Name != p.Name || s.Rows != rows || s.Columns != cols || s.Weights.Length != rows * cols)
-                throw new NeuromorphicException($"{path}: projection {q} is '{s.Name}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
+                throw new NeuromorphicException($"{path}: projection {q} is '{Text.Escape(s.Name)}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
             if (s.Mask != null && s.Mask.Length != rows * cols)
-                throw new NeuromorphicException($"{path}: mask of '{s.Name}' has {s.Mask.Length} entries, expected {rows * cols}");
+                throw new NeuromorphicException($"{path}: mask of '{Text.Escape(s.Name)}' has {s.Mask.Length} entries, expected {rows * cols}");
             if (s.Weights.Any(w => !float.IsFinite(w)))
-                throw new NeuromorphicException($"{path}: projection '{s.Name}' holds a weight that is not a finite number");
+                throw new NeuromorphicException($"{path}: projection '{Text.Escape(s.Name)}' holds a weight that is not a finite number");
             Array.Copy(s.Weights, p.Weights, s.Weights.Length);
             p.Mask = s.Mask;
         }
@@ -113,7 +113,7 @@ public sealed class ModelFile
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({e.Message.Split('\n')[0]})");
         }
-        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{m?.Format}')");
+        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{Text.Escape(m?.Format)}')");
         if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
         if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > 1_000_000))
             throw new NeuromorphicException($"{path}: implausible architecture in model file");
