@@ -5,6 +5,7 @@ using Neuromorphic.Simulator.Analysis;
 using Neuromorphic.Simulator.Data;
 using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Export;
+using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Training;
 
 namespace Neuromorphic.Cli;
@@ -36,7 +37,9 @@ public static class ExportCommand
             int batch = Commands.CheckBatch(r.GetValue(batchOpt));
             if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
+            if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
             var (net, config) = loadModel(path);
+            if (ntest > 0) Architecture.RequireMnistInput(net.Layers, path);
             var exported = ExportedNetwork.From(net, config, profile);
             switch (fmt)
             {
@@ -113,6 +116,7 @@ public static class ExportCommand
         c.SetAction(r => Commands.Guard(() =>
         {
             string path = r.GetValue(file)!, outPath = r.GetValue(outOpt)!;
+            AtomicFile.CheckWritable(outPath, "--out");
             var res = NirImport.Import(path, r.GetValue(dt));
             res.Model.Save(outPath);
             foreach (var n in res.Notes) Console.Error.WriteLine($"note: {Text.Escape(n, Text.MaxLine)}");

@@ -122,6 +122,7 @@ namespace Neuromorphic.Cli
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
                 net ??= ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                Architecture.RequireMnistInput(net.Layers, r.GetValue(model) ?? "--arch");
                 int n = r.GetValue(samples);
                 if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
                 var test = MnistFiles.LoadTest(EnsureData(r));
@@ -189,6 +190,7 @@ namespace Neuromorphic.Cli
             SimulationConfig config;
             try { config = file.Config(); config.Validate(); }
             catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({e.Message.Split('\n')[0]})"); }
+            catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: stored configuration: {e.Message}"); }
             return (file.ToNetwork(config, path), config, file);
         }
 
@@ -210,6 +212,7 @@ namespace Neuromorphic.Cli
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
                 var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
+                if (config.Rule != RuleKind.S2m) Architecture.RequireMnistInput(layers, "--arch");
                 int repeats = r.GetValue(vsTraining);
                 if (repeats < 0) throw new NeuromorphicException($"--vs-training must be at least 0, got {repeats}");
                 if (repeats > 0 && training) throw new NeuromorphicException("--vs-training compares inference with training: use it without --train, with --rule none");
@@ -350,11 +353,14 @@ namespace Neuromorphic.Cli
                 double? pruneFraction = r.GetValue(prune);
                 if (pruneFraction is { } pf && !(pf > 0 && pf < 1)) throw new NeuromorphicException($"--prune must lie in (0, 1), got {pf}");
                 if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
-                if (r.GetValue(hidden) is { } hv && hv < 1) throw new NeuromorphicException($"--hidden must be at least 1, got {hv}");
+                if (r.GetValue(hidden) is { } hv && (hv < 1 || hv > Architecture.MaxLayerSize)) throw new NeuromorphicException($"--hidden must lie in 1..{Architecture.MaxLayerSize:N0}, got {hv}");
+                if (r.GetValue(hidden) is { } hc) Architecture.Check([Architecture.MnistInputs, hc, 10], "--hidden");
+                Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(r.GetValue(outOpt), "--out");
                 Dictionary<string, object?> extra = new();
                 if (r.GetValue(resume) is { } from)
                 {
                     (net, config, var file) = LoadModelFile(from);
+                    Architecture.RequireMnistInput(net.Layers, from);
                     progress = file.Progress;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
@@ -383,6 +389,7 @@ namespace Neuromorphic.Cli
                     else net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
                     progress = new TrainingProgress();
                 }
+                Architecture.RequireMnistInput(net.Layers, r.GetValue(resume) ?? "--arch");
                 progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
                 var dir = EnsureData(r);
                 var trainSet = MnistFiles.LoadTrain(dir);
@@ -473,6 +480,7 @@ namespace Neuromorphic.Cli
                 string path = r.GetValue(model)!;
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config, file) = LoadModelFile(path);
+                Architecture.RequireMnistInput(net.Layers, path);
                 if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");

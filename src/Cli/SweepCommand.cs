@@ -46,7 +46,7 @@ public static class SweepCommand
             var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
             var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
-            var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
+            var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && double.IsFinite(v), v));
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
@@ -59,7 +59,10 @@ public static class SweepCommand
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
             string path = r.GetValue(model)!;
+            if (r.GetValue(csv) is { } csvOut) AtomicFile.CheckWritable(csvOut, "--csv");
+            if (r.GetValue(plot) is { } plotOut) AtomicFile.CheckWritable(plotOut, "--plot");
             var (net, config) = loadModel(path);
+            Architecture.RequireMnistInput(net.Layers, path);
             string dir = ensureData(r);
             var testSet = MnistFiles.LoadTest(dir);
             var trainSet = nretrain > 0 ? MnistFiles.LoadTrain(dir) : null;

@@ -115,9 +115,32 @@ public sealed class ModelFile
         }
         if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{Text.Escape(m?.Format)}')");
         if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
-        if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > 1_000_000))
+        if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > Architecture.MaxLayerSize))
             throw new NeuromorphicException($"{path}: implausible architecture in model file");
-        try { m.Config(); }
+        Architecture.Check(m.Layers, path);
+        if (m.ConfigJson == null) throw new NeuromorphicException($"{path}: field config is missing (null)");
+        if (m.Progress == null) throw new NeuromorphicException($"{path}: field progress is missing (null)");
+        if (m.Projections == null) throw new NeuromorphicException($"{path}: field projections is missing (null)");
+        for (int q = 0; q < m.Projections.Length; q++)
+        {
+            var s = m.Projections[q];
+            if (s == null || s.Name == null || s.Weights == null)
+                throw new NeuromorphicException($"{path}: projection {q} is missing (null) or lacks its name or weights");
+            if ((long)s.Rows * s.Columns != s.Weights.Length || s.Rows < 0 || s.Columns < 0)
+                throw new NeuromorphicException($"{path}: projection {q} ('{Text.Escape(s.Name)}') declares {s.Rows}x{s.Columns} but holds {s.Weights.Length} weights");
+        }
+        // The forward weights the architecture needs must all be in the file: compared before the network is built.
+        long held = m.Projections.Sum(p => (long)p.Weights.Length), needed = Architecture.ForwardWeights(m.Layers);
+        if (held < needed)
+            throw new NeuromorphicException($"{path}: the architecture {Architecture.Format(m.Layers)} needs {needed:N0} forward weights, the file holds {held:N0}");
+        var pr = m.Progress;
+        if (pr.EpochsCompleted < 0 || pr.PositionInEpoch < 0 || pr.SamplesSeen < 0 || pr.Epochs < 0 || pr.TrainSamples < 0 || pr.Batch < 0
+            || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
+            throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
+        try
+        {
+            if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");
+        }
         catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({e.Message.Split('\n')[0]})"); }
         return m;
     }

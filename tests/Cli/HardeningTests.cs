@@ -1,0 +1,123 @@
+using MessagePack;
+using Neuromorphic.Simulator;
+using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
+using Neuromorphic.Simulator.Files;
+using Neuromorphic.Tests.Export;
+using NUnit.Framework;
+
+namespace Neuromorphic.Tests.Cli;
+
+/// <summary>Issue 16: hostile or mistaken input gives exit code 2 and one line naming the file or option, before
+/// any long work; no stack trace, no hang, no allocation out of proportion to the input. Every file is made here.</summary>
+public class HardeningTests
+{
+    string _dir = "";
+    [SetUp] public void SetUp() { _dir = Path.Combine(Path.GetTempPath(), "nm-harden-" + Guid.NewGuid().ToString("N")); Directory.CreateDirectory(_dir); }
+    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    static (int Code, string Out, string Err) Cli(params string[] args) => HostileInputTests.Cli(args);
+    static void OneLine((int Code, string Out, string Err) r, string message) => HostileInputTests.OneLine(r, message);
+
+    /// <summary>A model file of a 784-<paramref name="hidden"/>-10 network (rule none), changed by <paramref name="edit"/>.</summary>
+    string Model(string name, Action<ModelFile>? edit = null, int hidden = 3)
+    {
+        var config = new SimulationConfig { Rule = RuleKind.None, TestSampleMs = 5 };
+        var m = ModelFile.From(ErbpNetwork.Build([784, hidden, 10], config), config, new());
+        edit?.Invoke(m);
+        var p = Path.Combine(_dir, name);
+        File.WriteAllBytes(p, MessagePackSerializer.Serialize(m));
+        return p;
+    }
+
+    [Test]
+    public void NullFieldsInAModelFileAreOneLine()
+    {
+        OneLine(Cli("test", Model("w.nmm", m => m.Projections[0].Weights = null!)), "w.nmm: projection 0 is missing (null) or lacks its name or weights");
+        OneLine(Cli("test", Model("p.nmm", m => m.Projections = null!)), "p.nmm: field projections is missing (null)");
+        OneLine(Cli("test", Model("p0.nmm", m => m.Projections[1] = null!)), "p0.nmm: projection 1 is missing (null)");
+        OneLine(Cli("test", Model("c.nmm", m => m.ConfigJson = null!)), "c.nmm: field config is missing (null)");
+        OneLine(Cli("test", Model("cn.nmm", m => m.ConfigJson = "null")), "cn.nmm: field config is null");
+        OneLine(Cli("test", Model("g.nmm", m => m.Progress = null!)), "g.nmm: field progress is missing (null)");
+        OneLine(Cli("test", Model("n.nmm", m => m.Projections[0].Name = null!)), "n.nmm: projection 0 is missing (null) or lacks its name or weights");
+    }
+
+    [Test]
+    public void ArchitecturesBeyondTheCapsAreRefusedBeforeAnythingIsBuilt()
+    {
+        OneLine(Cli("run", "--arch", "784-200000000-10"), "--arch '784-200000000-10': layer 2 has 200000000 neurons, more than the cap of 1,000,000 per layer");
+        OneLine(Cli("train", "--arch", "784-100000-100000-10", "--out", Path.Combine(_dir, "x.nmm")), "forward weights, more than the cap of 100,000,000");
+        OneLine(Cli("bench", "--arch", "784-1000000-1000000-10"), "more than the cap of 100,000,000");
+        OneLine(Cli("train", "--hidden", "2147483647", "--out", Path.Combine(_dir, "x.nmm")), "--hidden must lie in 1..1,000,000");
+        // A small file declaring a large network: refused from the header, in well under a second, not after building it.
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        OneLine(Cli("test", Model("big.nmm", m => m.Layers = [784, 1_000_000, 10])), "big.nmm: 784-1000000-10 has 794,000,000 forward weights, more than the cap");
+        OneLine(Cli("test", Model("mid.nmm", m => m.Layers = [784, 100_000, 10])), "mid.nmm: the architecture 784-100000-10 needs 79,400,000 forward weights, the file holds");
+        Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(5));
+    }
+
+    [Test]
+    public void AnInputLayerOtherThan784IsOneLineInEveryCommandThatFeedsDigits()
+    {
+        OneLine(Cli("run", "--arch", "20-7-3"), "--arch: the input layer has 20 neurons; MNIST digits have 784 pixels");
+        OneLine(Cli("bench", "--arch", "20-7-3"), "--arch: the input layer has 20 neurons");
+        OneLine(Cli("train", "--arch", "20-7-3", "--out", Path.Combine(_dir, "x.nmm")), "--arch: the input layer has 20 neurons");
+        var (net, config) = ExportFormatTests.Small();
+        var small = Path.Combine(_dir, "small.nmm");
+        ModelFile.From(net, config, new()).Save(small);
+        OneLine(Cli("test", small), "small.nmm: the input layer has 20 neurons");
+        OneLine(Cli("run", "--model", small), "small.nmm: the input layer has 20 neurons");
+        OneLine(Cli("train", "--resume", small, "--out", Path.Combine(_dir, "x.nmm")), "small.nmm: the input layer has 20 neurons");
+        OneLine(Cli("sweep", small), "small.nmm: the input layer has 20 neurons");
+    }
+
+    [Test]
+    public void ResumeOfANegativeOrAbsurdPositionIsOneLine()
+    {
+        var o = Path.Combine(_dir, "x.nmm");
+        OneLine(Cli("train", "--resume", Model("neg.nmm", m => m.Progress.PositionInEpoch = -5), "--out", o), "neg.nmm: implausible training progress (epochs done 0, position -5");
+        OneLine(Cli("train", "--resume", Model("far.nmm", m => m.Progress.PositionInEpoch = 2_000_000_000), "--out", o), "far.nmm: implausible training progress");
+        OneLine(Cli("train", "--resume", Model("ep.nmm", m => m.Progress.EpochsCompleted = -3), "--out", o), "ep.nmm: implausible training progress (epochs done -3");
+    }
+
+    [Test]
+    public void UnwritableOutputsAreRefusedBeforeTheWorkNamingTheUsersPath()
+    {
+        OneLine(Cli("train", "--out", ""), "--out: empty path");
+        OneLine(Cli("train", "--out", _dir), $"--out '{_dir}' is a folder");
+        var file = Path.Combine(_dir, "plain.txt");
+        File.WriteAllText(file, "x");
+        var under = Path.Combine(file, "m.nmm");
+        var r = Cli("train", "--out", under);
+        OneLine(r, $"--out '{under}': cannot write there");
+        Assert.That(r.Err, Does.Not.Contain(".tmp-"), "the hidden temporary file is not named");
+        var model = Model("ok.nmm");
+        OneLine(Cli("sweep", model, "--csv", _dir), $"--csv '{_dir}' is a folder");
+        OneLine(Cli("sweep", model, "--plot", under), "--plot");
+        OneLine(Cli("import", Path.Combine(_dir, "none.nir"), "--out", ""), "--out: empty path");
+        OneLine(Cli("export", model, "--format", "msgpack", "--out", _dir), "is a folder");
+        OneLine(Cli("export", model, "--format", "csv", "--out", file), "is a file; expected a folder");
+    }
+
+    [Test]
+    public void StaleTemporaryFilesOfKilledWritesAreRemovedOnTheNextWrite()
+    {
+        var target = Path.Combine(_dir, "m.nmm");
+        var stale = Path.Combine(_dir, ".m.nmm.tmp-2147483000"); // no such process
+        var live = Path.Combine(_dir, $".m.nmm.tmp-{Environment.ProcessId - 0}x"); // not a process id: left alone
+        var other = Path.Combine(_dir, ".other.nmm.tmp-2147483000"); // another file's: left alone
+        foreach (var f in new[] { stale, live, other }) File.WriteAllText(f, "partial");
+        AtomicFile.Write(target, tmp => File.WriteAllText(tmp, "new"));
+        Assert.That(File.ReadAllText(target), Is.EqualTo("new"));
+        Assert.That(File.Exists(stale), Is.False);
+        Assert.That(File.Exists(live) && File.Exists(other), Is.True);
+    }
+
+    [Test]
+    public void IdxHeaderWhoseItemCountOverflowsIsRefused()
+    {
+        // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.
+        var header = new byte[] { 0, 0, 8, 3, 0x04, 0, 0, 0, 0x04, 0, 0, 0, 0, 0, 0x10, 0 };
+        Assert.That(() => IdxReader.Parse(header, "wrap-idx3-ubyte", 3), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("wrap-idx3-ubyte: truncated IDX file: 16 bytes, header promises more than 16"));
+    }
+}
