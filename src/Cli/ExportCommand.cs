@@ -110,14 +110,15 @@ public static class ExportCommand
         var file = new Argument<string>("file") { Description = "NIR file (HDF5) of a feed-forward graph: Input, Affine/Linear, LIF/CubaLIF/IF, Output" };
         var outOpt = new Option<string>("--out") { Description = "model file to write", Required = true };
         var dt = new Option<double?>("--dt-ms") { Description = "time step to simulate with (default: the file's metadata dt, else 0.1 ms)" };
+        var allowLarge = new Option<bool>("--allow-large") { Description = $"read datasets of more than {NirFile.ElementsPerFileByte} elements per byte of the file (a highly compressed file), up to {NirFile.MaxTotalElements:N0}" };
         var c = new Command("import", "read a NIR graph (snnTorch, Norse or export --format nir) into a model file that test and run simulate");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { outOpt, dt, jsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { outOpt, dt, allowLarge, jsonOpt }) c.Options.Add(o);
         c.SetAction(r => Commands.Guard(() =>
         {
             string path = r.GetValue(file)!, outPath = r.GetValue(outOpt)!;
             AtomicFile.CheckWritable(outPath, "--out");
-            var res = NirImport.Import(path, r.GetValue(dt));
+            var res = NirImport.Import(path, r.GetValue(dt), r.GetValue(allowLarge));
             res.Model.Save(outPath);
             foreach (var n in res.Notes) Console.Error.WriteLine($"note: {Text.Escape(n, Text.MaxLine)}");
             var config = res.Model.Config();

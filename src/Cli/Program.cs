@@ -93,7 +93,7 @@ namespace Neuromorphic.Cli
             return dir;
         }
 
-        internal static int CheckBatch(int batch) => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"--batch must lie in 1..1048576, got {batch}");
+        internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 
         sealed class CountRecorder(int populations, int steps) : ISpikeRecorder
         {
@@ -400,7 +400,7 @@ namespace Neuromorphic.Cli
                 // (lanes run in parallel) shares the same network object; device weights are pulled first.
                 int tb = r.GetValue(testBatch);
                 if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
-                using var tester = Backends.Create(backend, net, config, CheckBatch(tb));
+                using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), "--test-batch");
                 SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
                 var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);

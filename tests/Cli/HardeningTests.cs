@@ -114,6 +114,44 @@ public class HardeningTests
     }
 
     [Test]
+    public void StepsPerSampleAreCappedWhereverTheDurationOrDtEnters()
+    {
+        var model = Model("ok.nmm");
+        OneLine(Cli("test", model, "--test-sample-ms", "1e12"), "test sample duration (--test-sample-ms) 1000000000000 ms at dt 0.1 ms is 1E+13 time steps per sample, more than the cap of 1,000,000");
+        OneLine(Cli("run", "--dt-ms", "1e-300"), "time steps per sample, more than the cap of 1,000,000");
+        OneLine(Cli("train", "--sample-ms", "1e12", "--out", Path.Combine(_dir, "x.nmm")), "training sample duration (--sample-ms)");
+        var tiny = Model("tinydt.nmm", m => m.ConfigJson = m.ConfigJson.Replace("\"DtMs\":0.1", "\"DtMs\":1E-300"));
+        Assert.That(File.ReadAllBytes(tiny).Length, Is.GreaterThan(0));
+        OneLine(Cli("test", tiny), "tinydt.nmm: stored configuration: ");
+        var nir = Path.Combine(_dir, "dt.nir");
+        NirInteropTests.Python(NirInteropTests.HandBuilt + "\nf = h5py.File(sys.argv[1], 'a')\nf['node'].create_group('metadata').create_dataset('dt', data=1e-12)\nf.close()\n", nir, "5.0");
+        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm")), "more than the cap of 1,000,000");
+    }
+
+    [Test]
+    public void ABatchThatDoesNotFitInMemoryIsRefusedWithTheLargestThatFits()
+    {
+        var config = new SimulationConfig { Rule = RuleKind.None };
+        var net = ErbpNetwork.Build([784, 20_000, 10], config);
+        Assert.That(() => Backends.Create(BackendKind.Cpu, net, config, 1 << 20), Throws.TypeOf<NeuromorphicException>()
+            .With.Message.Contains("--batch 1048576: the lanes of 784-20000-10 need about").And.Message.Contains("the largest --batch that fits is"));
+        Assert.That(() => Backends.Create(BackendKind.Cpu, net, config, 1 << 20, "--test-batch"), Throws.TypeOf<NeuromorphicException>().With.Message.StartsWith("--test-batch 1048576"));
+        Assert.That(() => Backends.CheckBatchMemory(net, config, 4), Throws.Nothing);
+    }
+
+    [Test]
+    public void ASmallCompressedNirFileCannotMakeImportAllocateGigabytes()
+    {
+        var nir = Path.Combine(_dir, "zeros.nir");
+        NirInteropTests.Python(NirInteropTests.HandBuilt + "\nf = h5py.File(sys.argv[1], 'a')\nf['node'].create_dataset('padding', data=np.zeros((2000, 1000), np.float32), chunks=(200, 1000), compression='gzip', compression_opts=9)\nf.close()\n", nir, "5.0");
+        Assert.That(new FileInfo(nir).Length, Is.LessThan(60_000), "two million zeros compress to a few KB");
+        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm")), "elements (at '/node/padding'), more than 16 per byte of this");
+        Assert.That(File.Exists(Path.Combine(_dir, "i.nmm")), Is.False);
+        var r = Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm"), "--allow-large");
+        Assert.That(r.Code, Is.Zero, r.Err);
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.

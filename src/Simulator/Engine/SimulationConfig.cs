@@ -83,6 +83,10 @@ public sealed record SimulationConfig
     /// <summary>mV per state code: 2^ceil(log2(StateRangeMv / 2^(StateBits-1))).</summary>
     public double StateStepMv => StateBits == 0 ? 0 : Math.Pow(2, Math.Ceiling(Math.Log2(StateRangeMv / Math.Pow(2, StateBits - 1))));
 
+    /// <summary>Cap on the time steps of one sample (training or test): 100 s at the default dt of 0.1 ms. Checked by
+    /// <see cref="Validate"/>, so wherever a duration or dt enters (an option, a model file, a NIR file's metadata).</summary>
+    public const int MaxStepsPerSample = 1_000_000;
+
     public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
 
     int StepsOf(double ms, string what)
@@ -97,6 +101,13 @@ public sealed record SimulationConfig
         try
         {
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
+            foreach (var (ms, name) in new[] { (SampleMs, "training sample duration (--sample-ms)"), (TestSampleMs, "test sample duration (--test-sample-ms)") })
+            {
+                if (!(ms > 0) || double.IsInfinity(ms)) throw new ArgumentException($"{name} must be a positive number of ms, got {ms}");
+                double steps = Math.Round(ms / DtMs);
+                if (!(steps <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms at dt {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
+                if (steps < 1) throw new ArgumentException($"{name} {ms} ms is shorter than half a time step (dt {DtMs} ms)");
+            }
             Hidden.Validate("hidden neurons");
             Output.Validate("prediction neurons");
             Error.Validate("error neurons");

@@ -34,6 +34,10 @@ public static class NirFile
     /// <summary>Caps for reading: group depth, objects in the file, elements in all numeric datasets together.</summary>
     public const int MaxDepth = 16, MaxObjects = 100_000;
     public const long MaxTotalElements = 2 * ExportedNetwork.MaxElements;
+    /// <summary>Without <c>allowLarge</c>, the datasets together may hold at most this many elements per byte of the
+    /// file (a float32 array stored plainly has 1/4; compression of real weights gains little), and at least
+    /// <see cref="SmallFileElements"/>: a small compressed file cannot make the reader allocate gigabytes.</summary>
+    public const long ElementsPerFileByte = 16, SmallFileElements = 1_000_000;
 
     /// <summary>
     /// Writes <paramref name="net"/> as input -&gt; fc1 (Affine) -&gt; lif1 (CubaLIF) -&gt; ... -&gt; lifL -&gt; output. Parameters
@@ -109,7 +113,7 @@ public static class NirFile
 
     /// <summary>Reads the whole file as a tree; links, storage (<see cref="HdfConfinement"/>) and shapes are checked
     /// before any data is read.</summary>
-    public static NirGroup Read(string path)
+    public static NirGroup Read(string path, bool allowLarge = false)
     {
         if (!File.Exists(path)) throw new NeuromorphicException($"{path}: NIR file not found");
         if (new FileInfo(path).Length == 0) throw new NeuromorphicException($"{path}: empty NIR file");
@@ -118,7 +122,9 @@ public static class NirFile
             using var f = H5File.OpenRead(path);
             HdfConfinement.Check(f, path); // before any data is read: no other file is opened
             int objects = 0; long elements = 0;
-            return ReadGroup(f, path, "", 0, ref objects, ref elements);
+            long length = new FileInfo(path).Length;
+            long limit = allowLarge ? MaxTotalElements : Math.Min(MaxTotalElements, Math.Max(SmallFileElements, ElementsPerFileByte * length));
+            return ReadGroup(f, path, "", 0, ref objects, ref elements, limit, length);
         }
         catch (NeuromorphicException) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -128,7 +134,7 @@ public static class NirFile
         }
     }
 
-    static NirGroup ReadGroup(IH5Group g, string path, string at, int depth, ref int objects, ref long elements)
+    static NirGroup ReadGroup(IH5Group g, string path, string at, int depth, ref int objects, ref long elements, long limit, long length)
     {
         if (depth > MaxDepth) throw new NeuromorphicException($"{path}: groups nested deeper than {MaxDepth} at '{Text.Escape(at)}'");
         var result = new NirGroup();
@@ -136,7 +142,7 @@ public static class NirFile
         {
             if (++objects > MaxObjects) throw new NeuromorphicException($"{path}: more than {MaxObjects} objects");
             string name = child.Name, where = $"{at}/{name}";
-            if (child is IH5Group sub) { result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects, ref elements); continue; }
+            if (child is IH5Group sub) { result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects, ref elements, limit, length); continue; }
             if (child is not IH5Dataset d) continue;
             var shape = d.Space.Dimensions.Select(x => x > (ulong)ExportedNetwork.MaxElements ? -1L : (long)x).ToArray();
             long count = 1;
@@ -146,6 +152,8 @@ public static class NirFile
                     throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
             }
             if ((elements += count) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements in all datasets");
+            if (elements > limit)
+                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements (at '{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large reads it anyway (up to {MaxTotalElements:N0})");
             var t = d.Type;
             switch (t.Class)
             {

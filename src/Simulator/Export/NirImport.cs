@@ -26,9 +26,9 @@ public static class NirImport
     /// <summary>The result: the model file, and notes on what was assumed (printed by the CLI).</summary>
     public sealed record Result(ModelFile Model, List<string> Notes);
 
-    public static Result Import(string path, double? dtMsOption = null)
+    public static Result Import(string path, double? dtMsOption = null, bool allowLarge = false)
     {
-        var root = NirFile.Read(path);
+        var root = NirFile.Read(path, allowLarge);
         if (!root.Groups.TryGetValue("node", out var graph)) throw new NeuromorphicException($"{path}: no group /node (not a NIR file)");
         string type = graph.String("type") ?? throw new NeuromorphicException($"{path}: /node/type is missing or not a string");
         if (type != "NIRGraph") throw new NeuromorphicException($"{path}: /node has type '{Text.Escape(type)}', expected NIRGraph");
