@@ -349,6 +349,7 @@ namespace Neuromorphic.Cli
                 if (ep < 1) throw new NeuromorphicException($"--epochs must be at least 1, got {ep}");
                 if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
                 if (ntest < 0 || nval < 0) throw new NeuromorphicException("--test-samples and --validation-samples must not be negative");
+                if (r.GetValue(ckEvery) is var ck && ck < 0) throw new NeuromorphicException($"--checkpoint-every must be 0 (only at the end) or a positive number of samples, got {ck}");
                 Network net; SimulationConfig config; TrainingProgress progress;
                 double? pruneFraction = r.GetValue(prune);
                 if (pruneFraction is { } pf && !(pf > 0 && pf < 1)) throw new NeuromorphicException($"--prune must lie in (0, 1), got {pf}");
@@ -361,6 +362,7 @@ namespace Neuromorphic.Cli
                 {
                     (net, config, var file) = LoadModelFile(from);
                     Architecture.RequireMnistInput(net.Layers, from);
+                    if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{from}: the model has rule none (an imported or inference-only model): nothing to train");
                     progress = file.Progress;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");

@@ -152,6 +152,36 @@ public class HardeningTests
     }
 
     [Test]
+    public void InvalidValuesThatWereAcceptedAreRefused()
+    {
+        // Enumerations out of range in a model's stored configuration.
+        string Json(ModelFile m) => m.ConfigJson;
+        OneLine(Cli("test", Model("rule.nmm", m => m.ConfigJson = Json(m).Replace("\"Rule\":0", "\"Rule\":99"))), "rule.nmm: stored configuration: rule 99 is not one of none (0)");
+        OneLine(Cli("test", Model("enc.nmm", m => m.ConfigJson = Json(m).Replace("\"Encoder\":{\"Kind\":0", "\"Encoder\":{\"Kind\":7"))), "enc.nmm: stored configuration: input encoder: encoder kind 7 is not one of");
+        OneLine(Cli("test", Model("rnd.nmm", m => m.ConfigJson = Json(m).Replace("\"WeightRounding\":1", "\"WeightRounding\":9"))), "rnd.nmm: stored configuration: weight rounding 9 is not one of");
+        // Options.
+        var o = Path.Combine(_dir, "x.nmm");
+        OneLine(Cli("train", "--checkpoint-every", "-5", "--out", o), "--checkpoint-every must be 0 (only at the end) or a positive number of samples, got -5");
+        OneLine(Cli("run", "--noise-mv", "Infinity"), "noise rate must be >= 0 and its weight a finite number");
+        OneLine(Cli("sweep", Model("ok.nmm"), "--noise", "Infinity"), "--noise");
+        // Resuming a model that has no rule (imported, inference only) trains nothing: refused as --rule none is.
+        OneLine(Cli("train", "--resume", Model("none.nmm"), "--out", o), "none.nmm: the model has rule none");
+        // Trailing bytes after the model.
+        var t = Model("trail.nmm");
+        File.AppendAllText(t, "extra");
+        OneLine(Cli("test", t), "trail.nmm: 5 unexpected bytes after the model");
+        // NIR: w_in = 1e300 makes a weight that a float32 cannot hold; an encoder kind out of range in the stored configuration.
+        void Nir(string script, string message)
+        {
+            var p = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".nir");
+            NirInteropTests.Python(NirInteropTests.HandBuilt + "\nf = h5py.File(sys.argv[1], 'a')\n" + script + "\nf.close()\n", p, "5.0");
+            OneLine(Cli("import", p, "--out", Path.Combine(_dir, "i.nmm")), message);
+        }
+        Nir("del f['node/nodes/lif/w_in']\nf['node/nodes/lif'].create_dataset('w_in', data=np.full(2, 1e300))", "node 'fc' weight (0, 0) becomes 1.25E+299 mV, which is not a finite float32 number");
+        Nir("f['node'].create_group('metadata').create_dataset('neuromorphic_config', data='{\"Encoder\":{\"Kind\":7}}', dtype=h5py.string_dtype())", "configuration (/node/metadata/neuromorphic_config and the nodes' parameters): input encoder: encoder kind 7");
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.

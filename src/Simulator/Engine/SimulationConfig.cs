@@ -101,6 +101,8 @@ public sealed record SimulationConfig
         try
         {
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
+            if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
+            if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
             foreach (var (ms, name) in new[] { (SampleMs, "training sample duration (--sample-ms)"), (TestSampleMs, "test sample duration (--test-sample-ms)") })
             {
                 if (!(ms > 0) || double.IsInfinity(ms)) throw new ArgumentException($"{name} must be a positive number of ms, got {ms}");

@@ -96,7 +96,7 @@ public static class NirImport
                 for (int k = 0; k < inN; k++)
                 {
                     double v = w.Values[(long)o * inN + k] * factor;
-                    if (!double.IsFinite(v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight ({o}, {k}) is not a finite number");
+                    if (!float.IsFinite((float)v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight ({o}, {k}) becomes {v:G4} mV, which is not a finite float32 number");
                     wt[k * outN + o] = (float)v;
                 }
             weights.Add(wt);
@@ -116,7 +116,8 @@ public static class NirImport
             Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };
-        config.Validate();
+        try { config.Validate(); }
+        catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: configuration (/node/metadata/neuromorphic_config and the nodes' parameters): {e.Message}"); }
         var net = ErbpNetwork.Build([.. layers], config);
         var fwd = net.ForwardProjections.ToArray();
         for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);

@@ -104,7 +104,8 @@ public sealed class ModelFile
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new NeuromorphicException($"{path}: empty model file");
         ModelFile m;
-        try { m = MessagePackSerializer.Deserialize<ModelFile>(bytes, Options); }
+        int read;
+        try { m = MessagePackSerializer.Deserialize<ModelFile>((ReadOnlyMemory<byte>)bytes, Options, out read); }
         catch (MessagePackSerializationException e)
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({(e.InnerException ?? e).Message.Split('\n')[0]})");
@@ -114,6 +115,7 @@ public sealed class ModelFile
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({e.Message.Split('\n')[0]})");
         }
         if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{Text.Escape(m?.Format)}')");
+        if (read != bytes.Length) throw new NeuromorphicException($"{path}: {bytes.Length - read:N0} unexpected bytes after the model (the file is {bytes.Length:N0} bytes, the model {read:N0})");
         if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
         if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > Architecture.MaxLayerSize))
             throw new NeuromorphicException($"{path}: implausible architecture in model file");
