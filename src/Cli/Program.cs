@@ -33,7 +33,47 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
-            return root.Parse(args).Invoke();
+            var parse = root.Parse(args);
+            // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
+            // (not the whole help on stdout). Help itself, and a bare `neuromorphic`, go the usual way.
+            if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+            Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse), Text.MaxLine)}");
+            return 2;
+        }
+
+        /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
+        /// unknown one, and the command whose --help lists them.</summary>
+        internal static string ParseErrorLine(ParseResult parse)
+        {
+            var command = parse.CommandResult.Command;
+            var unknown = parse.UnmatchedTokens.FirstOrDefault();
+            string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e => e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
+            message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
+            {
+                string t = m.Groups[1].Value;
+                return "as " + (t.Contains("UInt64") ? "a whole number in 0..18446744073709551615"
+                    : t.Contains("Int32") ? "a whole number" : t.Contains("Int64") ? "a whole number"
+                    : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a value of the expected kind");
+            });
+            if (unknown != null)
+            {
+                var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name)).Distinct();
+                var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
+                if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
+            }
+            string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
+            return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? "neuromorphic" : "neuromorphic " + path)} --help`)";
+        }
+
+        static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (int i = 1; i <= a.Length; i++)
+                for (int j = 1; j <= b.Length; j++)
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            return d[a.Length, b.Length];
         }
 
         /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>

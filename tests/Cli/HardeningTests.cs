@@ -182,6 +182,39 @@ public class HardeningTests
     }
 
     [Test]
+    public void MessagesNameWhatTheUserGave()
+    {
+        // Parse errors: one line on stderr with a suggestion, no help on stdout, no .NET type names.
+        var r = Cli("train", "--epoch", "2");
+        OneLine(r, "Unrecognized command or argument '--epoch'. Did you mean '--epochs'? (see `neuromorphic train --help`)");
+        Assert.That(r.Out, Is.Empty);
+        r = Cli("run", "--seed", "-5");
+        OneLine(r, "for option '--seed' as a whole number in 0..18446744073709551615");
+        Assert.That(r.Err, Does.Not.Contain("System."));
+        OneLine(Cli("trian"), "Did you mean 'train'?");
+        // --eta NaN names the option, not the field.
+        OneLine(Cli("train", "--eta", "NaN", "--out", Path.Combine(_dir, "x.nmm")), "the learning rate (--eta) must be a number >= 0, got NaN");
+        // --data-dir naming a file.
+        var file = Path.Combine(_dir, "plain.txt");
+        File.WriteAllText(file, "x");
+        OneLine(Cli("run", "--data-dir", file), $"--data-dir '{file}' is a file; expected the folder of the four MNIST files");
+    }
+
+    [Test]
+    public void MnistFilesLinkedOneByOneAreMeasuredThroughTheLink()
+    {
+        var data = MnistFiles.ResolveDirectory(null);
+        MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+        var linked = Path.Combine(_dir, "linked");
+        Directory.CreateDirectory(linked);
+        foreach (var f in MnistFiles.Files) File.CreateSymbolicLink(Path.Combine(linked, f.Name), Path.Combine(data, f.Name));
+        Assert.That(() => MnistFiles.Verify(linked), Throws.Nothing);
+        File.Delete(Path.Combine(linked, MnistFiles.Files[0].Name));
+        File.CreateSymbolicLink(Path.Combine(linked, MnistFiles.Files[0].Name), Path.Combine(_dir, "nowhere"));
+        Assert.That(() => MnistFiles.Verify(linked), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("missing"));
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.
