@@ -129,8 +129,12 @@ public static class NirImport
     {
         double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt);
         double dtS = dtMs * 1e-3;
-        double refractoryMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
+        // metadata/refractory_period is the dead time (the shortest inter-spike interval, NirFile.RefractoryConvention);
+        // our neuron's RefractoryMs is the hold after the spike's own step, one step less.
+        double deadMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
             ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null) * 1e3, 9) : 0.0;
+        if (!(deadMs >= 0) || double.IsInfinity(deadMs)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has refractory_period = {deadMs / 1e3} s, expected a time >= 0");
+        double refractoryMs = Math.Round(Math.Max(0, deadMs - dtMs), 9);
         double threshold = U("v_threshold");
         double reset = U("v_reset", 0.0);
         if (reset != 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has v_reset = {reset}; our neurons reset to 0");
