@@ -15,7 +15,7 @@ public static class ExportCommand
 {
     static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
 
-    public static Command Export(Option<string> backendOpt, Option<int> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
+    public static Command Export(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
         Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train (or import)" };
@@ -34,8 +34,7 @@ public static class ExportCommand
             int ntest = r.GetValue(testSamples);
             if (ntest < 0) throw new NeuromorphicException($"--test-samples must not be negative, got {ntest}");
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
-            int batch = Commands.CheckBatch(r.GetValue(batchOpt));
-            if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
             if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
             var (net, config) = loadModel(path);

@@ -18,6 +18,8 @@ namespace Neuromorphic.Cli
         static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the four MNIST IDX files (default ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist)" };
         static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
         static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
+        /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
+        static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
         static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10", DefaultValueFactory = _ => "784-200-10" };
 
         public static int Execute(string[] args)
@@ -30,8 +32,8 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
             root.Subcommands.Add(S2mActivationCommand.Create(JsonOpt));
-            root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
-            root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(SweepCommand.Create(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(ExportCommand.Export(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             var parse = root.Parse(args);
             // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
@@ -157,6 +159,9 @@ namespace Neuromorphic.Cli
             var c = new Command("run", "simulate a network on N MNIST test digits; print spike counts, rates and predicted classes");
             Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c, withRule: false);
+            // run simulates without learning: the rule's options would only clutter its help.
+            foreach (var o in new Option[] { cfg.SampleMs, cfg.Eta, cfg.EtaDecay, cfg.Gate, cfg.LayerGates, cfg.LabelUnits, cfg.BiasRateHz, cfg.InitMv, cfg.BurnIn, cfg.TauStdpMs, cfg.BatchUpdateOpt, cfg.RoundingOpt })
+                c.Options.Remove(o);
             c.SetAction(r => Guard(() =>
             {
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
@@ -175,6 +180,8 @@ namespace Neuromorphic.Cli
                 var counts = new List<int[]>();
                 long synops = 0;
                 var sw = Stopwatch.StartNew();
+                var bar = new ProgressLine("run", n);
+                int seenCorrect = 0;
                 for (int start = 0; start < n; start += engine.BatchCapacity)
                 {
                     int m = Math.Min(engine.BatchCapacity, n - start);
@@ -187,7 +194,8 @@ namespace Neuromorphic.Cli
                     rec.LaneOffset = start;
                     var res = engine.Run(input, false, rec);
                     synops += res.SynOps;
-                    for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); }
+                    for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); if (preds[^1] == test.Labels[start + b]) seenCorrect++; }
+                    bar.Report(start + m, start + m, seenCorrect, start + m == n);
                 }
                 double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
                 Output.Line($"{n} digits, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
@@ -237,7 +245,7 @@ namespace Neuromorphic.Cli
         static Command Bench()
         {
             var cfg = new ConfigOptions();
-            var samples = new Option<int>("--samples") { Description = "samples to simulate (after half a second of warm-up batches)", DefaultValueFactory = _ => 0 };
+            var samples = new Option<int>("--samples") { Description = "samples to simulate after half a second of warm-up batches (0 = automatic: twice the batch, at least 64 for inference, 200 for training)", DefaultValueFactory = _ => 0 };
             var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
             var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
             var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
@@ -315,7 +323,7 @@ namespace Neuromorphic.Cli
                     figures["cpu_samples_per_s"] = Math.Round(cpuRate, 2);
                     figures["speedup_over_cpu"] = Math.Round(sps / cpuRate, 1);
                 }
-                Output.Table($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engineName}", figures.Where(kv => kv.Value != null).Select(kv => (kv.Key, Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
+                Output.Figures($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engineName}", figures);
                 if (r.GetValue(JsonOpt)) Output.Json(figures);
                 return 0;
             }));
@@ -377,7 +385,7 @@ namespace Neuromorphic.Cli
             var resume = new Option<string?>("--resume") { Description = "continue training from this checkpoint (its parameters and progress)" };
             var hidden = new Option<int?>("--hidden") { Description = "hidden units: s2m 794-N (default 500); eRBP 784-N-10 (instead of --arch)" };
             var prune = new Option<double?>("--prune") { Description = "with --resume: remove this fraction of the weakest weights (0.8 = 80%), then retrain briefly as a new run" };
-            var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
+            var testBatch = new Option<int?>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)" };
             var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
             Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
@@ -440,7 +448,7 @@ namespace Neuromorphic.Cli
                 using var engine = Backends.Create(backend, net, config, batch);
                 // Validation and test need no learning: a separate inference engine with a larger batch
                 // (lanes run in parallel) shares the same network object; device weights are pulled first.
-                int tb = r.GetValue(testBatch);
+                int tb = r.GetValue(testBatch) ?? 0;
                 if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
                 using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), "--test-batch");
                 SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
@@ -459,13 +467,19 @@ namespace Neuromorphic.Cli
                     },
                     rep => Output.Line($"epoch {rep.Epoch}: accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
                         (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "")),
-                    e => nval > 0 ? Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null);
+                    e =>
+                    {
+                        if (nval <= 0) return null;
+                        var vbar = new ProgressLine("validation", nval);
+                        return Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase, (done, correct) => vbar.Report(done, done, correct, done == nval));
+                    });
                 trainer.SaveCheckpoint(outPath);
                 Output.Line($"model written to {outPath}");
                 double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
                 var figures = new Dictionary<string, object?>
                 {
                     ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                    ["batch"] = batch, // the training batch; test_batch is the validation and test batch
                 };
                 foreach (var kv in extra) figures[kv.Key] = kv.Value;
                 if (pruneFraction != null) figures["retrain_samples"] = progress.SamplesSeen - samplesAtStart;
@@ -487,7 +501,8 @@ namespace Neuromorphic.Cli
             figures["ann_macs_per_sample"] = net.AnnMacs;
             figures["test_samples_per_s"] = Math.Round(res.SamplesPerSecond, 2);
             figures["backend"] = engine.BackendName;
-            figures["batch"] = engine.BatchCapacity;
+            figures.TryAdd("batch", engine.BatchCapacity);
+            figures["test_batch"] = engine.BatchCapacity;
             figures["arch"] = Architecture.Format(net.Layers);
             figures["weights_sha256"] = WeightsHash(net);
             figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));

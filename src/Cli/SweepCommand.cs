@@ -23,7 +23,7 @@ public static class SweepCommand
         }).ToArray();
     }
 
-    public static Command Create(Option<string> backendOpt, Option<int> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
+    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
         Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
@@ -53,8 +53,7 @@ public static class SweepCommand
                 "mse" => true, "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
-            int batch = Commands.CheckBatch(r.GetValue(batchOpt));
-            if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
@@ -93,7 +92,8 @@ public static class SweepCommand
                 Robustness.AddNoise(copy, setting.Noise, config.Seed);
                 if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
                 using var engine = Backends.Create(backend, copy, rowConfig, batch);
-                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase);
+                var bar = new ProgressLine(setting.Label, ntest);
+                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
                 if (setting == settings[0]) floatError = res.Error;
                 var row = new Dictionary<string, object?>
                 {

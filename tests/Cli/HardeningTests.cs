@@ -215,6 +215,62 @@ public class HardeningTests
     }
 
     [Test]
+    public void HelpSaysWhatTheDefaultsAre()
+    {
+        string Help(params string[] a) => Cli([.. a, "--help"]).Out;
+        var train = Help("train").Split('\n').First(l => l.Contains("--test-batch"));
+        Assert.That(train, Does.Contain("16 on the CPU, 1024 on CUDA").And.Not.Contain("[default: 0]"));
+        foreach (var cmd in new[] { "sweep", "export" })
+        {
+            var batch = Help(cmd).Split('\n').First(l => l.TrimStart().StartsWith("--batch"));
+            Assert.That(batch, Does.Contain("default 16 on the CPU, 1024 on CUDA").And.Not.Contain("on-line learning").And.Not.Contain("[default: 1]"), cmd);
+        }
+        Assert.That(Help("bench").Split('\n').First(l => l.Contains("--samples")), Does.Contain("0 = automatic"));
+        var run = Help("run");
+        foreach (var trainingOnly in new[] { "--eta", "--gate-mv", "--burn-in", "--batch-update", "--sample-ms " })
+            Assert.That(run, Does.Not.Contain(trainingOnly), trainingOnly);
+        Assert.That(run, Does.Contain("--test-sample-ms"));
+    }
+
+    [Test]
+    public void TheFirstProgressLineShowsNoRateYet()
+    {
+        var old = Console.Error;
+        var e = new StringWriter();
+        Console.SetError(e);
+        try { new Neuromorphic.Cli.ProgressLine("test", 100).Report(3, 3, 2, force: true); }
+        finally { Console.SetError(old); }
+        Assert.That(e.ToString(), Does.Contain("3/100        - samples/s").And.Contain("ETA --:--:--"));
+    }
+
+    [Test]
+    public void TrainJsonNamesBothBatchesAndRunAndBenchAreReadable()
+    {
+        var data = MnistFiles.ResolveDirectory(null);
+        MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+        var r = Cli("train", "--arch", "784-5-10", "--train-samples", "4", "--test-samples", "3", "--validation-samples", "2", "--sample-ms", "5",
+            "--test-sample-ms", "5", "--batch", "2", "--test-batch", "3", "--backend", "cpu", "--json", "--out", Path.Combine(_dir, "t.nmm"));
+        Assert.That(r.Code, Is.Zero, r.Err);
+        var json = System.Text.Json.JsonDocument.Parse(r.Out.Trim().Split('\n')[^1]).RootElement;
+        Assert.That(json.GetProperty("batch").GetInt32(), Is.EqualTo(2), "the training batch");
+        Assert.That(json.GetProperty("test_batch").GetInt32(), Is.EqualTo(3));
+        Assert.That(r.Err, Does.Contain("validation ["), "progress during validation");
+        r = Cli("run", "--samples", "2", "--test-sample-ms", "5", "--backend", "cpu");
+        Assert.That(r.Code, Is.Zero, r.Err);
+        Assert.That(r.Err, Does.Contain("run [").And.Contain("2/2"));
+        r = Cli("bench", "--arch", "784-5-10", "--samples", "4", "--batch", "2", "--test-sample-ms", "5", "--backend", "cpu");
+        Assert.That(r.Code, Is.Zero, r.Err);
+        // bench's table (Spectre writes it to the terminal): keys as words, numbers formatted.
+        Assert.That(Neuromorphic.Cli.Output.Words("samples_per_s"), Is.EqualTo("samples/s"));
+        Assert.That(Neuromorphic.Cli.Output.Words("steps_per_sample"), Is.EqualTo("steps per sample"));
+        Assert.That(Neuromorphic.Cli.Output.Words("modelled_memory_traffic_gb_per_s"), Is.EqualTo("modelled memory traffic (GB/s)"));
+        Assert.That(Neuromorphic.Cli.Output.Words("peak_memory_mib"), Is.EqualTo("peak memory (MiB)"));
+        Assert.That(Neuromorphic.Cli.Output.Number(12345678.9), Is.EqualTo("12,345,679"));
+        Assert.That(Neuromorphic.Cli.Output.Number(3.14159), Is.EqualTo("3.142"));
+        Assert.That(Neuromorphic.Cli.Output.Number(250000L), Is.EqualTo("250,000"));
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.
