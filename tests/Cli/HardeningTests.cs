@@ -271,6 +271,27 @@ public class HardeningTests
     }
 
     [Test]
+    public void PipesAndDevicesGivenAsInputFilesAreRefusedWithoutOpeningThem()
+    {
+        var fifo = Path.Combine(_dir, "pipe.nmm");
+        NirInteropTests.Python("import os\nos.mkfifo(sys.argv[1])", fifo);
+        var link = Path.Combine(_dir, "link.nir");
+        File.CreateSymbolicLink(link, fifo);
+        var zero = Path.Combine(_dir, "zero.nmm");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        (int, string, string) Timed(params string[] a)
+        {
+            var t = Task.Run(() => Cli(a));
+            if (!t.Wait(TimeSpan.FromSeconds(30))) Assert.Fail($"{string.Join(' ', a)} hangs");
+            return t.Result;
+        }
+        OneLine(Timed("test", fifo), "pipe.nmm: empty model file, or not a regular file (a pipe or a device)");
+        OneLine(Timed("import", link, "--out", Path.Combine(_dir, "i.nmm")), "link.nir: empty NIR file, or not a regular file");
+        OneLine(Timed("test", zero), "zero.nmm: empty model file, or not a regular file");
+        Assert.That(() => IdxReader.Read(fifo, 3), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("not a regular file"));
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.

@@ -11,7 +11,7 @@ public static class IdxReader
     /// <summary>Reads an IDX file of unsigned bytes with the expected number of dimensions.</summary>
     public static (int[] Shape, byte[] Data) Read(string path, int expectedDims)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: file not found");
+        Files.InputFile.Require(path, "file");
         byte[] bytes = File.ReadAllBytes(path);
         return Parse(bytes, path, expectedDims);
     }

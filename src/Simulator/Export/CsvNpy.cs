@@ -142,7 +142,7 @@ public static class CsvNpy
 
     public static Dictionary<string, NpyArray> ReadNpz(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: .npz file not found");
+        Files.InputFile.Require(path, ".npz file");
         var result = new Dictionary<string, NpyArray>();
         try
         {
@@ -165,7 +165,7 @@ public static class CsvNpy
     public static Dictionary<string, NpyArray> ReadNpyFolder(string dir)
     {
         if (!Directory.Exists(dir)) throw new NeuromorphicException($"{dir}: folder of .npy files not found");
-        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => ParseNpy(File.ReadAllBytes(f), f));
+        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => { Files.InputFile.Require(f, ".npy file"); return ParseNpy(File.ReadAllBytes(f), f); });
     }
 
     /// <summary>Rebuilds an exported network from its arrays (the inverse of <see cref="Arrays"/>).</summary>
@@ -232,8 +232,7 @@ public static class CsvNpy
     /// <summary>Reads a numeric CSV matrix; every row must have the same number of cells.</summary>
     public static (int Rows, int Columns, double[] Values) ReadMatrix(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: CSV file not found");
-        if (new FileInfo(path).Length > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too large");
+        if (Files.InputFile.Require(path, "CSV file") > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too large");
         var values = new List<double>();
         int cols = -1, rows = 0;
         foreach (var line in File.ReadLines(path))
@@ -302,7 +301,7 @@ public static class CsvNpy
 
     static List<Dictionary<string, string>> Table(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: CSV file not found");
+        Files.InputFile.Require(path, "CSV file");
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
         if (lines.Length == 0) throw new NeuromorphicException($"{path}: empty CSV file");
         var head = lines[0].Split(',');

@@ -123,14 +123,13 @@ public static class NirFile
     /// before any data is read.</summary>
     public static NirGroup Read(string path, bool allowLarge = false)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: NIR file not found");
-        if (new FileInfo(path).Length == 0) throw new NeuromorphicException($"{path}: empty NIR file");
+        InputFile.Require(path, "NIR file");
         try
         {
             using var f = H5File.OpenRead(path);
             HdfConfinement.Check(f, path); // before any data is read: no other file is opened
             int objects = 0; long elements = 0;
-            long length = new FileInfo(path).Length;
+            long length = InputFile.Require(path, "NIR file");
             long limit = allowLarge ? MaxTotalElements : Math.Min(MaxTotalElements, Math.Max(SmallFileElements, ElementsPerFileByte * length));
             return ReadGroup(f, path, "", 0, ref objects, ref elements, limit, length);
         }

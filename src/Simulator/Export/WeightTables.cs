@@ -96,9 +96,7 @@ public static class WeightTables
 
     public static ExportedNetwork Read(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: weight-table file not found");
-        long length = new FileInfo(path).Length;
-        if (length == 0) throw new NeuromorphicException($"{path}: empty weight-table file");
+        long length = Files.InputFile.Require(path, "weight-table file");
         if (length > MaxFileBytes) throw new NeuromorphicException($"{path}: {length} bytes, more than the {MaxFileBytes} a weight-table file may have");
         WeightTableFile f;
         try { f = MessagePackSerializer.Deserialize<WeightTableFile>(File.ReadAllBytes(path), Options); }

@@ -100,7 +100,7 @@ public sealed class ModelFile
 
     public static ModelFile Load(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: model file not found");
+        InputFile.Require(path, "model file");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new NeuromorphicException($"{path}: empty model file");
         ModelFile m;
