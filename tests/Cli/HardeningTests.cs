@@ -159,6 +159,8 @@ public class HardeningTests
         OneLine(Cli("test", Model("rule.nmm", m => m.ConfigJson = Json(m).Replace("\"Rule\":0", "\"Rule\":99"))), "rule.nmm: stored configuration: rule 99 is not one of none (0)");
         OneLine(Cli("test", Model("enc.nmm", m => m.ConfigJson = Json(m).Replace("\"Encoder\":{\"Kind\":0", "\"Encoder\":{\"Kind\":7"))), "enc.nmm: stored configuration: input encoder: encoder kind 7 is not one of");
         OneLine(Cli("test", Model("rnd.nmm", m => m.ConfigJson = Json(m).Replace("\"WeightRounding\":1", "\"WeightRounding\":9"))), "rnd.nmm: stored configuration: weight rounding 9 is not one of");
+        OneLine(Cli("test", Model("refr.nmm", m => m.ConfigJson = Json(m).Replace("\"RefractoryMs\":3.9", "\"RefractoryMs\":1e300"))), "refr.nmm: stored configuration: hidden neurons' refractory period 1E+300 ms is more than 1,000,000 time steps");
+        OneLine(Cli("test", Model("gate.nmm", m => m.ConfigJson = Json(m).Replace("\"LayerGateMv\":null", "\"LayerGateMv\":[-5]"))), "gate.nmm: stored configuration: layer gates (--layer-gates-mv) must be positive numbers of mV, got -5");
         // Options.
         var o = Path.Combine(_dir, "x.nmm");
         OneLine(Cli("train", "--checkpoint-every", "-5", "--out", o), "--checkpoint-every must be 0 (only at the end) or a positive number of samples, got -5");

@@ -134,6 +134,15 @@ public sealed record SimulationConfig
             if (!(StateRangeMv > 0)) throw new ArgumentException($"--state-range-mv must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
+            if (!double.IsFinite(InitScale) || !double.IsFinite(FeedbackScale) || !double.IsFinite(LabelWeightMv) || !double.IsFinite(ErrorWeightMv)
+                || !double.IsFinite(StateRangeMv) || !double.IsFinite(WeightRangeFactor) || !double.IsFinite(S2mInitMv))
+                throw new ArgumentException("initialisation scales, label and error weights, state and weight ranges must be finite numbers");
+            if (LayerGateMv is { } gates && gates.Any(g => !double.IsNaN(g) && !(g > 0 && double.IsFinite(g))))
+                throw new ArgumentException($"layer gates (--layer-gates-mv) must be positive numbers of mV, got {string.Join(", ", gates)}");
+            // Dead times become step counts (int): no longer than the cap on a sample.
+            foreach (var (ms, name) in new[] { (Hidden.RefractoryMs, "hidden neurons' refractory period"), (Output.RefractoryMs, "prediction neurons' refractory period"),
+                (Sampler.RefractoryMs, "S2M sampler neurons' refractory period"), (InputEncoders.DeadTimeMs(Encoder), "input encoder's dead time") })
+                if (!(Math.Round(ms / DtMs) <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms is more than {MaxStepsPerSample:N0} time steps of {DtMs} ms");
             StepsPerSample(true); StepsPerSample(false);
         }
         catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }
