@@ -46,7 +46,7 @@ public static class Output
 /// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is
 /// that of the samples being learnt (the label drives learning within the sample, so it runs above test accuracy). Redrawn in place on a terminal,
 /// printed every few seconds otherwise (logs stay readable).</summary>
-public sealed class ProgressLine(string label, int total)
+public sealed class ProgressLine(string label, int total, bool accuracy = true)
 {
     readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     double _lastPrint = -1e9;
@@ -63,8 +63,8 @@ public sealed class ProgressLine(string label, int total)
         double eta = rate > 0 ? (total - done) / rate : 0;
         int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
         string bar = new string('#', filled) + new string('.', width - filled);
-        string acc = seen > 0 ? $"{100.0 * correct / seen,5:F1}%" : "  -  ";
-        string line = $"{label} [{bar}] {done}/{total}  {(measured ? rate.ToString("F1").PadLeft(7) : "      -")} samples/s  acc {acc}  ETA {(measured ? TimeSpan.FromSeconds(eta).ToString("hh\\:mm\\:ss") : "--:--:--")}";
+        string acc = !accuracy ? "" : seen > 0 ? $"  acc {100.0 * correct / seen,5:F1}%" : "  acc   -  ";
+        string line = $"{label} [{bar}] {done}/{total}  {(measured ? rate.ToString("F1").PadLeft(7) : "      -")} samples/s{acc}  ETA {(measured ? TimeSpan.FromSeconds(eta).ToString("hh\\:mm\\:ss") : "--:--:--")}";
         if (_interactive) Console.Error.Write("\r" + line + (force ? "\n" : ""));
         else Console.Error.WriteLine(line);
     }

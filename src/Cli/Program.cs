@@ -356,6 +356,7 @@ namespace Neuromorphic.Cli
             do { Fill(warmBatches * batch, batch); engine.Run(input, training); warmBatches++; }
             while (warm.Elapsed.TotalSeconds < 0.5 && warmBatches < 1000);
             long synops = 0, spikes = 0; int done = 0;
+            var bar = new ProgressLine(training ? "bench (training)" : "bench", n, accuracy: false);
             var sw = Stopwatch.StartNew();
             while (done < n)
             {
@@ -363,6 +364,7 @@ namespace Neuromorphic.Cli
                 Fill(warmBatches * batch + done, m);
                 var res = engine.Run(input, training);
                 synops += res.SynOps; spikes += res.Spikes; done += m;
+                bar.Report(done, done, 0, done == n);
             }
             string device = engine switch
             {

@@ -262,6 +262,7 @@ public class HardeningTests
         Assert.That(r.Err, Does.Contain("run [").And.Contain("2/2"));
         r = Cli("bench", "--arch", "784-5-10", "--samples", "4", "--batch", "2", "--test-sample-ms", "5", "--backend", "cpu");
         Assert.That(r.Code, Is.Zero, r.Err);
+        Assert.That(r.Err, Does.Contain("bench [").And.Contain("4/4").And.Not.Contain(" acc "), "progress without an accuracy bench does not measure");
         // bench's table (Spectre writes it to the terminal): keys as words, numbers formatted.
         Assert.That(Neuromorphic.Cli.Output.Words("samples_per_s"), Is.EqualTo("samples/s"));
         Assert.That(Neuromorphic.Cli.Output.Words("steps_per_sample"), Is.EqualTo("steps per sample"));
