@@ -145,10 +145,15 @@ public class HardeningTests
         var nir = Path.Combine(_dir, "zeros.nir");
         NirInteropTests.Python(NirInteropTests.HandBuilt + "\nf = h5py.File(sys.argv[1], 'a')\nf['node'].create_dataset('padding', data=np.zeros((2000, 1000), np.float32), chunks=(200, 1000), compression='gzip', compression_opts=9)\nf.close()\n", nir, "5.0");
         Assert.That(new FileInfo(nir).Length, Is.LessThan(60_000), "two million zeros compress to a few KB");
-        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm")), "elements (at '/node/padding'), more than 16 per byte of this");
+        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm")), "elements of 8 bytes (at '/node/padding'), more than 16 per byte of this");
         Assert.That(File.Exists(Path.Combine(_dir, "i.nmm")), Is.False);
         var r = Cli("import", nir, "--out", Path.Combine(_dir, "i.nmm"), "--allow-large");
         Assert.That(r.Code, Is.Zero, r.Err);
+        // Fifty fixed-length strings of 100 MB each, never written (the fill value): a tiny file that would cost 5 GB.
+        var wide = Path.Combine(_dir, "wide.nir");
+        NirInteropTests.Python(NirInteropTests.HandBuilt + "\nf = h5py.File(sys.argv[1], 'a')\nf['node'].create_dataset('wide', shape=(50,), dtype='S100000000')\nf.close()\n", wide, "5.0");
+        OneLine(Cli("import", wide, "--out", Path.Combine(_dir, "w.nmm")), "at '/node/wide'");
+        OneLine(Cli("import", wide, "--out", Path.Combine(_dir, "w.nmm"), "--allow-large"), "more than 200000000 elements (of 8 bytes) in all datasets, at '/node/wide'");
     }
 
     [Test]

@@ -158,9 +158,11 @@ public static class NirFile
                 if (x < 0 || (count *= x) > ExportedNetwork.MaxElements)
                     throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
             }
-            if ((elements += count) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements in all datasets");
+            // Counted in 8-byte units, so that wide elements (a fixed-length string of a gigabyte) count for what they cost.
+            long cost = count * Math.Max(1L, ((long)d.Type.Size + 7) / 8);
+            if ((elements += cost) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements (of 8 bytes) in all datasets, at '{Text.Escape(where)}'");
             if (elements > limit)
-                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements (at '{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large reads it anyway (up to {MaxTotalElements:N0})");
+                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements of 8 bytes (at '{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large reads it anyway (up to {MaxTotalElements:N0})");
             var t = d.Type;
             switch (t.Class)
             {
