@@ -300,6 +300,24 @@ public class HardeningTests
     }
 
     [Test]
+    public void ANirStringOfADeclaredTerabyteIsOneLine()
+    {
+        // The global heap object of a variable-length string claims 2^40 bytes: PureHDF threw OutOfMemoryException,
+        // which left the CLI with a stack trace.
+        var nir = Path.Combine(_dir, "heap.nir");
+        NirInteropTests.Python(NirInteropTests.HandBuilt + """
+
+import struct
+b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.find(b'GCOL')
+assert i > 0
+b[i + 24:i + 32] = struct.pack('<Q', 1 << 40)
+open(sys.argv[1], 'wb').write(b)
+""", nir, "5.0");
+        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "h.nmm")), "heap.nir: the file declares a size that cannot be allocated; damaged or crafted");
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.

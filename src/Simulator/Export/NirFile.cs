@@ -134,7 +134,13 @@ public static class NirFile
             return ReadGroup(f, path, "", 0, ref objects, ref elements, limit, length);
         }
         catch (NeuromorphicException) { throw; }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            // The caps above keep what a well-formed file may make us allocate small; PureHDF throws this for sizes
+            // that a damaged or crafted file declares (a global heap object of a terabyte).
+            throw new NeuromorphicException($"{path}: the file declares a size that cannot be allocated; damaged or crafted ({e.Message.Split('\n')[0]})");
+        }
+        catch (Exception e)
         {
             // PureHDF reports a damaged file with many exception types; none of them is a bug of the caller.
             throw new NeuromorphicException($"{path}: not a readable HDF5 file, or truncated ({e.Message.Split('\n')[0]})");
