@@ -318,6 +318,22 @@ open(sys.argv[1], 'wb').write(b)
     }
 
     [Test]
+    public void ANirStringThatWasNeverWrittenIsOneLine()
+    {
+        // An unwritten variable-length string reads as null: the edges' null node name crashed import (found by fuzzing).
+        var nir = Path.Combine(_dir, "null.nir");
+        NirInteropTests.Python(NirInteropTests.HandBuilt + """
+
+f = h5py.File(sys.argv[1], 'a')
+del f['node/edges']
+e = f['node'].create_dataset('edges', shape=(5, 2), dtype=h5py.string_dtype())
+e[0] = ['input', 'fc']
+f.close()
+""", nir, "5.0");
+        OneLine(Cli("import", nir, "--out", Path.Combine(_dir, "n.nmm")), "null.nir: dataset '/node/edges' holds a string that cannot be read (a null or dangling reference)");
+    }
+
+    [Test]
     public void IdxHeaderWhoseItemCountOverflowsIsRefused()
     {
         // 2^26 x 2^26 x 2^12 items = 2^64: a 64-bit product wraps to 0, which a bare header would match.

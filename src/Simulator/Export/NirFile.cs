@@ -197,7 +197,10 @@ public static class NirFile
                     break;
                 case H5DataTypeClass.String:
                 case H5DataTypeClass.VariableLength:
-                    result.Strings[name] = (shape, d.Read<string[]>());
+                    var strings = d.Read<string[]>();
+                    if (strings.Length != count || strings.Any(x => x == null))
+                        throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' holds a string that cannot be read (a null or dangling reference)");
+                    result.Strings[name] = (shape, strings);
                     break;
                 default:
                     result.Unsupported[name] = t.Class.ToString();
