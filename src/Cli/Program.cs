@@ -237,7 +237,7 @@ namespace Neuromorphic.Cli
             var file = ModelFile.Load(path);
             SimulationConfig config;
             try { config = file.Config(); config.Validate(); }
-            catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({e.Message.Split('\n')[0]})"); }
+            catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
             catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: stored configuration: {e.Message}"); }
             return (file.ToNetwork(config, path), config, file);
         }

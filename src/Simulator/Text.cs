@@ -42,6 +42,24 @@ public static class Text
         return b.ToString();
     }
 
+    /// <summary>A library's message with .NET type names (<c>System.UInt64</c>, <c>System.Nullable`1[System.Double]</c>)
+    /// put in words ("a whole number >= 0", "a number"), for messages about what the user gave.</summary>
+    public static string Plain(string message)
+        => System.Text.RegularExpressions.Regex.Replace(message, @"'?System\.Nullable`1\[([A-Za-z0-9_.]+)\]'?|'?(System(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(\[\])?'?", m =>
+        {
+            string t = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
+            if (m.Groups[3].Success && m.Groups[3].Value == "[]") return "a list";
+            return t switch
+            {
+                "System.UInt64" or "System.UInt32" or "System.UInt16" or "System.Byte" => "a whole number >= 0",
+                "System.Int64" or "System.Int32" or "System.Int16" or "System.SByte" => "a whole number",
+                "System.Double" or "System.Single" or "System.Decimal" => "a number",
+                "System.Boolean" => "true or false",
+                "System.String" => "text",
+                _ => "a value of another kind",
+            };
+        });
+
     static bool Unsafe(char c) => c is >= '\x80' and <= '\x9f' // C1 controls (CSI, OSC...)
         or '\u2028' or '\u2029' // line and paragraph separators
         or >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069' or '\u200e' or '\u200f' or '\u061c' // bidi controls

@@ -199,6 +199,10 @@ public class HardeningTests
         OneLine(r, "for option '--seed' as a whole number in 0..18446744073709551615");
         Assert.That(r.Err, Does.Not.Contain("System."));
         OneLine(Cli("trian"), "Did you mean 'train'?");
+        // A stored configuration that JSON cannot convert: the kind of value in words, not a .NET type.
+        r = Cli("test", Model("seed.nmm", m => m.ConfigJson = m.ConfigJson.Replace("\"Seed\":1", "\"Seed\":-1")));
+        OneLine(r, "seed.nmm: configuration in model file is unreadable (The JSON value could not be converted to a whole number >= 0. Path: $.Seed");
+        Assert.That(Text.Plain("expected type 'System.Nullable`1[System.Double]' or System.String[] or System.Boolean"), Is.EqualTo("expected type a number or a list or true or false"));
         // --eta NaN names the option, not the field.
         OneLine(Cli("train", "--eta", "NaN", "--out", Path.Combine(_dir, "x.nmm")), "the learning rate (--eta) must be a number >= 0, got NaN");
         // --data-dir naming a file.

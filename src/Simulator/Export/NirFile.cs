@@ -215,6 +215,6 @@ public static class NirFile
     {
         if (!graph.Groups.TryGetValue("metadata", out var meta) || meta.String("neuromorphic_config") is not { Length: > 0 } json) return null;
         try { return JsonSerializer.Deserialize<Engine.SimulationConfig>(json, ModelFile.Json); }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
     }
 }

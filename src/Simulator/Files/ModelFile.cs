@@ -143,7 +143,7 @@ public sealed class ModelFile
         {
             if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");
         }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
         return m;
     }
 }
