@@ -117,8 +117,8 @@ public class HardeningTests
     public void StepsPerSampleAreCappedWhereverTheDurationOrDtEnters()
     {
         var model = Model("ok.nmm");
-        OneLine(Cli("test", model, "--test-sample-ms", "1e12"), "test sample duration (--test-sample-ms) 1000000000000 ms at dt 0.1 ms is 1E+13 time steps per sample, more than the cap of 1,000,000");
-        OneLine(Cli("run", "--dt-ms", "1e-300"), "time steps per sample, more than the cap of 1,000,000");
+        OneLine(Cli("test", model, "--test-sample-ms", "1e12"), "test sample duration (--test-sample-ms) 1000000000000 ms at dt (--dt-ms) 0.1 ms is 1E+13 time steps per sample, more than the cap of 1,000,000");
+        OneLine(Cli("run", "--dt-ms", "1e-300"), "test sample duration (--test-sample-ms) 250 ms at dt (--dt-ms) 1E-300 ms is 2.5E+302 time steps per sample, more than the cap of 1,000,000");
         OneLine(Cli("train", "--sample-ms", "1e12", "--out", Path.Combine(_dir, "x.nmm")), "training sample duration (--sample-ms)");
         var tiny = Model("tinydt.nmm", m => m.ConfigJson = m.ConfigJson.Replace("\"DtMs\":0.1", "\"DtMs\":1E-300"));
         Assert.That(File.ReadAllBytes(tiny).Length, Is.GreaterThan(0));

@@ -103,11 +103,11 @@ public sealed record SimulationConfig
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
             if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
             if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
-            foreach (var (ms, name) in new[] { (SampleMs, "training sample duration (--sample-ms)"), (TestSampleMs, "test sample duration (--test-sample-ms)") })
+            foreach (var (ms, name) in new[] { (TestSampleMs, "test sample duration (--test-sample-ms)"), (SampleMs, "training sample duration (--sample-ms)") })
             {
                 if (!(ms > 0) || double.IsInfinity(ms)) throw new ArgumentException($"{name} must be a positive number of ms, got {ms}");
                 double steps = Math.Round(ms / DtMs);
-                if (!(steps <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms at dt {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
+                if (!(steps <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms at dt (--dt-ms) {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
                 if (steps < 1) throw new ArgumentException($"{name} {ms} ms is shorter than half a time step (dt {DtMs} ms)");
             }
             Hidden.Validate("hidden neurons");
