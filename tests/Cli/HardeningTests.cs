@@ -203,6 +203,14 @@ public class HardeningTests
         r = Cli("test", Model("seed.nmm", m => m.ConfigJson = m.ConfigJson.Replace("\"Seed\":1", "\"Seed\":-1")));
         OneLine(r, "seed.nmm: configuration in model file is unreadable (The JSON value could not be converted to a whole number >= 0. Path: $.Seed");
         Assert.That(Text.Plain("expected type 'System.Nullable`1[System.Double]' or System.String[] or System.Boolean"), Is.EqualTo("expected type a number or a list or true or false"));
+        // --config: a missing file, a pipe, a value of the wrong kind.
+        OneLine(Cli("run", "--config", Path.Combine(_dir, "none.json")), "none.json: configuration file (--config) not found");
+        var cfgFifo = Path.Combine(_dir, "cfg.json");
+        NirInteropTests.Python("import os\nos.mkfifo(sys.argv[1])", cfgFifo);
+        OneLine(Cli("run", "--config", cfgFifo), "cfg.json: empty configuration file (--config), or not a regular file");
+        var cfgBad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(cfgBad, "{\"Seed\": -3}");
+        OneLine(Cli("run", "--config", cfgBad), "not a valid configuration (The JSON value could not be converted to a whole number >= 0.");
         // --eta NaN names the option, not the field.
         OneLine(Cli("train", "--eta", "NaN", "--out", Path.Combine(_dir, "x.nmm")), "the learning rate (--eta) must be a number >= 0, got NaN");
         // --data-dir naming a file.
