@@ -40,6 +40,7 @@ public class HardeningTests
         OneLine(Cli("test", Model("cn.nmm", m => m.ConfigJson = "null")), "cn.nmm: field config is null");
         OneLine(Cli("test", Model("g.nmm", m => m.Progress = null!)), "g.nmm: field progress is missing (null)");
         OneLine(Cli("test", Model("n.nmm", m => m.Projections[0].Name = null!)), "n.nmm: projection 0 is missing (null) or lacks its name or weights");
+        OneLine(Cli("test", Model("cb.nmm", m => m.CreatedBy = null!)), "cb.nmm: field createdby is missing (null)");
     }
 
     [Test]

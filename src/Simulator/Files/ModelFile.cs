@@ -123,6 +123,11 @@ public sealed class ModelFile
         if (m.ConfigJson == null) throw new NeuromorphicException($"{path}: field config is missing (null)");
         if (m.Progress == null) throw new NeuromorphicException($"{path}: field progress is missing (null)");
         if (m.Projections == null) throw new NeuromorphicException($"{path}: field projections is missing (null)");
+        // Every other stored field too (fields added later are covered without a change here), unless declared nullable.
+        var nullability = new System.Reflection.NullabilityInfoContext();
+        foreach (var p in typeof(ModelFile).GetProperties().Where(p => p.IsDefined(typeof(KeyAttribute), false) && !p.PropertyType.IsValueType))
+            if (p.GetValue(m) == null && nullability.Create(p).ReadState != System.Reflection.NullabilityState.Nullable)
+                throw new NeuromorphicException($"{path}: field {p.Name.ToLowerInvariant()} is missing (null)");
         for (int q = 0; q < m.Projections.Length; q++)
         {
             var s = m.Projections[q];
@@ -136,8 +141,9 @@ public sealed class ModelFile
         if (held < needed)
             throw new NeuromorphicException($"{path}: the architecture {Architecture.Format(m.Layers)} needs {needed:N0} forward weights, the file holds {held:N0}");
         var pr = m.Progress;
-        if (pr.EpochsCompleted < 0 || pr.PositionInEpoch < 0 || pr.SamplesSeen < 0 || pr.Epochs < 0 || pr.TrainSamples < 0 || pr.Batch < 0
-            || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
+        // No count of the progress may be negative (every int and long field, including ones added later).
+        bool negative = typeof(TrainingProgress).GetProperties().Any(p => (p.PropertyType == typeof(int) || p.PropertyType == typeof(long)) && Convert.ToInt64(p.GetValue(pr)) < 0);
+        if (negative || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
             throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
         try
         {
