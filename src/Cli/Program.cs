@@ -158,10 +158,13 @@ namespace Neuromorphic.Cli
             var model = new Option<string?>("--model") { Description = "model file to simulate (default: random weights of --arch)" };
             var c = new Command("run", "simulate a network on N MNIST test digits; print spike counts, rates and predicted classes");
             Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            var own = c.Options.ToList();
             cfg.AddTo(c, withRule: false);
-            // run simulates without learning: the rule's options would only clutter its help.
-            foreach (var o in new Option[] { cfg.SampleMs, cfg.Eta, cfg.EtaDecay, cfg.Gate, cfg.LayerGates, cfg.LabelUnits, cfg.BiasRateHz, cfg.InitMv, cfg.BurnIn, cfg.TauStdpMs, cfg.BatchUpdateOpt, cfg.RoundingOpt })
-                c.Options.Remove(o);
+            // run simulates without learning: of the model options it keeps those that inference reads (a list of
+            // names, so that training options added later stay out of its help too).
+            string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
+                "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
+            foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
             c.SetAction(r => Guard(() =>
             {
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
