@@ -212,6 +212,8 @@ public class HardeningTests
         var cfgBad = Path.Combine(_dir, "bad.json");
         File.WriteAllText(cfgBad, "{\"Seed\": -3}");
         OneLine(Cli("run", "--config", cfgBad), "not a valid configuration (The JSON value could not be converted to a whole number >= 0.");
+        // An oversized --test-batch is reported as --test-batch, not --batch.
+        OneLine(Cli("train", "--arch", "784-5-10", "--test-batch", "2000000", "--backend", "cpu", "--out", Path.Combine(_dir, "tb.nmm")), "--test-batch must lie in 1..1048576, got 2000000");
         // --eta NaN names the option, not the field.
         OneLine(Cli("train", "--eta", "NaN", "--out", Path.Combine(_dir, "x.nmm")), "the learning rate (--eta) must be a number >= 0, got NaN");
         // --data-dir naming a file.
