@@ -84,9 +84,9 @@ public sealed class ConfigOptions
         if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn) c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
         if (r.GetValue(Config) is { } path)
         {
-            if (!File.Exists(path)) throw new NeuromorphicException($"--config {path}: file not found");
+            Neuromorphic.Simulator.Files.InputFile.Require(path, "configuration file (--config)"); // missing, empty, a pipe or a device
             try { c = JsonSerializer.Deserialize<SimulationConfig>(File.ReadAllText(path), new JsonSerializerOptions { IncludeFields = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? c; }
-            catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({e.Message.Split('\n')[0]})"); }
+            catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
         }
         var rule = forceRule ?? (r.GetValue(Rule) is { } ruleText ? ParseRule(ruleText) : c.Rule);
         // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.

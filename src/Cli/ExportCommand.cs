@@ -5,6 +5,7 @@ using Neuromorphic.Simulator.Analysis;
 using Neuromorphic.Simulator.Data;
 using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Export;
+using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Training;
 
 namespace Neuromorphic.Cli;
@@ -14,7 +15,7 @@ public static class ExportCommand
 {
     static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
 
-    public static Command Export(Option<string> backendOpt, Option<int> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
+    public static Command Export(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
         Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train (or import)" };
@@ -33,10 +34,11 @@ public static class ExportCommand
             int ntest = r.GetValue(testSamples);
             if (ntest < 0) throw new NeuromorphicException($"--test-samples must not be negative, got {ntest}");
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
-            int batch = Commands.CheckBatch(r.GetValue(batchOpt));
-            if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
+            if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
             var (net, config) = loadModel(path);
+            if (ntest > 0) Architecture.RequireMnistInput(net.Layers, path);
             var exported = ExportedNetwork.From(net, config, profile);
             switch (fmt)
             {
@@ -107,15 +109,17 @@ public static class ExportCommand
         var file = new Argument<string>("file") { Description = "NIR file (HDF5) of a feed-forward graph: Input, Affine/Linear, LIF/CubaLIF/IF, Output" };
         var outOpt = new Option<string>("--out") { Description = "model file to write", Required = true };
         var dt = new Option<double?>("--dt-ms") { Description = "time step to simulate with (default: the file's metadata dt, else 0.1 ms)" };
+        var allowLarge = new Option<bool>("--allow-large") { Description = $"read datasets of more than {NirFile.ElementsPerFileByte} elements per byte of the file (a highly compressed file), up to {NirFile.MaxTotalElements:N0}" };
         var c = new Command("import", "read a NIR graph (snnTorch, Norse or export --format nir) into a model file that test and run simulate");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { outOpt, dt, jsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { outOpt, dt, allowLarge, jsonOpt }) c.Options.Add(o);
         c.SetAction(r => Commands.Guard(() =>
         {
             string path = r.GetValue(file)!, outPath = r.GetValue(outOpt)!;
-            var res = NirImport.Import(path, r.GetValue(dt));
+            AtomicFile.CheckWritable(outPath, "--out");
+            var res = NirImport.Import(path, r.GetValue(dt), r.GetValue(allowLarge));
             res.Model.Save(outPath);
-            foreach (var n in res.Notes) Console.Error.WriteLine($"note: {n}");
+            foreach (var n in res.Notes) Console.Error.WriteLine($"note: {Text.Escape(n, Text.MaxLine)}");
             var config = res.Model.Config();
             Output.Line($"model {Architecture.Format(res.Model.Layers)} written to {outPath} (dt {config.DtMs} ms, hidden tau_mem {config.Hidden.TauMembraneMs} ms, tau_syn {config.Hidden.TauSynapseMs} ms, prediction threshold {config.Output.ThresholdMv})");
             if (res.Model.Layers[0] != 784) Console.Error.WriteLine($"note: the input has {res.Model.Layers[0]} neurons; test and run feed the 784 MNIST pixels");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
+using Text = Neuromorphic.Simulator.Text;
 
 namespace Neuromorphic.Cli;
 
@@ -14,17 +15,38 @@ public static class Output
     {
         var t = new Table().Border(TableBorder.Rounded).Title(title);
         t.AddColumn("figure"); t.AddColumn(new TableColumn("value").RightAligned());
-        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(k), Markup.Escape(v));
+        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(Text.Escape(k, Text.MaxLine)), Markup.Escape(Text.Escape(v, Text.MaxLine)));
         AnsiConsole.Write(t);
     }
 
-    public static void Line(string text) => Console.Out.WriteLine(text);
+    /// <summary>One line for people; anything a file put into it is escaped (<see cref="Text.Escape"/>).</summary>
+    /// <summary>A figures table for people: keys as words (<c>samples_per_s</c> becomes "samples/s"), numbers with
+    /// thousands separators and at most four significant digits below 1000.</summary>
+    public static void Figures(string title, IEnumerable<KeyValuePair<string, object?>> figures)
+        => Table(title, figures.Where(kv => kv.Value != null).Select(kv => (Words(kv.Key), Number(kv.Value))));
+
+    public static string Words(string key)
+        => System.Text.RegularExpressions.Regex.Replace(key, "_per_s$", "/s").Replace("_mib", " (MiB)").Replace("_gb/s", " (GB/s)").Replace('_', ' ');
+
+    public static string Number(object? v)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return v switch
+        {
+            double d when Math.Abs(d) >= 1000 => d.ToString("N0", inv),
+            double d => d.ToString("G4", inv),
+            int or long => Convert.ToInt64(v, inv).ToString("N0", inv),
+            _ => Convert.ToString(v, inv) ?? "",
+        };
+    }
+
+    public static void Line(string text) => Console.Out.WriteLine(Text.Escape(text, int.MaxValue));
 }
 
 /// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is
 /// that of the samples being learnt (the label drives learning within the sample, so it runs above test accuracy). Redrawn in place on a terminal,
 /// printed every few seconds otherwise (logs stay readable).</summary>
-public sealed class ProgressLine(string label, int total)
+public sealed class ProgressLine(string label, int total, bool accuracy = true)
 {
     readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     double _lastPrint = -1e9;
@@ -35,12 +57,14 @@ public sealed class ProgressLine(string label, int total)
         double t = _watch.Elapsed.TotalSeconds;
         if (!force && t - _lastPrint < (_interactive ? 0.25 : 10)) return;
         _lastPrint = t;
-        double rate = seen / Math.Max(t, 1e-9);
+        // No rate before half a second: the first call comes after a few samples in microseconds (it showed 1111111.1/s).
+        bool measured = t >= 0.5 && seen > 0;
+        double rate = measured ? seen / t : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
         int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
         string bar = new string('#', filled) + new string('.', width - filled);
-        string acc = seen > 0 ? $"{100.0 * correct / seen,5:F1}%" : "  -  ";
-        string line = $"{label} [{bar}] {done}/{total}  {rate,7:F1} samples/s  acc {acc}  ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
+        string acc = !accuracy ? "" : seen > 0 ? $"  acc {100.0 * correct / seen,5:F1}%" : "  acc   -  ";
+        string line = $"{label} [{bar}] {done}/{total}  {(measured ? rate.ToString("F1").PadLeft(7) : "      -")} samples/s{acc}  ETA {(measured ? TimeSpan.FromSeconds(eta).ToString("hh\\:mm\\:ss") : "--:--:--")}";
         if (_interactive) Console.Error.Write("\r" + line + (force ? "\n" : ""));
         else Console.Error.WriteLine(line);
     }

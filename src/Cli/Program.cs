@@ -18,6 +18,8 @@ namespace Neuromorphic.Cli
         static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the four MNIST IDX files (default ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist)" };
         static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
         static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
+        /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
+        static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
         static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10", DefaultValueFactory = _ => "784-200-10" };
 
         public static int Execute(string[] args)
@@ -30,22 +32,62 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
             root.Subcommands.Add(S2mActivationCommand.Create(JsonOpt));
-            root.Subcommands.Add(SweepCommand.Create(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
-            root.Subcommands.Add(ExportCommand.Export(BackendOpt, BatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(SweepCommand.Create(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(ExportCommand.Export(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             root.Subcommands.Add(PlotCommand.Create(JsonOpt));
             root.Subcommands.Add(PresetsCommand());
             root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
-            return root.Parse(args).Invoke();
+            var parse = root.Parse(args);
+            // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
+            // (not the whole help on stdout). Help itself, and a bare `neuromorphic`, go the usual way.
+            if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+            Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse), Text.MaxLine)}");
+            return 2;
+        }
+
+        /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
+        /// unknown one, and the command whose --help lists them.</summary>
+        internal static string ParseErrorLine(ParseResult parse)
+        {
+            var command = parse.CommandResult.Command;
+            var unknown = parse.UnmatchedTokens.FirstOrDefault();
+            string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e => e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
+            message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
+            {
+                string t = m.Groups[1].Value;
+                return "as " + (t.Contains("UInt64") ? "a whole number in 0..18446744073709551615"
+                    : t.Contains("Int32") ? "a whole number" : t.Contains("Int64") ? "a whole number"
+                    : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a value of the expected kind");
+            });
+            if (unknown != null)
+            {
+                var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name)).Distinct();
+                var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
+                if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
+            }
+            string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
+            return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? "neuromorphic" : "neuromorphic " + path)} --help`)";
+        }
+
+        static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (int i = 1; i <= a.Length; i++)
+                for (int j = 1; j <= b.Length; j++)
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            return d[a.Length, b.Length];
         }
 
         /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
         internal static int Guard(Func<int> body)
         {
             try { return body(); }
-            catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
-            catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
-            catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
+            catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+            catch (IOException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+            catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
         }
 
         static Command PresetsCommand()
@@ -123,7 +165,7 @@ namespace Neuromorphic.Cli
             return dir;
         }
 
-        internal static int CheckBatch(int batch) => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"--batch must lie in 1..1048576, got {batch}");
+        internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 
         sealed class CountRecorder(int populations, int steps) : ISpikeRecorder
         {
@@ -146,12 +188,19 @@ namespace Neuromorphic.Cli
             var model = new Option<string?>("--model") { Description = "model file to simulate (default: random weights of --arch)" };
             var c = new Command("run", "simulate a network on N MNIST test digits; print spike counts, rates and predicted classes");
             Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            var own = c.Options.ToList();
             cfg.AddTo(c, withRule: false);
+            // run simulates without learning: of the model options it keeps those that inference reads (a list of
+            // names, so that training options added later stay out of its help too).
+            string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
+                "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
+            foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
             c.SetAction(r => Guard(() =>
             {
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
                 net ??= ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                Architecture.RequireMnistInput(net.Layers, r.GetValue(model) ?? "--arch");
                 int n = r.GetValue(samples);
                 if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
                 var test = MnistFiles.LoadTest(EnsureData(r));
@@ -164,6 +213,8 @@ namespace Neuromorphic.Cli
                 var counts = new List<int[]>();
                 long synops = 0;
                 var sw = Stopwatch.StartNew();
+                var bar = new ProgressLine("run", n);
+                int seenCorrect = 0;
                 for (int start = 0; start < n; start += engine.BatchCapacity)
                 {
                     int m = Math.Min(engine.BatchCapacity, n - start);
@@ -176,7 +227,8 @@ namespace Neuromorphic.Cli
                     rec.LaneOffset = start;
                     var res = engine.Run(input, false, rec);
                     synops += res.SynOps;
-                    for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); }
+                    for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); if (preds[^1] == test.Labels[start + b]) seenCorrect++; }
+                    bar.Report(start + m, start + m, seenCorrect, start + m == n);
                 }
                 double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
                 Output.Line($"{n} digits, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
@@ -218,14 +270,15 @@ namespace Neuromorphic.Cli
             var file = ModelFile.Load(path);
             SimulationConfig config;
             try { config = file.Config(); config.Validate(); }
-            catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({e.Message.Split('\n')[0]})"); }
+            catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
+            catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: stored configuration: {e.Message}"); }
             return (file.ToNetwork(config, path), config, file);
         }
 
         static Command Bench()
         {
             var cfg = new ConfigOptions();
-            var samples = new Option<int>("--samples") { Description = "samples to simulate (after half a second of warm-up batches)", DefaultValueFactory = _ => 0 };
+            var samples = new Option<int>("--samples") { Description = "samples to simulate after half a second of warm-up batches (0 = automatic: twice the batch, at least 64 for inference, 200 for training)", DefaultValueFactory = _ => 0 };
             var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
             var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
             var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
@@ -240,6 +293,7 @@ namespace Neuromorphic.Cli
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
                 var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
+                if (config.Rule != RuleKind.S2m) Architecture.RequireMnistInput(layers, "--arch");
                 int repeats = r.GetValue(vsTraining);
                 if (repeats < 0) throw new NeuromorphicException($"--vs-training must be at least 0, got {repeats}");
                 if (repeats > 0 && training) throw new NeuromorphicException("--vs-training compares inference with training: use it without --train, with --rule none");
@@ -302,7 +356,7 @@ namespace Neuromorphic.Cli
                     figures["cpu_samples_per_s"] = Math.Round(cpuRate, 2);
                     figures["speedup_over_cpu"] = Math.Round(sps / cpuRate, 1);
                 }
-                Output.Table($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engineName}", figures.Where(kv => kv.Value != null).Select(kv => (kv.Key, Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
+                Output.Figures($"bench: {figures["mode"]}, {figures["arch"]}, batch {batch}, {engineName}", figures);
                 if (r.GetValue(JsonOpt)) Output.Json(figures);
                 return 0;
             }));
@@ -335,6 +389,7 @@ namespace Neuromorphic.Cli
             do { Fill(warmBatches * batch, batch); engine.Run(input, training); warmBatches++; }
             while (warm.Elapsed.TotalSeconds < 0.5 && warmBatches < 1000);
             long synops = 0, spikes = 0; int done = 0;
+            var bar = new ProgressLine(training ? "bench (training)" : "bench", n, accuracy: false);
             var sw = Stopwatch.StartNew();
             while (done < n)
             {
@@ -342,6 +397,7 @@ namespace Neuromorphic.Cli
                 Fill(warmBatches * batch + done, m);
                 var res = engine.Run(input, training);
                 synops += res.SynOps; spikes += res.Spikes; done += m;
+                bar.Report(done, done, 0, done == n);
             }
             string device = engine switch
             {
@@ -364,7 +420,7 @@ namespace Neuromorphic.Cli
             var resume = new Option<string?>("--resume") { Description = "continue training from this checkpoint (its parameters and progress)" };
             var hidden = new Option<int?>("--hidden") { Description = "hidden units: s2m 794-N (default 500); eRBP 784-N-10 (instead of --arch)" };
             var prune = new Option<double?>("--prune") { Description = "with --resume: remove this fraction of the weakest weights (0.8 = 80%), then retrain briefly as a new run" };
-            var testBatch = new Option<int>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)", DefaultValueFactory = _ => 0 };
+            var testBatch = new Option<int?>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)" };
             var testEvery = new Option<bool>("--test-every-epoch") { Description = "also test on the test digits after every epoch (stored in the model's history, drawn by --plot)" };
             var plotOpt = new Option<string?>("--plot") { Description = "draw the learning curve (error against epochs) to this PNG file" };
             var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
@@ -378,16 +434,21 @@ namespace Neuromorphic.Cli
                 if (ep < 1) throw new NeuromorphicException($"--epochs must be at least 1, got {ep}");
                 if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
                 if (ntest < 0 || nval < 0) throw new NeuromorphicException("--test-samples and --validation-samples must not be negative");
+                if (r.GetValue(ckEvery) is var ck && ck < 0) throw new NeuromorphicException($"--checkpoint-every must be 0 (only at the end) or a positive number of samples, got {ck}");
                 Network net; SimulationConfig config; TrainingProgress progress;
                 double? pruneFraction = r.GetValue(prune);
                 if (pruneFraction is { } pf && !(pf > 0 && pf < 1)) throw new NeuromorphicException($"--prune must lie in (0, 1), got {pf}");
                 if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
-                if (r.GetValue(hidden) is { } hv && hv < 1) throw new NeuromorphicException($"--hidden must be at least 1, got {hv}");
+                if (r.GetValue(hidden) is { } hv && (hv < 1 || hv > Architecture.MaxLayerSize)) throw new NeuromorphicException($"--hidden must lie in 1..{Architecture.MaxLayerSize:N0}, got {hv}");
+                if (r.GetValue(hidden) is { } hc) Architecture.Check([Architecture.MnistInputs, hc, 10], "--hidden");
+                Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(r.GetValue(outOpt), "--out");
                 Dictionary<string, object?> extra = new();
                 List<EpochRecord> history = [];
                 if (r.GetValue(resume) is { } from)
                 {
                     (net, config, var file) = LoadModelFile(from);
+                    Architecture.RequireMnistInput(net.Layers, from);
+                    if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{from}: the model has rule none (an imported or inference-only model): nothing to train");
                     progress = file.Progress;
                     history = file.History;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
@@ -421,6 +482,7 @@ namespace Neuromorphic.Cli
                     else net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
                     progress = new TrainingProgress();
                 }
+                Architecture.RequireMnistInput(net.Layers, r.GetValue(resume) ?? "--arch");
                 progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
                 var dir = EnsureData(r);
                 var trainSet = MnistFiles.LoadTrain(dir);
@@ -429,9 +491,9 @@ namespace Neuromorphic.Cli
                 using var engine = Backends.Create(backend, net, config, batch);
                 // Validation and test need no learning: a separate inference engine with a larger batch
                 // (lanes run in parallel) shares the same network object; device weights are pulled first.
-                int tb = r.GetValue(testBatch);
+                int tb = r.GetValue(testBatch) ?? 0;
                 if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
-                using var tester = Backends.Create(backend, net, config, CheckBatch(tb));
+                using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), "--test-batch");
                 SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
                 var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
                 int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
@@ -452,7 +514,12 @@ namespace Neuromorphic.Cli
                     rep => Output.Line($"epoch {rep.Epoch}: eta {engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
                         (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
                         (rep.Test is { } t ? $", test error {t.Error:P2}" : "")),
-                    e => nval > 0 ? Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase) : null,
+                    e =>
+                    {
+                        if (nval <= 0) return null;
+                        var vbar = new ProgressLine("validation", nval);
+                        return Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase, (done, correct) => vbar.Report(done, done, correct, done == nval));
+                    },
                     testEach ? e => Evaluation.Run(Tester(e), testSet, 0, Math.Min(ntest, testSet.Count), Evaluation.TestPresentationBase) : null);
                 trainer.SaveCheckpoint(outPath);
                 Output.Line($"model written to {outPath}");
@@ -460,11 +527,11 @@ namespace Neuromorphic.Cli
                 var figures = new Dictionary<string, object?>
                 {
                     ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                    ["batch"] = batch, // the training batch; test_batch is the validation and test batch
                 };
                 foreach (var kv in extra) figures[kv.Key] = kv.Value;
                 if (pruneFraction != null) figures["retrain_samples"] = progress.SamplesSeen - samplesAtStart;
                 figures["preset"] = config.Preset;
-                figures["train_batch"] = batch;
                 figures["feedback"] = config.Erbp.Feedback.ToString().ToLowerInvariant();
                 figures["update"] = config.Erbp.Update.ToString().ToLowerInvariant();
                 if (config.Erbp.Feedback != Neuromorphic.Plasticity.FeedbackKind.Random && trainer.TrainSamplesDone > 0)
@@ -494,7 +561,8 @@ namespace Neuromorphic.Cli
             figures["ann_macs_per_sample"] = net.AnnMacs;
             figures["test_samples_per_s"] = Math.Round(res.SamplesPerSecond, 2);
             figures["backend"] = engine.BackendName;
-            figures["batch"] = engine.BatchCapacity;
+            figures.TryAdd("batch", engine.BatchCapacity);
+            figures["test_batch"] = engine.BatchCapacity;
             figures["arch"] = Architecture.Format(net.Layers);
             figures["weights_sha256"] = WeightsHash(net);
             figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
@@ -529,6 +597,7 @@ namespace Neuromorphic.Cli
                 string path = r.GetValue(model)!;
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config, file) = LoadModelFile(path);
+                Architecture.RequireMnistInput(net.Layers, path);
                 if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");

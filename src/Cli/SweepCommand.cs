@@ -23,7 +23,7 @@ public static class SweepCommand
         }).ToArray();
     }
 
-    public static Command Create(Option<string> backendOpt, Option<int> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
+    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
         Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
@@ -46,20 +46,22 @@ public static class SweepCommand
             var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
             var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
-            var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0, v));
+            var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && double.IsFinite(v), v));
             var backend = Backends.Parse(r.GetValue(backendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
                 "mse" => true, "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
-            int batch = Commands.CheckBatch(r.GetValue(batchOpt));
-            if (batch == 1) batch = Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
             int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
             string path = r.GetValue(model)!;
+            if (r.GetValue(csv) is { } csvOut) AtomicFile.CheckWritable(csvOut, "--csv");
+            if (r.GetValue(plot) is { } plotOut) AtomicFile.CheckWritable(plotOut, "--plot");
             var (net, config) = loadModel(path);
+            Architecture.RequireMnistInput(net.Layers, path);
             string dir = ensureData(r);
             var testSet = MnistFiles.LoadTest(dir);
             var trainSet = nretrain > 0 ? MnistFiles.LoadTrain(dir) : null;
@@ -90,7 +92,8 @@ public static class SweepCommand
                 Robustness.AddNoise(copy, setting.Noise, config.Seed);
                 if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
                 using var engine = Backends.Create(backend, copy, rowConfig, batch);
-                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase);
+                var bar = new ProgressLine(setting.Label, ntest);
+                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
                 if (setting == settings[0]) floatError = res.Error;
                 var row = new Dictionary<string, object?>
                 {

@@ -45,6 +45,8 @@ public readonly record struct EncoderParameters(
 
     public void Validate(string where)
     {
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of {string.Join(", ", Enum.GetValues<EncoderKind>().Select(k => $"{k} ({(int)k})"))}");
+        if (!double.IsFinite(ThetaMv) || !double.IsFinite(LogitOffset)) throw new ArgumentException($"{where}: ThetaMv and LogitOffset must be finite numbers, got {ThetaMv} and {LogitOffset}");
         LifParameters.Require(Rho0Hz, nameof(Rho0Hz), where);
         LifParameters.Require(DeltaUMv, nameof(DeltaUMv), where);
         LifParameters.Require(InputScaleMv, nameof(InputScaleMv), where);

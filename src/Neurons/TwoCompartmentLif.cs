@@ -36,8 +36,8 @@ public readonly record struct LifParameters(
         Require(ThresholdMv, nameof(ThresholdMv), where);
         if (!(RefractoryMs >= 0) || double.IsInfinity(RefractoryMs))
             throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
-        if (!(NoiseRateHz >= 0) || double.IsInfinity(NoiseRateHz) || double.IsNaN(NoiseWeightMv))
-            throw new ArgumentException($"{where}: noise rate must be >= 0 and its weight a number");
+        if (!(NoiseRateHz >= 0) || double.IsInfinity(NoiseRateHz) || !double.IsFinite(NoiseWeightMv))
+            throw new ArgumentException($"{where}: noise rate must be >= 0 and its weight a finite number, got {NoiseRateHz} Hz and {NoiseWeightMv} mV");
     }
 
     internal static void Require(double value, string name, string where)

@@ -114,7 +114,7 @@ public class HostileInputTests
         Rejects(() => CsvNpy.ParseNpy([1, 2, 3], "tiny.npy"), "tiny.npy: not a .npy array");
     }
 
-    static (int Code, string Out, string Err) Cli(params string[] args)
+    internal static (int Code, string Out, string Err) Cli(params string[] args)
     {
         var oldOut = Console.Out; var oldErr = Console.Error;
         var o = new StringWriter(); var e = new StringWriter();
@@ -123,7 +123,7 @@ public class HostileInputTests
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
-    static void OneLine((int Code, string Out, string Err) r, string message)
+    internal static void OneLine((int Code, string Out, string Err) r, string message)
     {
         Assert.That(r.Code, Is.EqualTo(2), r.Err);
         var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);

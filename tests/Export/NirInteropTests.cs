@@ -79,7 +79,7 @@ print('tau_syn', nodes['lif1']['tau_syn'][0], 'dt', g['metadata/dt'][()], 'w13',
     /// <summary>A 784-2-10 graph as snnTorch writes one: Affine with zero bias, CubaLIF with w_in = tau_syn/dt and
     /// r = 1, then Linear and LIF with scalar-like per-neuron arrays; hidden neuron 0 sees every pixel, and only class 3
     /// listens to it.</summary>
-    const string HandBuilt = """
+    internal const string HandBuilt = """
 f = h5py.File(sys.argv[1], 'w')
 f.create_dataset('version', data='0.5.0', dtype=h5py.string_dtype())
 g = f.create_group('node')

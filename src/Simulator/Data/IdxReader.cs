@@ -11,7 +11,7 @@ public static class IdxReader
     /// <summary>Reads an IDX file of unsigned bytes with the expected number of dimensions.</summary>
     public static (int[] Shape, byte[] Data) Read(string path, int expectedDims)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: file not found");
+        Files.InputFile.Require(path, "file");
         byte[] bytes = File.ReadAllBytes(path);
         return Parse(bytes, path, expectedDims);
     }
@@ -28,17 +28,20 @@ public static class IdxReader
         int header = 4 + 4 * dims;
         if (bytes.Length < header) throw new NeuromorphicException($"{path}: truncated IDX header ({bytes.Length} bytes, expected {header})");
         var shape = new int[dims];
+        // The item count is a product of up to 255 sizes: kept below the file's length as it grows, so that it
+        // cannot overflow (to 0 or to a small number that a short file would match).
         long items = 1;
+        bool more = false;
         for (int d = 0; d < dims; d++)
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
             if (size == 0 || size > 100_000_000) throw new NeuromorphicException($"{path}: dimension {d} has implausible size {size}");
             shape[d] = (int)size;
-            items *= size;
+            if (!more && (items *= size) > bytes.Length) more = true;
         }
         long expected = header + items;
-        if (bytes.Length < expected)
-            throw new NeuromorphicException($"{path}: truncated IDX file: {bytes.Length} bytes, header promises {expected} ({string.Join('x', shape)} items)");
+        if (more || bytes.Length < expected)
+            throw new NeuromorphicException($"{path}: truncated IDX file: {bytes.Length} bytes, header promises {(more ? $"more than {bytes.Length}" : expected.ToString(System.Globalization.CultureInfo.InvariantCulture))} ({string.Join('x', shape)} items)");
         if (bytes.Length > expected)
             throw new NeuromorphicException($"{path}: {bytes.Length - expected} unexpected bytes after the {string.Join('x', shape)} items");
         return (shape, bytes.AsSpan(header).ToArray());

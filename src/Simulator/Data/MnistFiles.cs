@@ -27,13 +27,20 @@ public static class MnistFiles
     /// <summary>--data-dir, else $NEUROMORPHIC_DATA_DIR, else the user's cache directory.</summary>
     public static string ResolveDirectory(string? option)
     {
-        if (!string.IsNullOrWhiteSpace(option)) return Path.GetFullPath(option);
+        if (!string.IsNullOrWhiteSpace(option)) return Folder(option, $"--data-dir '{option}'");
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(env)) return Path.GetFullPath(env);
+        if (!string.IsNullOrWhiteSpace(env)) return Folder(env, $"${EnvironmentVariable} '{env}'");
         var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         if (string.IsNullOrWhiteSpace(cache))
             cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         return Path.Combine(cache, "neuromorphic", "mnist");
+    }
+
+    static string Folder(string path, string what)
+    {
+        string full = Path.GetFullPath(path);
+        if (File.Exists(full)) throw new NeuromorphicException($"{what} is a file; expected the folder of the four MNIST files");
+        return full;
     }
 
     public static bool AllPresent(string dir) => Files.All(f => File.Exists(Path.Combine(dir, f.Name)));
@@ -42,7 +49,11 @@ public static class MnistFiles
     public static string? Check(string path, Expected e)
     {
         if (!File.Exists(path)) return $"{path}: missing";
-        long size = new FileInfo(path).Length;
+        var info = new FileInfo(path);
+        // A symbolic link (files linked one by one): measure the file it leads to, not the link.
+        if (info.LinkTarget != null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
+        if (!info.Exists) return $"{path}: missing (a link to a file that does not exist)";
+        long size = info.Length;
         if (size != e.Size) return $"{path}: {size} bytes, expected {e.Size} (truncated or wrong file)";
         using var stream = File.OpenRead(path);
         var hash = Convert.ToHexStringLower(SHA256.HashData(stream));

@@ -38,12 +38,35 @@ public static class Backends
 
     public static BackendKind Resolve(BackendKind kind) => kind == BackendKind.Auto ? (CudaAvailable() ? BackendKind.Cuda : BackendKind.Cpu) : kind;
 
-    public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch)
+    public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch, string batchOption = "--batch")
     {
+        CheckBatchMemory(net, config, batch, batchOption);
         kind = Resolve(kind);
         if (config.Rule == RuleKind.S2m)
             return kind == BackendKind.Cpu ? new S2m.S2mCpuEngine(net, config, batch) : new S2m.S2mIlgpuEngine(net, config, batch, kind);
         return kind == BackendKind.Cpu ? new CpuEngine(net, config, batch) : new IlgpuEngine(net, config, batch, kind);
+    }
+
+    /// <summary>Bytes of state one lane (one sample of a batch) holds per neuron: five float and five int arrays and
+    /// three 64-bit arrays in <see cref="CpuEngine"/> (the ILGPU engines hold less on the device, and host mirrors).</summary>
+    public const int LaneBytesPerNeuron = 64;
+
+    /// <summary>The memory that <paramref name="batch"/> lanes of <paramref name="net"/> need, estimated from its sizes,
+    /// against what the process may use (three quarters of the available memory, less the weights): refused, with the
+    /// largest batch that fits, before anything is allocated.</summary>
+    public static void CheckBatchMemory(Network net, SimulationConfig config, int batch, string batchOption = "--batch")
+    {
+        long neurons = net.Populations.Sum(p => (long)p.Size);
+        long perLane = neurons * LaneBytesPerNeuron + net.Layers[0] + 64L * net.Classes + 256;
+        if (config.Rule != RuleKind.None && config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample)
+            perLane += net.Projections.Where(p => p.Plastic).Sum(p => (long)p.Weights.Length * sizeof(float)); // a weight copy per lane
+        long weights = net.Projections.Sum(p => (long)p.Weights.Length * sizeof(float));
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long budget = available / 4 * 3 - weights;
+        if ((double)batch * perLane <= budget) return;
+        long fits = Math.Max(0, budget / perLane);
+        throw new NeuromorphicException($"{batchOption} {batch}: the lanes of {Architecture.Format(net.Layers)} need about {batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
+            $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB available); the largest {batchOption} that fits is {fits:N0}");
     }
 
     internal static (Context, Accelerator) CreateAccelerator(BackendKind kind)

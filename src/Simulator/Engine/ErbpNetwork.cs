@@ -16,7 +16,7 @@ public static class ErbpNetwork
     {
         config.Validate();
         if (config.Rule == RuleKind.S2m) throw new NeuromorphicException("--rule s2m builds a synaptic sampling machine (train --rule s2m --hidden N), not a feed-forward --arch network");
-        if (layers.Length < 2) throw new NeuromorphicException("--arch: needs at least an input and an output layer");
+        Architecture.Check(layers, "--arch");
         int classes = layers[^1];
         var pops = new List<Population> { new("data", PopulationKind.Data, layers[0]) };
         var projs = new List<Projection>();

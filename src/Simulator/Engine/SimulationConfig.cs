@@ -92,6 +92,10 @@ public sealed record SimulationConfig
     /// <summary>mV per state code: 2^ceil(log2(StateRangeMv / 2^(StateBits-1))).</summary>
     public double StateStepMv => StateBits == 0 ? 0 : Math.Pow(2, Math.Ceiling(Math.Log2(StateRangeMv / Math.Pow(2, StateBits - 1))));
 
+    /// <summary>Cap on the time steps of one sample (training or test): 100 s at the default dt of 0.1 ms. Checked by
+    /// <see cref="Validate"/>, so wherever a duration or dt enters (an option, a model file, a NIR file's metadata).</summary>
+    public const int MaxStepsPerSample = 1_000_000;
+
     public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
 
     int StepsOf(double ms, string what)
@@ -106,6 +110,15 @@ public sealed record SimulationConfig
         try
         {
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
+            if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
+            if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
+            foreach (var (ms, name) in new[] { (TestSampleMs, "test sample duration (--test-sample-ms)"), (SampleMs, "training sample duration (--sample-ms)") })
+            {
+                if (!(ms > 0) || double.IsInfinity(ms)) throw new ArgumentException($"{name} must be a positive number of ms, got {ms}");
+                double steps = Math.Round(ms / DtMs);
+                if (!(steps <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms at dt (--dt-ms) {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
+                if (steps < 1) throw new ArgumentException($"{name} {ms} ms is shorter than half a time step (dt {DtMs} ms)");
+            }
             Hidden.Validate("hidden neurons");
             Output.Validate("prediction neurons");
             Error.Validate("error neurons");
@@ -132,6 +145,15 @@ public sealed record SimulationConfig
             if (!(StateRangeMv > 0)) throw new ArgumentException($"--state-range-mv must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
+            if (!double.IsFinite(InitScale) || !double.IsFinite(FeedbackScale) || !double.IsFinite(LabelWeightMv) || !double.IsFinite(ErrorWeightMv)
+                || !double.IsFinite(StateRangeMv) || !double.IsFinite(WeightRangeFactor) || !double.IsFinite(S2mInitMv))
+                throw new ArgumentException("initialisation scales, label and error weights, state and weight ranges must be finite numbers");
+            if (LayerGateMv is { } gates && gates.Any(g => !double.IsNaN(g) && !(g > 0 && double.IsFinite(g))))
+                throw new ArgumentException($"layer gates (--layer-gates-mv) must be positive numbers of mV, got {string.Join(", ", gates)}");
+            // Dead times become step counts (int): no longer than the cap on a sample.
+            foreach (var (ms, name) in new[] { (Hidden.RefractoryMs, "hidden neurons' refractory period"), (Output.RefractoryMs, "prediction neurons' refractory period"),
+                (Sampler.RefractoryMs, "S2M sampler neurons' refractory period"), (InputEncoders.DeadTimeMs(Encoder), "input encoder's dead time") })
+                if (!(Math.Round(ms / DtMs) <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms is more than {MaxStepsPerSample:N0} time steps of {DtMs} ms");
             StepsPerSample(true); StepsPerSample(false);
         }
         catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }

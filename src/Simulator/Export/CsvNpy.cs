@@ -96,9 +96,9 @@ public static class CsvNpy
             count *= shape[i];
             if (count > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{where}: shape ({shapeText}) has more than {ExportedNetwork.MaxElements} elements");
         }
-        int size = descr switch { "<f4" or "<i4" => 4, "<f8" or "<i8" => 8, "<i2" => 2, "|i1" or "<i1" => 1, _ => throw new NeuromorphicException($"{where}: dtype '{descr}' is not supported (expected <f4, <f8, |i1, <i2, <i4 or <i8)") };
+        int size = descr switch { "<f4" or "<i4" => 4, "<f8" or "<i8" => 8, "<i2" => 2, "|i1" or "<i1" => 1, _ => throw new NeuromorphicException($"{where}: dtype '{Text.Escape(descr)}' is not supported (expected <f4, <f8, |i1, <i2, <i4 or <i8)") };
         int data = start + headerLen;
-        if (b.Length - data != count * size) throw new NeuromorphicException($"{where}: {b.Length - data} bytes of data for shape ({shapeText}) of {descr}, expected {count * size} (truncated?)");
+        if (b.Length - data != count * size) throw new NeuromorphicException($"{where}: {b.Length - data} bytes of data for shape ({shapeText}) of {Text.Escape(descr)}, expected {count * size} (truncated?)");
         var values = new double[count];
         for (long k = 0; k < count; k++)
         {
@@ -142,7 +142,7 @@ public static class CsvNpy
 
     public static Dictionary<string, NpyArray> ReadNpz(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: .npz file not found");
+        Files.InputFile.Require(path, ".npz file");
         var result = new Dictionary<string, NpyArray>();
         try
         {
@@ -165,7 +165,7 @@ public static class CsvNpy
     public static Dictionary<string, NpyArray> ReadNpyFolder(string dir)
     {
         if (!Directory.Exists(dir)) throw new NeuromorphicException($"{dir}: folder of .npy files not found");
-        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => ParseNpy(File.ReadAllBytes(f), f));
+        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => { Files.InputFile.Require(f, ".npy file"); return ParseNpy(File.ReadAllBytes(f), f); });
     }
 
     /// <summary>Rebuilds an exported network from its arrays (the inverse of <see cref="Arrays"/>).</summary>
@@ -232,8 +232,7 @@ public static class CsvNpy
     /// <summary>Reads a numeric CSV matrix; every row must have the same number of cells.</summary>
     public static (int Rows, int Columns, double[] Values) ReadMatrix(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: CSV file not found");
-        if (new FileInfo(path).Length > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too large");
+        if (Files.InputFile.Require(path, "CSV file") > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too large");
         var values = new List<double>();
         int cols = -1, rows = 0;
         foreach (var line in File.ReadLines(path))
@@ -244,7 +243,7 @@ public static class CsvNpy
             cols = cells.Length;
             if (values.Count + cells.Length > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: more than {ExportedNetwork.MaxElements:N0} cells");
             foreach (var c in cells)
-                values.Add(double.TryParse(c, NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{path}: row {rows + 1}: '{c}' is not a number"));
+                values.Add(double.TryParse(c, NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{path}: row {rows + 1}: '{Text.Escape(c)}' is not a number"));
             rows++;
         }
         return (rows, Math.Max(cols, 0), values.ToArray());
@@ -276,7 +275,7 @@ public static class CsvNpy
         var projRows = Table(Path.Combine(dir, "projections.csv"));
         string chip = projRows.Count > 0 ? ChipProfiles.Parse(projRows[0]["chip"]) : "float";
         double Num(Dictionary<string, string> row, string key, string file) =>
-            double.TryParse(row[key], NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{Path.Combine(dir, file)}: field {key} = '{row[key]}' is not a number");
+            double.TryParse(row[key], NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{Path.Combine(dir, file)}: field {Text.Escape(key)} = '{Text.Escape(row[key])}' is not a number");
         var neurons = neuronRows.Select(r => new NeuronLayer(r["name"], r["population"], (int)Num(r, "size", "neurons.csv"), Num(r, "tau_mem_ms", "neurons.csv"),
             Num(r, "tau_syn_ms", "neurons.csv"), Num(r, "v_threshold_mv", "neurons.csv"), Num(r, "v_reset_mv", "neurons.csv"), Num(r, "refractory_ms", "neurons.csv"))).ToArray();
         var projs = projRows.Select(r =>
@@ -302,7 +301,7 @@ public static class CsvNpy
 
     static List<Dictionary<string, string>> Table(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: CSV file not found");
+        Files.InputFile.Require(path, "CSV file");
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
         if (lines.Length == 0) throw new NeuromorphicException($"{path}: empty CSV file");
         var head = lines[0].Split(',');

@@ -29,11 +29,18 @@ public sealed class NirGroup
 /// </summary>
 public static class NirFile
 {
+    /// <summary>Stored beside each refractory_period: what the number means (import reads every file this way).</summary>
+    public const string RefractoryConvention = "dead time: the shortest interval between two spikes of a neuron; in discrete time, after a spike at step n, V is held at v_reset during steps n+1 .. n+k-1 and may spike again at step n+k, k = refractory_period/dt";
+
     /// <summary>The NIR version whose layout we write (CubaLIF with v_reset and w_in; edges as strings).</summary>
     public const string Version = "1.0.0";
     /// <summary>Caps for reading: group depth, objects in the file, elements in all numeric datasets together.</summary>
     public const int MaxDepth = 16, MaxObjects = 100_000;
     public const long MaxTotalElements = 2 * ExportedNetwork.MaxElements;
+    /// <summary>Without <c>allowLarge</c>, the datasets together may hold at most this many elements per byte of the
+    /// file (a float32 array stored plainly has 1/4; compression of real weights gains little), and at least
+    /// <see cref="SmallFileElements"/>: a small compressed file cannot make the reader allocate gigabytes.</summary>
+    public const long ElementsPerFileByte = 16, SmallFileElements = 1_000_000;
 
     /// <summary>
     /// Writes <paramref name="net"/> as input -&gt; fc1 (Affine) -&gt; lif1 (CubaLIF) -&gt; ... -&gt; lifL -&gt; output. Parameters
@@ -68,6 +75,10 @@ public static class NirFile
             fc["metadata"] = meta;
             var n = net.Neurons[l];
             double[] Fill(double v) => Enumerable.Repeat(v, n.Size).ToArray();
+            // The dead time our neurons really have: V is held at 0 for round(refractory/dt) steps after a spike and
+            // integrates again in the next step, so the shortest inter-spike interval is one step more (3.9 ms at
+            // dt 0.1 ms: 39 + 1 steps = 4.0 ms). A continuous-time reader given 3.9 ms fired 2-3% faster.
+            double deadS = (Math.Round(n.RefractoryMs / net.DtMs) + 1) * net.DtMs / 1000;
             var lif = new H5Group
             {
                 ["type"] = "CubaLIF",
@@ -76,7 +87,8 @@ public static class NirFile
                 ["w_in"] = Fill(n.TauSynapseMs / 1000 / dtS),
                 ["metadata"] = new H5Group
                 {
-                    ["refractory_period"] = Fill(n.RefractoryMs / 1000), ["dt"] = dtS, ["population"] = n.Population,
+                    ["refractory_period"] = Fill(deadS), ["dt"] = dtS, ["population"] = n.Population,
+                    ["refractory_convention"] = RefractoryConvention,
                     ["discretisation"] = "exact integration over dt: I += W s; V = V exp(-dt/tau_mem) + I g; I *= exp(-dt/tau_syn); g = tau_syn/(tau_syn - tau_mem) (exp(-dt/tau_syn) - exp(-dt/tau_mem))",
                 },
             };
@@ -107,43 +119,56 @@ public static class NirFile
         AtomicFile.Write(path, tmp => file.Write(tmp));
     }
 
-    /// <summary>Reads the whole file as a tree; shapes are checked before any data is read.</summary>
-    public static NirGroup Read(string path)
+    /// <summary>Reads the whole file as a tree; links, storage (<see cref="HdfConfinement"/>) and shapes are checked
+    /// before any data is read.</summary>
+    public static NirGroup Read(string path, bool allowLarge = false)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: NIR file not found");
-        if (new FileInfo(path).Length == 0) throw new NeuromorphicException($"{path}: empty NIR file");
+        InputFile.Require(path, "NIR file");
         try
         {
             using var f = H5File.OpenRead(path);
+            HdfConfinement.Check(f, path); // before any data is read: no other file is opened
             int objects = 0; long elements = 0;
-            return ReadGroup(f, path, "", 0, ref objects, ref elements);
+            long length = InputFile.Require(path, "NIR file");
+            long limit = allowLarge ? MaxTotalElements : Math.Min(MaxTotalElements, Math.Max(SmallFileElements, ElementsPerFileByte * length));
+            return ReadGroup(f, path, "", 0, ref objects, ref elements, limit, length);
         }
         catch (NeuromorphicException) { throw; }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            // The caps above keep what a well-formed file may make us allocate small; PureHDF throws this for sizes
+            // that a damaged or crafted file declares (a global heap object of a terabyte).
+            throw new NeuromorphicException($"{path}: the file declares a size that cannot be allocated; damaged or crafted ({e.Message.Split('\n')[0]})");
+        }
+        catch (Exception e)
         {
             // PureHDF reports a damaged file with many exception types; none of them is a bug of the caller.
             throw new NeuromorphicException($"{path}: not a readable HDF5 file, or truncated ({e.Message.Split('\n')[0]})");
         }
     }
 
-    static NirGroup ReadGroup(IH5Group g, string path, string at, int depth, ref int objects, ref long elements)
+    static NirGroup ReadGroup(IH5Group g, string path, string at, int depth, ref int objects, ref long elements, long limit, long length)
     {
-        if (depth > MaxDepth) throw new NeuromorphicException($"{path}: groups nested deeper than {MaxDepth} at '{at}'");
+        if (depth > MaxDepth) throw new NeuromorphicException($"{path}: groups nested deeper than {MaxDepth} at '{Text.Escape(at)}'");
         var result = new NirGroup();
         foreach (var child in g.Children())
         {
             if (++objects > MaxObjects) throw new NeuromorphicException($"{path}: more than {MaxObjects} objects");
             string name = child.Name, where = $"{at}/{name}";
-            if (child is IH5Group sub) { result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects, ref elements); continue; }
+            if (child is IH5Group sub) { result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects, ref elements, limit, length); continue; }
             if (child is not IH5Dataset d) continue;
             var shape = d.Space.Dimensions.Select(x => x > (ulong)ExportedNetwork.MaxElements ? -1L : (long)x).ToArray();
             long count = 1;
             foreach (var x in shape)
             {
                 if (x < 0 || (count *= x) > ExportedNetwork.MaxElements)
-                    throw new NeuromorphicException($"{path}: dataset '{where}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
+                    throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
             }
-            if ((elements += count) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements in all datasets");
+            // Counted in 8-byte units, so that wide elements (a fixed-length string of a gigabyte) count for what they cost.
+            long cost = count * Math.Max(1L, ((long)d.Type.Size + 7) / 8);
+            if ((elements += cost) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements (of 8 bytes) in all datasets, at '{Text.Escape(where)}'");
+            if (elements > limit)
+                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements of 8 bytes (at '{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large reads it anyway (up to {MaxTotalElements:N0})");
             var t = d.Type;
             switch (t.Class)
             {
@@ -152,7 +177,7 @@ public static class NirFile
                     {
                         4 => d.Read<float[]>().Select(v => (double)v).ToArray(),
                         8 => d.Read<double[]>(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{where}' is a {t.Size * 8}-bit float; expected 32 or 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit float; expected 32 or 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.FixedPoint:
@@ -167,12 +192,15 @@ public static class NirFile
                         (4, false) => d.Read<uint[]>().Select(v => (double)v).ToArray(),
                         (8, true) => d.Read<long[]>().Select(v => (double)v).ToArray(),
                         (8, false) => d.Read<ulong[]>().Select(v => (double)v).ToArray(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{where}' is a {t.Size * 8}-bit integer; expected 8 to 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit integer; expected 8 to 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.String:
                 case H5DataTypeClass.VariableLength:
-                    result.Strings[name] = (shape, d.Read<string[]>());
+                    var strings = d.Read<string[]>();
+                    if (strings.Length != count || strings.Any(x => x == null))
+                        throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' holds a string that cannot be read (a null or dangling reference)");
+                    result.Strings[name] = (shape, strings);
                     break;
                 default:
                     result.Unsupported[name] = t.Class.ToString();
@@ -187,6 +215,6 @@ public static class NirFile
     {
         if (!graph.Groups.TryGetValue("metadata", out var meta) || meta.String("neuromorphic_config") is not { Length: > 0 } json) return null;
         try { return JsonSerializer.Deserialize<Engine.SimulationConfig>(json, ModelFile.Json); }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
     }
 }

@@ -26,19 +26,19 @@ public static class NirImport
     /// <summary>The result: the model file, and notes on what was assumed (printed by the CLI).</summary>
     public sealed record Result(ModelFile Model, List<string> Notes);
 
-    public static Result Import(string path, double? dtMsOption = null)
+    public static Result Import(string path, double? dtMsOption = null, bool allowLarge = false)
     {
-        var root = NirFile.Read(path);
+        var root = NirFile.Read(path, allowLarge);
         if (!root.Groups.TryGetValue("node", out var graph)) throw new NeuromorphicException($"{path}: no group /node (not a NIR file)");
         string type = graph.String("type") ?? throw new NeuromorphicException($"{path}: /node/type is missing or not a string");
-        if (type != "NIRGraph") throw new NeuromorphicException($"{path}: /node has type '{type}', expected NIRGraph");
+        if (type != "NIRGraph") throw new NeuromorphicException($"{path}: /node has type '{Text.Escape(type)}', expected NIRGraph");
         if (!graph.Groups.TryGetValue("nodes", out var nodes)) throw new NeuromorphicException($"{path}: /node/nodes is missing");
         var notes = new List<string>();
         var types = new Dictionary<string, string>();
         foreach (var (name, node) in nodes.Groups)
         {
-            string t = node.String("type") ?? throw new NeuromorphicException($"{path}: node '{name}' has no string dataset 'type'");
-            if (!Supported.Contains(t)) throw new NeuromorphicException($"{path}: node '{name}' has type '{t}', which import does not support (supported: {string.Join(", ", Supported)})");
+            string t = node.String("type") ?? throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has no string dataset 'type'");
+            if (!Supported.Contains(t)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has type '{Text.Escape(t)}', which import does not support (supported: {string.Join(", ", Supported)})");
             types[name] = t;
         }
         if (!graph.Strings.TryGetValue("edges", out var edges)) throw new NeuromorphicException($"{path}: /node/edges is missing or not an array of strings");
@@ -49,9 +49,9 @@ public static class NirImport
         {
             string a = edges.Values[2 * e], b = edges.Values[2 * e + 1];
             foreach (var x in new[] { a, b })
-                if (!types.ContainsKey(x)) throw new NeuromorphicException($"{path}: edge {e} ({a} -> {b}) names node '{x}', which is not in /node/nodes");
-            if (!next.TryAdd(a, b)) throw new NeuromorphicException($"{path}: node '{a}' has more than one outgoing edge; only feed-forward chains are supported");
-            if (!hasInput.Add(b)) throw new NeuromorphicException($"{path}: node '{b}' has more than one incoming edge; only feed-forward chains are supported");
+                if (!types.ContainsKey(x)) throw new NeuromorphicException($"{path}: edge {e} ({Text.Escape(a)} -> {Text.Escape(b)}) names node '{Text.Escape(x)}', which is not in /node/nodes");
+            if (!next.TryAdd(a, b)) throw new NeuromorphicException($"{path}: node '{Text.Escape(a)}' has more than one outgoing edge; only feed-forward chains are supported");
+            if (!hasInput.Add(b)) throw new NeuromorphicException($"{path}: node '{Text.Escape(b)}' has more than one incoming edge; only feed-forward chains are supported");
         }
         var inputs = types.Where(kv => kv.Value == "Input").Select(kv => kv.Key).ToArray();
         if (inputs.Length != 1) throw new NeuromorphicException($"{path}: {inputs.Length} Input nodes, expected 1");
@@ -60,11 +60,11 @@ public static class NirImport
         var chain = new List<string> { inputs[0] };
         while (next.TryGetValue(chain[^1], out var n))
         {
-            if (chain.Count > types.Count) throw new NeuromorphicException($"{path}: the edges form a cycle through '{n}'");
+            if (chain.Count > types.Count) throw new NeuromorphicException($"{path}: the edges form a cycle through '{Text.Escape(n)}'");
             chain.Add(n);
         }
-        if (types[chain[^1]] != "Output") throw new NeuromorphicException($"{path}: the chain from '{inputs[0]}' ends at '{chain[^1]}' ({types[chain[^1]]}), not at an Output node");
-        if (chain.Count != types.Count) throw new NeuromorphicException($"{path}: node '{types.Keys.First(k => !chain.Contains(k))}' is not on the chain from the input to the output");
+        if (types[chain[^1]] != "Output") throw new NeuromorphicException($"{path}: the chain from '{Text.Escape(inputs[0])}' ends at '{Text.Escape(chain[^1])}' ({Text.Escape(types[chain[^1]])}), not at an Output node");
+        if (chain.Count != types.Count) throw new NeuromorphicException($"{path}: node '{Text.Escape(types.Keys.First(k => !chain.Contains(k)))}' is not on the chain from the input to the output");
         int inputSize = (int)Math.Min(int.MaxValue, Product(nodes.Groups[inputs[0]], "shape", path, inputs[0]));
 
         var config = NirFile.StoredConfig(graph, path) ?? new SimulationConfig();
@@ -79,16 +79,16 @@ public static class NirImport
         for (int i = 1; i + 1 < chain.Count; i += 2)
         {
             string fcName = chain[i], nName = chain[i + 1];
-            if (types[fcName] is not ("Affine" or "Linear")) throw new NeuromorphicException($"{path}: node '{fcName}' ({types[fcName]}) where an Affine or Linear node was expected (chain: {string.Join(" -> ", chain)})");
-            if (i + 1 >= chain.Count - 1 || types[nName] is not ("LIF" or "CubaLIF" or "IF")) throw new NeuromorphicException($"{path}: node '{nName}' ({types[nName]}) where a LIF, CubaLIF or IF node was expected after '{fcName}'");
+            if (types[fcName] is not ("Affine" or "Linear")) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' ({Text.Escape(types[fcName])}) where an Affine or Linear node was expected (chain: {Text.Escape(string.Join(" -> ", chain))})");
+            if (i + 1 >= chain.Count - 1 || types[nName] is not ("LIF" or "CubaLIF" or "IF")) throw new NeuromorphicException($"{path}: node '{Text.Escape(nName)}' ({Text.Escape(types[nName])}) where a LIF, CubaLIF or IF node was expected after '{Text.Escape(fcName)}'");
             var fc = nodes.Groups[fcName];
             var w = Need(fc, "weight", path, fcName);
-            if (w.Shape.Length != 2) throw new NeuromorphicException($"{path}: node '{fcName}' weight has shape ({string.Join(", ", w.Shape)}), expected (out, in)");
+            if (w.Shape.Length != 2) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight has shape ({string.Join(", ", w.Shape)}), expected (out, in)");
             int outN = (int)w.Shape[0], inN = (int)w.Shape[1];
-            if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{fcName}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
-            if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{fcName}' has {outN} outputs");
+            if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
+            if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has {outN} outputs");
             if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
-                throw new NeuromorphicException($"{path}: node '{fcName}' has a nonzero bias, which our neurons cannot represent (no bias current)");
+                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias, which our neurons cannot represent (no bias current)");
             var node = nodes.Groups[nName];
             var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path);
             var wt = new float[inN * outN]; // ours: [pre][post]
@@ -96,7 +96,7 @@ public static class NirImport
                 for (int k = 0; k < inN; k++)
                 {
                     double v = w.Values[(long)o * inN + k] * factor;
-                    if (!double.IsFinite(v)) throw new NeuromorphicException($"{path}: node '{fcName}' weight ({o}, {k}) is not a finite number");
+                    if (!float.IsFinite((float)v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight ({o}, {k}) becomes {v:G4} mV, which is not a finite float32 number");
                     wt[k * outN + o] = (float)v;
                 }
             weights.Add(wt);
@@ -105,9 +105,9 @@ public static class NirImport
         }
         if (weights.Count == 0) throw new NeuromorphicException($"{path}: no Affine/Linear and neuron layers between input and output");
         long outSize = Product(nodes.Groups[chain[^1]], "shape", path, chain[^1], optional: true);
-        if (outSize > 0 && outSize != layers[^1]) throw new NeuromorphicException($"{path}: Output '{chain[^1]}' has shape of {outSize} elements, the last layer has {layers[^1]} neurons");
+        if (outSize > 0 && outSize != layers[^1]) throw new NeuromorphicException($"{path}: Output '{Text.Escape(chain[^1])}' has shape of {outSize} elements, the last layer has {layers[^1]} neurons");
         for (int l = 1; l + 1 < lifs.Count; l++)
-            if (lifs[l].P != lifs[0].P) throw new NeuromorphicException($"{path}: hidden layers '{lifs[0].Name}' and '{lifs[l].Name}' have different neuron parameters; this engine has one set for all hidden layers");
+            if (lifs[l].P != lifs[0].P) throw new NeuromorphicException($"{path}: hidden layers '{Text.Escape(lifs[0].Name)}' and '{Text.Escape(lifs[l].Name)}' have different neuron parameters; this engine has one set for all hidden layers");
         var hidden = lifs.Count > 1 ? lifs[0].P : config.Hidden;
         var output = lifs[^1].P;
         config = config with
@@ -116,7 +116,8 @@ public static class NirImport
             Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };
-        config.Validate();
+        try { config.Validate(); }
+        catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: configuration (/node/metadata/neuromorphic_config and the nodes' parameters): {e.Message}"); }
         var net = ErbpNetwork.Build([.. layers], config);
         var fwd = net.ForwardProjections.ToArray();
         for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);
@@ -128,16 +129,20 @@ public static class NirImport
     {
         double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt);
         double dtS = dtMs * 1e-3;
-        double refractoryMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
+        // metadata/refractory_period is the dead time (the shortest inter-spike interval, NirFile.RefractoryConvention);
+        // our neuron's RefractoryMs is the hold after the spike's own step, one step less.
+        double deadMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
             ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null) * 1e3, 9) : 0.0;
+        if (!(deadMs >= 0) || double.IsInfinity(deadMs)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has refractory_period = {deadMs / 1e3} s, expected a time >= 0");
+        double refractoryMs = Math.Round(Math.Max(0, deadMs - dtMs), 9);
         double threshold = U("v_threshold");
         double reset = U("v_reset", 0.0);
-        if (reset != 0) throw new NeuromorphicException($"{path}: node '{name}' has v_reset = {reset}; our neurons reset to 0");
+        if (reset != 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has v_reset = {reset}; our neurons reset to 0");
         double leak = type == "IF" ? 0 : U("v_leak", 0.0);
-        if (leak != 0) throw new NeuromorphicException($"{path}: node '{name}' has v_leak = {leak}; our neurons leak to 0");
+        if (leak != 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has v_leak = {leak}; our neurons leak to 0");
         double r = U("r", 1.0);
-        if (!(threshold > 0) || !double.IsFinite(threshold)) throw new NeuromorphicException($"{path}: node '{name}' has v_threshold = {threshold}, expected a positive number");
-        double Tau(string p) { double t = U(p); return t > 0 && double.IsFinite(t) ? Math.Round(t * 1e3, 9) : throw new NeuromorphicException($"{path}: node '{name}' has {p} = {t}, expected a positive time constant in seconds"); }
+        if (!(threshold > 0) || !double.IsFinite(threshold)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has v_threshold = {threshold}, expected a positive number");
+        double Tau(string p) { double t = U(p); return t > 0 && double.IsFinite(t) ? Math.Round(t * 1e3, 9) : throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has {p} = {t}, expected a positive time constant in seconds"); }
         switch (type)
         {
             case "CubaLIF":
@@ -162,27 +167,27 @@ public static class NirImport
     {
         if (!node.Arrays.TryGetValue(p, out var a))
         {
-            if (node.Strings.ContainsKey(p) || node.Unsupported.ContainsKey(p)) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' is not numeric");
-            return dflt ?? throw new NeuromorphicException($"{path}: node '{name}' lacks parameter '{p}'");
+            if (node.Strings.ContainsKey(p) || node.Unsupported.ContainsKey(p)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' is not numeric");
+            return dflt ?? throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' lacks parameter '{p}'");
         }
-        if (a.Count != 1 && a.Count != size) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' has {a.Count} values for {size} neurons");
-        if (a.Count == 0) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' is empty");
+        if (a.Count != 1 && a.Count != size) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' has {a.Count} values for {size} neurons");
+        if (a.Count == 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' is empty");
         double v = a.Values[0];
-        if (a.Values.Any(x => x != v)) throw new NeuromorphicException($"{path}: node '{name}' parameter '{p}' differs between neurons (e.g. {v} and {a.Values.First(x => x != v)}); our engine needs one value per layer");
+        if (a.Values.Any(x => x != v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' differs between neurons (e.g. {v} and {a.Values.First(x => x != v)}); our engine needs one value per layer");
         return v;
     }
 
     static NirArray Need(NirGroup g, string p, string path, string name)
-        => g.Arrays.TryGetValue(p, out var a) ? a : throw new NeuromorphicException($"{path}: node '{name}' lacks numeric dataset '{p}'");
+        => g.Arrays.TryGetValue(p, out var a) ? a : throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' lacks numeric dataset '{p}'");
 
     static long Product(NirGroup g, string p, string path, string name, bool optional = false)
     {
-        if (!g.Arrays.TryGetValue(p, out var a)) return optional ? 0 : throw new NeuromorphicException($"{path}: node '{name}' lacks numeric dataset '{p}'");
+        if (!g.Arrays.TryGetValue(p, out var a)) return optional ? 0 : throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' lacks numeric dataset '{p}'");
         long n = 1;
         foreach (var v in a.Values)
         {
             if (!(v >= 1) || v > ExportedNetwork.MaxLayerSize || (n *= (long)v) > ExportedNetwork.MaxLayerSize)
-                throw new NeuromorphicException($"{path}: node '{name}' {p} [{string.Join(", ", a.Values)}] is not a size in 1..{ExportedNetwork.MaxLayerSize}");
+                throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' {p} [{string.Join(", ", a.Values)}] is not a size in 1..{ExportedNetwork.MaxLayerSize}");
         }
         return n;
     }

@@ -96,9 +96,7 @@ public static class WeightTables
 
     public static ExportedNetwork Read(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: weight-table file not found");
-        long length = new FileInfo(path).Length;
-        if (length == 0) throw new NeuromorphicException($"{path}: empty weight-table file");
+        long length = Files.InputFile.Require(path, "weight-table file");
         if (length > MaxFileBytes) throw new NeuromorphicException($"{path}: {length} bytes, more than the {MaxFileBytes} a weight-table file may have");
         WeightTableFile f;
         try { f = MessagePackSerializer.Deserialize<WeightTableFile>(File.ReadAllBytes(path), Options); }
@@ -106,13 +104,13 @@ public static class WeightTables
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated weight-table file ({(e.InnerException ?? e).Message.Split('\n')[0]})");
         }
-        if (f == null || f.Format != WeightTableFile.Magic) throw new NeuromorphicException($"{path}: not a weight-table file (format '{f?.Format}', expected '{WeightTableFile.Magic}')");
+        if (f == null || f.Format != WeightTableFile.Magic) throw new NeuromorphicException($"{path}: not a weight-table file (format '{Text.Escape(f?.Format)}', expected '{WeightTableFile.Magic}')");
         if (f.Version != WeightTableFile.CurrentVersion) throw new NeuromorphicException($"{path}: weight-table version {f.Version}, this build reads version {WeightTableFile.CurrentVersion}");
         if (f.Layers == null || f.Neurons == null || f.Projections == null || f.Projections.Any(p => p == null || p.Weights == null) || f.Neurons.Any(n => n == null))
             throw new NeuromorphicException($"{path}: weight-table file lacks layers, neurons or projections");
         string chip;
         try { chip = ChipProfiles.Parse(f.Chip); }
-        catch (NeuromorphicException) { throw new NeuromorphicException($"{path}: field chip = '{f.Chip}', expected one of {string.Join(", ", ChipProfiles.Names)}"); }
+        catch (NeuromorphicException) { throw new NeuromorphicException($"{path}: field chip = '{Text.Escape(f.Chip)}', expected one of {string.Join(", ", ChipProfiles.Names)}"); }
         var net = new ExportedNetwork(chip, f.Layers, f.DtMs,
             f.Neurons.Select(n => new NeuronLayer(n.Name, n.Population, n.Size, n.TauMembraneMs, n.TauSynapseMs, n.ThresholdMv, n.ResetMv, n.RefractoryMs)).ToArray(),
             f.Projections.Select(p => new ExportedProjection(p.Name, p.Source, p.Target, p.Rows, p.Columns, p.Weights,

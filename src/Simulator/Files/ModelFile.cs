@@ -110,11 +110,11 @@ public sealed class ModelFile
             var p = net.Projections[q];
             int rows = net.Populations[p.Source].Size, cols = net.Populations[p.Target].Size;
             if (s.Name != p.Name || s.Rows != rows || s.Columns != cols || s.Weights.Length != rows * cols)
-                throw new NeuromorphicException($"{path}: projection {q} is '{s.Name}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
+                throw new NeuromorphicException($"{path}: projection {q} is '{Text.Escape(s.Name)}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
             if (s.Mask != null && s.Mask.Length != rows * cols)
-                throw new NeuromorphicException($"{path}: mask of '{s.Name}' has {s.Mask.Length} entries, expected {rows * cols}");
+                throw new NeuromorphicException($"{path}: mask of '{Text.Escape(s.Name)}' has {s.Mask.Length} entries, expected {rows * cols}");
             if (s.Weights.Any(w => !float.IsFinite(w)))
-                throw new NeuromorphicException($"{path}: projection '{s.Name}' holds a weight that is not a finite number");
+                throw new NeuromorphicException($"{path}: projection '{Text.Escape(s.Name)}' holds a weight that is not a finite number");
             Array.Copy(s.Weights, p.Weights, s.Weights.Length);
             p.Mask = s.Mask;
         }
@@ -130,11 +130,12 @@ public sealed class ModelFile
 
     public static ModelFile Load(string path)
     {
-        if (!File.Exists(path)) throw new NeuromorphicException($"{path}: model file not found");
+        InputFile.Require(path, "model file");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new NeuromorphicException($"{path}: empty model file");
         ModelFile m;
-        try { m = MessagePackSerializer.Deserialize<ModelFile>(bytes, Options); }
+        int read;
+        try { m = MessagePackSerializer.Deserialize<ModelFile>((ReadOnlyMemory<byte>)bytes, Options, out read); }
         catch (MessagePackSerializationException e)
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({(e.InnerException ?? e).Message.Split('\n')[0]})");
@@ -143,12 +144,42 @@ public sealed class ModelFile
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({e.Message.Split('\n')[0]})");
         }
-        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{m?.Format}')");
+        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{Text.Escape(m?.Format)}')");
+        if (read != bytes.Length) throw new NeuromorphicException($"{path}: {bytes.Length - read:N0} unexpected bytes after the model (the file is {bytes.Length:N0} bytes, the model {read:N0})");
         if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
-        if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > 1_000_000))
+        if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > Architecture.MaxLayerSize))
             throw new NeuromorphicException($"{path}: implausible architecture in model file");
-        try { m.Config(); }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({e.Message.Split('\n')[0]})"); }
+        Architecture.Check(m.Layers, path);
+        if (m.ConfigJson == null) throw new NeuromorphicException($"{path}: field config is missing (null)");
+        if (m.Progress == null) throw new NeuromorphicException($"{path}: field progress is missing (null)");
+        if (m.Projections == null) throw new NeuromorphicException($"{path}: field projections is missing (null)");
+        // Every other stored field too (fields added later are covered without a change here), unless declared nullable.
+        var nullability = new System.Reflection.NullabilityInfoContext();
+        foreach (var p in typeof(ModelFile).GetProperties().Where(p => p.IsDefined(typeof(KeyAttribute), false) && !p.PropertyType.IsValueType))
+            if (p.GetValue(m) == null && nullability.Create(p).ReadState != System.Reflection.NullabilityState.Nullable)
+                throw new NeuromorphicException($"{path}: field {p.Name.ToLowerInvariant()} is missing (null)");
+        for (int q = 0; q < m.Projections.Length; q++)
+        {
+            var s = m.Projections[q];
+            if (s == null || s.Name == null || s.Weights == null)
+                throw new NeuromorphicException($"{path}: projection {q} is missing (null) or lacks its name or weights");
+            if ((long)s.Rows * s.Columns != s.Weights.Length || s.Rows < 0 || s.Columns < 0)
+                throw new NeuromorphicException($"{path}: projection {q} ('{Text.Escape(s.Name)}') declares {s.Rows}x{s.Columns} but holds {s.Weights.Length} weights");
+        }
+        // The forward weights the architecture needs must all be in the file: compared before the network is built.
+        long held = m.Projections.Sum(p => (long)p.Weights.Length), needed = Architecture.ForwardWeights(m.Layers);
+        if (held < needed)
+            throw new NeuromorphicException($"{path}: the architecture {Architecture.Format(m.Layers)} needs {needed:N0} forward weights, the file holds {held:N0}");
+        var pr = m.Progress;
+        // No count of the progress may be negative (every int and long field, including ones added later).
+        bool negative = typeof(TrainingProgress).GetProperties().Any(p => (p.PropertyType == typeof(int) || p.PropertyType == typeof(long)) && Convert.ToInt64(p.GetValue(pr)) < 0);
+        if (negative || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
+            throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
+        try
+        {
+            if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");
+        }
+        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
         return m;
     }
 }
