@@ -19,7 +19,7 @@ public static class PlotCommand
         curve.SetAction(r => Commands.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!;
-            Plots.CheckWritable(outPath, "--out");
+            Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(outPath, "--out");
             var runs = new List<(string, List<EpochRecord>)>();
             foreach (var m in r.GetValue(models)!)
             {

@@ -7,15 +7,6 @@ namespace Neuromorphic.Cli;
 /// <summary>Figures drawn with ScottPlot (PNG, headless), written atomically.</summary>
 public static class Plots
 {
-    /// <summary>Fails before any work when <paramref name="path"/> cannot be written as a PNG (no folder, a folder itself, an empty name).</summary>
-    public static void CheckWritable(string path, string option)
-    {
-        if (string.IsNullOrWhiteSpace(path)) throw new NeuromorphicException($"{option} \"{path}\": empty file name");
-        if (Directory.Exists(path)) throw new NeuromorphicException($"{option} {path}: is a folder, not a file");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir == null || !Directory.Exists(dir)) throw new NeuromorphicException($"{option} {path}: folder {dir} does not exist");
-    }
-
     /// <summary>One history record as JSON figures (NaN accuracies as null).</summary>
     public static Dictionary<string, object?> HistoryJson(EpochRecord e) => new()
     {

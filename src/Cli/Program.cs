@@ -500,7 +500,7 @@ namespace Neuromorphic.Cli
                 Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
                 var trainer = new Trainer(engine, trainSet, opts, progress, history);
                 string? plotPath = r.GetValue(plotOpt);
-                if (plotPath != null) Plots.CheckWritable(plotPath, "--plot");
+                if (plotPath != null) Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(plotPath, "--plot");
                 bool testEach = r.GetValue(testEvery) && ntest > 0;
                 long samplesAtStart = progress.SamplesSeen;
                 ProgressLine? bar = null; int barEpoch = -1;
