@@ -116,7 +116,7 @@ public static class ErbpNetwork
             float[] g = below;
             if (kind == FeedbackKind.Sign)
             {
-                float half = (float)(0.5 * 1000.0 * Math.Sqrt(config.FeedbackScale / (classes + h)));
+                float half = (float)(0.5 * FeedbackBoundMv(h, classes, config));
                 g = new float[below.Length];
                 for (int k = 0; k < g.Length; k++) g[k] = below[k] > 0 ? half : below[k] < 0 ? -half : 0f;
             }
@@ -148,11 +148,15 @@ public static class ErbpNetwork
     static Projection Fixed(string name, int src, int dst, Compartment c, float[] w)
         => new() { Name = name, Source = src, Target = dst, Compartment = c, Weights = w, ErrorPath = true };
 
+    /// <summary>a of the random feedback, in mV: sqrt(s/(n_classes + n_hidden)) V.</summary>
+    public static double FeedbackBoundMv(int hidden, int classes, SimulationConfig config)
+        => 1000.0 * Math.Sqrt(config.FeedbackScale / (classes + hidden));
+
     /// <summary>G[i,k] ~ Uniform(-a, a), a = sqrt(s/(n_classes + n_hidden)) V, then centred over k for each i.
     /// Layout [i][k].</summary>
     public static float[] RandomFeedback(int hidden, int classes, int layer, SimulationConfig config)
     {
-        double a = 1000.0 * Math.Sqrt(config.FeedbackScale / (classes + hidden));
+        double a = FeedbackBoundMv(hidden, classes, config);
         var g = new float[hidden * classes];
         for (int i = 0; i < hidden; i++)
         {
