@@ -66,6 +66,29 @@ public sealed class ConfigOptions
         _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp, s2m or none"),
     };
 
+    public static Neuromorphic.Plasticity.ScheduleKind ParseSchedule(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "exponential" or "exp" or "step" => Neuromorphic.Plasticity.ScheduleKind.Exponential,
+        "cosine" or "cos" => Neuromorphic.Plasticity.ScheduleKind.Cosine,
+        "1/t" or "inverse" or "inverse-time" => Neuromorphic.Plasticity.ScheduleKind.InverseTime,
+        _ => throw new NeuromorphicException($"--eta-schedule '{text}': expected exponential, cosine or 1/t"),
+    };
+
+    public static Neuromorphic.Plasticity.FeedbackKind ParseFeedback(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "random" => Neuromorphic.Plasticity.FeedbackKind.Random,
+        "sign" or "sign-symmetric" => Neuromorphic.Plasticity.FeedbackKind.Sign,
+        "symmetric" => Neuromorphic.Plasticity.FeedbackKind.Symmetric,
+        _ => throw new NeuromorphicException($"--feedback '{text}': expected random, sign or symmetric"),
+    };
+
+    public static Neuromorphic.Plasticity.UpdateKind ParseUpdate(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "additive" => Neuromorphic.Plasticity.UpdateKind.Additive,
+        "manhattan" => Neuromorphic.Plasticity.UpdateKind.Manhattan,
+        _ => throw new NeuromorphicException($"--update '{text}': expected additive or manhattan"),
+    };
+
     public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
     {
         "stochastic" => Neuromorphic.Plasticity.Rounding.Stochastic,
@@ -157,48 +180,19 @@ public sealed class ConfigOptions
                 },
             };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
-        try
-        {
-            if (r.GetValue(EtaSchedule) is { } es) c = c with { Schedule = c.Schedule with { Kind = Neuromorphic.Plasticity.LearningRateSchedule.ParseKind(es) } };
-        }
-        catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }
+        if (r.GetValue(EtaSchedule) is { } es) c = c with { Schedule = c.Schedule with { Kind = ParseSchedule(es) } };
         if (r.GetValue(EtaFloor) is { } ef)
         {
             if (!(ef >= 0 && ef <= 1)) throw new NeuromorphicException($"--eta-floor must lie in [0, 1] (a fraction of eta), got {ef}");
             c = c with { Schedule = c.Schedule with { FloorFraction = ef } };
         }
-        if (r.GetValue(FeedbackOpt) is { } fb)
-            c = c with
-            {
-                Erbp = c.Erbp with
-                {
-                    Feedback = fb.Trim().ToLowerInvariant() switch
-                    {
-                        "random" => Neuromorphic.Plasticity.FeedbackKind.Random,
-                        "sign" or "sign-symmetric" => Neuromorphic.Plasticity.FeedbackKind.Sign,
-                        "symmetric" => Neuromorphic.Plasticity.FeedbackKind.Symmetric,
-                        _ => throw new NeuromorphicException($"--feedback '{fb}': expected random, sign or symmetric"),
-                    },
-                },
-            };
+        if (r.GetValue(FeedbackOpt) is { } fb) c = c with { Erbp = c.Erbp with { Feedback = ParseFeedback(fb) } };
         if (r.GetValue(FeedbackRefresh) is { } fr)
         {
             if (fr < 1) throw new NeuromorphicException($"--feedback-refresh must be at least 1 sample, got {fr}");
             c = c with { Erbp = c.Erbp with { FeedbackRefreshSamples = fr } };
         }
-        if (r.GetValue(UpdateOpt) is { } up)
-            c = c with
-            {
-                Erbp = c.Erbp with
-                {
-                    Update = up.Trim().ToLowerInvariant() switch
-                    {
-                        "additive" => Neuromorphic.Plasticity.UpdateKind.Additive,
-                        "manhattan" => Neuromorphic.Plasticity.UpdateKind.Manhattan,
-                        _ => throw new NeuromorphicException($"--update '{up}': expected additive or manhattan"),
-                    },
-                },
-            };
+        if (r.GetValue(UpdateOpt) is { } up) c = c with { Erbp = c.Erbp with { Update = ParseUpdate(up) } };
         if (r.GetValue(LearnBlanked) is { } lb) c = c with { Erbp = c.Erbp with { LearnOnBlankedSpikes = lb } };
         if (r.GetValue(InitScale) is { } isc)
         {

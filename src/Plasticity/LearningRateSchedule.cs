@@ -53,15 +53,4 @@ public readonly record struct LearningRateSchedule(
         if (!(FloorFraction >= 0 && FloorFraction <= 1)) throw new ArgumentException($"{where}: eta floor must lie in [0, 1] (a fraction of eta), got {FloorFraction}");
         if (Epochs < 0 || Epochs > 1_000_000) throw new ArgumentException($"{where}: schedule epochs must lie in 0..1000000, got {Epochs}");
     }
-
-    /// <summary>Parses a schedule name as the command line spells it.</summary>
-    public static ScheduleKind ParseKind(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "exponential" or "exp" or "step" => ScheduleKind.Exponential,
-        "cosine" or "cos" => ScheduleKind.Cosine,
-        "1/t" or "inverse" or "inverse-time" => ScheduleKind.InverseTime,
-        _ => throw new ArgumentException($"--eta-schedule '{text}': expected exponential, cosine or 1/t"),
-    };
-
-    public static string Name(ScheduleKind k) => k switch { ScheduleKind.Cosine => "cosine", ScheduleKind.InverseTime => "1/t", _ => "exponential" };
 }
