@@ -67,7 +67,8 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
         while (Progress.EpochsCompleted < options.Epochs)
         {
             int epoch = Progress.EpochsCompleted;
-            engine.LearningRate = (float)config.LearningRateAt(epoch);
+            double eta = config.LearningRateAt(epoch);
+            engine.LearningRate = (float)eta;
             var order = EpochOrder(config.Seed, epoch, n, pool);
             var epochWatch = System.Diagnostics.Stopwatch.StartNew();
             int seenHere = 0;
@@ -113,7 +114,7 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
             var tested = test?.Invoke(engine);
             History.Add(new EpochRecord
             {
-                Epoch = epoch + 1, LearningRate = config.LearningRateAt(epoch), SamplesSeen = Progress.SamplesSeen, TrainAccuracy = trainAccuracy,
+                Epoch = epoch + 1, LearningRate = eta, SamplesSeen = Progress.SamplesSeen, TrainAccuracy = trainAccuracy,
                 ValidationSamples = validation?.Samples ?? 0, ValidationAccuracy = validation?.Accuracy ?? double.NaN,
                 TestSamples = tested?.Samples ?? 0, TestAccuracy = tested?.Accuracy ?? double.NaN,
                 SynOpsPerSample = Progress.SeenInEpoch == 0 ? 0 : Math.Round((double)Progress.SynOpsInEpoch / Progress.SeenInEpoch),
