@@ -44,7 +44,7 @@ public class TrainingTests
     }
 
     /// <summary>Random bright 20-pixel "digits" with labels 0..4.</summary>
-    static MnistSet SyntheticSet(int n)
+    internal static MnistSet SyntheticSet(int n)
     {
         var pixels = new byte[n * 20];
         var labels = new byte[n];

@@ -83,23 +83,10 @@ public class TrainingRecipeTests
         Assert.That(inv.At(3.0, 2), Is.EqualTo(1.0));
     }
 
-    /// <summary>Random bright 20-pixel "digits" with labels 0..4.</summary>
-    static MnistSet SyntheticSet(int n)
-    {
-        var pixels = new byte[n * 20];
-        var labels = new byte[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = (byte)(i % 5);
-            for (int j = 0; j < 20; j++) pixels[i * 20 + j] = (byte)((j % 5 == labels[i] || j % 7 == 0) ? 240 : 0);
-        }
-        return new MnistSet(pixels, labels, 4, 5);
-    }
-
     [Test]
     public void ResumeMidScheduleEqualsAnUninterruptedRunWeightsAndHistoryBitForBit()
     {
-        var set = SyntheticSet(60);
+        var set = TrainingTests.SyntheticSet(60);
         var config = TestNetworks.Config(RuleKind.Erbp, seed: 9) with
         {
             Schedule = new LearningRateSchedule() with { Kind = ScheduleKind.Cosine, FloorFraction = 0.1, Epochs = 3 },
