@@ -72,7 +72,10 @@ public static class CounterRng
     /// <see cref="RowBits"/> for posts 0 .. dest.Length - 1, into <paramref name="dest"/>: the same values, eight
     /// at a time with 256-bit integer vectors (CPU path only; the kernels call <see cref="RowBits"/>).
     /// </summary>
-    public static void RowBitsInto(ulong rowKey, Span<uint> dest)
+    public static void RowBitsInto(ulong rowKey, Span<uint> dest) => RowBitsInto(rowKey, 0, dest);
+
+    /// <summary><see cref="RowBits"/> for posts <paramref name="firstPost"/> .. firstPost + dest.Length - 1 (a part of a row).</summary>
+    public static void RowBitsInto(ulong rowKey, int firstPost, Span<uint> dest)
     {
         int n = dest.Length, i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -81,7 +84,8 @@ public static class CounterRng
             var key = Vector256.Create(rowKey);
             var c1 = Vector256.Create(0xBF58476D1CE4E5B9UL);
             var c2 = Vector256.Create(0x94D049BB133111EBUL);
-            var post = Vector256.Create(1UL, 2UL, 3UL, 4UL);
+            ulong f = (ulong)(uint)firstPost;
+            var post = Vector256.Create(f + 1, f + 2, f + 3, f + 4);
             var four = Vector256.Create(4UL);
             for (; i <= n - 8; i += 8)
             {
@@ -90,7 +94,7 @@ public static class CounterRng
                 Vector256.Narrow(Vector256.ShiftRightLogical(a, 32), Vector256.ShiftRightLogical(b, 32)).CopyTo(dest.Slice(i));
             }
         }
-        for (; i < n; i++) dest[i] = RowBits(rowKey, i);
+        for (; i < n; i++) dest[i] = RowBits(rowKey, firstPost + i);
     }
 
     /// <summary><see cref="BitsAt(ulong, ulong)"/> for four indices at once (the bits in the low half of each element).</summary>
