@@ -166,8 +166,14 @@ public class S2mRowTests
                 var spiked = Enumerable.Range(0, n).Select(_ => rng.Next(3) == 0 ? 1f : 0f).ToArray();
                 expectRow = (float[])row.Clone();
                 for (int i = 0; i < n; i++) if (Transmits(i)) expectRow[i] += EcdRule.PostSpikeChange(etaG, trace[i], spiked[i] != 0f);
-                EcdRule.PostSpikeRow(row, trace, spiked, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG);
+                var changed = new int[n];
+                var beforeBits = Bits(row);
+                int m = EcdRule.PostSpikeRow(row, trace, spiked, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG, changed: changed);
                 Assert.That(Bits(row), Is.EqualTo(Bits(expectRow)));
+                // The positions listed as changed are exactly those whose bits differ (the mirror copies only those).
+                var afterBits = Bits(row);
+                Assert.That(changed.Take(m), Is.EqualTo(Enumerable.Range(0, n).Where(i => beforeBits[i] != afterBits[i])));
+                Assert.That(m, Is.GreaterThan(0));
 
                 // Masked rows (pruned synapses) take the scalar path: a pruned synapse neither transmits nor learns.
                 var mask = Enumerable.Range(0, n).Select(i => (byte)(i % 3 == 1 ? 0 : 1)).ToArray();

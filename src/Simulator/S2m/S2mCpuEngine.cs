@@ -98,6 +98,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     // Per-sample batches: lane b's private W and mirror (allocated on first use).
     float[][]? _laneW, _laneWt;
     readonly bool _fixedPointState;
+    readonly int[][] _changed;
 
     public S2mCpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
@@ -113,7 +114,8 @@ public sealed class S2mCpuEngine : SimulationEngine
         _vThreshold = new ulong[b * _v];
         _synOps = new long[b]; _spikes = new long[b];
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; }
+        _changed = new int[b][];
+        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
         _wt = new float[_v * _h];
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
@@ -429,8 +431,8 @@ public sealed class S2mCpuEngine : SimulationEngine
 
     /// <summary>eCD on the step's events of lane b: presynaptic (visible) spikes first, then postsynaptic (hidden) ones.
     /// A synapse that did not transmit an event does not learn from it (the bits drawn for delivery, both rows
-    /// drawn this step); the bias-bias corner never learns. Each update is made in one copy as a row and copied
-    /// into the other's column, so W and the mirror stay equal and every weight sees its changes in the same order
+    /// drawn this step); the bias-bias corner never learns. Each update is made in one copy as a row and the weights
+    /// it changed are copied into the other's column, so W and the mirror stay equal and every weight sees its changes in the same order
     /// as with one matrix.</summary>
     void Learn(int b, float[] w, float[] wt, byte[]? mask, float etaG)
     {
@@ -439,14 +441,17 @@ public sealed class S2mCpuEngine : SimulationEngine
         bool stochastic = blank < (1UL << 32);
         uint thr = stochastic ? (uint)blank : 0u;
         var postTrace = _hTrace.AsSpan(oh, _h);
+        // The positions an update changed: only those are copied into the other layout (most synapses either
+        // did not transmit or pair with a partner whose trace is 0, and keep their bits).
+        var changed = _changed[b];
         for (int s = 0; s < _vCount[b]; s++)
         {
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
-            EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
-                mask == null ? default : mask.AsSpan(j * cols, end));
-            for (int i = 0; i < end; i++) wt[i * rows + j] = row[i];
+            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
+                mask == null ? default : mask.AsSpan(j * cols, end), changed);
+            for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
         }
         var preTrace = _vTrace.AsSpan(ov, _v);
         var preSpiked = _vSpiked.AsSpan(ov, _v);
@@ -455,9 +460,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
-            EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end));
-            for (int j = 0; j < end; j++) w[j * cols + i] = row[j];
+            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
+                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed);
+            for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
         }
     }
 
