@@ -47,4 +47,7 @@ public struct S2mArgs
     public int Rows, Columns, LabelStart, Step, Mode, PhaseStart, Bias, Count, EncoderRefractorySteps, HasMask, Lanes;
     public float TraceDecay, EtaG;
     public ulong Seed, BlankOutThreshold;
+    /// <summary>1: fixed-point weights on <see cref="WeightGrid"/>, each change rounded with its synapse's rounding bits.</summary>
+    public int Quantized;
+    public Neuromorphic.Plasticity.QuantCoefficients WeightGrid;
 }

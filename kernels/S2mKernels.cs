@@ -36,7 +36,9 @@ public static class S2mKernels
         {
             float cur = current[index], v = potential[index], u = 0f;
             int refr = refractory[index];
-            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, false, a.Sampler);
+            bool noise = a.Sampler.NoiseThreshold != 0 &&
+                CounterRng.Bits(a.Seed, CounterRng.StreamNoise, CounterRng.StepCounter(presentations[b], a.Step), CounterRng.NeuronKey(0, j)) < a.Sampler.NoiseThreshold;
+            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, noise, a.Sampler);
             current[index] = cur; potential[index] = v; refractory[index] = refr;
         }
         inbox[index] = 0f;
@@ -50,9 +52,10 @@ public static class S2mKernels
 
     /// <summary>Hidden units, one thread per (lane, unit).</summary>
     public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential,
-        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts)
+        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts,
+        ArrayView<long> presentations)
     {
-        int i = index % a.Columns;
+        int b = index / a.Columns, i = index % a.Columns;
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay);
         bool spike;
         if (i == a.Columns - 1) spike = a.Bias != 0;
@@ -60,7 +63,9 @@ public static class S2mKernels
         {
             float cur = current[index], v = potential[index], u = 0f;
             int refr = refractory[index];
-            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, false, a.Sampler);
+            bool noise = a.Sampler.NoiseThreshold != 0 &&
+                CounterRng.Bits(a.Seed, CounterRng.StreamNoise, CounterRng.StepCounter(presentations[b], a.Step), CounterRng.NeuronKey(1, i)) < a.Sampler.NoiseThreshold;
+            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, noise, a.Sampler);
             current[index] = cur; potential[index] = v; refractory[index] = refr;
         }
         inbox[index] = 0f;
@@ -140,7 +145,8 @@ public static class S2mKernels
                 if (biasColumn && j == a.Rows - 1) continue;
                 int w = j * a.Columns + i;
                 if (!Reaches(a, mask, counter, 0, j, i, w)) continue;
-                weights[w] += EcdRule.PreSpikeChange(a.EtaG, post);
+                uint round = a.Quantized != 0 ? CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, 0, j), i) : 0u;
+                weights[w] = EcdRule.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, round);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
@@ -148,7 +154,8 @@ public static class S2mKernels
             {
                 int w = j * a.Columns + i;
                 if (!Reaches(a, mask, counter, 1, i, j, w)) continue;
-                weights[w] += EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0);
+                uint round = a.Quantized != 0 ? CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, 1, i), j) : 0u;
+                weights[w] = EcdRule.Apply(weights[w], EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0), a.Quantized != 0, a.WeightGrid, round);
             }
         }
     }

@@ -30,7 +30,7 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitMv = new("--init-mv") { Description = "s2m: initial weights Uniform(-b, b), b in mV (10)" };
     public readonly Option<double?> BurnIn = new("--burn-in") { Description = "s2m: fraction of the sample with g = 0 at the start of each phase (0.1)" };
     public readonly Option<double?> TauStdpMs = new("--tau-stdp-ms") { Description = "s2m: time constant of the STDP window in ms (4)" };
-    public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata (0 = off)" };
+    public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata, or with --rule s2m onto every sampler (0 = off)" };
     public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma))" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
     public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
@@ -104,7 +104,16 @@ public sealed class ConfigOptions
         var c = new SimulationConfig();
         string? presetName = r.GetValue(PresetOpt);
         if (presetName != null && r.GetValue(Config) != null) throw new NeuromorphicException($"--preset {presetName} and --config: give one (a --config file is a whole configuration)");
-        if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn) c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
+        RuleKind? givenRule = forceRule ?? (r.GetValue(Rule) is { } given ? ParseRule(given) : null);
+        // train's default preset follows the rule: an S2M starts from the S2M's best, not from eRBP's.
+        if (presetName == null && defaultPreset != null && givenRule is { } gr) defaultPreset = Neuromorphic.Simulator.Training.Presets.DefaultFor(gr);
+        if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn)
+        {
+            var preset = Neuromorphic.Simulator.Training.Presets.Get(pn);
+            if (givenRule is { } rk && rk != RuleKind.None && (rk == RuleKind.S2m) != Neuromorphic.Simulator.Training.Presets.IsS2m(preset))
+                throw new NeuromorphicException($"--preset {preset.Name} describes {(Neuromorphic.Simulator.Training.Presets.IsS2m(preset) ? "a synaptic sampling machine" : "an eRBP network")}; it cannot be trained with --rule {rk.ToString().ToLowerInvariant()} (`neuromorphic presets` lists them)");
+            c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
+        }
         if (r.GetValue(Config) is { } path)
         {
             Neuromorphic.Simulator.Files.InputFile.Require(path, "configuration file (--config)"); // missing, empty, a pipe or a device
@@ -144,7 +153,10 @@ public sealed class ConfigOptions
             c = c with { LayerGateMv = values };
         }
         if (r.GetValue(BlankOut) is { } p) c = c with { TransmissionProbability = p };
-        if (r.GetValue(NoiseMv) is { } nm) c = c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
+        if (r.GetValue(NoiseMv) is { } nm)
+            c = rule == RuleKind.S2m
+                ? c with { Sampler = c.Sampler with { NoiseWeightMv = nm } }
+                : c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
         if (r.GetValue(Encoder) is { } enc)
             c = c with
             {

@@ -381,7 +381,7 @@ namespace Neuromorphic.Cli
             BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test, Func<Network>? fromModel = null)
         {
             // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
-            var net = fromModel?.Invoke() ?? (config.Rule == RuleKind.S2m ? Neuromorphic.Simulator.S2m.S2mNetwork.Build(layers[1], config) : ErbpNetwork.Build(layers, config));
+            var net = fromModel?.Invoke() ?? Networks.Build(config.Rule == RuleKind.S2m ? [layers[0], layers[1], 10] : layers, config);
             using var engine = Backends.Create(backend, net, config, batch);
             var input = engine.NewInput();
             void Fill(int start, int m)

@@ -110,14 +110,16 @@ public static class EcdRule
     /// Without a mask eight synapses at a time, one multiply then one add per element as in the scalar loop
     /// (a blended select leaves the other weights' bits untouched). With <paramref name="changed"/> (room for the
     /// whole row) it lists the positions whose bits changed and returns their number (a copy kept elsewhere, as the
-    /// S2M's transposed mirror, then needs only those); otherwise returns 0.
+    /// S2M's transposed mirror, then needs only those); otherwise returns 0. With <paramref name="roundingBits"/> (one
+    /// draw per synapse of the row) the weights are fixed point on <paramref name="grid"/>: synapse by synapse, each
+    /// changed weight rounded onto the grid (<see cref="Apply(float, float, bool, in QuantCoefficients, uint)"/>).
     /// </summary>
     public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
-        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default)
+        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
     {
         int n = row.Length, i = 0, count = 0;
-        bool track = !changed.IsEmpty;
-        if (mask.IsEmpty && Vector256.IsHardwareAccelerated)
+        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty;
+        if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
             var vEtaG = Vector256.Create(etaG);
@@ -135,11 +137,21 @@ public static class EcdRule
             if (!mask.IsEmpty && mask[i] == 0) continue;
             if (stochastic && !(draws[i] < threshold)) continue;
             float before = row[i];
-            row[i] += PreSpikeChange(etaG, postTrace[i]);
+            row[i] = ApplyAt(before, PreSpikeChange(etaG, postTrace[i]), quantized, grid, roundingBits, i);
             if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
         }
         return count;
     }
+
+    /// <summary>w + dw, or with fixed-point weights the sum rounded onto the grid with this synapse's rounding
+    /// bits (a zero change leaves the weight as it is, as in eRBP's quantized update).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float w, float dw, bool quantized, in QuantCoefficients grid, uint roundingBits)
+        => !quantized ? w + dw : dw == 0f ? w : Quantizer.Quantize(w + dw, grid, roundingBits);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float ApplyAt(float w, float dw, bool quantized, in QuantCoefficients grid, ReadOnlySpan<uint> roundingBits, int i)
+        => quantized ? Apply(w, dw, true, grid, roundingBits[i]) : w + dw;
 
     /// <summary>Appends the positions (from <paramref name="i0"/>) whose bits differ between two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -158,11 +170,12 @@ public static class EcdRule
     /// as in <see cref="PreSpikeRow"/>.
     /// </summary>
     public static int PostSpikeRow(Span<float> row, ReadOnlySpan<float> preTrace, ReadOnlySpan<float> preSpiked, ReadOnlySpan<uint> draws,
-        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default)
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default,
+        in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
     {
         int n = row.Length, i = 0, count = 0;
-        bool track = !changed.IsEmpty;
-        if (mask.IsEmpty && Vector256.IsHardwareAccelerated)
+        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty;
+        if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
             var vEtaG = Vector256.Create(etaG);
@@ -181,7 +194,7 @@ public static class EcdRule
             if (!mask.IsEmpty && mask[i] == 0) continue;
             if (stochastic && !(draws[i] < threshold)) continue;
             float before = row[i];
-            row[i] += PostSpikeChange(etaG, preTrace[i], preSpiked[i] != 0f);
+            row[i] = ApplyAt(before, PostSpikeChange(etaG, preTrace[i], preSpiked[i] != 0f), quantized, grid, roundingBits, i);
             if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
         }
         return count;

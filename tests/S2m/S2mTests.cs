@@ -339,6 +339,31 @@ public class S2mEngineTests
     }
 
     [Test]
+    public void QuantizedS2mLearnsOnTheGridBitForBitOnBothBackends()
+    {
+        // 8-bit weights with stochastic rounding and 16-bit neuron state, learnt on-line by eCD.
+        var c = S2mNetworks.Config(seed: 9) with { SampleMs = 12, TestSampleMs = 8, WeightBits = 8, WeightRounding = Rounding.Stochastic, StateBits = 16 };
+        var a = S2mNetworks.Build(c);
+        var b = S2mNetworks.Build(c);
+        var grid = a.Projections[0].WeightFormat!.Value;
+        var start = (float[])a.Projections[0].Weights.Clone();
+        using var cpu = new S2mCpuEngine(a, c, 2);
+        using var gpu = new S2mIlgpuEngine(b, c, 2, BackendKind.IlgpuCpu);
+        var (rc, rg) = (new RasterRecorder(), new RasterRecorder());
+        cpu.Run(Input(cpu, 2, 3), true, rc);
+        gpu.Run(Input(gpu, 2, 3), true, rg);
+        gpu.PullWeights();
+        Assert.That(rg.Events, Is.EqualTo(rc.Events));
+        Assert.That(b.Projections[0].Weights, Is.EqualTo(a.Projections[0].Weights));
+        var w = a.Projections[0].Weights;
+        Assert.That(w, Is.Not.EqualTo(start), "learning happened");
+        var nearest = (grid with { Rounding = Rounding.Nearest }).Coefficients;
+        for (int k = 0; k < w.Length; k++)
+            Assert.That(Quantizer.Quantize(w[k], nearest, 0), Is.EqualTo(w[k]), $"weight {k} = {w[k]} lies on the {grid.Step} mV grid");
+        Assert.That(cpu.MirrorDisagreements(), Is.Zero);
+    }
+
+    [Test]
     public void PrunedSynapsesNeitherTransmitNorLearn()
     {
         var c = S2mNetworks.Config(seed: 2);

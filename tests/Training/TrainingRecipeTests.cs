@@ -24,7 +24,7 @@ public class TrainingRecipeTests
         {
             var config = Presets.ConfigOf(p.Name);
             config.Validate();
-            var net = ErbpNetwork.Build([784, 6, 10], config);
+            var net = Networks.Build([784, 6, 10], config);
             string path = Path.Combine(_dir, p.Name + ".nmm");
             ModelFile.From(net, config, new TrainingProgress()).Save(path);
             var back = ModelFile.Load(path).Config();
@@ -35,6 +35,14 @@ public class TrainingRecipeTests
         Assert.That(Presets.ConfigOf("paper-erbp").Hidden.NoiseWeightMv, Is.EqualTo(50));
         Assert.That(Presets.ConfigOf("paper-perbp").TransmissionProbability, Is.EqualTo(0.45));
         Assert.That(Presets.ConfigOf("reference").Erbp.LearnOnBlankedSpikes, Is.True);
+        // The S2M presets: the 2014 table's machine, with blank-out (S2M) or neural noise (eCD 2014).
+        Assert.That(Presets.All.Select(p => p.Name), Is.SupersetOf(new[] { "best-s2m", "paper-s2m", "paper-ecd-2014" }));
+        var s2m = Presets.ConfigOf("paper-s2m");
+        Assert.That((s2m.Rule, s2m.SampleMs, s2m.TestSampleMs, s2m.BiasRateHz, s2m.LabelUnitsPerClass, s2m.TransmissionProbability, s2m.Sampler.NoiseWeightMv),
+            Is.EqualTo((RuleKind.S2m, 100.0, 1000.0, 1000.0, 4, 0.5, 0.0)));
+        var ecd = Presets.ConfigOf("paper-ecd-2014");
+        Assert.That((ecd.TransmissionProbability, ecd.Sampler.NoiseWeightMv > 0, ecd.SampleMs), Is.EqualTo((1.0, true, 100.0)));
+        Assert.That(Presets.DefaultFor(RuleKind.S2m), Is.EqualTo("best-s2m"));
     }
 
     [Test]

@@ -19,16 +19,7 @@ public sealed record SweepSetting(int WeightBits, double Prune, double Noise, in
 public static class Robustness
 {
     /// <summary>A copy of <paramref name="net"/> (same structure, copied weights and masks).</summary>
-    public static Network Copy(Network net, SimulationConfig config)
-    {
-        var copy = ErbpNetwork.Build(net.Layers, config);
-        for (int q = 0; q < net.Projections.Count; q++)
-        {
-            Array.Copy(net.Projections[q].Weights, copy.Projections[q].Weights, net.Projections[q].Weights.Length);
-            copy.Projections[q].Mask = net.Projections[q].Mask?.ToArray();
-        }
-        return copy;
-    }
+    public static Network Copy(Network net, SimulationConfig config) => Networks.Copy(net, config);
 
     /// <summary>
     /// Rounds every forward weight to <paramref name="bits"/> bits with a per-projection step; returns the formats

@@ -130,7 +130,6 @@ public sealed record SimulationConfig
                 Sampler.Validate("S2M sampler neurons");
                 if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw new ArgumentException($"--label-units must lie in 1..1000, got {LabelUnitsPerClass}");
                 if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw new ArgumentException($"--bias-rate-hz must lie in (0, 1/dt], got {BiasRateHz}");
-                if (WeightBits != 0 || StateBits != 0) throw new ArgumentException("--weight-bits and --state-bits are not implemented for --rule s2m yet (float32 only)");
                 if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw new ArgumentException($"--init-mv must be >= 0, got {S2mInitMv}");
             }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))

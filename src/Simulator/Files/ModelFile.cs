@@ -101,7 +101,7 @@ public sealed class ModelFile
     {
         if (config.Rule == RuleKind.S2m && Layers.Length != 3)
             throw new NeuromorphicException($"{path}: an S2M model stores layers [pixels, hidden, classes], got {Architecture.Format(Layers)}");
-        var net = config.Rule == RuleKind.S2m ? S2m.S2mNetwork.Build(Layers[1], config, Layers[0], Layers[2]) : ErbpNetwork.Build(Layers, config);
+        var net = Networks.Build(Layers, config);
         if (net.Projections.Count != Projections.Length)
             throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} with rule {config.Rule} has {net.Projections.Count}");
         for (int q = 0; q < Projections.Length; q++)

@@ -23,7 +23,7 @@ public sealed class S2mSchedule
     public S2mSchedule(Network net, SimulationConfig config)
     {
         Layout = S2mLayout.Of(net, config);
-        Sampler = new LifCoefficients(config.Sampler, config.DtMs);
+        Sampler = new LifCoefficients(config.Sampler, config.DtMs, config.StateBits, config.StateStepMv);
         TraceDecay = EcdRule.TraceDecay(config.Ecd.TauStdpMs, config.DtMs);
         BiasPeriod = Math.Max(1, (int)Math.Round(1000.0 / (config.BiasRateHz * config.DtMs)));
         TrainSteps = config.StepsPerSample(true);
@@ -99,6 +99,9 @@ public sealed class S2mCpuEngine : SimulationEngine
     float[][]? _laneW, _laneWt;
     readonly bool _fixedPointState;
     readonly int[][] _changed;
+    // Fixed-point weights: per lane, a row of rounding bits, and the lane's presentation and step (their key).
+    readonly uint[][] _roundingBits;
+    readonly long[] _presentation;
 
     public S2mCpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
@@ -115,7 +118,9 @@ public sealed class S2mCpuEngine : SimulationEngine
         _synOps = new long[b]; _spikes = new long[b];
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
         _changed = new int[b][];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
+        _roundingBits = new uint[b][];
+        _presentation = new long[b];
+        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; _roundingBits[k] = new uint[Math.Max(_v, _h)]; }
         _wt = new float[_v * _h];
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
@@ -202,11 +207,13 @@ public sealed class S2mCpuEngine : SimulationEngine
             ResetLane(input, b, true);
             RunLanes(input, b, b + 1, steps, true, null, _laneW[b], _laneWt[b]);
         });
-        Merge(w, _laneW, n);
-        Merge(_wt, _laneWt, n);
+        var format = Network.Projections[0].WeightFormat;
+        var nearest = format is { } f ? (f with { Rounding = Rounding.Nearest }).Coefficients : default;
+        Merge(w, _laneW, n, format.HasValue, nearest);
+        Merge(_wt, _laneWt, n, format.HasValue, nearest);
     }
 
-    static void Merge(float[] shared, float[][] lanes, int n)
+    static void Merge(float[] shared, float[][] lanes, int n, bool quantized, QuantCoefficients nearest)
     {
         Parallel.For(0, Environment.ProcessorCount, LaneScheduler.Options, part =>
         {
@@ -215,7 +222,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             {
                 float s = shared[k], sum = 0f;
                 for (int b = 0; b < n; b++) sum = BatchUpdate.Accumulate(sum, lanes[b][k], s);
-                shared[k] = BatchUpdate.Apply(s, sum, false, default);
+                shared[k] = BatchUpdate.Apply(s, sum, quantized, nearest);
             }
         });
     }
@@ -259,7 +266,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             {
                 ulong counter = CounterRng.StepCounter(input.Presentations[b], step);
                 IntegrateVisible(b, counter, mode, phaseStart, bias, count);
-                IntegrateHidden(b, phaseStart, bias);
+                IntegrateHidden(b, counter, phaseStart, bias);
             }
             for (int b = lo; b < hi; b++)
             {
@@ -271,7 +278,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             if (g != 0)
             {
                 float eta = LearningRate, etaG = g > 0 ? eta : -eta;
-                for (int b = lo; b < hi; b++) Learn(b, w, wt, mask, etaG);
+                for (int b = lo; b < hi; b++) { _presentation[b] = input.Presentations[b]; Learn(b, step, w, wt, mask, etaG); }
             }
             if (recorder != null)
                 for (int b = lo; b < hi; b++)
@@ -309,7 +316,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         if (mode != VisibleMode.Clamped)
         {
             int first = mode == VisibleMode.Free ? 0 : _l.LabelStart;
-            c += StepSamplers(o + first, _l.Visible - first, _vI, _vV, _vRefr, _vIn, list.Slice(c), first);
+            c += StepSamplers(o + first, _l.Visible - first, _vI, _vV, _vRefr, _vIn, list.Slice(c), first, 0, counter);
         }
         if (bias) list[c++] = _l.VisibleBias;
         for (int s = 0; s < c; s++)
@@ -326,7 +333,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     public static bool Clamped(VisibleMode mode, int j, in S2mLayout l)
         => mode == VisibleMode.Clamped || (mode == VisibleMode.LabelsFree && j < l.LabelStart);
 
-    void IntegrateHidden(int b, bool phaseStart, bool bias)
+    void IntegrateHidden(int b, ulong counter, bool phaseStart, bool bias)
     {
         int o = b * _h;
         var trace = _hTrace.AsSpan(o, _h);
@@ -334,7 +341,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay);
         for (int s = 0; s < _hCount[b]; s++) spiked[_hList[o + s]] = 0f;
         var list = _hList.AsSpan(o, _h);
-        int c = StepSamplers(o, _l.Hidden, _hI, _hV, _hRefr, _hIn, list, 0);
+        int c = StepSamplers(o, _l.Hidden, _hI, _hV, _hRefr, _hIn, list, 0, 1, counter);
         if (bias) list[c++] = _l.HiddenBias;
         for (int s = 0; s < c; s++) spiked[list[s]] = 1f;
         _hCount[b] = c;
@@ -343,20 +350,24 @@ public sealed class S2mCpuEngine : SimulationEngine
 
     /// <summary>n samplers from offset o: one LIF step each (inboxes consumed), spiking indices + <paramref name="index0"/>
     /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
-    /// (the dendrite is unused); fixed-point state: the scalar step.</summary>
-    int StepSamplers(int o, int n, float[] current, float[] potential, int[] refractory, float[] inbox, Span<int> spikes, int index0)
+    /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1 hidden).</summary>
+    int StepSamplers(int o, int n, float[] current, float[] potential, int[] refractory, float[] inbox, Span<int> spikes, int index0,
+        int population, ulong counter)
     {
         var coef = _s.Sampler;
         int c;
-        if (!_fixedPointState)
+        if (!_fixedPointState && coef.NoiseThreshold == 0)
             c = TwoCompartmentLif.StepRow(current.AsSpan(o, n), potential.AsSpan(o, n), default, refractory.AsSpan(o, n), inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
         else
         {
+            // Neural noise (the 2014 eCD machine) or fixed-point state: neuron by neuron, noise events keyed as in eRBP.
             c = 0;
             float dummy = 0f;
+            ulong noiseKey = CounterRng.StepKey(Constants.Seed, CounterRng.StreamNoise, counter);
             for (int k = 0; k < n; k++)
             {
-                if (TwoCompartmentLif.Step(ref current[o + k], ref potential[o + k], ref dummy, ref refractory[o + k], inbox[o + k], 0f, false, coef)) spikes[c++] = k;
+                bool noise = coef.NoiseThreshold != 0 && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(population, index0 + k)), coef.NoiseThreshold);
+                if (TwoCompartmentLif.Step(ref current[o + k], ref potential[o + k], ref dummy, ref refractory[o + k], inbox[o + k], 0f, noise, coef)) spikes[c++] = k;
                 inbox[o + k] = 0f;
             }
         }
@@ -434,13 +445,18 @@ public sealed class S2mCpuEngine : SimulationEngine
     /// drawn this step); the bias-bias corner never learns. Each update is made in one copy as a row and the weights
     /// it changed are copied into the other's column, so W and the mirror stay equal and every weight sees its changes in the same order
     /// as with one matrix.</summary>
-    void Learn(int b, float[] w, float[] wt, byte[]? mask, float etaG)
+    void Learn(int b, int step, float[] w, float[] wt, byte[]? mask, float etaG)
     {
         int cols = _h, rows = _v, ov = b * _v, oh = b * _h;
         ulong blank = _s.BlankOut;
         bool stochastic = blank < (1UL << 32);
         uint thr = stochastic ? (uint)blank : 0u;
         var postTrace = _hTrace.AsSpan(oh, _h);
+        // Fixed-point weights: each row's rounding bits, keyed like its blank-out bits (direction, presynaptic unit).
+        var format = Network.Projections[0].WeightFormat;
+        var grid = format?.Coefficients ?? default;
+        var rounding = format.HasValue ? _roundingBits[b] : null;
+        ulong counter = format.HasValue ? CounterRng.StepCounter(_presentation[b], step) : 0;
         // The positions an update changed: only those are copied into the other layout (most synapses either
         // did not transmit or pair with a partner whose trace is 0, and keep their bits).
         var changed = _changed[b];
@@ -449,8 +465,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
+            if (rounding != null) CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, counter, S2mSchedule.ForwardKey, j), rounding.AsSpan(0, end));
             int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
-                mask == null ? default : mask.AsSpan(j * cols, end), changed);
+                mask == null ? default : mask.AsSpan(j * cols, end), changed, grid, rounding == null ? default : rounding.AsSpan(0, end));
             for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
         }
         var preTrace = _vTrace.AsSpan(ov, _v);
@@ -460,8 +477,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
+            if (rounding != null) CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, counter, S2mSchedule.BackwardKey, i), rounding.AsSpan(0, end));
             int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed);
+                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed, grid, rounding == null ? default : rounding.AsSpan(0, end));
             for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
         }
     }

@@ -42,7 +42,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
     readonly ulong[] _hostThresholds;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _integrateHidden;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>> _integrateHidden;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _toHidden, _toVisible;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
@@ -65,7 +65,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         _presentations = _acc.Allocate1D<long>(batchCapacity);
         _synOps = _acc.Allocate1D<long>(batchCapacity);
         _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
-        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(S2mKernels.IntegrateHidden);
+        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
         _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
         _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
@@ -105,11 +105,12 @@ public sealed class S2mIlgpuEngine : SimulationEngine
                 Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = (int)mode,
                 PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
                 EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
+                Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0, WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
                 TraceDecay = _s.TraceDecay, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
             };
             _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
                 _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);
-            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View);
+            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View, _presentations.View);
             _compact(n, _l.Rows, _vis.Flags.View, _vis.List.View, _vis.Counts.View);
             _compact(n, _l.Columns, _hid.Flags.View, _hid.List.View, _hid.Counts.View);
             _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View, _synOps.View);

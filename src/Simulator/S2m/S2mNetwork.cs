@@ -1,4 +1,5 @@
 using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
 using Neuromorphic.Simulator.Engine;
 
 namespace Neuromorphic.Simulator.S2m;
@@ -36,6 +37,14 @@ public static class S2mNetwork
 {
     public const int Pixels = 784, Classes = 10;
 
+    /// <summary>
+    /// Fixed-point weights of an S2M (--weight-bits): a grid of 2^bits codes over +-(--weight-range x threshold),
+    /// +-250 mV at the default 2.5, since a trained machine's weights outgrow their initial spread many times over
+    /// (docs/s2m.md: median |w| about 6 mV, 99th percentile about 80 mV, biases to several hundred). Null for float.
+    /// </summary>
+    public static QuantFormat? WeightFormat(SimulationConfig config)
+        => config.WeightBits > 0 ? QuantFormat.ForRange(config.WeightBits, config.WeightRangeFactor * config.Sampler.ThresholdMv, config.WeightRounding, config.WeightStepPowerOfTwo) : null;
+
     public static Network Build(int hidden, SimulationConfig config, int pixels = Pixels, int classes = Classes)
     {
         config.Validate();
@@ -48,11 +57,14 @@ public static class S2mNetwork
             throw new NeuromorphicException($"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are supported (lower --hidden or --label-units)");
         var w = new float[synapses];
         double b = config.S2mInitMv;
+        var format = WeightFormat(config);
+        var nearest = format is { } f ? (f with { Rounding = Rounding.Nearest }).Coefficients : default;
         for (int j = 0; j < layout.Visible; j++)
             for (int i = 0; i < hidden; i++)
             {
                 int k = j * layout.Columns + i;
                 w[k] = (float)((2.0 * CounterRng.Uniform(config.Seed, CounterRng.StreamInit, 2000UL, (ulong)k) - 1.0) * b);
+                if (format.HasValue) w[k] = Quantizer.Quantize(w[k], nearest, 0);
             }
         var pops = new List<Population>
         {
@@ -62,7 +74,7 @@ public static class S2mNetwork
         var proj = new Projection
         {
             Name = "visible<->hidden", Source = 0, Target = 1, Compartment = Compartment.Soma, Weights = w,
-            Plastic = true, Forward = true, TransmissionProbability = config.TransmissionProbability,
+            Plastic = true, Forward = true, TransmissionProbability = config.TransmissionProbability, WeightFormat = format,
         };
         return new Network { Populations = pops, Projections = [proj], Layers = [pixels, hidden, classes], DataPopulation = 0, OutputPopulation = 0 };
     }
