@@ -37,6 +37,7 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(ExportCommand.Export(BackendOpt, InferenceBatchOpt, DataDirOpt, DatasetOpt, JsonOpt, LoadModel, OpenData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             root.Subcommands.Add(PlotCommand.Create(JsonOpt));
+            root.Subcommands.Add(ReportPage.Command(JsonOpt));
             root.Subcommands.Add(PresetsCommand());
             root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
             var parse = root.Parse(args);
@@ -462,8 +463,10 @@ namespace Neuromorphic.Cli
             var testBatch = new Option<int?>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)" };
             var testEvery = new Option<bool>("--test-every-epoch") { Description = "also test on the test digits after every epoch (stored in the model's history, drawn by --plot)" };
             var plotOpt = new Option<string?>("--plot") { Description = "draw the learning curve (error against epochs) to this PNG file" };
+            var reportOpt = new Option<string?>("--report") { Description = "write a self-contained HTML page of the run (configuration, learning curve, epochs, confusion matrix, receptive fields, rates, SynOps)" };
+            var reportDigits = new Option<int>("--report-digits") { Description = "test images simulated one at a time for the report's firing rates and SynOps per image", DefaultValueFactory = _ => 100 };
             var c = new Command("train", "train a spiking classifier (MNIST digits by default) with eRBP or an S2M (eCD), test it and save the model");
-            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
+            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, reportOpt, reportDigits, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -480,6 +483,10 @@ namespace Neuromorphic.Cli
                 if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
                 if (r.GetValue(hidden) is { } hv && (hv < 1 || hv > Architecture.MaxLayerSize)) throw new NeuromorphicException($"--hidden must lie in 1..{Architecture.MaxLayerSize:N0}, got {hv}");
                 Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(r.GetValue(outOpt), "--out");
+                string? reportPath = r.GetValue(reportOpt);
+                if (reportPath != null) Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(reportPath, "--report");
+                int nreport = r.GetValue(reportDigits);
+                if (nreport < 1) throw new NeuromorphicException($"--report-digits must be at least 1, got {nreport}");
                 Dataset data;
                 Dictionary<string, object?> extra = new();
                 List<EpochRecord> history = [];
@@ -586,7 +593,14 @@ namespace Neuromorphic.Cli
                     Output.Line($"learning curve written to {plotPath}");
                     figures["plot"] = plotPath;
                 }
-                FinalTest(Tester(engine), data, testSet, Math.Min(ntest, testSet.Count), figures);
+                var final = FinalTest(Tester(engine), data, testSet, Math.Min(ntest, testSet.Count), figures);
+                if (reportPath != null)
+                {
+                    ReportPage.Write(reportPath, new ReportPage.Run(Path.GetFileName(outPath), net, config, data, testSet, trainer.History, progress, final, figures),
+                        backend, nreport);
+                    Output.Line($"report written to {reportPath}");
+                    figures["report"] = reportPath;
+                }
                 if (r.GetValue(JsonOpt)) Output.Json(figures);
                 return 0;
             }));
