@@ -166,15 +166,13 @@ public static class Plots
         const int bins = 50;
         double width = top / (bins - 0.5);
         double peak = 0;
-        var gates = new HashSet<double>();
-        for (int k = 0; k < populations.Count; k++)
+        // One band per distinct gate, naming the layers that share it.
+        foreach (var gate in Enumerable.Range(0, populations.Count).Where(k => double.IsFinite(refs[k].GateEdgeHz)).GroupBy(k => (refs[k].GateMv, refs[k].GateEdgeHz)))
         {
-            var (_, edge, gateMv) = refs[k];
-            if (!double.IsFinite(edge) || !gates.Add(Math.Round(edge, 6))) continue;
-            var span = plt.Add.HorizontalSpan(0, edge);
+            var span = plt.Add.HorizontalSpan(0, gate.Key.GateEdgeHz);
             span.FillStyle.Color = ScottPlot.Colors.Green.WithAlpha(0.12);
             span.LineStyle.Width = 0;
-            span.LegendText = $"eRBP gate of {net.Populations[populations[k]].Name}: |I| < {gateMv:G4} mV, steady rate below {edge:F0} Hz";
+            span.LegendText = $"eRBP gate of {string.Join(", ", gate.Select(k => net.Populations[populations[k]].Name))}: |I| < {gate.Key.GateMv:G4} mV, steady rate below {gate.Key.GateEdgeHz:F0} Hz";
         }
         for (int k = 0; k < populations.Count; k++)
         {

@@ -259,7 +259,7 @@ namespace Neuromorphic.Cli
                     bar.Report(start + m, start + m, seenCorrect, start + m == n);
                 }
                 double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
-                Output.Line($"{n} {data.Title} test {data.Items}, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
+                Output.Line($"{n} {data.Items}, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
                 var popRates = new Dictionary<string, object?>();
                 for (int p = 0; p < net.Populations.Count; p++)
                 {
@@ -274,9 +274,9 @@ namespace Neuromorphic.Cli
                 for (int i = 0; i < n; i++)
                 {
                     if (preds[i] == test.Labels[i]) correct++;
-                    Output.Line($"  image {i,4}: label {Dataset.ClassLabel(test.ClassNames, test.Labels[i])}  predicted {Dataset.ClassLabel(test.ClassNames, preds[i])}  prediction spikes [{string.Join(' ', counts[i])}]");
+                    Output.Line($"  {data.Item} {i,4}: label {Dataset.ClassLabel(test.ClassNames, test.Labels[i])}  predicted {Dataset.ClassLabel(test.ClassNames, preds[i])}  prediction spikes [{string.Join(' ', counts[i])}]");
                 }
-                Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per image, {n / seconds:F1} samples/s");
+                Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per {data.Item}, {n / seconds:F1} samples/s");
                 if (r.GetValue(JsonOpt))
                     Output.Json(new Dictionary<string, object?>
                     {

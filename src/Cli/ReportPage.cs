@@ -107,7 +107,7 @@ public static class ReportPage
         sb.Append("<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}" +
             "table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:2px 8px;text-align:right}" +
             "th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img{max-width:100%;height:auto;display:block;margin:0.5em 0}" +
-            "td.cm{text-align:center;min-width:2.5em}td.diag{font-weight:bold}.note{color:#555;font-size:90%}</style></head><body>\n");
+            "td.cm{text-align:center;min-width:2.5em}td.diag{font-weight:bold}.note{color:#555;font-size:90%}.cols{display:flex;gap:1.5em;align-items:flex-start;font-size:85%}</style></head><body>\n");
         sb.Append("<h1>").Append(E($"Run report: {run.Name}")).Append("</h1>\n");
         sb.Append("<p class=\"note\">").Append(E($"Written by neuromorphic on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Dataset: {run.Data.Title} ({run.Data.Name}), {run.Data.Classes} classes.")).Append("</p>\n");
 
@@ -134,7 +134,11 @@ public static class ReportPage
         var fields = new List<string[]>();
         using (var doc = JsonDocument.Parse(JsonSerializer.Serialize(run.Config, ModelFile.Json)))
             Flatten(doc.RootElement, "", fields);
-        sb.Append(Table(["parameter", "value"], fields)).Append('\n');
+        // Three tables side by side: the configuration has some eighty fields.
+        sb.Append("<div class=\"cols\">");
+        int per = (fields.Count + 2) / 3;
+        for (int i = 0; i < fields.Count; i += per) sb.Append(Table(["parameter", "value"], fields.Skip(i).Take(per)));
+        sb.Append("</div>\n");
 
         // Learning curve and epochs
         sb.Append("<h2>Learning curve</h2>\n");

@@ -80,6 +80,8 @@ public sealed class Dataset
     public string Title => _named?.Title ?? Name;
     /// <summary>What one item is called in tables: digits, images, characters.</summary>
     public string Items => _named?.Items ?? "images";
+    /// <summary>One of <see cref="Items"/>: digit, image, character.</summary>
+    public string Item => Items[..^1];
     public string Directory { get; }
     /// <summary>Where the files come from (docs and messages).</summary>
     public string Source => _named?.Source ?? "your own IDX files";
