@@ -71,6 +71,12 @@ public class DatasetTests
         Assert.That(test.GetProperty("dataset").GetString(), Is.EqualTo($"idx:{data}"));
         Assert.That(test.GetProperty("predictions_sha256").GetString(), Is.EqualTo(train.GetProperty("predictions_sha256").GetString()));
 
+        // A resumed run continues on the checkpoint's dataset; one folder is named once.
+        var resume = CliRun.Run("train", "--resume", model, "--dataset", "mnist", "--out", Path.Combine(_dir, "x.nmm"));
+        Assert.That(resume.Err.Trim(), Does.Contain($"--dataset 'mnist': {model} was trained on idx:{data}"));
+        var twice = CliRun.Run("test", model, "--dataset", $"idx:{data}", "--data-dir", data);
+        Assert.That(twice.Err.Trim(), Does.Contain("both name the folder; give one"));
+
         // The output layer must match the data's classes.
         var wrong = CliRun.Run("train", "--dataset", $"idx:{data}", "--arch", "784-20-5", "--out", Path.Combine(_dir, "x.nmm"));
         Assert.That(wrong.Code, Is.EqualTo(2));

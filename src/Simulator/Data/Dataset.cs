@@ -168,7 +168,7 @@ public sealed class Dataset
 
     void EnsureIdx()
     {
-        if (!System.IO.Directory.Exists(Directory)) throw new NeuromorphicException($"{Name}: folder not found; {Instructions()}");
+        if (!System.IO.Directory.Exists(Directory)) throw new NeuromorphicException($"{Name}: folder not found; {Instructions()}, or give the folder that holds them with --data-dir");
         for (int part = 0; part < 4; part++)
         {
             string plain = Path.Combine(Directory, StandardNames[part]);
