@@ -321,8 +321,9 @@ namespace Neuromorphic.Cli
             var train = new Option<bool>("--train") { Description = "simulate training samples (learning on) instead of inference; the same as --rule erbp" };
             var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
             var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
+            var model = new Option<string?>("--model") { Description = "start from this model file's weights and configuration instead of a fresh seeded network (a trained machine fires as it does in training; fresh weights do not): inference, or training with --train or --rule" };
             var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
-            Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
+            Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -331,16 +332,30 @@ namespace Neuromorphic.Cli
                 bool training = r.GetValue(train) || (r.GetValue(cfg.Rule) is { } rt && ConfigOptions.ParseRule(rt) != RuleKind.None);
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
-                int[]? given = r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
+                int[]? arch = r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
+                Func<Network>? fromModel = null;
+                SimulationConfig? storedConfig = null;
+                if (r.GetValue(model) is { } modelPath)
+                {
+                    var (loaded, stored) = LoadModel(modelPath);
+                    if (r.GetValue(cfg.Rule) is { } given && ConfigOptions.ParseRule(given) is var rule && rule != RuleKind.None && rule != stored.Rule)
+                        throw new NeuromorphicException($"--rule {given}: {modelPath} was trained with --rule {stored.Rule.ToString().ToLowerInvariant()}");
+                    // The model's configuration, with the batch mode of this command line; an S2M stays an S2M when benched for inference.
+                    config = stored with { BatchUpdate = config.BatchUpdate };
+                    if (!training && config.Rule != RuleKind.S2m) config = config with { Rule = RuleKind.None };
+                    arch = loaded.Layers;
+                    storedConfig = stored;
+                    fromModel = () => LoadModel(modelPath).Item1;
+                }
                 int repeats = r.GetValue(vsTraining);
                 if (repeats < 0) throw new NeuromorphicException($"--vs-training must be at least 0, got {repeats}");
                 if (repeats > 0 && training) throw new NeuromorphicException("--vs-training compares inference with training: use it without --train, with --rule none");
-                var data = OpenData(r, null, null, given, "--arch");
-                var layers = ArchFor(r, data);
+                var data = OpenData(r, storedConfig, r.GetValue(model), arch, r.GetValue(model) ?? "--arch");
+                var layers = arch ?? ArchFor(r, data);
                 var test = data.LoadTest();
                 int n = r.GetValue(samples);
                 if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
-                var (done, t, synops, spikes, engineName, device, net) = Measure(backend, layers, config, batch, n, training, test);
+                var (done, t, synops, spikes, engineName, device, net) = Measure(backend, layers, config, batch, n, training, test, fromModel);
                 // Inference against batch-1 training, alternating so that both see the same state of a shared
                 // machine; the medians of the repetitions and their ratio are reported (issue 3's 3x target).
                 var inferenceRates = new List<double> { done / t };
@@ -353,10 +368,10 @@ namespace Neuromorphic.Cli
                     {
                         if (k > 0)
                         {
-                            var again = Measure(backend, layers, config, batch, n, false, test);
+                            var again = Measure(backend, layers, config, batch, n, false, test, fromModel);
                             inferenceRates.Add(again.Done / again.Seconds);
                         }
-                        var tr = Measure(backend, layers, trainConfig, 1, nTrain, true, test);
+                        var tr = Measure(backend, layers, trainConfig, 1, nTrain, true, test, fromModel);
                         trainingRates.Add(tr.Done / tr.Seconds);
                     }
                 }
@@ -368,7 +383,7 @@ namespace Neuromorphic.Cli
                 double bytesPerSample = (double)synops / done * (training ? 8 : 4) + neurons * steps * 24.0;
                 var figures = new Dictionary<string, object?>
                 {
-                    ["backend"] = engineName, ["device"] = device,
+                    ["backend"] = engineName, ["device"] = device, ["model"] = r.GetValue(model),
                     ["arch"] = Architecture.Format(net.Layers), ["batch"] = batch, ["mode"] = training ? $"train ({config.Rule})".ToLowerInvariant() : "inference",
                     ["batch_update"] = training && batch > 1 ? (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample ? "sample" : "step") : null,
                     ["samples"] = done, ["steps_per_sample"] = steps, ["seconds"] = Math.Round(t, 3),
@@ -391,7 +406,7 @@ namespace Neuromorphic.Cli
                 }
                 if (r.GetValue(compareCpu) && engineName != "cpu")
                 {
-                    var cpu = Measure(BackendKind.Cpu, layers, config, Math.Min(batch, 16), Math.Min(n, 256), training, test);
+                    var cpu = Measure(BackendKind.Cpu, layers, config, Math.Min(batch, 16), Math.Min(n, 256), training, test, fromModel);
                     double cpuRate = cpu.Done / cpu.Seconds;
                     figures["cpu_samples_per_s"] = Math.Round(cpuRate, 2);
                     figures["speedup_over_cpu"] = Math.Round(sps / cpuRate, 1);
@@ -405,10 +420,10 @@ namespace Neuromorphic.Cli
 
         /// <summary>Runs <paramref name="n"/> samples of a fresh seeded network after half a second of warm-up batches (JIT tiers, kernel compilation).</summary>
         static (int Done, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Net) Measure(
-            BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test)
+            BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test, Func<Network>? fromModel = null)
         {
             // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
-            var net = config.Rule == RuleKind.S2m ? Neuromorphic.Simulator.S2m.S2mNetwork.Build(layers[1], config, layers[0], layers[^1]) : ErbpNetwork.Build(layers, config);
+            var net = fromModel?.Invoke() ?? (config.Rule == RuleKind.S2m ? Neuromorphic.Simulator.S2m.S2mNetwork.Build(layers[1], config, layers[0], layers[^1]) : ErbpNetwork.Build(layers, config));
             using var engine = Backends.Create(backend, net, config, batch);
             var input = engine.NewInput();
             void Fill(int start, int m)

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
 namespace Neuromorphic.Plasticity;
 
 /// <summary>
@@ -17,4 +20,37 @@ public static class BlankOutSynapse
     }
 
     public static bool Transmits(uint randomBits, ulong threshold) => randomBits < threshold;
+
+    /// <summary>
+    /// One presynaptic event over a row of blank-out synapses: where synapse i transmits, inbox[i] += row[i].
+    /// Synapse i transmits when its draw is below <paramref name="threshold"/>, or always when not
+    /// <paramref name="stochastic"/> (p = 1, draws unused); a synapse whose <paramref name="mask"/> entry is 0
+    /// (pruned) never does (an empty mask: none pruned). Returns the events transmitted. Without a mask the row
+    /// goes eight synapses at a time; a blended select leaves the other inboxes' bits untouched, so every inbox
+    /// gets the same IEEE additions in the same order as the scalar loop (the S2M's CPU driver, both directions).
+    /// </summary>
+    public static int DeliverRow(ReadOnlySpan<float> row, Span<float> inbox, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
+        ReadOnlySpan<byte> mask = default)
+    {
+        int n = row.Length, i = 0, events = 0;
+        if (mask.IsEmpty && Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var box = Vector256.Create<float>(inbox.Slice(i));
+                Vector256.ConditionalSelect(transmit, box + Vector256.Create<float>(row.Slice(i)), box).CopyTo(inbox.Slice(i));
+                events += BitOperations.PopCount(transmit.ExtractMostSignificantBits());
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (!mask.IsEmpty && mask[i] == 0) continue;
+            if (stochastic && !Transmits(draws[i], threshold)) continue;
+            inbox[i] += row[i];
+            events++;
+        }
+        return events;
+    }
 }

@@ -87,4 +87,103 @@ public static class EcdRule
     /// this step's spike of j (a same-step pair is counted here, once).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float PostSpikeChange(float etaG, float preTraceBefore, bool preSpikedNow) => etaG * (preSpikedNow ? preTraceBefore + 1f : preTraceBefore);
+
+    /// <summary><see cref="AdvanceTrace"/> over a row of neurons, eight at a time: x~ = (x~ + s) * decay with
+    /// <paramref name="spiked"/> 1 or 0. Bit for bit the scalar form, because a trace is never -0 (it starts at +0
+    /// and only grows by 1 and shrinks by a positive factor), so x~ + 0 is x~.</summary>
+    public static void AdvanceTraces(Span<float> trace, ReadOnlySpan<float> spiked, float decay)
+    {
+        int n = trace.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var d = Vector256.Create(decay);
+            for (; i <= n - 8; i += 8)
+                ((Vector256.Create<float>(trace.Slice(i)) + Vector256.Create<float>(spiked.Slice(i))) * d).CopyTo(trace.Slice(i));
+        }
+        for (; i < n; i++) trace[i] = AdvanceTrace(trace[i], spiked[i] != 0f, decay);
+    }
+
+    /// <summary>
+    /// The presynaptic updates of one spike over its row of synapses: where the synapse transmitted the event
+    /// (draw below <paramref name="threshold"/>, or always when not <paramref name="stochastic"/>) and is not
+    /// pruned (<paramref name="mask"/> entry 0; empty: none), w += <see cref="PreSpikeChange(float, float)"/>.
+    /// Without a mask eight synapses at a time, one multiply then one add per element as in the scalar loop
+    /// (a blended select leaves the other weights' bits untouched). With <paramref name="changed"/> (room for the
+    /// whole row) it lists the positions whose bits changed and returns their number (a copy kept elsewhere, as the
+    /// S2M's transposed mirror, then needs only those); otherwise returns 0.
+    /// </summary>
+    public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
+        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default)
+    {
+        int n = row.Length, i = 0, count = 0;
+        bool track = !changed.IsEmpty;
+        if (mask.IsEmpty && Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            var vEtaG = Vector256.Create(etaG);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var wv = Vector256.Create<float>(row.Slice(i));
+                var updated = Vector256.ConditionalSelect(transmit, wv + PreSpikeChange(vEtaG, Vector256.Create<float>(postTrace.Slice(i))), wv);
+                updated.CopyTo(row.Slice(i));
+                if (track) count = Changed(wv, updated, i, changed, count);
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (!mask.IsEmpty && mask[i] == 0) continue;
+            if (stochastic && !(draws[i] < threshold)) continue;
+            float before = row[i];
+            row[i] += PreSpikeChange(etaG, postTrace[i]);
+            if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
+        }
+        return count;
+    }
+
+    /// <summary>Appends the positions (from <paramref name="i0"/>) whose bits differ between two vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Changed(Vector256<float> before, Vector256<float> after, int i0, Span<int> changed, int count)
+    {
+        for (uint bits = (~Vector256.Equals(before.AsInt32(), after.AsInt32())).ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+            changed[count++] = i0 + System.Numerics.BitOperations.TrailingZeroCount(bits);
+        return count;
+    }
+
+    /// <summary>
+    /// The postsynaptic updates of one spike over the synapses that reach it, laid out as a row (the S2M's
+    /// transposed mirror): where transmitted and not pruned, w += <see cref="PostSpikeChange"/> with the partner's
+    /// trace and whether it spiked this step (<paramref name="preSpiked"/> 1 or 0). Without a mask eight at a
+    /// time: eta g (x~ + s) is the scalar form bit for bit (x~ + 0 is x~, traces are never -0). <paramref name="changed"/>
+    /// as in <see cref="PreSpikeRow"/>.
+    /// </summary>
+    public static int PostSpikeRow(Span<float> row, ReadOnlySpan<float> preTrace, ReadOnlySpan<float> preSpiked, ReadOnlySpan<uint> draws,
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default)
+    {
+        int n = row.Length, i = 0, count = 0;
+        bool track = !changed.IsEmpty;
+        if (mask.IsEmpty && Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            var vEtaG = Vector256.Create(etaG);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var wv = Vector256.Create<float>(row.Slice(i));
+                var change = vEtaG * (Vector256.Create<float>(preTrace.Slice(i)) + Vector256.Create<float>(preSpiked.Slice(i)));
+                var updated = Vector256.ConditionalSelect(transmit, wv + change, wv);
+                updated.CopyTo(row.Slice(i));
+                if (track) count = Changed(wv, updated, i, changed, count);
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (!mask.IsEmpty && mask[i] == 0) continue;
+            if (stochastic && !(draws[i] < threshold)) continue;
+            float before = row[i];
+            row[i] += PostSpikeChange(etaG, preTrace[i], preSpiked[i] != 0f);
+            if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
+        }
+        return count;
+    }
 }

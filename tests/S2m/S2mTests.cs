@@ -153,15 +153,58 @@ public class S2mRowTests
                 var expectInbox = (float[])inbox.Clone();
                 int expectEvents = 0;
                 for (int i = 0; i < n; i++) if (Transmits(i)) { expectInbox[i] += row[i]; expectEvents++; }
-                int events = S2mCpuEngine.DeliverRow(row, inbox, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic);
+                int events = BlankOutSynapse.DeliverRow(row, inbox, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic);
                 Assert.That(events, Is.EqualTo(expectEvents));
                 Assert.That(Bits(inbox), Is.EqualTo(Bits(expectInbox)));
 
                 var expectRow = (float[])row.Clone();
                 for (int i = 0; i < n; i++) if (Transmits(i)) expectRow[i] += EcdRule.PreSpikeChange(etaG, trace[i]);
-                S2mCpuEngine.LearnRow(row, trace, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG);
+                EcdRule.PreSpikeRow(row, trace, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG);
                 Assert.That(Bits(row), Is.EqualTo(Bits(expectRow)));
+
+                // The postsynaptic row (the mirror's layout): partner traces and this step's spikes (1 or 0).
+                var spiked = Enumerable.Range(0, n).Select(_ => rng.Next(3) == 0 ? 1f : 0f).ToArray();
+                expectRow = (float[])row.Clone();
+                for (int i = 0; i < n; i++) if (Transmits(i)) expectRow[i] += EcdRule.PostSpikeChange(etaG, trace[i], spiked[i] != 0f);
+                var changed = new int[n];
+                var beforeBits = Bits(row);
+                int m = EcdRule.PostSpikeRow(row, trace, spiked, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG, changed: changed);
+                Assert.That(Bits(row), Is.EqualTo(Bits(expectRow)));
+                // The positions listed as changed are exactly those whose bits differ (the mirror copies only those).
+                var afterBits = Bits(row);
+                Assert.That(changed.Take(m), Is.EqualTo(Enumerable.Range(0, n).Where(i => beforeBits[i] != afterBits[i])));
+                Assert.That(m, Is.GreaterThan(0));
+
+                // Masked rows (pruned synapses) take the scalar path: a pruned synapse neither transmits nor learns.
+                var mask = Enumerable.Range(0, n).Select(i => (byte)(i % 3 == 1 ? 0 : 1)).ToArray();
+                var maskedInbox = (float[])inbox.Clone();
+                expectInbox = (float[])inbox.Clone();
+                expectEvents = 0;
+                for (int i = 0; i < n; i++) if (mask[i] != 0 && Transmits(i)) { expectInbox[i] += row[i]; expectEvents++; }
+                Assert.That(BlankOutSynapse.DeliverRow(row, maskedInbox, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, mask), Is.EqualTo(expectEvents));
+                Assert.That(Bits(maskedInbox), Is.EqualTo(Bits(expectInbox)));
+                expectRow = (float[])row.Clone();
+                for (int i = 0; i < n; i++) if (mask[i] != 0 && Transmits(i)) expectRow[i] += EcdRule.PreSpikeChange(etaG, trace[i]);
+                EcdRule.PreSpikeRow(row, trace, draws, (uint)Math.Min(threshold, uint.MaxValue), stochastic, etaG, mask);
+                Assert.That(Bits(row), Is.EqualTo(Bits(expectRow)));
+
+                // Traces: the row form is the scalar AdvanceTrace bit for bit.
+                var traces = (float[])trace.Clone();
+                var expectTraces = traces.Select((x, i) => EcdRule.AdvanceTrace(x, spiked[i] != 0f, 0.97f)).ToArray();
+                EcdRule.AdvanceTraces(traces, spiked, 0.97f);
+                Assert.That(Bits(traces), Is.EqualTo(Bits(expectTraces)));
             }
+    }
+
+    [TestCase(0, 37)]
+    [TestCase(804, 40)]
+    [TestCase(3, 5)]
+    public void PartOfARowDrawsTheBitsOfTheWholeRow(int first, int length)
+    {
+        ulong key = CounterRng.RowKey(9, CounterRng.StreamBlankOut, 77, S2mSchedule.BackwardKey, 12);
+        var part = new uint[length];
+        CounterRng.RowBitsInto(key, first, part);
+        Assert.That(part, Is.EqualTo(Enumerable.Range(first, length).Select(j => CounterRng.RowBits(key, j)).ToArray()));
     }
 }
 
@@ -198,12 +241,66 @@ public class S2mEngineTests
         // Forward (row of the label unit): the clamped label drives hidden unit 5 only through W[label, 5].
         Assert.That(HiddenSpikes(true), Is.Zero);
         w[label * l.Columns + hidden] = 400;
+        e.PushWeights(); // W changed from outside: the engine rebuilds its transposed mirror
         Assert.That(HiddenSpikes(true), Is.GreaterThan(0));
         // Backward (column of hidden unit 5): with hidden 5 driven by its bias, the free label unit hears it through the same entry.
         w[l.VisibleBias * l.Columns + hidden] = 400;
+        e.PushWeights();
         Assert.That(e.Run(input, false).OutputCounts[2], Is.GreaterThan(0));
         w[label * l.Columns + hidden] = 0;
+        e.PushWeights();
         Assert.That(e.Run(input, false).OutputCounts[2], Is.Zero);
+    }
+
+    [TestCase(1, BatchUpdateMode.PerStep, false)]
+    [TestCase(3, BatchUpdateMode.PerStep, false)]
+    [TestCase(3, BatchUpdateMode.PerSample, false)]
+    [TestCase(2, BatchUpdateMode.PerStep, true)]
+    public void TheTransposedMirrorNeverDisagreesWithW(int lanes, BatchUpdateMode mode, bool pruned)
+    {
+        var c = S2mNetworks.Config(seed: 3) with { BatchUpdate = mode };
+        var net = S2mNetworks.Build(c);
+        if (pruned) Pruning.PruneWeakest(net, c, 0.5);
+        var before = (float[])net.Projections[0].Weights.Clone();
+        using var e = new S2mCpuEngine(net, c, lanes);
+        for (int batch = 0; batch < 3; batch++)
+        {
+            e.Run(Input(e, lanes, batch), true);
+            Assert.That(e.MirrorDisagreements(), Is.Zero, $"after training batch {batch}");
+            e.Run(Input(e, lanes, batch + 10), false);
+        }
+        Assert.That(net.Projections[0].Weights, Is.Not.EqualTo(before), "learning happened");
+        net.Projections[0].Weights[7] += 1f;
+        Assert.That(e.MirrorDisagreements(), Is.EqualTo(1), "the check sees a change made behind the engine's back");
+        e.PushWeights();
+        Assert.That(e.MirrorDisagreements(), Is.Zero);
+    }
+
+    [Test]
+    public void PerSampleLanesLearnOnPrivateCopiesAndTheirChangesAreSummed()
+    {
+        var c = S2mNetworks.Config(seed: 5) with { BatchUpdate = BatchUpdateMode.PerSample };
+        var shared = S2mNetworks.Build(c);
+        var start = (float[])shared.Projections[0].Weights.Clone();
+        using var e = new S2mCpuEngine(shared, c, 3);
+        var input = Input(e, 3, 4);
+        e.Run(input, true);
+        // Each lane alone, from the same weights, on a batch-1 engine (a lane's random numbers depend only on its presentation).
+        var sum = new float[start.Length];
+        for (int b = 0; b < 3; b++)
+        {
+            var alone = S2mNetworks.Build(c);
+            using var one = new S2mCpuEngine(alone, c, 1);
+            var single = one.NewInput();
+            single.Count = 1;
+            input.Pixels.AsSpan(b * input.InputSize, input.InputSize).CopyTo(single.Pixels);
+            single.Labels[0] = input.Labels[b]; single.Presentations[0] = input.Presentations[b];
+            one.Run(single, true);
+            for (int k = 0; k < sum.Length; k++) sum[k] = BatchUpdate.Accumulate(sum[k], alone.Projections[0].Weights[k], start[k]);
+        }
+        var expected = start.Select((w, k) => BatchUpdate.Apply(w, sum[k], false, default)).ToArray();
+        Assert.That(shared.Projections[0].Weights, Is.EqualTo(expected));
+        Assert.That(expected, Is.Not.EqualTo(start));
     }
 
     static BatchInput Input(SimulationEngine e, int lanes, int salt)

@@ -365,7 +365,7 @@ public sealed class CpuEngine : SimulationEngine
 
     /// <summary>
     /// One spike's row through blank-out synapses (no mask, float weights), vectorised: the draws come eight at
-    /// a time from <see cref="CounterRng.RowBitsInto"/>; a transmitting synapse learns (when learning) and adds
+    /// a time from <see cref="CounterRng.RowBitsInto(ulong, Span{uint})"/>; a transmitting synapse learns (when learning) and adds
     /// its weight, exactly as the scalar loop does (a blended select, so untouched elements keep their bits).
     /// Returns the events transmitted.
     /// </summary>

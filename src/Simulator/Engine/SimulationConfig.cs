@@ -137,7 +137,6 @@ public sealed record SimulationConfig
                 if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw new ArgumentException($"--bias-rate-hz must lie in (0, 1/dt], got {BiasRateHz}");
                 if (WeightBits != 0 || StateBits != 0) throw new ArgumentException("--weight-bits and --state-bits are not implemented for --rule s2m yet (float32 only)");
                 if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw new ArgumentException($"--init-mv must be >= 0, got {S2mInitMv}");
-                if (BatchUpdate != Neuromorphic.Plasticity.BatchUpdateMode.PerStep) throw new ArgumentException("--batch-update sample is not implemented for --rule s2m yet (its lanes update the shared weights every step)");
             }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");

@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
 using Neuromorphic.Neurons;
 using Neuromorphic.Plasticity;
 using Neuromorphic.Simulator.Engine;
@@ -62,28 +60,45 @@ public sealed class S2mSchedule
 /// <summary>
 /// The native CPU driver of the S2M. One step, all lanes:
 /// <list type="number">
-/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces;</item>
-/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through W (columns), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
+/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces (rows of neurons eight at a time);</item>
+/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through the transposed mirror of W (rows too), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
 /// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw per use);</item>
 /// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses only.</item>
 /// </list>
-/// Inference runs lanes in parallel; training runs one time loop over all lanes (the ILGPU driver applies the same order).
+/// <para>The transposed mirror: the network's W ([visible + 1][hidden + 1], row-major) owns the values; the engine
+/// keeps W transposed beside it so that a hidden spike's synapses are a contiguous row as well. Every update writes
+/// both (a visible spike's row into W, then its values into the mirror's column; a hidden spike's row into the
+/// mirror, then back into W's column), so the two never disagree (<see cref="MirrorDisagreements"/>; a test checks
+/// it after training). Whoever changes W from outside calls <see cref="PushWeights"/>, which rebuilds the mirror.</para>
+/// <para>Inference runs lanes in parallel; training runs one time loop over all lanes (the ILGPU driver applies the
+/// same order), or, with <see cref="BatchUpdateMode.PerSample"/>, each lane on its own copy of W and the mirror on
+/// its own core, the lanes' changes summed after the batch in lane order.</para>
 /// </summary>
 public sealed class S2mCpuEngine : SimulationEngine
 {
     readonly S2mSchedule _s;
     readonly S2mLayout _l;
     readonly int _v, _h;
-    // [lane][unit] state; the dendrite is unused by the sampler but TwoCompartmentLif.Step wants one.
-    readonly float[] _vI, _vV, _vIn, _vTrace, _hI, _hV, _hIn, _hTrace;
+    // [lane][unit] state; spiked is 1 or 0 (this step's spikes, read by the next step's trace advance and by learning).
+    readonly float[] _vI, _vV, _vIn, _vTrace, _vSpiked, _hI, _hV, _hIn, _hTrace, _hSpiked;
     readonly int[] _vRefr, _hRefr, _vList, _hList, _vCount, _hCount, _labelCounts;
-    readonly bool[] _vFlag, _hFlag;
+    // [lane] the clamped units whose encoder can spike (non-zero threshold), increasing: the others never spike
+    // and, since every sample starts from rest, have no dead time to count down while clamped.
+    readonly int[][] _active;
+    readonly int[] _activeCount;
     readonly ulong[] _vThreshold;
     readonly long[] _synOps, _spikes;
     // [lane] this step's blank-out draws, one row per spike in spike-list order: forward (visible spike over the _h
     // hidden synapses) and backward (hidden spike over the _v visible ones). Per lane because inference runs
     // lanes in parallel; grown on demand.
     readonly uint[][] _forwardDraws, _backwardDraws;
+    // W transposed, [hidden + 1][visible + 1], and the mask likewise (null: nothing pruned).
+    readonly float[] _wt;
+    byte[]? _maskT;
+    // Per-sample batches: lane b's private W and mirror (allocated on first use).
+    float[][]? _laneW, _laneWt;
+    readonly bool _fixedPointState;
+    readonly int[][] _changed;
 
     public S2mCpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
     {
@@ -91,32 +106,71 @@ public sealed class S2mCpuEngine : SimulationEngine
         _l = _s.Layout;
         _v = _l.Rows; _h = _l.Columns;
         int b = batchCapacity;
-        _vI = new float[b * _v]; _vV = new float[b * _v]; _vIn = new float[b * _v]; _vTrace = new float[b * _v];
-        _hI = new float[b * _h]; _hV = new float[b * _h]; _hIn = new float[b * _h]; _hTrace = new float[b * _h];
+        _vI = new float[b * _v]; _vV = new float[b * _v]; _vIn = new float[b * _v]; _vTrace = new float[b * _v]; _vSpiked = new float[b * _v];
+        _hI = new float[b * _h]; _hV = new float[b * _h]; _hIn = new float[b * _h]; _hTrace = new float[b * _h]; _hSpiked = new float[b * _h];
         _vRefr = new int[b * _v]; _hRefr = new int[b * _h]; _vList = new int[b * _v]; _hList = new int[b * _h];
         _vCount = new int[b]; _hCount = new int[b]; _labelCounts = new int[b * _v];
-        _vFlag = new bool[b * _v]; _hFlag = new bool[b * _h];
+        _active = new int[b][]; _activeCount = new int[b];
         _vThreshold = new ulong[b * _v];
         _synOps = new long[b]; _spikes = new long[b];
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; }
+        _changed = new int[b][];
+        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
+        _wt = new float[_v * _h];
+        _fixedPointState = _s.Sampler.StateBits != 0;
+        PushWeights();
     }
 
     public override string BackendName => "cpu";
     public S2mSchedule Schedule => _s;
+
+    /// <summary>Rebuilds the transposed mirror (and mask) from the network's W: call after changing W from outside.</summary>
+    public override void PushWeights()
+    {
+        var proj = Network.Projections[0];
+        Transpose(proj.Weights, _wt, _v, _h);
+        if (proj.Mask is { } m) { _maskT ??= new byte[m.Length]; Transpose(m, _maskT, _v, _h); }
+        else _maskT = null;
+    }
+
+    static void Transpose<T>(T[] src, T[] dst, int rows, int cols)
+    {
+        // In blocks, so both sides stay in cache.
+        const int B = 32;
+        for (int j0 = 0; j0 < rows; j0 += B)
+            for (int i0 = 0; i0 < cols; i0 += B)
+                for (int j = j0, je = Math.Min(j0 + B, rows); j < je; j++)
+                    for (int i = i0, ie = Math.Min(i0 + B, cols); i < ie; i++)
+                        dst[i * rows + j] = src[j * cols + i];
+    }
+
+    /// <summary>Entries where the mirror is not exactly W transposed (bit for bit): 0 unless something changed W
+    /// without <see cref="PushWeights"/>. For the tests.</summary>
+    public int MirrorDisagreements()
+    {
+        var w = Network.Projections[0].Weights;
+        int bad = 0;
+        for (int j = 0; j < _v; j++)
+            for (int i = 0; i < _h; i++)
+                if (BitConverter.SingleToInt32Bits(w[j * _h + i]) != BitConverter.SingleToInt32Bits(_wt[i * _v + j])) bad++;
+        return bad;
+    }
 
     public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
     {
         int n = input.Count;
         if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
         int steps = _s.Steps(train);
-        if (train || recorder != null || n == 1)
+        var w = Network.Projections[0].Weights;
+        if (train && n > 1 && recorder == null && Config.BatchUpdate == BatchUpdateMode.PerSample)
+            RunPerSample(input, n, steps);
+        else if (train || recorder != null || n == 1)
         {
             for (int b = 0; b < n; b++) ResetLane(input, b, train);
-            RunLanes(input, 0, n, steps, train, recorder);
+            RunLanes(input, 0, n, steps, train, recorder, w, _wt);
         }
         else
-            LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null); });
+            LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null, w, _wt); });
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         for (int b = 0; b < n; b++)
         {
@@ -132,15 +186,52 @@ public sealed class S2mCpuEngine : SimulationEngine
         return result;
     }
 
+    /// <summary>Each lane learns its whole sample on a private copy of W and the mirror, lanes on all cores; then
+    /// W += the lanes' changes summed in lane order (<see cref="BatchUpdate"/>), elementwise, in W and in the mirror
+    /// alike, so the two stay equal.</summary>
+    void RunPerSample(BatchInput input, int n, int steps)
+    {
+        var w = Network.Projections[0].Weights;
+        _laneW ??= new float[BatchCapacity][];
+        _laneWt ??= new float[BatchCapacity][];
+        for (int b = 0; b < n; b++) { _laneW[b] ??= new float[w.Length]; _laneWt[b] ??= new float[w.Length]; }
+        LaneScheduler.Run(n, null, b =>
+        {
+            w.CopyTo(_laneW[b], 0);
+            _wt.CopyTo(_laneWt[b], 0);
+            ResetLane(input, b, true);
+            RunLanes(input, b, b + 1, steps, true, null, _laneW[b], _laneWt[b]);
+        });
+        Merge(w, _laneW, n);
+        Merge(_wt, _laneWt, n);
+    }
+
+    static void Merge(float[] shared, float[][] lanes, int n)
+    {
+        Parallel.For(0, Environment.ProcessorCount, LaneScheduler.Options, part =>
+        {
+            int parts = Environment.ProcessorCount, lo = (int)((long)shared.Length * part / parts), hi = (int)((long)shared.Length * (part + 1) / parts);
+            for (int k = lo; k < hi; k++)
+            {
+                float s = shared[k], sum = 0f;
+                for (int b = 0; b < n; b++) sum = BatchUpdate.Accumulate(sum, lanes[b][k], s);
+                shared[k] = BatchUpdate.Apply(s, sum, false, default);
+            }
+        });
+    }
+
     void ResetLane(BatchInput input, int b, bool train)
     {
         int ov = b * _v, oh = b * _h;
-        foreach (var a in new[] { _vI, _vV, _vIn, _vTrace }) a.AsSpan(ov, _v).Clear();
-        foreach (var a in new[] { _hI, _hV, _hIn, _hTrace }) a.AsSpan(oh, _h).Clear();
+        foreach (var a in new[] { _vI, _vV, _vIn, _vTrace, _vSpiked }) a.AsSpan(ov, _v).Clear();
+        foreach (var a in new[] { _hI, _hV, _hIn, _hTrace, _hSpiked }) a.AsSpan(oh, _h).Clear();
         _vRefr.AsSpan(ov, _v).Clear(); _hRefr.AsSpan(oh, _h).Clear(); _labelCounts.AsSpan(ov, _v).Clear();
-        _vFlag.AsSpan(ov, _v).Clear(); _hFlag.AsSpan(oh, _h).Clear();
         _vCount[b] = 0; _hCount[b] = 0; _synOps[b] = 0; _spikes[b] = 0;
-        FillThresholds(_vThreshold.AsSpan(ov, _v), input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l, Constants.EncoderThresholds);
+        var thresholds = _vThreshold.AsSpan(ov, _v);
+        FillThresholds(thresholds, input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l, Constants.EncoderThresholds);
+        int c = 0;
+        for (int j = 0; j < _l.Visible; j++) if (thresholds[j] != 0) _active[b][c++] = j;
+        _activeCount[b] = c;
     }
 
     /// <summary>Encoder threshold of every visible unit while clamped: the pixel's level, "label on" for the
@@ -153,36 +244,34 @@ public sealed class S2mCpuEngine : SimulationEngine
             for (int u = 0; u < l.LabelUnits; u++) dst[l.LabelStart + label * l.LabelUnits + u] = table[256];
     }
 
-    void RunLanes(BatchInput input, int lo, int hi, int steps, bool train, ISpikeRecorder? recorder)
+    void RunLanes(BatchInput input, int lo, int hi, int steps, bool train, ISpikeRecorder? recorder, float[] w, float[] wt)
     {
-        var proj = Network.Projections[0];
-        var w = proj.Weights;
-        var mask = proj.Mask;
+        var mask = Network.Projections[0].Mask;
         int countFrom = _s.CountFrom(train);
         for (int step = 0; step < steps; step++)
         {
             var mode = _s.Mode(train, step);
             bool phaseStart = _s.PhaseStart(train, step), bias = _s.BiasSpikes(train, step), count = step >= countFrom;
             int g = _s.Modulation(train, step);
-            // Full backward rows serve free visible units and learning; label-only delivery draws per entry instead.
+            // Full backward rows serve free visible units and learning; label-only delivery draws the label part.
             bool backwardRows = mode == VisibleMode.Free || g != 0;
             for (int b = lo; b < hi; b++)
             {
                 ulong counter = CounterRng.StepCounter(input.Presentations[b], step);
                 IntegrateVisible(b, counter, mode, phaseStart, bias, count);
-                IntegrateHidden(b, counter, phaseStart, bias);
+                IntegrateHidden(b, phaseStart, bias);
             }
             for (int b = lo; b < hi; b++)
             {
                 ulong counter = CounterRng.StepCounter(input.Presentations[b], step);
                 DrawBlankOut(b, counter, backwardRows);
                 DeliverToHidden(b, w, mask);
-                if (mode != VisibleMode.Clamped) DeliverToVisible(b, counter, w, mask, mode, backwardRows);
+                if (mode != VisibleMode.Clamped) DeliverToVisible(b, counter, wt, mode, backwardRows);
             }
             if (g != 0)
             {
                 float eta = LearningRate, etaG = g > 0 ? eta : -eta;
-                for (int b = lo; b < hi; b++) Learn(b, w, mask, etaG);
+                for (int b = lo; b < hi; b++) Learn(b, w, wt, mask, etaG);
             }
             if (recorder != null)
                 for (int b = lo; b < hi; b++)
@@ -193,35 +282,41 @@ public sealed class S2mCpuEngine : SimulationEngine
         }
     }
 
+    /// <summary>Visible units of lane b: traces advance (restart at a phase start), then clamped units follow their
+    /// encoder, free ones step as samplers, the bias unit spikes on schedule; the spike list is in increasing order.</summary>
     void IntegrateVisible(int b, ulong counter, VisibleMode mode, bool phaseStart, bool bias, bool count)
     {
-        int o = b * _v, c = 0, refrSteps = Constants.EncoderRefractorySteps;
-        var coef = _s.Sampler;
-        ulong inputKey = CounterRng.StepKey(Constants.Seed, CounterRng.StreamInput, counter);
-        float decay = _s.TraceDecay, dummy = 0f;
-        for (int j = 0; j < _v; j++)
+        int o = b * _v, c = 0;
+        var trace = _vTrace.AsSpan(o, _v);
+        var spiked = _vSpiked.AsSpan(o, _v);
+        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay);
+        // Last step's spikes, the only ones set.
+        for (int s = 0; s < _vCount[b]; s++) spiked[_vList[o + s]] = 0f;
+        var list = _vList.AsSpan(o, _v);
+        if (mode != VisibleMode.Free)
         {
-            int k = o + j;
-            _vTrace[k] = phaseStart ? 0f : EcdRule.AdvanceTrace(_vTrace[k], _vFlag[k], decay);
-            bool spike;
-            if (j == _l.VisibleBias) spike = bias;
-            else if (Clamped(mode, j, _l))
+            // Encoders of the clamped units that can spike (all of them in the data phase, the pixels when classifying).
+            ulong inputKey = CounterRng.StepKey(Constants.Seed, CounterRng.StreamInput, counter);
+            int refrSteps = Constants.EncoderRefractorySteps, limit = mode == VisibleMode.Clamped ? _l.Visible : _l.LabelStart;
+            var active = _active[b];
+            for (int a = 0; a < _activeCount[b]; a++)
             {
-                ulong t = _vThreshold[k];
-                spike = t == 0 ? InputEncoders.Step(ref _vRefr[k], 0, 0u, refrSteps) : InputEncoders.Step(ref _vRefr[k], t, inputKey, CounterRng.NeuronKey(0, j), refrSteps);
-                _vIn[k] = 0f;
+                int j = active[a];
+                if (j >= limit) break;
+                if (InputEncoders.Step(ref _vRefr[o + j], _vThreshold[o + j], inputKey, CounterRng.NeuronKey(0, j), refrSteps)) list[c++] = j;
             }
-            else
-            {
-                spike = TwoCompartmentLif.Step(ref _vI[k], ref _vV[k], ref dummy, ref _vRefr[k], _vIn[k], 0f, false, coef);
-                _vIn[k] = 0f;
-            }
-            _vFlag[k] = spike;
-            if (spike)
-            {
-                _vList[o + c++] = j;
-                if (count) _labelCounts[k]++;
-            }
+        }
+        if (mode != VisibleMode.Clamped)
+        {
+            int first = mode == VisibleMode.Free ? 0 : _l.LabelStart;
+            c += StepSamplers(o + first, _l.Visible - first, _vI, _vV, _vRefr, _vIn, list.Slice(c), first);
+        }
+        if (bias) list[c++] = _l.VisibleBias;
+        for (int s = 0; s < c; s++)
+        {
+            int j = list[s];
+            spiked[j] = 1f;
+            if (count) _labelCounts[o + j]++;
         }
         _vCount[b] = c;
         _spikes[b] += c;
@@ -231,22 +326,42 @@ public sealed class S2mCpuEngine : SimulationEngine
     public static bool Clamped(VisibleMode mode, int j, in S2mLayout l)
         => mode == VisibleMode.Clamped || (mode == VisibleMode.LabelsFree && j < l.LabelStart);
 
-    void IntegrateHidden(int b, ulong counter, bool phaseStart, bool bias)
+    void IntegrateHidden(int b, bool phaseStart, bool bias)
     {
-        int o = b * _h, c = 0;
-        var coef = _s.Sampler;
-        float decay = _s.TraceDecay, dummy = 0f;
-        for (int i = 0; i < _h; i++)
-        {
-            int k = o + i;
-            _hTrace[k] = phaseStart ? 0f : EcdRule.AdvanceTrace(_hTrace[k], _hFlag[k], decay);
-            bool spike = i == _l.HiddenBias ? bias : TwoCompartmentLif.Step(ref _hI[k], ref _hV[k], ref dummy, ref _hRefr[k], _hIn[k], 0f, false, coef);
-            _hIn[k] = 0f;
-            _hFlag[k] = spike;
-            if (spike) _hList[o + c++] = i;
-        }
+        int o = b * _h;
+        var trace = _hTrace.AsSpan(o, _h);
+        var spiked = _hSpiked.AsSpan(o, _h);
+        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay);
+        for (int s = 0; s < _hCount[b]; s++) spiked[_hList[o + s]] = 0f;
+        var list = _hList.AsSpan(o, _h);
+        int c = StepSamplers(o, _l.Hidden, _hI, _hV, _hRefr, _hIn, list, 0);
+        if (bias) list[c++] = _l.HiddenBias;
+        for (int s = 0; s < c; s++) spiked[list[s]] = 1f;
         _hCount[b] = c;
         _spikes[b] += c;
+    }
+
+    /// <summary>n samplers from offset o: one LIF step each (inboxes consumed), spiking indices + <paramref name="index0"/>
+    /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// (the dendrite is unused); fixed-point state: the scalar step.</summary>
+    int StepSamplers(int o, int n, float[] current, float[] potential, int[] refractory, float[] inbox, Span<int> spikes, int index0)
+    {
+        var coef = _s.Sampler;
+        int c;
+        if (!_fixedPointState)
+            c = TwoCompartmentLif.StepRow(current.AsSpan(o, n), potential.AsSpan(o, n), default, refractory.AsSpan(o, n), inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
+        else
+        {
+            c = 0;
+            float dummy = 0f;
+            for (int k = 0; k < n; k++)
+            {
+                if (TwoCompartmentLif.Step(ref current[o + k], ref potential[o + k], ref dummy, ref refractory[o + k], inbox[o + k], 0f, false, coef)) spikes[c++] = k;
+                inbox[o + k] = 0f;
+            }
+        }
+        if (index0 != 0) for (int s = 0; s < c; s++) spikes[s] += index0;
+        return c;
     }
 
     /// <summary>Draws the blank-out bits of this step's spikes of lane b, a whole row per spike: forward rows always
@@ -279,152 +394,75 @@ public sealed class S2mCpuEngine : SimulationEngine
         for (int s = 0; s < n; s++)
         {
             int j = _vList[b * _v + s];
-            var row = w.AsSpan(j * cols, hs);
-            var draws = stochastic ? _forwardDraws[b].AsSpan(s * cols, hs) : default;
-            if (mask == null)
-            {
-                events += DeliverRow(row, inbox, draws, stochastic ? (uint)blank : 0u, stochastic);
-                continue;
-            }
-            for (int i = 0; i < hs; i++)
-            {
-                if (mask[j * cols + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(draws[i], blank)) continue;
-                inbox[i] += row[i];
-                events++;
-            }
+            events += BlankOutSynapse.DeliverRow(w.AsSpan(j * cols, hs), inbox, stochastic ? _forwardDraws[b].AsSpan(s * cols, hs) : default,
+                stochastic ? (uint)blank : 0u, stochastic, mask == null ? default : mask.AsSpan(j * cols, hs));
         }
         _synOps[b] += events;
     }
 
-    /// <summary>
-    /// One visible spike's row into the hidden inboxes (no mask), eight synapses at a time: where the synapse
-    /// transmits, inbox + weight (a blended select leaves the other inboxes' bits untouched), so every inbox gets
-    /// the same IEEE additions in the same order as the scalar loop. Returns the events transmitted. A synapse
-    /// transmits when its draw is below <paramref name="threshold"/>, or always when not <paramref name="stochastic"/>
-    /// (p = 1, draws unused). Public for the tests, which hold it to the scalar loop bit for bit.
-    /// </summary>
-    public static int DeliverRow(ReadOnlySpan<float> row, Span<float> inbox, ReadOnlySpan<uint> draws, uint threshold, bool stochastic)
+    /// <summary>Backward, through the mirror: every free visible unit (not the bias unit) gathers W[j, i] of the
+    /// hidden spikes i, in spike order. <paramref name="backwardRows"/>: this step's backward rows were drawn (see
+    /// <see cref="DrawBlankOut"/>); without them (label units only, no learning) the label part of each row is drawn here.</summary>
+    void DeliverToVisible(int b, ulong counter, float[] wt, VisibleMode mode, bool backwardRows)
     {
-        int n = row.Length, i = 0, events = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var thr = Vector256.Create(threshold);
-            for (; i <= n - 8; i += 8)
-            {
-                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
-                var box = Vector256.Create<float>(inbox.Slice(i));
-                Vector256.ConditionalSelect(transmit, box + Vector256.Create<float>(row.Slice(i)), box).CopyTo(inbox.Slice(i));
-                events += BitOperations.PopCount(transmit.ExtractMostSignificantBits());
-            }
-        }
-        for (; i < n; i++)
-        {
-            if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
-            inbox[i] += row[i];
-            events++;
-        }
-        return events;
-    }
-
-    /// <summary>Backward, through the same matrix: every free visible unit gathers column entries W[j, i] of the hidden spikes i.
-    /// <paramref name="backwardRows"/>: this step's backward rows were drawn (see <see cref="DrawBlankOut"/>).</summary>
-    void DeliverToVisible(int b, ulong counter, float[] w, byte[]? mask, VisibleMode mode, bool backwardRows)
-    {
-        int n = _hCount[b], cols = _h, rows = _v;
+        int n = _hCount[b], rows = _v;
         if (n == 0) return;
         ulong blank = _s.BlankOut;
         bool stochastic = blank < (1UL << 32), drawn = stochastic && backwardRows;
-        var draws = drawn ? _backwardDraws[b].AsSpan(0, n * rows) : default;
-        // Without drawn rows (label units only, no learning) a row key per spike and a draw per entry read.
-        Span<ulong> keys = stochastic && !drawn ? (n <= 1024 ? stackalloc ulong[n] : new ulong[n]) : default;
-        for (int s = 0; s < keys.Length; s++)
-            keys[s] = CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, _hList[b * _h + s]);
-        int first = mode == VisibleMode.Free ? 0 : _l.LabelStart;
+        int first = mode == VisibleMode.Free ? 0 : _l.LabelStart, width = _l.Visible - first;
+        var inbox = _vIn.AsSpan(b * _v + first, width);
+        Span<uint> part = stochastic && !drawn ? (width <= 2048 ? stackalloc uint[width] : new uint[width]) : default;
         long events = 0;
-        for (int j = first; j < _l.Visible; j++)
+        for (int s = 0; s < n; s++)
         {
-            float acc = _vIn[b * _v + j];
-            int rowStart = j * cols;
-            for (int s = 0; s < n; s++)
+            int i = _hList[b * _h + s];
+            scoped ReadOnlySpan<uint> draws = default;
+            if (drawn) draws = _backwardDraws[b].AsSpan(s * rows + first, width);
+            else if (stochastic)
             {
-                int i = _hList[b * _h + s];
-                if (mask != null && mask[rowStart + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(drawn ? draws[s * rows + j] : CounterRng.RowBits(keys[s], j), blank)) continue;
-                acc += w[rowStart + i];
-                events++;
+                CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, i), first, part);
+                draws = part;
             }
-            _vIn[b * _v + j] = acc;
+            events += BlankOutSynapse.DeliverRow(wt.AsSpan(i * rows + first, width), inbox, draws, stochastic ? (uint)blank : 0u, stochastic,
+                _maskT == null ? default : _maskT.AsSpan(i * rows + first, width));
         }
         _synOps[b] += events;
     }
 
     /// <summary>eCD on the step's events of lane b: presynaptic (visible) spikes first, then postsynaptic (hidden) ones.
     /// A synapse that did not transmit an event does not learn from it (the bits drawn for delivery, both rows
-    /// drawn this step); the bias-bias corner never learns.</summary>
-    void Learn(int b, float[] w, byte[]? mask, float etaG)
+    /// drawn this step); the bias-bias corner never learns. Each update is made in one copy as a row and the weights
+    /// it changed are copied into the other's column, so W and the mirror stay equal and every weight sees its changes in the same order
+    /// as with one matrix.</summary>
+    void Learn(int b, float[] w, float[] wt, byte[]? mask, float etaG)
     {
         int cols = _h, rows = _v, ov = b * _v, oh = b * _h;
         ulong blank = _s.BlankOut;
         bool stochastic = blank < (1UL << 32);
+        uint thr = stochastic ? (uint)blank : 0u;
         var postTrace = _hTrace.AsSpan(oh, _h);
+        // The positions an update changed: only those are copied into the other layout (most synapses either
+        // did not transmit or pair with a partner whose trace is 0, and keep their bits).
+        var changed = _changed[b];
         for (int s = 0; s < _vCount[b]; s++)
         {
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
-            var draws = stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default;
-            if (mask == null)
-            {
-                LearnRow(row, postTrace, draws, stochastic ? (uint)blank : 0u, stochastic, etaG);
-                continue;
-            }
-            for (int i = 0; i < end; i++)
-            {
-                if (mask[j * cols + i] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(draws[i], blank)) continue;
-                row[i] += EcdRule.PreSpikeChange(etaG, postTrace[i]);
-            }
+            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
+                mask == null ? default : mask.AsSpan(j * cols, end), changed);
+            for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
         }
+        var preTrace = _vTrace.AsSpan(ov, _v);
+        var preSpiked = _vSpiked.AsSpan(ov, _v);
         for (int s = 0; s < _hCount[b]; s++)
         {
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
-            var draws = stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default;
-            for (int j = 0; j < end; j++)
-            {
-                int k = j * cols + i;
-                if (mask != null && mask[k] == 0) continue;
-                if (stochastic && !BlankOutSynapse.Transmits(draws[j], blank)) continue;
-                w[k] += EcdRule.PostSpikeChange(etaG, _vTrace[ov + j], _vFlag[ov + j]);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The presynaptic updates of one visible spike's row (no mask), eight synapses at a time: where the synapse
-    /// transmitted, w + <see cref="EcdRule.PreSpikeChange(Vector256{float}, Vector256{float})"/>, one multiply then one
-    /// add per element as in the scalar loop (a blended select leaves the other weights' bits untouched). Draws and
-    /// threshold as in <see cref="DeliverRow"/>; public for the tests.
-    /// </summary>
-    public static void LearnRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic, float etaG)
-    {
-        int n = row.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var thr = Vector256.Create(threshold);
-            var vEtaG = Vector256.Create(etaG);
-            for (; i <= n - 8; i += 8)
-            {
-                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
-                var wv = Vector256.Create<float>(row.Slice(i));
-                Vector256.ConditionalSelect(transmit, wv + EcdRule.PreSpikeChange(vEtaG, Vector256.Create<float>(postTrace.Slice(i))), wv).CopyTo(row.Slice(i));
-            }
-        }
-        for (; i < n; i++)
-        {
-            if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
-            row[i] += EcdRule.PreSpikeChange(etaG, postTrace[i]);
+            var row = wt.AsSpan(i * rows, end);
+            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
+                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed);
+            for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
         }
     }
 
