@@ -15,8 +15,8 @@ public static class ExportCommand
 {
     static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
 
-    public static Command Export(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
-        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
+    public static Command Export(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<string?> datasetOpt, Option<bool> jsonOpt,
+        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, SimulationConfig?, string?, IReadOnlyList<int>?, string?, Dataset> openData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train (or import)" };
         var format = new Option<string>("--format") { Description = "msgpack | nir | csv (a folder) | npy (a folder) | npz", Required = true };
@@ -25,7 +25,7 @@ public static class ExportCommand
         var testSamples = new Option<int>("--test-samples") { Description = "test digits to simulate with the exported weights and the float model (0 = skip)", DefaultValueFactory = _ => 10_000 };
         var c = new Command("export", "write the trained forward weights and neuron parameters for a chip toolchain (MessagePack, NIR, CSV, NumPy)");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { format, outOpt, chip, testSamples, backendOpt, batchOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { format, outOpt, chip, testSamples, backendOpt, batchOpt, datasetOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
         c.SetAction(r => Commands.Guard(() =>
         {
             string fmt = r.GetValue(format)!.Trim().ToLowerInvariant();
@@ -38,7 +38,8 @@ public static class ExportCommand
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
             if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
             var (net, config) = loadModel(path);
-            if (ntest > 0) Architecture.RequireMnistInput(net.Layers, path);
+            // The test data are checked before anything is written: a model that does not fit them writes nothing.
+            var data = ntest > 0 ? openData(r, config, path, net.Layers, path) : null;
             var exported = ExportedNetwork.From(net, config, profile);
             switch (fmt)
             {
@@ -72,7 +73,7 @@ public static class ExportCommand
             var figures = new Dictionary<string, object?> { ["model"] = path, ["format"] = fmt, ["chip"] = profile, ["out"] = outPath, ["projections"] = rows };
             if (ntest > 0)
             {
-                var testSet = MnistFiles.LoadTest(ensureData(r));
+                var testSet = data!.LoadTest();
                 ntest = Math.Min(ntest, testSet.Count);
                 EvaluationResult Test(Network n, string label)
                 {

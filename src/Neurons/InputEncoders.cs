@@ -100,6 +100,20 @@ public static class InputEncoders
     /// plain Poisson process and has none.</summary>
     public static double DeadTimeMs(in EncoderParameters p) => p.Kind == EncoderKind.Poisson ? 0 : p.RefractoryMs;
 
+    /// <summary>Mean rate (Hz) of a data neuron for a pixel byte, dead time included: 1 / (dead time + dt/q), where q is
+    /// the per-step spike probability of its hazard.</summary>
+    public static double SteadyRateHz(int pixelByte, in EncoderParameters p, double dtMs) => WithDeadTimeHz(RateHz(pixelByte, p), p, dtMs);
+
+    /// <summary>Mean rate (Hz) of the true class's label neuron, dead time included.</summary>
+    public static double SteadyLabelRateHz(in EncoderParameters p, double dtMs) => WithDeadTimeHz(LabelRateHz(p), p, dtMs);
+
+    static double WithDeadTimeHz(double hazardHz, in EncoderParameters p, double dtMs)
+    {
+        if (hazardHz <= 0) return 0;
+        double q = 1 - Math.Exp(-hazardHz * dtMs * 1e-3);
+        return 1000.0 / (DeadTimeMs(p) + dtMs / q);
+    }
+
     /// <summary>Per-step spike probability thresholds for the 256 byte values; entry 256 is the label
     /// neuron's "on" drive (logit(0.98), about 244 Hz with the reference parameters).</summary>
     public static ulong[] ThresholdTable(in EncoderParameters p, double dtMs)

@@ -133,6 +133,27 @@ public readonly struct LifCoefficients
 /// </summary>
 public static class TwoCompartmentLif
 {
+    /// <summary>
+    /// Steady firing rate (Hz) of <see cref="Step"/> for a constant synaptic current <paramref name="currentMv"/>:
+    /// after each spike V is held at 0 for the refractory steps, then charges as I (1 - a^k), a = exp(-dt/tau_m), and
+    /// spikes at the first step k where it exceeds the threshold. The step grid is kept, so this is the simulated
+    /// period exactly, not the continuous formula; an unbounded current gives the ceiling 1 / (dt (refractory steps + 1)).
+    /// </summary>
+    public static double SteadyRateHz(double currentMv, in LifParameters p, double dtMs)
+    {
+        if (currentMv <= p.ThresholdMv) return 0;
+        double a = Math.Exp(-dtMs / p.TauMembraneMs);
+        // Smallest k with I (1 - a^k) > V_T.
+        int k = (int)Math.Floor(Math.Log(1 - p.ThresholdMv / currentMv) / Math.Log(a)) + 1;
+        while (k > 1 && currentMv * (1 - Math.Pow(a, k - 1)) > p.ThresholdMv) k--;
+        while (currentMv * (1 - Math.Pow(a, k)) <= p.ThresholdMv) k++;
+        int refractory = (int)Math.Round(p.RefractoryMs / dtMs);
+        return 1000.0 / (dtMs * (refractory + k));
+    }
+
+    /// <summary>The highest rate a neuron can fire at (Hz): one spike per refractory period plus one step.</summary>
+    public static double SaturationRateHz(in LifParameters p, double dtMs) => 1000.0 / (dtMs * ((int)Math.Round(p.RefractoryMs / dtMs) + 1));
+
     /// <summary>Advances one neuron by one step. <paramref name="inputMv"/> and <paramref name="dendriteInputMv"/>
     /// are the sums delivered by last step's spikes; <paramref name="noiseEvent"/> says whether the Poisson noise
     /// source fired this step. Returns true when the neuron spikes.</summary>

@@ -36,38 +36,15 @@ public sealed record MeanFieldSettings
 /// </summary>
 public static class MeanFieldErbp
 {
-    /// <summary>
-    /// Steady firing rate (Hz) of the simulator's LIF neuron (<see cref="TwoCompartmentLif.Step"/>) for a constant
-    /// synaptic current <paramref name="currentMv"/>: after each spike V is held at 0 for the refractory steps, then
-    /// charges as I (1 - a^k), a = exp(-dt/tau_m), and spikes at the first step k where it exceeds the threshold.
-    /// The step grid is kept, so this is the simulated period exactly, not the continuous formula.
-    /// </summary>
-    public static double LifRateHz(double currentMv, in LifParameters p, double dtMs)
-    {
-        if (currentMv <= p.ThresholdMv) return 0;
-        double a = Math.Exp(-dtMs / p.TauMembraneMs);
-        // Smallest k with I (1 - a^k) > V_T.
-        int k = (int)Math.Floor(Math.Log(1 - p.ThresholdMv / currentMv) / Math.Log(a)) + 1;
-        while (k > 1 && currentMv * (1 - Math.Pow(a, k - 1)) > p.ThresholdMv) k--;
-        while (currentMv * (1 - Math.Pow(a, k)) <= p.ThresholdMv) k++;
-        int refractory = (int)Math.Round(p.RefractoryMs / dtMs);
-        return 1000.0 / (dtMs * (refractory + k));
-    }
+    /// <summary>Steady firing rate (Hz) of the simulator's LIF neuron for a constant synaptic current
+    /// (<see cref="TwoCompartmentLif.SteadyRateHz"/>: the simulated period on the step grid).</summary>
+    public static double LifRateHz(double currentMv, in LifParameters p, double dtMs) => TwoCompartmentLif.SteadyRateHz(currentMv, p, dtMs);
 
-    /// <summary>Rate (Hz) of a data neuron for a pixel byte: the encoder's hazard with its dead time,
-    /// 1 / (dead time + dt/q) where q is the per-step spike probability.</summary>
-    public static double DataRateHz(int pixelByte, in EncoderParameters p, double dtMs)
-        => RateWithDeadTime(InputEncoders.RateHz(pixelByte, p), p, dtMs);
+    /// <summary>Rate (Hz) of a data neuron for a pixel byte, dead time included (<see cref="InputEncoders.SteadyRateHz"/>).</summary>
+    public static double DataRateHz(int pixelByte, in EncoderParameters p, double dtMs) => InputEncoders.SteadyRateHz(pixelByte, p, dtMs);
 
     /// <summary>Rate (Hz) of the true class's label neuron.</summary>
-    public static double LabelRateHz(in EncoderParameters p, double dtMs) => RateWithDeadTime(InputEncoders.LabelRateHz(p), p, dtMs);
-
-    static double RateWithDeadTime(double hazardHz, in EncoderParameters p, double dtMs)
-    {
-        if (hazardHz <= 0) return 0;
-        double q = 1 - Math.Exp(-hazardHz * dtMs * 1e-3);
-        return 1000.0 / (InputEncoders.DeadTimeMs(p) + dtMs / q);
-    }
+    public static double LabelRateHz(in EncoderParameters p, double dtMs) => InputEncoders.SteadyLabelRateHz(p, dtMs);
 }
 
 /// <summary>A tabulated f-I curve, optionally averaged over Gaussian noise of the current (sigma in mV).</summary>

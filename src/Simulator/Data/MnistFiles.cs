@@ -30,10 +30,16 @@ public static class MnistFiles
         if (!string.IsNullOrWhiteSpace(option)) return Folder(option, $"--data-dir '{option}'");
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env)) return Folder(env, $"${EnvironmentVariable} '{env}'");
+        return CacheDirectory("mnist");
+    }
+
+    /// <summary>The default folder of a dataset: <c>$XDG_CACHE_HOME/neuromorphic/NAME</c>, else <c>~/.cache/neuromorphic/NAME</c>.</summary>
+    public static string CacheDirectory(string name)
+    {
         var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         if (string.IsNullOrWhiteSpace(cache))
             cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "neuromorphic", "mnist");
+        return Path.Combine(cache, "neuromorphic", name);
     }
 
     static string Folder(string path, string what)

@@ -42,6 +42,10 @@ public sealed record SimulationConfig
     public double EtaDecayPerEpoch { get => Schedule.DecayPerEpoch; init => Schedule = Schedule with { DecayPerEpoch = value }; }
     /// <summary>The preset this configuration started from (<see cref="Training.Presets"/>; empty: none).</summary>
     public string Preset { get; init; } = "";
+    /// <summary>The data the model learns from and is tested on (<c>--dataset</c>): mnist, fashion-mnist, kmnist,
+    /// emnist-digits or idx:FOLDER (<see cref="Data.Dataset"/>). Model files written before datasets had names lack the
+    /// field and read as MNIST, which is what they were trained on.</summary>
+    public string Dataset { get; init; } = Data.Dataset.Mnist;
     /// <summary>w_L: label and prediction spikes onto the error neurons (mV).</summary>
     public double LabelWeightMv { get; init; } = 90;
     /// <summary>w_E: error spikes onto the prediction neurons' dendrites (mV).</summary>
@@ -110,6 +114,7 @@ public sealed record SimulationConfig
         try
         {
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
+            if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("the dataset name (Dataset) is empty; expected mnist, fashion-mnist, kmnist, emnist-digits or idx:FOLDER");
             if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
             if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
             foreach (var (ms, name) in new[] { (TestSampleMs, "test sample duration (--test-sample-ms)"), (SampleMs, "training sample duration (--sample-ms)") })
