@@ -53,12 +53,5 @@ public static class Architecture
         return w;
     }
 
-    /// <summary>Refuses a network whose input layer is not the 784 pixels of an MNIST digit.</summary>
-    public static void RequireMnistInput(IReadOnlyList<int> sizes, string where)
-    {
-        if (sizes.Count == 0 || sizes[0] != MnistInputs)
-            throw new NeuromorphicException($"{where}: the input layer has {(sizes.Count == 0 ? 0 : sizes[0])} neurons; MNIST digits have {MnistInputs} pixels, so the input layer must have {MnistInputs}");
-    }
-
     public static string Format(IReadOnlyList<int> sizes) => string.Join('-', sizes);
 }
