@@ -89,6 +89,13 @@ public sealed class ConfigOptions
         _ => throw new NeuromorphicException($"--update '{text}': expected additive or manhattan"),
     };
 
+    public static Neuromorphic.Simulator.S2m.S2mReadout ParseReadout(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "after-burn-in" or "burn-in" => Neuromorphic.Simulator.S2m.S2mReadout.AfterBurnIn,
+        "whole" or "all" => Neuromorphic.Simulator.S2m.S2mReadout.WholeSample,
+        _ => throw new NeuromorphicException($"--readout '{text}': expected after-burn-in or whole"),
+    };
+
     public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
     {
         "stochastic" => Neuromorphic.Plasticity.Rounding.Stochastic,

@@ -364,6 +364,32 @@ public class S2mEngineTests
     }
 
     [Test]
+    public void TheWholeSampleReadoutCountsTheBurnInSpikesToo()
+    {
+        var c = S2mNetworks.Config(seed: 2) with { TestSampleMs = 40 };
+        var (after, whole) = (S2mNetworks.Build(c), S2mNetworks.Build(c));
+        using var ea = new S2mCpuEngine(after, c, 3);
+        using var ew = new S2mCpuEngine(whole, c with { Readout = S2mReadout.WholeSample }, 3);
+        // Hidden units driven by their bias, label units by the hidden units: labels fire from the first milliseconds.
+        var l = S2mLayout.Of(after, c);
+        foreach (var net in new[] { after, whole })
+        {
+            var w = net.Projections[0].Weights;
+            for (int i = 0; i < l.Hidden; i++)
+            {
+                w[l.VisibleBias * l.Columns + i] = 400;
+                for (int j = l.LabelStart; j < l.Visible; j++) w[j * l.Columns + i] = 60;
+            }
+        }
+        ea.PushWeights(); ew.PushWeights();
+        var (ra, rw) = (ea.Run(Input(ea, 3, 7), false), ew.Run(Input(ew, 3, 7), false));
+        // The same spikes (the readout only counts), more of them counted.
+        Assert.That(rw.Spikes, Is.EqualTo(ra.Spikes));
+        for (int k = 0; k < ra.OutputCounts.Length; k++) Assert.That(rw.OutputCounts[k], Is.GreaterThanOrEqualTo(ra.OutputCounts[k]));
+        Assert.That(rw.OutputCounts.Sum(), Is.GreaterThan(ra.OutputCounts.Sum()), "label units fire during the burn-in");
+    }
+
+    [Test]
     public void PrunedSynapsesNeitherTransmitNorLearn()
     {
         var c = S2mNetworks.Config(seed: 2);

@@ -68,6 +68,8 @@ public sealed record SimulationConfig
     public int LabelUnitsPerClass { get; init; } = 1;
     /// <summary>S2M: rate of the always-on bias units (250 Hz: one spike per refractory period, a sampler that is always on).</summary>
     public double BiasRateHz { get; init; } = 250;
+    /// <summary>S2M classification: which label spikes of a test sample count (after the burn-in, or all).</summary>
+    public S2m.S2mReadout Readout { get; init; } = S2m.S2mReadout.AfterBurnIn;
     /// <summary>S2M: visible-hidden weights start Uniform(-b, b) with b in mV; biases start at 0.</summary>
     public double S2mInitMv { get; init; } = 10;
 

@@ -4,6 +4,15 @@ using Neuromorphic.Simulator.Engine;
 
 namespace Neuromorphic.Simulator.S2m;
 
+/// <summary>Which label spikes of a test sample decide the class (the group with most of them wins).</summary>
+public enum S2mReadout
+{
+    /// <summary>Those after the burn-in (10% of the test sample): the machine has settled on the image.</summary>
+    AfterBurnIn = 0,
+    /// <summary>Every spike of the sample.</summary>
+    WholeSample = 1,
+}
+
 /// <summary>How the visible units of an S2M are driven at a given step.</summary>
 public enum VisibleMode
 {
@@ -30,6 +39,7 @@ public sealed class S2mSchedule
         TestSteps = config.StepsPerSample(false);
         TrainBurnIn = EcdRule.BurnInSteps(TrainSteps, config.Ecd.BurnInFraction);
         TestBurnIn = EcdRule.BurnInSteps(TestSteps, config.Ecd.BurnInFraction);
+        TestCountFrom = config.Readout == S2mReadout.WholeSample ? 0 : TestBurnIn;
         BlankOut = BlankOutSynapse.Threshold(config.TransmissionProbability);
     }
     public S2mLayout Layout { get; }
@@ -47,9 +57,11 @@ public sealed class S2mSchedule
     public VisibleMode Mode(bool train, int step) => !train ? VisibleMode.LabelsFree : step < TrainSteps / 2 ? VisibleMode.Clamped : VisibleMode.Free;
     public bool PhaseStart(bool train, int step) => train ? EcdRule.IsPhaseStart(step, TrainSteps) : step == 0;
     public bool BiasSpikes(bool train, int step) => (train && step >= TrainSteps / 2 ? step - TrainSteps / 2 : step) % BiasPeriod == 0;
-    /// <summary>Label spikes are counted from here on: after the burn-in of a test sample, after the second
+    /// <summary>Label spikes are counted from here on: after the burn-in of a test sample (or from its start, with
+    /// <see cref="S2mReadout.WholeSample"/>), after the second
     /// burn-in of a training sample (labels are clamped before).</summary>
-    public int CountFrom(bool train) => train ? TrainSteps / 2 + TrainBurnIn : TestBurnIn;
+    public int CountFrom(bool train) => train ? TrainSteps / 2 + TrainBurnIn : TestCountFrom;
+    int TestCountFrom { get; }
     public int Modulation(bool train, int step) => train ? EcdRule.Modulation(step, TrainSteps, TrainBurnIn) : 0;
 
     /// <summary>Projection numbers in the blank-out keys: one per direction of the symmetric matrix, so an
