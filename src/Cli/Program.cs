@@ -454,12 +454,7 @@ namespace Neuromorphic.Cli
                 synops += res.SynOps; spikes += res.Spikes; done += m;
                 bar.Report(done, done, 0, done == n);
             }
-            string device = engine switch
-            {
-                IlgpuEngine ie => ie.DeviceName,
-                Neuromorphic.Simulator.S2m.S2mIlgpuEngine se => se.DeviceName,
-                _ => $"native CPU, {Environment.ProcessorCount} cores",
-            };
+            string device = engine.DeviceName;
             return (done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, device, net);
         }
 

@@ -52,7 +52,7 @@ public sealed class IlgpuEngine : SimulationEngine
     {
         (_context, _acc) = Backends.CreateAccelerator(kind);
         BackendName = kind == BackendKind.Cuda ? "cuda" : "ilgpu-cpu";
-        DeviceName = _acc.Name;
+        _deviceName = _acc.Name;
         _pops = network.Populations.Select(p => new PopBuffers(_acc, batchCapacity, p.Size)).ToArray();
         _weights = network.Projections.Select(p => _acc.Allocate1D(p.Weights)).ToArray();
         _masks = network.Projections.Select(p => p.Mask != null ? _acc.Allocate1D(p.Mask) : _acc.Allocate1D<byte>(1)).ToArray();
@@ -70,7 +70,8 @@ public sealed class IlgpuEngine : SimulationEngine
     }
 
     public override string BackendName { get; }
-    public string DeviceName { get; }
+    readonly string _deviceName;
+    public override string DeviceName => _deviceName;
 
     /// <summary>Inference of feed-forward chains runs as one fused launch per batch (see
     /// <see cref="FusedInferenceKernel"/>); off, every step launches the per-phase kernels.</summary>

@@ -131,6 +131,8 @@ public abstract class SimulationEngine : IDisposable
     public EngineConstants Constants { get; }
     public int BatchCapacity { get; }
     public abstract string BackendName { get; }
+    /// <summary>The device in words: the accelerator's name, or the native CPU path and its cores.</summary>
+    public virtual string DeviceName => $"native CPU, {Environment.ProcessorCount} cores";
 
     /// <summary>Simulates one batch of samples from rest; learns when <paramref name="train"/> is set and the
     /// rule is not None.</summary>

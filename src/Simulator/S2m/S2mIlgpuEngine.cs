@@ -55,7 +55,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         _l = _s.Layout;
         (_context, _acc) = Backends.CreateAccelerator(kind);
         BackendName = kind == BackendKind.Cuda ? "cuda" : "ilgpu-cpu";
-        DeviceName = _acc.Name;
+        _deviceName = _acc.Name;
         _vis = new Layer(_acc, batchCapacity, _l.Rows);
         _hid = new Layer(_acc, batchCapacity, _l.Columns);
         _weights = _acc.Allocate1D(network.Projections[0].Weights);
@@ -73,7 +73,8 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     }
 
     public override string BackendName { get; }
-    public string DeviceName { get; }
+    readonly string _deviceName;
+    public override string DeviceName => _deviceName;
 
     public override void PullWeights() { _acc.Synchronize(); _weights.CopyToCPU(Network.Projections[0].Weights); }
     public override void PushWeights() => _weights.CopyFromCPU(Network.Projections[0].Weights);
