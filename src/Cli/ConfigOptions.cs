@@ -34,7 +34,7 @@ public sealed class ConfigOptions
     public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma))" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
     public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
-    public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (2.5)" };
+    public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (eRBP) or x the threshold (S2M) (2.5)" };
     public readonly Option<bool> PowerOfTwo = new("--power-of-two-step") { Description = "round the weight step up to a power of two (shared exponent)" };
     public readonly Option<int?> StateBits = new("--state-bits") { Description = "fixed-point neural state: signed bits of I, V, U (8..24; default float32); decays as 12-bit integer multiply-and-shift" };
     public readonly Option<double?> StateRange = new("--state-range-mv") { Description = "largest state magnitude in mV; the state step is the power of two reaching it (2048)" };
