@@ -513,8 +513,17 @@ namespace Neuromorphic.Cli
                     if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
                     if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
                     Console.Error.WriteLine("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
+                    double? eta = r.GetValue(cfg.Eta);
+                    if (eta != null && pruneFraction == null)
+                        Console.Error.WriteLine($"warning: --eta {eta} is ignored: a resumed run continues the checkpoint's schedule (with --prune it sets the re-learning rate)");
                     if (pruneFraction is { } fraction)
                     {
+                        // Re-learning after pruning is a new run: --eta sets its learning rate (often the rate the run ended at).
+                        if (eta is { } e)
+                        {
+                            if (!(e >= 0) || double.IsInfinity(e)) throw new NeuromorphicException($"--eta must be a number >= 0, got {e}");
+                            config = config.Rule == RuleKind.S2m ? config with { Ecd = config.Ecd with { LearningRate = e } } : config with { Erbp = config.Erbp with { LearningRate = e } };
+                        }
                         int removed = Neuromorphic.Simulator.S2m.Pruning.PruneWeakest(net, config, fraction);
                         progress = new TrainingProgress { SamplesSeen = progress.SamplesSeen };
                         history = [];
