@@ -58,6 +58,34 @@ public class CliTests
 public class SweepCliTests
 {
     [Test]
+    public void PruningRelearnsAsANewRunAtTheGivenEta()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "nm-prune-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var (data, model) = Neuromorphic.Tests.Cli.TinyMnistModel.Create(dir);
+            var o = new StringWriter();
+            var old = Console.Out;
+            Console.SetOut(o);
+            int code;
+            try
+            {
+                code = Commands.Execute(["train", "--resume", model, "--prune", "0.5", "--eta", "0.0125", "--train-samples", "4", "--test-samples", "4",
+                    "--validation-samples", "0", "--out", Path.Combine(dir, "pruned.nmm"), "--data-dir", data, "--json"]);
+            }
+            finally { Console.SetOut(old); }
+            Assert.That(code, Is.Zero);
+            using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
+            var r = doc.RootElement;
+            Assert.That(r.GetProperty("pruned_fraction").GetDouble(), Is.EqualTo(0.5));
+            Assert.That(r.GetProperty("retrain_samples").GetInt64(), Is.EqualTo(4));
+            Assert.That(r.GetProperty("history")[0].GetProperty("learning_rate").GetDouble(), Is.EqualTo(0.0125), "the re-learning rate is --eta, not the model's");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public void SweepOnATinyModelWritesTheExpectedCsvRowsAndADecodablePng()
     {
         var dir = Path.Combine(Path.GetTempPath(), "nm-sweep-" + Guid.NewGuid().ToString("N"));
