@@ -524,7 +524,7 @@ namespace Neuromorphic.Cli
                             if (!(e >= 0) || double.IsInfinity(e)) throw new NeuromorphicException($"--eta must be a number >= 0, got {e}");
                             config = config.Rule == RuleKind.S2m ? config with { Ecd = config.Ecd with { LearningRate = e } } : config with { Erbp = config.Erbp with { LearningRate = e } };
                         }
-                        int removed = Neuromorphic.Simulator.S2m.Pruning.PruneWeakest(net, config, fraction);
+                        int removed = Neuromorphic.Simulator.Analysis.Pruning.PruneWeakest(net, fraction);
                         progress = new TrainingProgress { SamplesSeen = progress.SamplesSeen };
                         history = [];
                         Console.Error.WriteLine($"pruned {removed:N0} of the weakest weights ({fraction:P0}); retraining as a new run");

@@ -260,7 +260,7 @@ public class S2mEngineTests
     {
         var c = S2mNetworks.Config(seed: 3) with { BatchUpdate = mode };
         var net = S2mNetworks.Build(c);
-        if (pruned) Pruning.PruneWeakest(net, c, 0.5);
+        if (pruned) Neuromorphic.Simulator.Analysis.Pruning.PruneWeakest(net, 0.5);
         var before = (float[])net.Projections[0].Weights.Clone();
         using var e = new S2mCpuEngine(net, c, lanes);
         for (int batch = 0; batch < 3; batch++)
@@ -394,7 +394,7 @@ public class S2mEngineTests
     {
         var c = S2mNetworks.Config(seed: 2);
         var net = S2mNetworks.Build(c);
-        int removed = Pruning.PruneWeakest(net, c, 0.8);
+        int removed = Neuromorphic.Simulator.Analysis.Pruning.PruneWeakest(net, 0.8);
         var l = S2mLayout.Of(net, c);
         Assert.That(removed, Is.EqualTo((int)Math.Round(0.8 * l.Visible * l.Hidden)));
         var before = (float[])net.Projections[0].Weights.Clone();

@@ -60,20 +60,8 @@ public static class Robustness
         return e;
     }
 
-    /// <summary>Prunes the smallest-magnitude <paramref name="fraction"/> of each forward projection's synapses.</summary>
-    public static void Prune(Network net, double fraction)
-    {
-        if (!(fraction >= 0 && fraction < 1)) throw new NeuromorphicException($"--prune: fraction must lie in [0, 1), got {fraction}");
-        if (fraction == 0) return;
-        foreach (var p in net.ForwardProjections)
-        {
-            var order = Enumerable.Range(0, p.Weights.Length).OrderBy(k => Math.Abs(p.Weights[k])).ThenBy(k => k).ToArray();
-            var mask = p.Mask?.ToArray() ?? Enumerable.Repeat((byte)1, p.Weights.Length).ToArray();
-            int cut = (int)Math.Round(fraction * p.Weights.Length);
-            for (int r = 0; r < cut; r++) { mask[order[r]] = 0; p.Weights[order[r]] = 0f; }
-            p.Mask = mask;
-        }
-    }
+    /// <summary>Prunes the smallest-magnitude <paramref name="fraction"/> of each forward projection's synapses (<see cref="Pruning.PruneWeakest"/>).</summary>
+    public static void Prune(Network net, double fraction) => Pruning.PruneWeakest(net, fraction);
 
     /// <summary>Multiplies every forward weight by (1 + sigma n), n standard normal, keyed by (seed, projection, synapse).</summary>
     public static void AddNoise(Network net, double sigma, ulong seed)
