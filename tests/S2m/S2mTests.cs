@@ -429,7 +429,8 @@ public class S2mTrainingTests
         try
         {
             var set = SyntheticSet(40);
-            var c = S2mNetworks.Config(seed: 6);
+            // A cosine schedule over the two epochs: the resumed run must continue it across the epoch boundary.
+            var c = S2mNetworks.Config(seed: 6) with { Schedule = new LearningRateSchedule() with { Kind = ScheduleKind.Cosine, FloorFraction = 0.1, Epochs = 2 } };
             var opts = new TrainOptions { Epochs = 2, TrainSamples = 12, CheckpointEvery = 5, CheckpointPath = Path.Combine(dir, "ck.nmm") };
             var straight = S2mNetworks.Build(c);
             using (var e = new S2mCpuEngine(straight, c, 1)) new Trainer(e, set, opts with { CheckpointEvery = 0 }, new TrainingProgress()).Run(null, null, null);
@@ -447,7 +448,33 @@ public class S2mTrainingTests
             var resumed = file.ToNetwork(config, opts.CheckpointPath!);
             using (var e = Backends.Create(BackendKind.Cpu, resumed, config, 1)) new Trainer(e, set, opts with { CheckpointEvery = 0 }, file.Progress).Run(null, null, null);
             Assert.That(resumed.Projections[0].Weights, Is.EqualTo(straight.Projections[0].Weights));
+            Assert.That(config.LearningRateAt(1), Is.LessThan(config.LearningRateAt(0)), "the schedule decays");
             Assert.That(straight.Projections[0].Weights, Is.Not.EqualTo(S2mNetworks.Build(c).Projections[0].Weights));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
+[Category("Mnist")]
+public class S2mSweepTests
+{
+    [Test]
+    public void SweepOnATinyS2mModelWritesTheExpectedRows()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "nm-s2m-sweep-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var data = MnistFiles.ResolveDirectory(null);
+            MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+            var c = S2mNetworks.Config(seed: 3) with { SampleMs = 10, TestSampleMs = 10, LabelUnitsPerClass = 1 };
+            var net = S2mNetwork.Build(8, c);
+            string model = Path.Combine(dir, "s2m.nmm"), csv = Path.Combine(dir, "rows.csv");
+            ModelFile.From(net, c, new TrainingProgress()).Save(model);
+            int code = Neuromorphic.Cli.Commands.Execute(["sweep", model, "--weight-bits", "4,8", "--prune", "0,0.5", "--retrain-samples", "3", "--test-samples", "10", "--csv", csv, "--data-dir", data]);
+            Assert.That(code, Is.Zero);
+            var lines = File.ReadAllLines(csv);
+            Assert.That(lines.Skip(1).Select(l => string.Join(',', l.Split(',').Skip(1).Take(3))), Is.EqualTo(new[] { "0,0,0", "4,0,0", "8,0,0", "0,0.5,0", "4,0.5,0", "8,0.5,0" }));
         }
         finally { Directory.Delete(dir, true); }
     }
