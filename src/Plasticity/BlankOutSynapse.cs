@@ -21,6 +21,11 @@ public static class BlankOutSynapse
 
     public static bool Transmits(uint randomBits, ulong threshold) => randomBits < threshold;
 
+    /// <summary><see cref="Transmits(uint, ulong)"/> for the eight synapses from <paramref name="i"/> of a row, as a lane
+    /// mask (all bits set where the synapse transmits); every lane transmits when not <paramref name="stochastic"/>.</summary>
+    public static Vector256<float> Transmits(ReadOnlySpan<uint> draws, int i, Vector256<uint> threshold, bool stochastic)
+        => stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), threshold).AsSingle() : Vector256<float>.AllBitsSet;
+
     /// <summary>
     /// One presynaptic event over a row of blank-out synapses: where synapse i transmits, inbox[i] += row[i].
     /// Synapse i transmits when its draw is below <paramref name="threshold"/>, or always when not
@@ -38,7 +43,7 @@ public static class BlankOutSynapse
             var thr = Vector256.Create(threshold);
             for (; i <= n - 8; i += 8)
             {
-                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var transmit = Transmits(draws, i, thr, stochastic);
                 var box = Vector256.Create<float>(inbox.Slice(i));
                 Vector256.ConditionalSelect(transmit, box + Vector256.Create<float>(row.Slice(i)), box).CopyTo(inbox.Slice(i));
                 events += BitOperations.PopCount(transmit.ExtractMostSignificantBits());

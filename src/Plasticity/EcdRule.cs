@@ -116,42 +116,13 @@ public static class EcdRule
     /// </summary>
     public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
         float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
-    {
-        int n = row.Length, i = 0, count = 0;
-        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty;
-        if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
-        {
-            var thr = Vector256.Create(threshold);
-            var vEtaG = Vector256.Create(etaG);
-            for (; i <= n - 8; i += 8)
-            {
-                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
-                var wv = Vector256.Create<float>(row.Slice(i));
-                var updated = Vector256.ConditionalSelect(transmit, wv + PreSpikeChange(vEtaG, Vector256.Create<float>(postTrace.Slice(i))), wv);
-                updated.CopyTo(row.Slice(i));
-                if (track) count = Changed(wv, updated, i, changed, count);
-            }
-        }
-        for (; i < n; i++)
-        {
-            if (!mask.IsEmpty && mask[i] == 0) continue;
-            if (stochastic && !(draws[i] < threshold)) continue;
-            float before = row[i];
-            row[i] = ApplyAt(before, PreSpikeChange(etaG, postTrace[i]), quantized, grid, roundingBits, i);
-            if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
-        }
-        return count;
-    }
+        => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, grid, roundingBits);
 
     /// <summary>w + dw, or with fixed-point weights the sum rounded onto the grid with this synapse's rounding
     /// bits (a zero change leaves the weight as it is, as in eRBP's quantized update).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(float w, float dw, bool quantized, in QuantCoefficients grid, uint roundingBits)
         => !quantized ? w + dw : dw == 0f ? w : Quantizer.Quantize(w + dw, grid, roundingBits);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float ApplyAt(float w, float dw, bool quantized, in QuantCoefficients grid, ReadOnlySpan<uint> roundingBits, int i)
-        => quantized ? Apply(w, dw, true, grid, roundingBits[i]) : w + dw;
 
     /// <summary>Appends the positions (from <paramref name="i0"/>) whose bits differ between two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,18 +143,25 @@ public static class EcdRule
     public static int PostSpikeRow(Span<float> row, ReadOnlySpan<float> preTrace, ReadOnlySpan<float> preSpiked, ReadOnlySpan<uint> draws,
         uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default,
         in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
+        => UpdateRow(row, preTrace, preSpiked, draws, threshold, stochastic, etaG, mask, changed, grid, roundingBits);
+
+    /// <summary>The row loop of <see cref="PreSpikeRow"/> (<paramref name="partnerSpiked"/> empty: the change is
+    /// <see cref="PreSpikeChange(float, float)"/>) and <see cref="PostSpikeRow"/> (the change is <see cref="PostSpikeChange"/>).</summary>
+    static int UpdateRow(Span<float> row, ReadOnlySpan<float> partnerTrace, ReadOnlySpan<float> partnerSpiked, ReadOnlySpan<uint> draws,
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, in QuantCoefficients grid, ReadOnlySpan<uint> roundingBits)
     {
         int n = row.Length, i = 0, count = 0;
-        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty;
+        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty, post = !partnerSpiked.IsEmpty;
         if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
             var vEtaG = Vector256.Create(etaG);
             for (; i <= n - 8; i += 8)
             {
-                var transmit = stochastic ? Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle() : Vector256<float>.AllBitsSet;
+                var transmit = BlankOutSynapse.Transmits(draws, i, thr, stochastic);
                 var wv = Vector256.Create<float>(row.Slice(i));
-                var change = vEtaG * (Vector256.Create<float>(preTrace.Slice(i)) + Vector256.Create<float>(preSpiked.Slice(i)));
+                var trace = Vector256.Create<float>(partnerTrace.Slice(i));
+                var change = post ? vEtaG * (trace + Vector256.Create<float>(partnerSpiked.Slice(i))) : PreSpikeChange(vEtaG, trace);
                 var updated = Vector256.ConditionalSelect(transmit, wv + change, wv);
                 updated.CopyTo(row.Slice(i));
                 if (track) count = Changed(wv, updated, i, changed, count);
@@ -192,9 +170,10 @@ public static class EcdRule
         for (; i < n; i++)
         {
             if (!mask.IsEmpty && mask[i] == 0) continue;
-            if (stochastic && !(draws[i] < threshold)) continue;
+            if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
             float before = row[i];
-            row[i] = ApplyAt(before, PostSpikeChange(etaG, preTrace[i], preSpiked[i] != 0f), quantized, grid, roundingBits, i);
+            float dw = post ? PostSpikeChange(etaG, partnerTrace[i], partnerSpiked[i] != 0f) : PreSpikeChange(etaG, partnerTrace[i]);
+            row[i] = quantized ? Apply(before, dw, true, grid, roundingBits[i]) : before + dw;
             if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
         }
         return count;
