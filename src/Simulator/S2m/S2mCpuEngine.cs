@@ -276,10 +276,6 @@ public sealed class S2mCpuEngine : SimulationEngine
         _spikes[b] += c;
     }
 
-    /// <summary>Whether visible unit j follows its encoder in this mode (the bias unit is handled apart).</summary>
-    public static bool Clamped(VisibleMode mode, int j, in S2mLayout l)
-        => mode == VisibleMode.Clamped || (mode == VisibleMode.LabelsFree && j < l.LabelStart);
-
     void IntegrateHidden(int b, ulong counter, bool phaseStart, bool bias)
     {
         int o = b * _h;
