@@ -128,7 +128,7 @@ public static class FusedNetworkKernel
                     {
                         ulong threshold;
                         if (pop.Kind == 0) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
-                        else threshold = a.Learn != 0 && label == i ? thresholds[256] : 0UL;
+                        else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
                         if (threshold != 0)
                         {
                             int r = n[refr + k];
@@ -169,7 +169,6 @@ public static class FusedNetworkKernel
                 int pre = laneBase + pops[proj.Source].Offset, post = pops[proj.Target].Size, postOff = laneBase + pops[proj.Target].Offset;
                 int inbox = proj.Dendrite != 0 ? inDend : inSoma;
                 bool learn = a.Learn != 0 && proj.Private != 0 && step >= a.OnsetSteps;
-                bool stochastic = proj.BlankOutThreshold < (1UL << 32);
                 var w = proj.Private != 0 ? laneWeights : weights;
                 long w0 = proj.Private != 0 ? privateBase + proj.WeightOffset : proj.WeightOffset;
                 for (int i = t; i < post; i += g)
@@ -182,18 +181,13 @@ public static class FusedNetworkKernel
                         int j = n[list + pre + s];
                         int widx = j * post + i;
                         if (proj.MaskOffset >= 0 && masks[proj.MaskOffset + widx] == 0) continue;
-                        bool transmits = !stochastic || BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, proj.Index, j), i), proj.BlankOutThreshold);
+                        bool transmits = BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, proj.Index, j), i, proj.BlankOutThreshold);
                         if (!transmits && (a.LearnBlanked == 0 || !learn)) continue;
                         float wt = w[w0 + widx];
                         if (learn)
                         {
-                            float dw = ErbpRule.WeightChange(ci, ui, a.LearningRate, proj.GateLow, proj.GateHigh, a.Update);
-                            if (proj.Quantized != 0)
-                            {
-                                if (dw != 0f)
-                                    wt = Quantizer.Quantize(wt + dw, proj.Grid, CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, proj.Index, j), i));
-                            }
-                            else wt += dw;
+                            wt = WeightUpdate.Apply(wt, ErbpRule.WeightChange(ci, ui, a.LearningRate, proj.GateLow, proj.GateHigh, a.Update),
+                                proj.Quantized != 0, proj.Grid, a.Seed, counter, proj.Index, j, i);
                             w[w0 + widx] = wt;
                         }
                         if (!transmits) continue;

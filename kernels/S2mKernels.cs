@@ -76,8 +76,7 @@ public static class S2mKernels
     static bool Reaches(in S2mArgs a, ArrayView<byte> mask, ulong counter, int direction, int pre, int post, int w)
     {
         if (a.HasMask != 0 && mask[w] == 0) return false;
-        return a.BlankOutThreshold >= (1UL << 32) ||
-            BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, direction, pre), post), a.BlankOutThreshold);
+        return BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, direction, pre), post, a.BlankOutThreshold);
     }
 
     /// <summary>Forward delivery, gather form: thread (lane, hidden i) sums row entries W[j, i] of the lane's visible spikes in list order.</summary>
@@ -145,8 +144,7 @@ public static class S2mKernels
                 if (biasColumn && j == a.Rows - 1) continue;
                 int w = j * a.Columns + i;
                 if (!Reaches(a, mask, counter, 0, j, i, w)) continue;
-                uint round = a.Quantized != 0 ? CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, 0, j), i) : 0u;
-                weights[w] = EcdRule.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, round);
+                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, 0, j, i);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
@@ -154,8 +152,8 @@ public static class S2mKernels
             {
                 int w = j * a.Columns + i;
                 if (!Reaches(a, mask, counter, 1, i, j, w)) continue;
-                uint round = a.Quantized != 0 ? CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, 1, i), j) : 0u;
-                weights[w] = EcdRule.Apply(weights[w], EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0), a.Quantized != 0, a.WeightGrid, round);
+                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0),
+                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, 1, i, j);
             }
         }
     }

@@ -19,7 +19,7 @@ public static class StepKernels
     {
         int b = index / a.Size, j = index % a.Size;
         ulong threshold;
-        if (a.IsLabel != 0) threshold = a.Learn != 0 && labels[b] == j ? thresholds[256] : 0UL;
+        if (a.IsLabel != 0) threshold = a.Learn != 0 && labels[b] == j ? thresholds[InputEncoders.LabelEntry] : 0UL;
         else threshold = thresholds[(int)pixels[b * a.InputStride + j]];
         byte spiked = 0;
         if (threshold != 0)
@@ -86,8 +86,7 @@ public static class StepKernels
 
     /// <summary>Whether the blank-out draw lets event j through to synapse j -&gt; i (always, without blank-out).</summary>
     static bool Transmits(in DeliverArgs a, ulong counter, int j, int i)
-        => a.BlankOutThreshold >= (1UL << 32) ||
-            BlankOutSynapse.Transmits(CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamBlankOut, counter, a.Projection, j), i), a.BlankOutThreshold);
+        => BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, a.Projection, j), i, a.BlankOutThreshold);
 
     /// <summary>
     /// Delivery without learning, gather form: one thread per (lane, postsynaptic neuron) sums the weights
@@ -141,16 +140,8 @@ public static class StepKernels
                 float wt = weights[w];
                 if (a.Learn != 0)
                 {
-                    float dw = ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh, a.Update);
-                    if (a.Quantized != 0)
-                    {
-                        if (dw != 0f)
-                        {
-                            uint bits = CounterRng.RowBits(CounterRng.RowKey(a.Seed, CounterRng.StreamRounding, counter, a.Projection, j), i);
-                            wt = Quantizer.Quantize(wt + dw, a.WeightGrid, bits);
-                        }
-                    }
-                    else wt += dw;
+                    wt = WeightUpdate.Apply(wt, ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh, a.Update),
+                        a.Quantized != 0, a.WeightGrid, a.Seed, counter, a.Projection, j, i);
                     weights[w] = wt;
                 }
                 if (!transmits) continue;

@@ -50,6 +50,10 @@ public static class CounterRng
         return (ulong)Math.Round(p * 4294967296.0);
     }
 
+    /// <summary>Threshold of at least one event of a Poisson process of <paramref name="rateHz"/> in a step of
+    /// <paramref name="dtMs"/>: p = 1 - exp(-rate dt) (0 for a rate &lt;= 0). Data neurons and neural noise use it.</summary>
+    public static ulong PoissonThreshold(double rateHz, double dtMs) => rateHz <= 0 ? 0 : Threshold(1 - Math.Exp(-rateHz * dtMs * 1e-3));
+
     /// <summary>True with probability threshold / 2^32.</summary>
     public static bool Happens(uint bits, ulong threshold) => bits < threshold;
 

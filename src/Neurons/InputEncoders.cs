@@ -114,18 +114,18 @@ public static class InputEncoders
         return 1000.0 / (DeadTimeMs(p) + dtMs / q);
     }
 
-    /// <summary>Per-step spike probability thresholds for the 256 byte values; entry 256 is the label
+    /// <summary>The entry of <see cref="ThresholdTable"/> after the 256 byte values: the label neuron's "on" drive.</summary>
+    public const int LabelEntry = 256;
+
+    /// <summary>Per-step spike probability thresholds for the 256 byte values; entry <see cref="LabelEntry"/> is the label
     /// neuron's "on" drive (logit(0.98), about 244 Hz with the reference parameters).</summary>
     public static ulong[] ThresholdTable(in EncoderParameters p, double dtMs)
     {
-        var table = new ulong[257];
-        for (int b = 0; b < 256; b++) table[b] = ProbabilityThreshold(RateHz(b, p), dtMs);
-        table[256] = ProbabilityThreshold(LabelRateHz(p), dtMs);
+        var table = new ulong[LabelEntry + 1];
+        for (int b = 0; b < 256; b++) table[b] = CounterRng.PoissonThreshold(RateHz(b, p), dtMs);
+        table[LabelEntry] = CounterRng.PoissonThreshold(LabelRateHz(p), dtMs);
         return table;
     }
-
-    static ulong ProbabilityThreshold(double rateHz, double dtMs)
-        => rateHz <= 0 ? 0 : CounterRng.Threshold(1 - Math.Exp(-rateHz * dtMs * 1e-3));
 
     /// <summary>One step of one data neuron: <paramref name="randomBits"/> is its counter-based draw.</summary>
     public static bool Step(ref int refractoryStepsLeft, ulong threshold, uint randomBits, int refractorySteps)

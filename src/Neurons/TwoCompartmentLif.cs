@@ -108,7 +108,7 @@ public readonly struct LifCoefficients
         ThresholdMv = (float)p.ThresholdMv;
         RefractorySteps = (int)Math.Round(p.RefractoryMs / dtMs);
         NoiseWeightMv = (float)p.NoiseWeightMv;
-        NoiseThreshold = p.NoiseWeightMv == 0 ? 0 : CounterRng.Threshold(1 - Math.Exp(-p.NoiseRateHz * dtMs * 1e-3));
+        NoiseThreshold = p.NoiseWeightMv == 0 ? 0 : CounterRng.PoissonThreshold(p.NoiseRateHz, dtMs);
     }
 
     /// <summary>V(dt) for V(0) = 0, I(0) = 1, dV/dt = (I - V)/tau_m, dI/dt = -I/tau_s.</summary>

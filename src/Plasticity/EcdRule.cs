@@ -110,19 +110,13 @@ public static class EcdRule
     /// Without a mask eight synapses at a time, one multiply then one add per element as in the scalar loop
     /// (a blended select leaves the other weights' bits untouched). With <paramref name="changed"/> (room for the
     /// whole row) it lists the positions whose bits changed and returns their number (a copy kept elsewhere, as the
-    /// S2M's transposed mirror, then needs only those); otherwise returns 0. With <paramref name="roundingBits"/> (one
-    /// draw per synapse of the row) the weights are fixed point on <paramref name="grid"/>: synapse by synapse, each
-    /// changed weight rounded onto the grid (<see cref="Apply(float, float, bool, in QuantCoefficients, uint)"/>).
+    /// S2M's transposed mirror, then needs only those); otherwise returns 0. When <paramref name="quantized"/> the weights
+    /// are fixed point on <paramref name="grid"/>: synapse by synapse, each changed weight rounded onto the grid with the
+    /// draws of the row keyed <paramref name="roundingKey"/> (<see cref="WeightUpdate"/>).
     /// </summary>
     public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
-        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
-        => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, grid, roundingBits);
-
-    /// <summary>w + dw, or with fixed-point weights the sum rounded onto the grid with this synapse's rounding
-    /// bits (a zero change leaves the weight as it is, as in eRBP's quantized update).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(float w, float dw, bool quantized, in QuantCoefficients grid, uint roundingBits)
-        => !quantized ? w + dw : dw == 0f ? w : Quantizer.Quantize(w + dw, grid, roundingBits);
+        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0)
+        => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey);
 
     /// <summary>Appends the positions (from <paramref name="i0"/>) whose bits differ between two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -142,16 +136,16 @@ public static class EcdRule
     /// </summary>
     public static int PostSpikeRow(Span<float> row, ReadOnlySpan<float> preTrace, ReadOnlySpan<float> preSpiked, ReadOnlySpan<uint> draws,
         uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default,
-        in QuantCoefficients grid = default, ReadOnlySpan<uint> roundingBits = default)
-        => UpdateRow(row, preTrace, preSpiked, draws, threshold, stochastic, etaG, mask, changed, grid, roundingBits);
+        bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0)
+        => UpdateRow(row, preTrace, preSpiked, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey);
 
     /// <summary>The row loop of <see cref="PreSpikeRow"/> (<paramref name="partnerSpiked"/> empty: the change is
     /// <see cref="PreSpikeChange(float, float)"/>) and <see cref="PostSpikeRow"/> (the change is <see cref="PostSpikeChange"/>).</summary>
     static int UpdateRow(Span<float> row, ReadOnlySpan<float> partnerTrace, ReadOnlySpan<float> partnerSpiked, ReadOnlySpan<uint> draws,
-        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, in QuantCoefficients grid, ReadOnlySpan<uint> roundingBits)
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, bool quantized, in QuantCoefficients grid, ulong roundingKey)
     {
         int n = row.Length, i = 0, count = 0;
-        bool track = !changed.IsEmpty, quantized = !roundingBits.IsEmpty, post = !partnerSpiked.IsEmpty;
+        bool track = !changed.IsEmpty, post = !partnerSpiked.IsEmpty;
         if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
@@ -173,7 +167,7 @@ public static class EcdRule
             if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
             float before = row[i];
             float dw = post ? PostSpikeChange(etaG, partnerTrace[i], partnerSpiked[i] != 0f) : PreSpikeChange(etaG, partnerTrace[i]);
-            row[i] = quantized ? Apply(before, dw, true, grid, roundingBits[i]) : before + dw;
+            row[i] = WeightUpdate.Apply(before, dw, quantized, grid, roundingKey, i);
             if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
         }
         return count;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Neuromorphic.Plasticity;
 
@@ -62,6 +63,11 @@ public enum UpdateKind
     Manhattan = 1,
 }
 
+/// <summary>What one eRBP synapse event does to the synapses of its row (<see cref="ErbpRule.DeliverRow"/>): whether they
+/// learn, the rule's constants, whether a blanked-out synapse learns anyway, and the weights' fixed-point grid.</summary>
+public readonly record struct ErbpRowEvent(bool Learn, float LearningRate, float GateLow, float GateHigh, UpdateKind Update = UpdateKind.Additive,
+    bool LearnOnBlankedSpikes = false, bool Quantized = false, QuantCoefficients Grid = default);
+
 /// <summary>
 /// The eRBP weight update, applied on each presynaptic spike of neuron j to every plastic synapse j -&gt; i:
 /// <code>
@@ -119,5 +125,59 @@ public static class ErbpRule
             }
         }
         for (; i < n; i++) row[i] += WeightChange(current[i], dendrite[i], learningRate, gateLow, gateHigh);
+    }
+
+    /// <summary>
+    /// One presynaptic spike over its row of plastic synapses j -&gt; 0 .. n-1, the eRBP synapse event of the CPU
+    /// drivers: a synapse that is not pruned (<paramref name="mask"/> entry 0; empty: none) and receives the event
+    /// (its draw below <paramref name="threshold"/>, always when not <paramref name="stochastic"/>) first learns,
+    /// <see cref="WeightChange(float, float, float, float, float, int)"/> applied by <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, int)"/>
+    /// (rounding draws keyed <paramref name="roundingKey"/> on a fixed-point grid), then adds its weight to
+    /// <paramref name="inbox"/>; with <see cref="ErbpRowEvent.LearnOnBlankedSpikes"/> a blanked synapse learns too.
+    /// The kernels make the same decisions synapse by synapse. Without a mask, fixed point, Manhattan steps or learning on
+    /// blanked spikes, eight synapses at a time: the same multiply, add and blended select per lane as the scalar
+    /// loop, so the results are bit-identical. Returns the events transmitted.
+    /// </summary>
+    public static int DeliverRow(Span<float> row, Span<float> inbox, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
+        ReadOnlySpan<uint> draws, uint threshold, bool stochastic, in ErbpRowEvent e, ReadOnlySpan<byte> mask = default, ulong roundingKey = 0)
+    {
+        int n = row.Length, i = 0, events = 0;
+        bool learn = e.Learn, blankedLearn = stochastic && e.LearnOnBlankedSpikes;
+        if (mask.IsEmpty && !(learn && (e.Quantized || e.Update != UpdateKind.Additive)) && !blankedLearn && Vector256.IsHardwareAccelerated)
+        {
+            var thr = Vector256.Create(threshold);
+            var vEta = Vector256.Create(e.LearningRate);
+            var vLo = Vector256.Create(e.GateLow);
+            var vHi = Vector256.Create(e.GateHigh);
+            for (; i <= n - 8; i += 8)
+            {
+                var transmit = BlankOutSynapse.Transmits(draws, i, thr, stochastic);
+                var w = Vector256.Create<float>(row.Slice(i));
+                if (learn)
+                {
+                    var c = Vector256.Create<float>(current.Slice(i));
+                    var gate = Vector256.GreaterThan(c, vLo) & Vector256.LessThan(c, vHi);
+                    var dw = Vector256.ConditionalSelect(gate, vEta * Vector256.Create<float>(dendrite.Slice(i)), Vector256<float>.Zero);
+                    w = Vector256.ConditionalSelect(transmit, w + dw, w);
+                    w.CopyTo(row.Slice(i));
+                }
+                var box = Vector256.Create<float>(inbox.Slice(i));
+                Vector256.ConditionalSelect(transmit, box + w, box).CopyTo(inbox.Slice(i));
+                events += BitOperations.PopCount(transmit.ExtractMostSignificantBits());
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (!mask.IsEmpty && mask[i] == 0) continue;
+            bool transmits = !stochastic || BlankOutSynapse.Transmits(draws[i], threshold);
+            if (!transmits && !e.LearnOnBlankedSpikes) continue;
+            if (learn)
+                row[i] = WeightUpdate.Apply(row[i], WeightChange(current[i], dendrite[i], e.LearningRate, e.GateLow, e.GateHigh, (int)e.Update),
+                    e.Quantized, e.Grid, roundingKey, i);
+            if (!transmits) continue;
+            inbox[i] += row[i];
+            events++;
+        }
+        return events;
     }
 }

@@ -143,8 +143,8 @@ public sealed class CpuEngine : SimulationEngine
                     int label = input.Labels[b];
                     if (learn && label >= 0 && label < size)
                     {
-                        if (InputEncoders.FiresWheneverAlive(table[256])) s.Certain[o + certain++] = label;
-                        else { s.Active[o] = label; s.ActiveThreshold[o] = table[256]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
+                        if (InputEncoders.FiresWheneverAlive(table[InputEncoders.LabelEntry])) s.Certain[o + certain++] = label;
+                        else { s.Active[o] = label; s.ActiveThreshold[o] = table[InputEncoders.LabelEntry]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
                     }
                     break;
             }
@@ -313,7 +313,7 @@ public sealed class CpuEngine : SimulationEngine
         ulong blank = Constants.BlankOut[q];
         bool quantized = proj.WeightFormat.HasValue;
         var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
-        bool stochastic = blank < (1UL << 32);
+        bool stochastic = BlankOutSynapse.IsStochastic(blank);
         bool simple = proj.Mask == null && !stochastic && !(quantized && learn);
         var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
         if (simple)
@@ -330,85 +330,23 @@ public sealed class CpuEngine : SimulationEngine
             return;
         }
         long events = 0;
+        var rowEvent = new ErbpRowEvent(learn, eta, lo, hi, (UpdateKind)update, learnBlanked, quantized, qc);
+        var draws = stochastic ? RowDraws(nPost) : default;
         foreach (int j in spikeList)
         {
-            var row = weights.AsSpan(j * nPost, nPost);
-            var mask = proj.Mask;
-            ulong rowKey = stochastic ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, stepCounter, q, j) : 0;
-            if (stochastic && mask == null && !(quantized && learn) && update == 0 && !learnBlanked)
-            {
-                events += DeliverBlankOutRow(row, inbox, current, dendrite, rowKey, (uint)blank, learn, eta, lo, hi);
-                continue;
-            }
-            ulong roundKey = quantized && learn ? CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, stepCounter, q, j) : 0;
-            for (int i = 0; i < nPost; i++)
-            {
-                if (mask != null && mask[j * nPost + i] == 0) continue;
-                bool transmits = !stochastic || BlankOutSynapse.Transmits(CounterRng.RowBits(rowKey, i), blank);
-                if (!transmits && !learnBlanked) continue;
-                if (learn)
-                {
-                    float dw = ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi, update);
-                    // On a fixed-point grid every update is rounded back onto it (weights never leave the grid).
-                    if (quantized) { if (dw != 0f) row[i] = Quantizer.Quantize(row[i] + dw, qc, CounterRng.RowBits(roundKey, i)); }
-                    else row[i] += dw;
-                }
-                if (!transmits) continue;
-                inbox[i] += row[i];
-                events++;
-            }
+            if (stochastic) BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, stepCounter, q, j), 0, draws);
+            events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u, stochastic,
+                rowEvent, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
+                quantized && learn ? WeightUpdate.RoundingKey(Constants.Seed, stepCounter, q, j) : 0);
         }
         if (proj.Forward) _laneSynOps[PopState.Counter(b)] += events;
     }
 
     [ThreadStatic] static uint[]? t_rowBits;
 
-    /// <summary>
-    /// One spike's row through blank-out synapses (no mask, float weights), vectorised: the draws come eight at
-    /// a time from <see cref="CounterRng.RowBitsInto(ulong, Span{uint})"/>; a transmitting synapse learns (when learning) and adds
-    /// its weight, exactly as the scalar loop does (a blended select, so untouched elements keep their bits).
-    /// Returns the events transmitted.
-    /// </summary>
-    static int DeliverBlankOutRow(Span<float> row, Span<float> inbox, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
-        ulong rowKey, uint threshold, bool learn, float eta, float lo, float hi)
-    {
-        int n = row.Length;
-        var bits = t_rowBits is { } tb && tb.Length >= n ? tb : (t_rowBits = new uint[Math.Max(n, 256)]);
-        var draws = bits.AsSpan(0, n);
-        CounterRng.RowBitsInto(rowKey, draws);
-        int i = 0, events = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var thr = Vector256.Create(threshold);
-            var vEta = Vector256.Create(eta);
-            var vLo = Vector256.Create(lo);
-            var vHi = Vector256.Create(hi);
-            for (; i <= n - 8; i += 8)
-            {
-                var transmit = Vector256.LessThan(Vector256.Create<uint>(draws.Slice(i)), thr).AsSingle();
-                var w = Vector256.Create<float>(row.Slice(i));
-                if (learn)
-                {
-                    var c = Vector256.Create<float>(current.Slice(i));
-                    var gate = Vector256.GreaterThan(c, vLo) & Vector256.LessThan(c, vHi);
-                    var dw = Vector256.ConditionalSelect(gate, vEta * Vector256.Create<float>(dendrite.Slice(i)), Vector256<float>.Zero);
-                    w = Vector256.ConditionalSelect(transmit, w + dw, w);
-                    w.CopyTo(row.Slice(i));
-                }
-                var box = Vector256.Create<float>(inbox.Slice(i));
-                Vector256.ConditionalSelect(transmit, box + w, box).CopyTo(inbox.Slice(i));
-                events += System.Numerics.BitOperations.PopCount(transmit.ExtractMostSignificantBits());
-            }
-        }
-        for (; i < n; i++)
-        {
-            if (!BlankOutSynapse.Transmits(draws[i], threshold)) continue;
-            if (learn) row[i] += ErbpRule.WeightChange(current[i], dendrite[i], eta, lo, hi);
-            inbox[i] += row[i];
-            events++;
-        }
-        return events;
-    }
+    /// <summary>This thread's buffer for one row of blank-out draws.</summary>
+    static Span<uint> RowDraws(int n)
+        => (t_rowBits is { } tb && tb.Length >= n ? tb : (t_rowBits = new uint[Math.Max(n, 256)])).AsSpan(0, n);
 
     /// <summary>dst[i] += src[i] for i &lt; n, vectorised (the widest vectors the hardware accelerates); the same IEEE
     /// additions as the scalar loop. Unchecked: the caller guarantees n elements behind both references.</summary>

@@ -237,7 +237,7 @@ public sealed class IlgpuEngine : SimulationEngine
         {
             var proj = forward[q];
             if (proj.Source != q || proj.Target != q + 1 || proj.Mask != null || proj.Compartment != Compartment.Soma
-                || Constants.BlankOut[Network.Projections.IndexOf(proj)] < (1UL << 32)) return false;
+                || BlankOutSynapse.IsStochastic(Constants.BlankOut[Network.Projections.IndexOf(proj)])) return false;
         }
         return chain.All(p => (p.Size + group - 1) / group <= FusedInferenceKernel.MaxChunk);
     }

@@ -59,10 +59,10 @@ public static class S2mActivation
             int fired = 0;
             for (int t = 0; t < trials; t++)
             {
-                ulong key = CounterRng.RowKey(seed, CounterRng.StreamBlankOut, (ulong)t, m, 0);
+                ulong key = BlankOutSynapse.EventKey(seed, (ulong)t, m, 0);
                 float s = 0f;
                 for (int k = 0; k < inputs; k++)
-                    if (BlankOutSynapse.Transmits(CounterRng.RowBits(key, k), threshold)) s += w[k];
+                    if (BlankOutSynapse.Receives(key, k, threshold)) s += w[k];
                 float i = 0, v = 0, d = 0; int r = 0;
                 for (int step = 0; step < steps; step++)
                     if (TwoCompartmentLif.Step(ref i, ref v, ref d, ref r, step == 0 ? s : 0f, 0f, false, c)) { fired++; break; }

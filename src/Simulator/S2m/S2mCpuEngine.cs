@@ -46,8 +46,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     float[][]? _laneW, _laneWt;
     readonly bool _fixedPointState;
     readonly int[][] _changed;
-    // Fixed-point weights: per lane, a row of rounding bits, and the lane's presentation and step (their key).
-    readonly uint[][] _roundingBits;
+    // Fixed-point weights: the lane's presentation, part of its rounding draws' key.
     readonly long[] _presentation;
 
     public S2mCpuEngine(Network network, SimulationConfig config, int batchCapacity) : base(network, config, batchCapacity)
@@ -65,9 +64,8 @@ public sealed class S2mCpuEngine : SimulationEngine
         _synOps = new long[b]; _spikes = new long[b];
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
         _changed = new int[b][];
-        _roundingBits = new uint[b][];
         _presentation = new long[b];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; _roundingBits[k] = new uint[Math.Max(_v, _h)]; }
+        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
         _wt = new float[_v * _h];
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
@@ -195,7 +193,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         dst.Clear();
         for (int j = 0; j < l.Pixels; j++) dst[j] = table[pixels[j]];
         if (label >= 0 && label < l.Classes)
-            for (int u = 0; u < l.LabelUnits; u++) dst[l.LabelStart + label * l.LabelUnits + u] = table[256];
+            for (int u = 0; u < l.LabelUnits; u++) dst[l.LabelStart + label * l.LabelUnits + u] = table[InputEncoders.LabelEntry];
     }
 
     void RunLanes(BatchInput input, int lo, int hi, int steps, bool train, ISpikeRecorder? recorder, float[] w, float[] wt)
@@ -320,10 +318,10 @@ public sealed class S2mCpuEngine : SimulationEngine
 
     /// <summary>Draws the blank-out bits of this step's spikes of lane b, a whole row per spike: forward rows always
     /// (delivery to the hidden units reads them), backward rows when <paramref name="backwardRows"/>. Row s holds
-    /// RowBits(RowKey(.., direction, pre_s), 0 .. width - 1), the bits the per-synapse draws would give.</summary>
+    /// the draws of <see cref="BlankOutSynapse.EventKey"/>(.., direction, pre_s), the bits the kernels' per-synapse test reads.</summary>
     void DrawBlankOut(int b, ulong counter, bool backwardRows)
     {
-        if (_s.BlankOut >= (1UL << 32)) return;
+        if (!BlankOutSynapse.IsStochastic(_s.BlankOut)) return;
         DrawRows(ref _forwardDraws[b], counter, S2mSchedule.ForwardKey, _vList.AsSpan(b * _v, _vCount[b]), _h, _v);
         if (backwardRows) DrawRows(ref _backwardDraws[b], counter, S2mSchedule.BackwardKey, _hList.AsSpan(b * _h, _hCount[b]), _v, _h);
     }
@@ -333,7 +331,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         int need = spikes.Length * width;
         if (store.Length < need) store = new uint[Math.Max(need, Math.Min(2 * store.Length, maxSpikes * width))];
         for (int s = 0; s < spikes.Length; s++)
-            CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, direction, spikes[s]), store.AsSpan(s * width, width));
+            BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, counter, direction, spikes[s]), 0, store.AsSpan(s * width, width));
     }
 
     /// <summary>Forward: every hidden sampler (not the bias unit) sums the transmitted weights of the visible spikes, in spike order.</summary>
@@ -343,7 +341,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         if (n == 0) return;
         var inbox = _hIn.AsSpan(b * _h, hs);
         ulong blank = _s.BlankOut;
-        bool stochastic = blank < (1UL << 32);
+        bool stochastic = BlankOutSynapse.IsStochastic(blank);
         long events = 0;
         for (int s = 0; s < n; s++)
         {
@@ -362,7 +360,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         int n = _hCount[b], rows = _v;
         if (n == 0) return;
         ulong blank = _s.BlankOut;
-        bool stochastic = blank < (1UL << 32), drawn = stochastic && backwardRows;
+        bool stochastic = BlankOutSynapse.IsStochastic(blank), drawn = stochastic && backwardRows;
         int first = mode == VisibleMode.Free ? 0 : _l.LabelStart, width = _l.Visible - first;
         var inbox = _vIn.AsSpan(b * _v + first, width);
         Span<uint> part = stochastic && !drawn ? (width <= 2048 ? stackalloc uint[width] : new uint[width]) : default;
@@ -374,7 +372,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             if (drawn) draws = _backwardDraws[b].AsSpan(s * rows + first, width);
             else if (stochastic)
             {
-                CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamBlankOut, counter, S2mSchedule.BackwardKey, i), first, part);
+                BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i), first, part);
                 draws = part;
             }
             events += BlankOutSynapse.DeliverRow(wt.AsSpan(i * rows + first, width), inbox, draws, stochastic ? (uint)blank : 0u, stochastic,
@@ -392,14 +390,14 @@ public sealed class S2mCpuEngine : SimulationEngine
     {
         int cols = _h, rows = _v, ov = b * _v, oh = b * _h;
         ulong blank = _s.BlankOut;
-        bool stochastic = blank < (1UL << 32);
+        bool stochastic = BlankOutSynapse.IsStochastic(blank);
         uint thr = stochastic ? (uint)blank : 0u;
         var postTrace = _hTrace.AsSpan(oh, _h);
-        // Fixed-point weights: each row's rounding bits, keyed like its blank-out bits (direction, presynaptic unit).
+        // Fixed-point weights: each row's rounding draws, keyed like its blank-out draws (direction, presynaptic unit).
         var format = Network.Projections[0].WeightFormat;
+        bool quantized = format.HasValue;
         var grid = format?.Coefficients ?? default;
-        var rounding = format.HasValue ? _roundingBits[b] : null;
-        ulong counter = format.HasValue ? CounterRng.StepCounter(_presentation[b], step) : 0;
+        ulong counter = quantized ? CounterRng.StepCounter(_presentation[b], step) : 0;
         // The positions an update changed: only those are copied into the other layout (most synapses either
         // did not transmit or pair with a partner whose trace is 0, and keep their bits).
         var changed = _changed[b];
@@ -408,9 +406,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
-            if (rounding != null) CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, counter, S2mSchedule.ForwardKey, j), rounding.AsSpan(0, end));
             int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
-                mask == null ? default : mask.AsSpan(j * cols, end), changed, grid, rounding == null ? default : rounding.AsSpan(0, end));
+                mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
+                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0);
             for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
         }
         var preTrace = _vTrace.AsSpan(ov, _v);
@@ -420,9 +418,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
-            if (rounding != null) CounterRng.RowBitsInto(CounterRng.RowKey(Constants.Seed, CounterRng.StreamRounding, counter, S2mSchedule.BackwardKey, i), rounding.AsSpan(0, end));
             int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed, grid, rounding == null ? default : rounding.AsSpan(0, end));
+                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed, quantized, grid,
+                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0);
             for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
         }
     }
