@@ -37,56 +37,88 @@ public class ErbpRuleTests
     }
 }
 
-public class BlankOutSynapseTests
+/// <summary>The eRBP synapse event's row form (<see cref="ErbpRule.DeliverRow"/>) against the per-synapse decisions the kernels make.</summary>
+public class ErbpRowEventTests
 {
-    [TestCase(0.45)]
-    [TestCase(0.5)]
-    [TestCase(0.9)]
-    public void TransmittedFractionMatchesP(double p)
+    const int N = 203;
+
+    static (float[] Row, float[] Cur, float[] Den, uint[] Draws) Inputs(ulong seed)
+    {
+        var row = new float[N]; var cur = new float[N]; var den = new float[N]; var draws = new uint[N];
+        for (int i = 0; i < N; i++)
+        {
+            row[i] = (CounterRng.Uniform(seed, 9, 0, (ulong)i) - 0.5f) * 40f;
+            cur[i] = (CounterRng.Uniform(seed, 9, 1, (ulong)i) - 0.5f) * 2000f;
+            den[i] = (CounterRng.Uniform(seed, 9, 2, (ulong)i) - 0.5f) * 200f;
+        }
+        BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(seed, 5, 0, 3), 0, draws);
+        return (row, cur, den, draws);
+    }
+
+    /// <summary>The kernels' form: synapse by synapse, <see cref="BlankOutSynapse.Receives"/>, then
+    /// <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, ulong, int, int, int)"/>.</summary>
+    static int PerSynapse(float[] row, float[] inbox, float[] cur, float[] den, ulong seed, ulong threshold, in ErbpRowEvent e, byte[]? mask)
+    {
+        int events = 0;
+        for (int i = 0; i < N; i++)
+        {
+            if (mask != null && mask[i] == 0) continue;
+            bool transmits = BlankOutSynapse.Receives(BlankOutSynapse.EventKey(seed, 5, 0, 3), i, threshold);
+            if (!transmits && !e.LearnOnBlankedSpikes) continue;
+            if (e.Learn)
+                row[i] = WeightUpdate.Apply(row[i], ErbpRule.WeightChange(cur[i], den[i], e.LearningRate, e.GateLow, e.GateHigh, (int)e.Update),
+                    e.Quantized, e.Grid, seed, 5, 0, 3, i);
+            if (!transmits) continue;
+            inbox[i] += row[i];
+            events++;
+        }
+        return events;
+    }
+
+    static IEnumerable<TestCaseData> Cases()
+    {
+        var grid = new QuantFormat(8, 0.5, Rounding.Stochastic, true).Coefficients;
+        yield return new TestCaseData(0.45, new ErbpRowEvent(true, 6e-4f, -600f, 600f), false).SetName("peRBP learning, vector path");
+        yield return new TestCaseData(0.45, new ErbpRowEvent(false, 6e-4f, -600f, 600f), false).SetName("peRBP inference, vector path");
+        yield return new TestCaseData(1.0, new ErbpRowEvent(true, 6e-4f, -600f, 600f), false).SetName("deterministic synapses");
+        yield return new TestCaseData(0.45, new ErbpRowEvent(true, 6e-4f, -600f, 600f), true).SetName("pruned synapses");
+        yield return new TestCaseData(0.45, new ErbpRowEvent(true, 1e-2f, -600f, 600f, UpdateKind.Manhattan), false).SetName("Manhattan steps");
+        yield return new TestCaseData(0.65, new ErbpRowEvent(true, 6e-4f, -600f, 600f, LearnOnBlankedSpikes: true), false).SetName("learning on blanked spikes");
+        yield return new TestCaseData(0.45, new ErbpRowEvent(true, 0.3f, -600f, 600f, Quantized: true, Grid: grid), false).SetName("fixed-point weights");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void RowFormMakesTheKernelsDecisionsBitForBit(double p, ErbpRowEvent e, bool pruned)
     {
         ulong t = BlankOutSynapse.Threshold(p);
-        int n = 400_000, k = 0;
-        for (int e = 0; e < n; e++) if (BlankOutSynapse.Transmits(CounterRng.Bits(5, CounterRng.StreamBlankOut, (ulong)e, 3), t)) k++;
-        double se = Math.Sqrt(n * p * (1 - p));
-        Assert.That(k, Is.EqualTo(n * p).Within(3 * se));
+        var (row, cur, den, draws) = Inputs(7);
+        if (e.Quantized) for (int i = 0; i < N; i++) row[i] = Quantizer.Quantize(row[i], e.Grid, 0);
+        byte[]? mask = pruned ? Enumerable.Range(0, N).Select(i => (byte)(i % 3 == 0 ? 0 : 1)).ToArray() : null;
+        var before = (float[])row.Clone();
+        var rowK = (float[])row.Clone();
+        var inbox = new float[N]; var inboxK = new float[N];
+        for (int i = 0; i < N; i++) inbox[i] = inboxK[i] = i * 0.25f;
+        int events = ErbpRule.DeliverRow(row, inbox, cur, den, draws, BlankOutSynapse.IsStochastic(t) ? (uint)t : 0u, BlankOutSynapse.IsStochastic(t), e,
+            mask, e.Quantized ? WeightUpdate.RoundingKey(7, 5, 0, 3) : 0);
+        int eventsK = PerSynapse(rowK, inboxK, cur, den, 7, t, e, mask);
+        Assert.That(events, Is.EqualTo(eventsK));
+        Assert.That(row.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(rowK.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(inbox.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(inboxK.Select(BitConverter.SingleToInt32Bits)));
+        if (e.Learn) Assert.That(row, Is.Not.EqualTo(before), "the row learnt");
+        if (e.Quantized) Assert.That(row.All(w => Quantizer.Quantize(w, e.Grid, 0) == w), "every weight on the grid");
     }
 
     [Test]
-    public void PerSynapseDrawsOfARowAreIndependentAndMatchP()
+    public void AZeroChangeLeavesAFixedPointWeightWithoutRoundingNoise()
     {
-        // The engine draws one row key per presynaptic spike and one value per synapse of that row.
-        ulong t = BlankOutSynapse.Threshold(0.45);
-        int rows = 2000, cols = 200, k = 0, sameAsNeighbour = 0;
-        for (int r = 0; r < rows; r++)
+        var grid = new QuantFormat(8, 0.5, Rounding.Stochastic, true).Coefficients;
+        for (int post = 0; post < 50; post++)
         {
-            ulong key = CounterRng.RowKey(7, CounterRng.StreamBlankOut, (ulong)r, 0, r % 784);
-            bool last = false;
-            for (int i = 0; i < cols; i++)
-            {
-                bool x = BlankOutSynapse.Transmits(CounterRng.RowBits(key, i), t);
-                if (x) k++;
-                if (i > 0 && x == last) sameAsNeighbour++;
-                last = x;
-            }
+            Assert.That(WeightUpdate.Apply(1.5f, 0f, true, grid, WeightUpdate.RoundingKey(1, 2, 0, 3), post), Is.EqualTo(1.5f));
+            float w = WeightUpdate.Apply(1.5f, 0.1f, true, grid, 1, 2, 0, 3, post);
+            Assert.That(w, Is.EqualTo(1.5f).Or.EqualTo(2.0f), "on the grid, one step at most");
+            Assert.That(WeightUpdate.Apply(1.5f, 0.1f, true, grid, WeightUpdate.RoundingKey(1, 2, 0, 3), post), Is.EqualTo(w), "key once per row = key per synapse");
         }
-        double n = rows * cols, se = Math.Sqrt(n * 0.45 * 0.55);
-        Assert.That(k, Is.EqualTo(n * 0.45).Within(3 * se));
-        double pairs = rows * (cols - 1), pSame = 0.45 * 0.45 + 0.55 * 0.55;
-        Assert.That(sameAsNeighbour, Is.EqualTo(pairs * pSame).Within(3 * Math.Sqrt(pairs * pSame * (1 - pSame))), "neighbouring synapses uncorrelated");
+        Assert.That(WeightUpdate.Apply(1.5f, 0.1f, false, grid, 0, post: 0), Is.EqualTo(1.5f + 0.1f));
     }
-
-    [Test]
-    public void ZeroAndOneAreExact()
-    {
-        ulong never = BlankOutSynapse.Threshold(0), always = BlankOutSynapse.Threshold(1);
-        foreach (uint bits in new uint[] { 0, 1, 12345, uint.MaxValue - 1, uint.MaxValue })
-        {
-            Assert.That(BlankOutSynapse.Transmits(bits, never), Is.False);
-            Assert.That(BlankOutSynapse.Transmits(bits, always), Is.True);
-        }
-    }
-
-    [Test]
-    public void ProbabilityOutsideTheUnitIntervalIsRejected()
-        => Assert.Throws<ArgumentException>(() => BlankOutSynapse.Threshold(1.5));
 }

@@ -11,39 +11,9 @@ using NUnit.Framework;
 
 namespace Neuromorphic.Tests.S2m;
 
-public class S2mBlankOutTests
+/// <summary>The S2M sampler driven through blank-out synapses (the synapse event itself: tests/Plasticity/BlankOutSynapseTests.cs).</summary>
+public class S2mActivationTests
 {
-    [TestCase(0.5)]
-    [TestCase(0.2)]
-    [TestCase(0.9)]
-    public void TransmittedFractionMatchesPWithinThreeStandardErrors(double p)
-    {
-        ulong t = BlankOutSynapse.Threshold(p);
-        long n = 0, sent = 0;
-        for (int step = 0; step < 200; step++)
-            for (int pre = 0; pre < 50; pre++)
-            {
-                ulong key = CounterRng.RowKey(5, CounterRng.StreamBlankOut, (ulong)step, 0, pre);
-                for (int post = 0; post < 100; post++, n++)
-                    if (BlankOutSynapse.Transmits(CounterRng.RowBits(key, post), t)) sent++;
-            }
-        double se = Math.Sqrt(p * (1 - p) / n);
-        Assert.That((double)sent / n, Is.EqualTo(p).Within(3 * se), $"{n} events");
-    }
-
-    [Test]
-    public void ZeroAndOneAreExact()
-    {
-        ulong zero = BlankOutSynapse.Threshold(0), one = BlankOutSynapse.Threshold(1);
-        foreach (uint bits in new uint[] { 0, 1, 0x7FFFFFFF, 0xFFFFFFFE, 0xFFFFFFFF })
-        {
-            Assert.That(BlankOutSynapse.Transmits(bits, zero), Is.False);
-            Assert.That(BlankOutSynapse.Transmits(bits, one), Is.True);
-        }
-        Assert.Throws<ArgumentException>(() => BlankOutSynapse.Threshold(1.5));
-        Assert.Throws<ArgumentException>(() => BlankOutSynapse.Threshold(-0.1));
-    }
-
     [Test]
     public void SamplerActivationFollowsTheErfPrediction()
     {

@@ -2,9 +2,10 @@ using Neuromorphic.Simulator.Data;
 using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Training;
+using Neuromorphic.Tests.Engine;
 using NUnit.Framework;
 
-namespace Neuromorphic.Tests.Engine;
+namespace Neuromorphic.Tests.Training;
 
 public class TrainingTests
 {

@@ -2,7 +2,7 @@ using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Tests.Engine;
 using NUnit.Framework;
 
-namespace Neuromorphic.Tests.Plasticity;
+namespace Neuromorphic.Tests.Engine;
 
 public class ErbpNetworkTests
 {
