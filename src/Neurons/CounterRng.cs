@@ -124,6 +124,9 @@ public static class CounterRng
         return low + Avx2.ShiftLeftLogical(cross, 32);
     }
 
+    /// <summary>Bits of a counter left to the step within a sample (2^24 steps: 1,677 s at dt = 0.1 ms).</summary>
+    public const int StepBits = 24;
+
     /// <summary>Packs a sample presentation number and a step within the sample into one counter.</summary>
-    public static ulong StepCounter(long presentation, int step) => ((ulong)presentation << 24) ^ (uint)step;
+    public static ulong StepCounter(long presentation, int step) => ((ulong)presentation << StepBits) ^ (uint)step;
 }

@@ -295,9 +295,10 @@ public static class TwoCompartmentLif
         long max = (1L << (c.StateBits - 1)) - 1, min = -(1L << (c.StateBits - 1));
         float s = c.StateStepMv;
         long i = Saturate(Code(synapticCurrent, s) + Code(inputMv, s), min, max);
-        long v = Saturate(((Code(somaticPotential, s) * c.MembraneDecay12) >> 12) + ((i * c.CurrentToMembrane12) >> 12) + (noiseEvent ? c.NoiseCode : 0), min, max);
-        long cur = Saturate((i * c.SynapseDecay12) >> 12, min, max);
-        long u = Saturate(((Code(dendriticPotential, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> 12, min, max);
+        const int f = LifCoefficients.DecayFractionBits;
+        long v = Saturate(((Code(somaticPotential, s) * c.MembraneDecay12) >> f) + ((i * c.CurrentToMembrane12) >> f) + (noiseEvent ? c.NoiseCode : 0), min, max);
+        long cur = Saturate((i * c.SynapseDecay12) >> f, min, max);
+        long u = Saturate(((Code(dendriticPotential, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> f, min, max);
         bool spike = false;
         if (refractoryStepsLeft > 0)
         {

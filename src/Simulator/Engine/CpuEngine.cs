@@ -154,6 +154,9 @@ public sealed class CpuEngine : SimulationEngine
         }
     }
 
+    /// <summary>Weights per task when the lanes' changes are merged (a block of 16 KiB of floats per core at a time).</summary>
+    const int MergeBlock = 4096;
+
     /// <summary>The per-sample batch update: lanes learn on private weight copies (in parallel: they never
     /// meet during the sample), then their changes are added to the shared weights in lane order.</summary>
     void RunPerSample(BatchInput input, int n, int steps, ISpikeRecorder? recorder)
@@ -174,10 +177,10 @@ public sealed class CpuEngine : SimulationEngine
             bool quantized = projs[q].WeightFormat.HasValue;
             var nearest = quantized ? (projs[q].WeightFormat!.Value with { Rounding = Rounding.Nearest }).Coefficients : default;
             var lanes = _laneWeights;
-            Parallel.For(0, (w.Length + 4095) / 4096, LaneScheduler.Options, blk =>
+            Parallel.For(0, (w.Length + MergeBlock - 1) / MergeBlock, LaneScheduler.Options, blk =>
             {
-                int end = Math.Min(w.Length, (blk + 1) * 4096);
-                for (int k = blk * 4096; k < end; k++)
+                int end = Math.Min(w.Length, (blk + 1) * MergeBlock);
+                for (int k = blk * MergeBlock; k < end; k++)
                 {
                     float shared = w[k], sum = 0f;
                     for (int b = 0; b < n; b++) sum = BatchUpdate.Accumulate(sum, lanes[b][q]![k], shared);

@@ -78,7 +78,6 @@ public sealed class EngineConstants
         ErrorThresholdMv = (float)config.Error.ThresholdMv;
         StateBits = config.StateBits;
         StateStepMv = (float)config.StateStepMv;
-        LearningRate = (float)config.RuleLearningRate;
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
         BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
         Seed = config.Seed;
@@ -87,14 +86,13 @@ public sealed class EngineConstants
     }
     public SimulationConfig Config { get; }
     public LifCoefficients[] Lif { get; }
-    /// <summary>Per pixel byte (0..255) and the label-on level (256): per-step spike threshold of 2^32.</summary>
+    /// <summary>Per pixel byte (0..255) and the label-on level (<see cref="InputEncoders.LabelEntry"/>): per-step spike threshold of 2^32.</summary>
     public ulong[] EncoderThresholds { get; }
     public int EncoderRefractorySteps { get; }
     public float ErrorThresholdMv { get; }
     /// <summary>Fixed-point state of the error neurons (0 = float).</summary>
     public int StateBits { get; }
     public float StateStepMv { get; }
-    public float LearningRate { get; }
     public int OnsetSteps { get; }
     public ulong[] BlankOut { get; }
     public ulong Seed { get; }
@@ -120,10 +118,11 @@ public abstract class SimulationEngine : IDisposable
         Config = config;
         BatchCapacity = batchCapacity;
         Constants = new EngineConstants(network, config);
-        LearningRate = Constants.LearningRate;
+        LearningRate = (float)config.RuleLearningRate;
     }
 
-    /// <summary>eta used by the next training batch (the trainer lowers it epoch by epoch).</summary>
+    /// <summary>eta used by the next training batch, the one runtime holder of the learning rate: it starts at the
+    /// rule's rate and the trainer sets it each epoch from <see cref="SimulationConfig.LearningRateAt"/>.</summary>
     public float LearningRate { get; set; }
 
     public Network Network { get; }
