@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 namespace Neuromorphic.Neurons;
@@ -216,57 +217,9 @@ public static class TwoCompartmentLif
         ref float inD0 = ref MemoryMarshal.GetReference(dendriteInputMv);
         ref int refr0 = ref MemoryMarshal.GetReference(refractoryStepsLeft);
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated)
-        {
-            var md = Vector512.Create(c.MembraneDecay); var gain = Vector512.Create(c.CurrentToMembrane);
-            var sd = Vector512.Create(c.SynapseDecay); var dd = Vector512.Create(c.DendriteDecay);
-            var thr = Vector512.Create(c.ThresholdMv); var refrSteps = Vector512.Create(c.RefractorySteps);
-            for (; i <= n - 16; i += 16)
-            {
-                nuint x = (nuint)i;
-                var cur = Vector512.LoadUnsafe(ref cur0, x) + Vector512.LoadUnsafe(ref inS0, x);
-                var v = Vector512.LoadUnsafe(ref soma0, x) * md + cur * gain;
-                (cur * sd).StoreUnsafe(ref cur0, x);
-                Vector512<float>.Zero.StoreUnsafe(ref inS0, x);
-                if (dendrite)
-                {
-                    ((Vector512.LoadUnsafe(ref dend0, x) + Vector512.LoadUnsafe(ref inD0, x)) * dd).StoreUnsafe(ref dend0, x);
-                    Vector512<float>.Zero.StoreUnsafe(ref inD0, x);
-                }
-                var r = Vector512.LoadUnsafe(ref refr0, x);
-                var refractory = Vector512.GreaterThan(r, Vector512<int>.Zero);
-                var spike = Vector512.AndNot(Vector512.GreaterThan(v, thr).AsInt32(), refractory);
-                Vector512.ConditionalSelect(refractory, r - Vector512<int>.One, Vector512.ConditionalSelect(spike, refrSteps, r)).StoreUnsafe(ref refr0, x);
-                Vector512.ConditionalSelect((refractory | spike).AsSingle(), Vector512<float>.Zero, v).StoreUnsafe(ref soma0, x);
-                for (ulong bits = spike.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-                    spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
-            }
-        }
+            StepRowVectors<Vector512<float>, Vector512<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite, ref i, ref count);
         if (vectorBits >= 256 && Vector256.IsHardwareAccelerated)
-        {
-            var md = Vector256.Create(c.MembraneDecay); var gain = Vector256.Create(c.CurrentToMembrane);
-            var sd = Vector256.Create(c.SynapseDecay); var dd = Vector256.Create(c.DendriteDecay);
-            var thr = Vector256.Create(c.ThresholdMv); var refrSteps = Vector256.Create(c.RefractorySteps);
-            for (; i <= n - 8; i += 8)
-            {
-                nuint x = (nuint)i;
-                var cur = Vector256.LoadUnsafe(ref cur0, x) + Vector256.LoadUnsafe(ref inS0, x);
-                var v = Vector256.LoadUnsafe(ref soma0, x) * md + cur * gain;
-                (cur * sd).StoreUnsafe(ref cur0, x);
-                Vector256<float>.Zero.StoreUnsafe(ref inS0, x);
-                if (dendrite)
-                {
-                    ((Vector256.LoadUnsafe(ref dend0, x) + Vector256.LoadUnsafe(ref inD0, x)) * dd).StoreUnsafe(ref dend0, x);
-                    Vector256<float>.Zero.StoreUnsafe(ref inD0, x);
-                }
-                var r = Vector256.LoadUnsafe(ref refr0, x);
-                var refractory = Vector256.GreaterThan(r, Vector256<int>.Zero);
-                var spike = Vector256.AndNot(Vector256.GreaterThan(v, thr).AsInt32(), refractory);
-                Vector256.ConditionalSelect(refractory, r - Vector256<int>.One, Vector256.ConditionalSelect(spike, refrSteps, r)).StoreUnsafe(ref refr0, x);
-                Vector256.ConditionalSelect((refractory | spike).AsSingle(), Vector256<float>.Zero, v).StoreUnsafe(ref soma0, x);
-                for (uint bits = spike.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-                    spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
-            }
-        }
+            StepRowVectors<Vector256<float>, Vector256<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite, ref i, ref count);
         for (; i < n; i++)
         {
             float u = 0f;
@@ -277,6 +230,89 @@ public static class TwoCompartmentLif
             if (dendrite) { dendriticPotential[i] = u; dendriteInputMv[i] = 0f; }
         }
         return count;
+    }
+
+    /// <summary>The vector loop of <see cref="StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool, int)"/>,
+    /// written once for every width <typeparamref name="TF"/> (<see cref="Lanes{TF, TI}"/>): from neuron
+    /// <paramref name="next"/> while a whole vector fits, advancing it and appending spikes at <paramref name="spikeCount"/>.</summary>
+    static void StepRowVectors<TF, TI>(ref float cur0, ref float soma0, ref float dend0, ref int refr0, ref float inS0, ref float inD0,
+        int n, in LifCoefficients c, Span<int> spikes, bool dendrite, ref int next, ref int spikeCount) where TF : struct where TI : struct
+    {
+        // Locals, not the caller's by-ref counters, inside the loop (they stay in registers).
+        int width = Lanes<TF, TI>.Count, i = next, count = spikeCount;
+        var md = Lanes<TF, TI>.Splat(c.MembraneDecay); var gain = Lanes<TF, TI>.Splat(c.CurrentToMembrane);
+        var sd = Lanes<TF, TI>.Splat(c.SynapseDecay); var dd = Lanes<TF, TI>.Splat(c.DendriteDecay);
+        var thr = Lanes<TF, TI>.Splat(c.ThresholdMv); var refrSteps = Lanes<TF, TI>.Splat(c.RefractorySteps);
+        var zero = Lanes<TF, TI>.Splat(0f); var zeroI = Lanes<TF, TI>.Splat(0); var one = Lanes<TF, TI>.Splat(1);
+        for (; i <= n - width; i += width)
+        {
+            nuint x = (nuint)i;
+            var cur = Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref cur0, x), Lanes<TF, TI>.Load(ref inS0, x));
+            var v = Lanes<TF, TI>.Add(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Load(ref soma0, x), md), Lanes<TF, TI>.Multiply(cur, gain));
+            Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(cur, sd), ref cur0, x);
+            Lanes<TF, TI>.Store(zero, ref inS0, x);
+            if (dendrite)
+            {
+                Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref dend0, x), Lanes<TF, TI>.Load(ref inD0, x)), dd), ref dend0, x);
+                Lanes<TF, TI>.Store(zero, ref inD0, x);
+            }
+            var r = Lanes<TF, TI>.Load(ref refr0, x);
+            var refractory = Lanes<TF, TI>.GreaterThan(r, zeroI);
+            var spike = Lanes<TF, TI>.AndNot(Lanes<TF, TI>.GreaterThan(v, thr), refractory);
+            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(refractory, Lanes<TF, TI>.Subtract(r, one), Lanes<TF, TI>.Select(spike, refrSteps, r)), ref refr0, x);
+            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(Lanes<TF, TI>.Or(refractory, spike), zero, v), ref soma0, x);
+            for (ulong bits = Lanes<TF, TI>.SignBits(spike); bits != 0; bits &= bits - 1)
+                spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
+        }
+        next = i;
+        spikeCount = count;
+    }
+
+    /// <summary>
+    /// The operations <see cref="StepRowVectors"/> needs, for float vectors <typeparamref name="TF"/> and int vectors
+    /// <typeparamref name="TI"/> of one width: <see cref="Vector512{T}"/> or <see cref="Vector256{T}"/>. The runtime's own
+    /// width-generic interface (ISimdVector) is not public in .NET 10, so each operation picks its intrinsic by a type
+    /// test that the JIT folds away in each instantiation: the compiled loop is the hand-written one of that width.
+    /// </summary>
+    static class Lanes<TF, TI> where TF : struct where TI : struct
+    {
+        static bool Wide { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => typeof(TF) == typeof(Vector512<float>); }
+        public static int Count { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Wide ? 16 : 8; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static T As<TFrom, T>(TFrom v) where TFrom : struct where T : struct => Unsafe.BitCast<TFrom, T>(v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Splat(float x) => Wide ? As<Vector512<float>, TF>(Vector512.Create(x)) : As<Vector256<float>, TF>(Vector256.Create(x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI Splat(int x) => Wide ? As<Vector512<int>, TI>(Vector512.Create(x)) : As<Vector256<int>, TI>(Vector256.Create(x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Load(ref float r, nuint i) => Wide ? As<Vector512<float>, TF>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<float>, TF>(Vector256.LoadUnsafe(ref r, i));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI Load(ref int r, nuint i) => Wide ? As<Vector512<int>, TI>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<int>, TI>(Vector256.LoadUnsafe(ref r, i));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(TF v, ref float r, nuint i) { if (Wide) As<TF, Vector512<float>>(v).StoreUnsafe(ref r, i); else As<TF, Vector256<float>>(v).StoreUnsafe(ref r, i); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(TI v, ref int r, nuint i) { if (Wide) As<TI, Vector512<int>>(v).StoreUnsafe(ref r, i); else As<TI, Vector256<int>>(v).StoreUnsafe(ref r, i); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Add(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) + As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) + As<TF, Vector256<float>>(b));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Multiply(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) * As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) * As<TF, Vector256<float>>(b));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI Subtract(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) - As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) - As<TI, Vector256<int>>(b));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI Or(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) | As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) | As<TI, Vector256<int>>(b));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI AndNot(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.AndNot(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.AndNot(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        /// <summary>All bits set where a &gt; b, as an int mask.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI GreaterThan(TF a, TF b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)).AsInt32()) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)).AsInt32());
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI GreaterThan(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TI Select(TI mask, TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask), As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask), As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Select(TI mask, TF a, TF b) => Wide ? As<Vector512<float>, TF>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask).AsSingle(), As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b))) : As<Vector256<float>, TF>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask).AsSingle(), As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong SignBits(TI mask) => Wide ? As<TI, Vector512<int>>(mask).ExtractMostSignificantBits() : As<TI, Vector256<int>>(mask).ExtractMostSignificantBits();
     }
 
     /// <summary>
