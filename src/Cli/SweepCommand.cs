@@ -7,6 +7,8 @@ using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Training;
 
+using static Neuromorphic.Cli.CliCommon;
+
 namespace Neuromorphic.Cli;
 
 /// <summary>`neuromorphic sweep MODEL`: post-training quantization, pruning and weight-noise robustness.</summary>
@@ -23,8 +25,7 @@ public static class SweepCommand
         }).ToArray();
     }
 
-    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<string?> datasetOpt, Option<bool> jsonOpt,
-        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, SimulationConfig?, string?, IReadOnlyList<int>?, string?, Dataset> openData)
+    public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
         var bits = new Option<string>("--weight-bits") { Description = "weight bit widths to test, comma-separated", DefaultValueFactory = _ => "1,2,3,4,6,8,12,16" };
@@ -39,29 +40,29 @@ public static class SweepCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of test error against weight bits, one curve per prune/noise setting" };
         var c = new Command("sweep", "post-training quantization, pruning and weight-noise robustness of a trained model");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, datasetOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, BackendOpt, InferenceBatchOpt, DatasetOpt, DataDirOpt, JsonOpt }) c.Options.Add(o);
+        c.SetAction(r => Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
             var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
             var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
             var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && double.IsFinite(v), v));
-            var backend = Backends.Parse(r.GetValue(backendOpt)!);
+            var backend = Backends.Parse(r.GetValue(BackendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
                 "mse" => true, "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
-            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = InferenceBatch(r.GetValue(InferenceBatchOpt), backend);
             int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
             string path = r.GetValue(model)!;
             if (r.GetValue(csv) is { } csvOut) AtomicFile.CheckWritable(csvOut, "--csv");
             if (r.GetValue(plot) is { } plotOut) AtomicFile.CheckWritable(plotOut, "--plot");
-            var (net, config) = loadModel(path);
-            var data = openData(r, config, path, net.Layers, path);
+            var (net, config) = LoadModel(path);
+            var data = OpenData(r, config, path, net.Layers, path);
             var testSet = data.LoadTest();
             var trainSet = nretrain > 0 ? data.LoadTrain() : null;
             ntest = Math.Min(ntest, testSet.Count);
@@ -107,7 +108,7 @@ public static class SweepCommand
                 rows.Select(x => ((string)x["setting"]!, $"{(double)x["test_error"]!:P2}  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}  {(double)x["synops_per_sample"]!:N0} SynOps")));
             if (r.GetValue(csv) is { } csvPath) WriteCsv(csvPath, rows);
             if (r.GetValue(plot) is { } plotPath) WritePlot(plotPath, rows, floatError, bitList);
-            if (r.GetValue(jsonOpt))
+            if (r.GetValue(JsonOpt))
                 Output.Json(new Dictionary<string, object?> { ["model"] = path, ["test_samples"] = ntest, ["float_error"] = Math.Round(floatError, 6), ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1), ["rows"] = rows });
             return 0;
         }));
