@@ -88,14 +88,8 @@ public static class PlotCommand
             if (n >= set.Count) throw new NeuromorphicException($"--digit {n}: the {which} split of {data.Title} has {set.Count} images (0..{set.Count - 1})");
             using var engine = Backends.Create(backend, net, config, b);
             var input = engine.NewInput();
-            input.Count = b;
-            for (int k = 0; k < b; k++)
-            {
-                int idx = ((n + k - l) % set.Count + set.Count) % set.Count;
-                set.Image(idx).CopyTo(input.Pixels.AsSpan(k * input.InputSize, input.InputSize));
-                input.Labels[k] = training ? set.Labels[idx] : -1;
-                input.Presentations[k] = Evaluation.TestPresentationBase + idx;
-            }
+            int Image(int k) => ((n + k - l) % set.Count + set.Count) % set.Count; // lane l holds image n, the others the next ones
+            input.Fill(set, b, Image, k => Evaluation.TestPresentationBase + Image(k), training);
             var raster = new SpikeRaster(l);
             var res = engine.Run(input, training, raster);
             int steps = config.StepsPerSample(training), predicted = res.Predicted(l), label = set.Labels[n];

@@ -59,12 +59,7 @@ public static class RunCommand
             for (int start = 0; start < n; start += engine.BatchCapacity)
             {
                 int m = Math.Min(engine.BatchCapacity, n - start);
-                input.Count = m;
-                for (int b = 0; b < m; b++)
-                {
-                    test.Image(start + b).CopyTo(input.Pixels.AsSpan(b * input.InputSize, input.InputSize));
-                    input.Labels[b] = -1; input.Presentations[b] = Evaluation.TestPresentationBase + start + b;
-                }
+                input.Fill(test, m, b => start + b, b => Evaluation.TestPresentationBase + start + b, withLabels: false);
                 rec.LaneOffset = start;
                 var res = engine.Run(input, false, rec);
                 synops += res.SynOps;

@@ -67,43 +67,18 @@ public static class SweepCommand
             var trainSet = nretrain > 0 ? data.LoadTrain() : null;
             ntest = Math.Min(ntest, testSet.Count);
 
-            var settings = new List<SweepSetting> { new(0, 0, 0) };
-            foreach (var st in stateList)
-                foreach (var p in pruneList)
-                    foreach (var s in noiseList)
-                    {
-                        if (p != 0 || s != 0 || st != 0) settings.Add(new(0, p, s, st));
-                        foreach (var b in bitList) settings.Add(new(b, p, s, st));
-                    }
-            var rows = new List<Dictionary<string, object?>>();
-            double floatError = double.NaN;
+            var options = new SweepOptions(bitList, pruneList, noiseList, stateList, r.GetValue(pow2), mse, backend, batch, testSet, ntest, nretrain, trainSet);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var setting in settings)
-            {
-                var rowConfig = config with { StateBits = setting.StateBits };
-                var copy = Robustness.Copy(net, rowConfig);
-                Robustness.Prune(copy, setting.Prune);
-                if (setting.Prune > 0 && nretrain > 0 && config.Rule != RuleKind.None)
+            var result = Sweep.Run(net, config, options,
+                setting => { var bar = new ProgressLine(setting.Label, ntest); return (done, correct) => bar.Report(done, done, correct, done == ntest); },
+                x => Console.Error.WriteLine($"{x.Setting.Label,-45} test error {x.Result.Error:P2} ({x.DeltaError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]"));
+            var rows = result.Select(x => new Dictionary<string, object?>
                 {
-                    using var learner = Backends.Create(backend, copy, config, 1);
-                    new Trainer(learner, trainSet!, new TrainOptions { Epochs = 1, TrainSamples = nretrain }, new TrainingProgress()).Run(null, null, null);
-                    learner.PullWeights();
-                }
-                Robustness.AddNoise(copy, setting.Noise, config.Seed);
-                if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
-                using var engine = Backends.Create(backend, copy, rowConfig, batch);
-                var bar = new ProgressLine(setting.Label, ntest);
-                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
-                if (setting == settings[0]) floatError = res.Error;
-                var row = new Dictionary<string, object?>
-                {
-                    ["setting"] = setting.Label, ["weight_bits"] = setting.WeightBits, ["state_bits"] = setting.StateBits, ["prune"] = setting.Prune, ["noise"] = setting.Noise,
-                    ["test_error"] = Math.Round(res.Error, 6), ["delta_error"] = Math.Round(res.Error - floatError, 6),
-                    ["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0), ["test_samples"] = res.Samples,
-                };
-                rows.Add(row);
-                Console.Error.WriteLine($"{setting.Label,-45} test error {res.Error:P2} ({res.Error - floatError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]");
-            }
+                    ["setting"] = x.Setting.Label, ["weight_bits"] = x.Setting.WeightBits, ["state_bits"] = x.Setting.StateBits, ["prune"] = x.Setting.Prune, ["noise"] = x.Setting.Noise,
+                    ["test_error"] = Math.Round(x.Result.Error, 6), ["delta_error"] = Math.Round(x.DeltaError, 6),
+                    ["synops_per_sample"] = Math.Round(x.Result.SynOpsPerSample, 0), ["test_samples"] = x.Result.Samples,
+                }).ToList();
+            double floatError = result[0].Result.Error;
             Output.Table($"sweep of {path} on {ntest} test digits",
                 rows.Select(x => ((string)x["setting"]!, $"{(double)x["test_error"]!:P2}  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}  {(double)x["synops_per_sample"]!:N0} SynOps")));
             if (r.GetValue(csv) is { } csvPath) WriteCsv(csvPath, rows);
