@@ -59,7 +59,7 @@ public static class CliCommon
     internal static int Guard(Func<int> body)
     {
         try { return body(); }
-        catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+        catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {OptionNames.Message(e)}"); return 2; }
         catch (IOException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
         catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
     }
@@ -119,7 +119,7 @@ public static class CliCommon
         SimulationConfig config;
         try { config = file.Config(); config.Validate(); }
         catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
-        catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: stored configuration: {e.Message}"); }
+        catch (NeuromorphicException e) { throw e.Prefixed($"{path}: stored configuration: "); }
         return (file.ToNetwork(config, path), config, file);
     }
 

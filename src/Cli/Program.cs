@@ -13,6 +13,17 @@ namespace Neuromorphic.Cli
     {
         public static int Execute(string[] args)
         {
+            var parse = Root().Parse(args);
+            // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
+            // (not the whole help on stdout). Help itself, and a bare `neuromorphic`, go the usual way.
+            if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+            Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse), Text.MaxLine)}");
+            return 2;
+        }
+
+        /// <summary>Every command, as `neuromorphic` parses them.</summary>
+        public static RootCommand Root()
+        {
             var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP, S2M) on the CPU and on GPUs");
             root.Subcommands.Add(DevicesCommand.Create());
             root.Subcommands.Add(DataCommand.Create());
@@ -28,12 +39,7 @@ namespace Neuromorphic.Cli
             root.Subcommands.Add(ReportPage.Command(JsonOpt));
             root.Subcommands.Add(PresetsCommand.Create());
             root.Subcommands.Add(StudyCommand.Create(JsonOpt, () => root));
-            var parse = root.Parse(args);
-            // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
-            // (not the whole help on stdout). Help itself, and a bare `neuromorphic`, go the usual way.
-            if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
-            Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse), Text.MaxLine)}");
-            return 2;
+            return root;
         }
     }
 }

@@ -57,12 +57,13 @@ public static class TrainCommand
             if (r.GetValue(resume) is { } from)
             {
                 (net, config, var file) = LoadModelFile(from);
-                if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{from}: the model has rule none (an imported or inference-only model): nothing to train");
+                // The checkpoint as it was, or pruned (in memory) to re-learn as a new run.
+                var start = TrainingRun.Resume(from, net, config, file, pruneFraction, r.GetValue(cfg.Eta));
                 if (r.GetValue(DatasetOpt) is { } asked && Dataset.Resolve(asked, null).Name != Dataset.Resolve(config.Dataset, null, $"{from}: its dataset").Name)
                     throw new NeuromorphicException($"--dataset '{asked}': {from} was trained on {config.Dataset}, and a resumed run continues on the checkpoint's dataset");
                 data = OpenData(r, config, from, net.Layers);
+                (config, history) = (start.Config, start.History);
                 progress = file.Progress;
-                history = file.History;
                 Console.Error.WriteLine($"resuming from {from}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
                 if (progress.TrainSamples != 0 && progress.TrainSamples != ntrain) Console.Error.WriteLine($"warning: checkpoint was trained with --train-samples {progress.TrainSamples}, continuing with {ntrain}");
                 if (progress.Batch != 0 && progress.Batch != batch) Console.Error.WriteLine($"warning: checkpoint was trained with --batch {progress.Batch}, continuing with {batch}: the result will differ from an uninterrupted run");
@@ -70,30 +71,19 @@ public static class TrainCommand
                 double? eta = r.GetValue(cfg.Eta);
                 if (eta != null && pruneFraction == null)
                     Console.Error.WriteLine($"warning: --eta {eta} is ignored: a resumed run continues the checkpoint's schedule (with --prune it sets the re-learning rate)");
-                if (pruneFraction is { } fraction)
+                progress = start.Progress;
+                if (start.Pruned is { } pruned)
                 {
-                    // Re-learning after pruning is a new run: --eta sets its learning rate (often the rate the run ended at).
-                    if (eta is { } e)
-                    {
-                        if (!(e >= 0) || double.IsInfinity(e)) throw new NeuromorphicException($"--eta must be a number >= 0, got {e}");
-                        config = config.Rule == RuleKind.S2m ? config with { Ecd = config.Ecd with { LearningRate = e } } : config with { Erbp = config.Erbp with { LearningRate = e } };
-                    }
-                    int removed = Neuromorphic.Simulator.Analysis.Pruning.PruneWeakest(net, fraction);
-                    progress = new TrainingProgress { SamplesSeen = progress.SamplesSeen };
-                    history = [];
-                    Console.Error.WriteLine($"pruned {removed:N0} of the weakest weights ({fraction:P0}); retraining as a new run");
-                    extra["pruned_fraction"] = fraction;
-                    extra["pruned_weights"] = removed;
-                    extra["train_samples_before_pruning"] = file.Progress.SamplesSeen;
+                    // Re-learning after pruning is a new run: --eta set its learning rate (often the rate the run ended at).
+                    Console.Error.WriteLine($"pruned {pruned.Weights:N0} of the weakest weights ({pruned.Fraction:P0}); retraining as a new run");
+                    extra["pruned_fraction"] = pruned.Fraction;
+                    extra["pruned_weights"] = pruned.Weights;
+                    extra["train_samples_before_pruning"] = pruned.SamplesBefore;
                 }
             }
             else
             {
-                config = cfg.Build(r, defaultPreset: Presets.DefaultForTraining);
-                // A cosine schedule falls to its floor over this run's epochs; fixed now, so a resumed run continues it.
-                if (config.Schedule.Kind == Neuromorphic.Plasticity.ScheduleKind.Cosine && config.Schedule.Epochs == 0)
-                    config = config with { Schedule = config.Schedule with { Epochs = ep } };
-                if (config.Rule == RuleKind.None) throw new NeuromorphicException("--rule none: nothing to train; use `run` or `bench` for inference");
+                config = TrainingRun.NewRunConfig(cfg.Build(r, defaultPreset: Presets.DefaultForTraining), ep);
                 bool explicitArch = r.GetResult(ArchOpt) is { Implicit: false };
                 if (config.Rule != RuleKind.S2m && r.GetValue(hidden) != null && explicitArch) throw new NeuromorphicException("--hidden and --arch both given; use one");
                 int[]? given = config.Rule != RuleKind.S2m && explicitArch ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
@@ -101,9 +91,8 @@ public static class TrainCommand
                 data = OpenData(r, config, null, given, "--arch");
                 config = config with { Dataset = data.Name };
                 if (r.GetValue(hidden) is { } hc) Architecture.Check([data.PixelsPerImage, hc, data.Classes], "--hidden");
-                if (config.Rule == RuleKind.S2m) net = Neuromorphic.Simulator.S2m.S2mNetwork.Build(r.GetValue(hidden) ?? 500, config, data.PixelsPerImage, data.Classes);
-                else if (r.GetValue(hidden) is { } h) net = ErbpNetwork.Build([data.PixelsPerImage, h, data.Classes], config);
-                else net = ErbpNetwork.Build(ArchFor(r, data), config);
+                net = TrainingRun.NewNetwork(config, data.PixelsPerImage, data.Classes, r.GetValue(hidden),
+                    config.Rule != RuleKind.S2m && r.GetValue(hidden) == null ? ArchFor(r, data) : null);
                 progress = new TrainingProgress();
             }
             data.RequireFits(net.Layers, r.GetValue(resume) ?? "--arch");
@@ -116,7 +105,7 @@ public static class TrainCommand
             // (lanes run in parallel) shares the same network object; device weights are pulled first.
             int tb = r.GetValue(testBatch) ?? 0;
             if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
-            using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), "--test-batch");
+            using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), RunFields.TestBatch);
             SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
             var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
             int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);

@@ -133,7 +133,7 @@ public abstract class SimulationEngine : IDisposable
 {
     protected SimulationEngine(Network network, SimulationConfig config, int batchCapacity)
     {
-        if (batchCapacity < 1) throw new NeuromorphicException($"--batch must be at least 1, got {batchCapacity}");
+        if (batchCapacity < 1) throw NeuromorphicException.ForField(RunFields.Batch, f => $"{f} must be at least 1, got {batchCapacity}");
         Network = network;
         Config = config;
         BatchCapacity = batchCapacity;
