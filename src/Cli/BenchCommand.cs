@@ -1,12 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
-using static Neuromorphic.Cli.CliCommon;
 
 namespace Neuromorphic.Cli;
 

@@ -1,10 +1,3 @@
-using System.CommandLine;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
-
 namespace Neuromorphic.Cli;
 
 /// <summary>What the commands share: the common options, the guard that turns user errors into one line and exit

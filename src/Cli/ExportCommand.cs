@@ -1,14 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Export;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
 
-using static Neuromorphic.Cli.CliCommon;
 
 namespace Neuromorphic.Cli;
 

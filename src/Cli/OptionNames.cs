@@ -1,6 +1,3 @@
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Engine;
-
 namespace Neuromorphic.Cli;
 
 /// <summary>The one table from configuration fields (paths of <see cref="SimulationConfig"/>, and the run's

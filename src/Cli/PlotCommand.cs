@@ -1,11 +1,3 @@
-using System.CommandLine;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
-
 namespace Neuromorphic.Cli;
 
 /// <summary>`neuromorphic plot KIND ...`: figures of trained models.</summary>

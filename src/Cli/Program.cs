@@ -1,7 +1,4 @@
-using System.CommandLine;
 using Neuromorphic.Cli;
-using Neuromorphic.Simulator;
-using static Neuromorphic.Cli.CliCommon;
 
 return Commands.Execute(args);
 

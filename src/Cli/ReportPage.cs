@@ -1,14 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
 
 namespace Neuromorphic.Cli;
 

@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
 using Neuromorphic.Neurons;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.S2m;
 
 namespace Neuromorphic.Cli;

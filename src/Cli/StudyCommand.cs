@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Study;
 using Spectre.Console;
 
