@@ -21,11 +21,11 @@ public readonly record struct EcdParameters(
     public void Validate(string where)
     {
         if (!(LearningRate >= 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be >= 0, got {LearningRate}", nameof(LearningRate));
+            throw new ArgumentException($"{where}: {nameof(LearningRate)} must be >= 0, got {LearningRate}", nameof(LearningRate));
         if (!(TauStdpMs > 0) || double.IsInfinity(TauStdpMs))
-            throw new ArgumentException($"{where}: the STDP time constant ({nameof(TauStdpMs)}) must be a positive number, got {TauStdpMs}", nameof(TauStdpMs));
+            throw new ArgumentException($"{where}: {nameof(TauStdpMs)} must be a positive number, got {TauStdpMs}", nameof(TauStdpMs));
         if (!(BurnInFraction >= 0 && BurnInFraction < 0.5))
-            throw new ArgumentException($"{where}: the burn-in fraction ({nameof(BurnInFraction)}) must lie in [0, 0.5), got {BurnInFraction}", nameof(BurnInFraction));
+            throw new ArgumentException($"{where}: {nameof(BurnInFraction)} must lie in [0, 0.5), got {BurnInFraction}", nameof(BurnInFraction));
     }
 }
 

@@ -45,16 +45,21 @@ public sealed class NeuromorphicException : Exception
 
     /// <summary>A parameter record's <see cref="ArgumentException"/> (src/Neurons, src/Plasticity, which know nothing of
     /// this class) as a user error: when it names its field (<see cref="ArgumentException.ParamName"/>, a property of the
-    /// record, written in the message under the same name) the field becomes <paramref name="record"/>.ParamName.</summary>
+    /// record, written in the message under the same name) the field becomes <paramref name="record"/>.ParamName.
+    /// A message that writes the field in parentheses ("the learning rate (LearningRate)") has the spelling put there;
+    /// one that writes it bare ("TauStdpMs must be ...") keeps it and gets another spelling after it in parentheses.</summary>
     public static NeuromorphicException FromArgument(ArgumentException e, string record)
     {
         string message = e.Message;
         if (e.ParamName is not { Length: > 0 } name) return new NeuromorphicException(message, e);
         string suffix = $" (Parameter '{name}')";
         if (message.EndsWith(suffix, StringComparison.Ordinal)) message = message[..^suffix.Length];
+        string field = record.Length == 0 ? name : $"{record}.{name}";
+        int paren = message.IndexOf($"({name})", StringComparison.Ordinal);
+        if (paren >= 0) return new NeuromorphicException([field], n => message[..(paren + 1)] + n[0] + message[(paren + 1 + name.Length)..], e);
         var m = System.Text.RegularExpressions.Regex.Match(message, $@"\b{System.Text.RegularExpressions.Regex.Escape(name)}\b");
         if (!m.Success) return new NeuromorphicException(message, e);
-        string field = record.Length == 0 ? name : $"{record}.{name}";
-        return new NeuromorphicException([field], n => message[..m.Index] + n[0] + message[(m.Index + name.Length)..], e);
+        int end = m.Index + name.Length;
+        return new NeuromorphicException([field], n => n[0] == field ? message : $"{message[..end]} ({n[0]}){message[end..]}", e);
     }
 }
