@@ -1,9 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Neuromorphic.Neurons;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Engine;
 
 namespace Neuromorphic.Cli;
 

@@ -1,12 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
 using Neuromorphic.Simulator.Export;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
+
 
 namespace Neuromorphic.Cli;
 
@@ -15,8 +9,7 @@ public static class ExportCommand
 {
     static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
 
-    public static Command Export(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<string?> datasetOpt, Option<bool> jsonOpt,
-        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, SimulationConfig?, string?, IReadOnlyList<int>?, string?, Dataset> openData)
+    public static Command Export()
     {
         var model = new Argument<string>("model") { Description = "model file written by train (or import)" };
         var format = new Option<string>("--format") { Description = "msgpack | nir | csv (a folder) | npy (a folder) | npz", Required = true };
@@ -25,21 +18,21 @@ public static class ExportCommand
         var testSamples = new Option<int>("--test-samples") { Description = "test digits to simulate with the exported weights and the float model (0 = skip)", DefaultValueFactory = _ => 10_000 };
         var c = new Command("export", "write the trained forward weights and neuron parameters for a chip toolchain (MessagePack, NIR, CSV, NumPy)");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { format, outOpt, chip, testSamples, backendOpt, batchOpt, datasetOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { format, outOpt, chip, testSamples, BackendOpt, InferenceBatchOpt, DatasetOpt, DataDirOpt, JsonOpt }) c.Options.Add(o);
+        c.SetAction(r => Guard(() =>
         {
             string fmt = r.GetValue(format)!.Trim().ToLowerInvariant();
             if (!Formats.Contains(fmt)) throw new NeuromorphicException($"--format '{r.GetValue(format)}': expected one of {string.Join(", ", Formats)}");
             string profile = ChipProfiles.Parse(r.GetValue(chip));
             int ntest = r.GetValue(testSamples);
             if (ntest < 0) throw new NeuromorphicException($"--test-samples must not be negative, got {ntest}");
-            var backend = Backends.Parse(r.GetValue(backendOpt)!);
-            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            var backend = Backends.Parse(r.GetValue(BackendOpt)!);
+            int batch = InferenceBatch(r.GetValue(InferenceBatchOpt), backend);
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
             if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
-            var (net, config) = loadModel(path);
+            var (net, config) = LoadModel(path);
             // The test data are checked before anything is written: a model that does not fit them writes nothing.
-            var data = ntest > 0 ? openData(r, config, path, net.Layers, path) : null;
+            var data = ntest > 0 ? OpenData(r, config, path, net.Layers, path) : null;
             var exported = ExportedNetwork.From(net, config, profile);
             switch (fmt)
             {
@@ -99,13 +92,13 @@ public static class ExportCommand
                 figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
                 figures["prediction_agreement"] = Math.Round(res.Predictions.Zip(floatRes.Predictions).Count(x => x.First == x.Second) / (double)ntest, 6);
             }
-            if (r.GetValue(jsonOpt)) Output.Json(figures);
+            if (r.GetValue(JsonOpt)) Output.Json(figures);
             return 0;
         }));
         return c;
     }
 
-    public static Command Import(Option<bool> jsonOpt)
+    public static Command Import()
     {
         var file = new Argument<string>("file") { Description = "NIR file (HDF5) of a feed-forward graph: Input, Affine/Linear, LIF/CubaLIF/IF, Output" };
         var outOpt = new Option<string>("--out") { Description = "model file to write", Required = true };
@@ -113,8 +106,8 @@ public static class ExportCommand
         var allowLarge = new Option<bool>("--allow-large") { Description = $"read datasets of more than {NirFile.ElementsPerFileByte} elements per byte of the file (a highly compressed file), up to {NirFile.MaxTotalElements:N0}" };
         var c = new Command("import", "read a NIR graph (snnTorch, Norse or export --format nir) into a model file that test and run simulate");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { outOpt, dt, allowLarge, jsonOpt }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { outOpt, dt, allowLarge, JsonOpt }) c.Options.Add(o);
+        c.SetAction(r => Guard(() =>
         {
             string path = r.GetValue(file)!, outPath = r.GetValue(outOpt)!;
             AtomicFile.CheckWritable(outPath, "--out");
@@ -124,7 +117,7 @@ public static class ExportCommand
             var config = res.Model.Config();
             Output.Line($"model {Architecture.Format(res.Model.Layers)} written to {outPath} (dt {config.DtMs} ms, hidden tau_mem {config.Hidden.TauMembraneMs} ms, tau_syn {config.Hidden.TauSynapseMs} ms, prediction threshold {config.Output.ThresholdMv})");
             if (res.Model.Layers[0] != 784) Console.Error.WriteLine($"note: the input has {res.Model.Layers[0]} neurons; test and run feed the 784 MNIST pixels");
-            if (r.GetValue(jsonOpt))
+            if (r.GetValue(JsonOpt))
                 Output.Json(new Dictionary<string, object?> { ["file"] = path, ["model"] = outPath, ["arch"] = Architecture.Format(res.Model.Layers), ["dt_ms"] = config.DtMs, ["notes"] = res.Notes });
             return 0;
         }));

@@ -1,11 +1,3 @@
-using System.CommandLine;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
-
 namespace Neuromorphic.Cli;
 
 /// <summary>`neuromorphic plot KIND ...`: figures of trained models.</summary>
@@ -20,7 +12,7 @@ public static class PlotCommand
         var curve = new Command("curve", "learning curves: test, validation and training error against epochs from models' training histories");
         curve.Arguments.Add(models);
         foreach (var o in new Option[] { outOpt, logX, logY, json }) curve.Options.Add(o);
-        curve.SetAction(r => Commands.Guard(() =>
+        curve.SetAction(r => CliCommon.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!;
             Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(outPath, "--out");
@@ -62,40 +54,34 @@ public static class PlotCommand
         var learn = new Option<bool>("--learn") { Description = "simulate a training sample of the model's rule: label neurons on, the error path active (weights learn in memory only; nothing is saved)" };
         var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "raster.png" };
         var c = new Command("raster", "spike raster of one sample: every population, time (ms) against neuron, label and predicted class in the title");
-        foreach (var o in new Option[] { model, Commands.ArchOpt, digit, split, lane, batch, learn, outOpt, Commands.BackendOpt, Commands.DatasetOpt, Commands.DataDirOpt, json }) c.Options.Add(o);
-        Commands.AddInferenceOptions(c, cfg);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { model, CliCommon.ArchOpt, digit, split, lane, batch, learn, outOpt, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
+        CliCommon.AddInferenceOptions(c, cfg);
+        c.SetAction(r => CliCommon.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!;
             AtomicFile.CheckWritable(outPath, "--out");
             string which = CheckSplit(r.GetValue(split)!);
-            int b = Commands.CheckBatch(r.GetValue(batch)), l = r.GetValue(lane), n = r.GetValue(digit);
+            int b = CliCommon.CheckBatch(r.GetValue(batch)), l = r.GetValue(lane), n = r.GetValue(digit);
             if (l < 0 || l >= b) throw new NeuromorphicException($"--lane must lie in 0..{b - 1} (--batch {b}), got {l}");
             if (n < 0) throw new NeuromorphicException($"--digit must not be negative, got {n}");
-            var backend = Backends.Parse(r.GetValue(Commands.BackendOpt)!);
+            var backend = Backends.Parse(r.GetValue(CliCommon.BackendOpt)!);
             string? path = r.GetValue(model);
             Network? net = null; SimulationConfig config;
-            if (path != null) (net, config, _) = Commands.LoadModelFile(path);
+            if (path != null) (net, config, _) = CliCommon.LoadModelFile(path);
             else config = cfg.Build(r, RuleKind.None);
             bool training = r.GetValue(learn);
             if (training && config.Rule == RuleKind.None)
                 throw new NeuromorphicException($"--learn: {(path == null ? "random weights of --arch have" : $"{path} has")} no learning rule (rule none); give a model trained with erbp, perbp or s2m");
-            int[]? given = net?.Layers ?? (r.GetResult(Commands.ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(Commands.ArchOpt)!) : null);
-            var data = Commands.OpenData(r, path == null ? null : config, path, given, path ?? "--arch");
-            net ??= ErbpNetwork.Build(Commands.ArchFor(r, data), config);
+            int[]? given = net?.Layers ?? (r.GetResult(CliCommon.ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(CliCommon.ArchOpt)!) : null);
+            var data = CliCommon.OpenData(r, path == null ? null : config, path, given, path ?? "--arch");
+            net ??= ErbpNetwork.Build(CliCommon.ArchFor(r, data), config);
             data.RequireFits(net.Layers, path ?? "--arch");
             var set = which == "test" ? data.LoadTest() : data.LoadTrain();
             if (n >= set.Count) throw new NeuromorphicException($"--digit {n}: the {which} split of {data.Title} has {set.Count} images (0..{set.Count - 1})");
             using var engine = Backends.Create(backend, net, config, b);
             var input = engine.NewInput();
-            input.Count = b;
-            for (int k = 0; k < b; k++)
-            {
-                int idx = ((n + k - l) % set.Count + set.Count) % set.Count;
-                set.Image(idx).CopyTo(input.Pixels.AsSpan(k * input.InputSize, input.InputSize));
-                input.Labels[k] = training ? set.Labels[idx] : -1;
-                input.Presentations[k] = Evaluation.TestPresentationBase + idx;
-            }
+            int Image(int k) => ((n + k - l) % set.Count + set.Count) % set.Count; // lane l holds image n, the others the next ones
+            input.Fill(set, b, Image, k => Evaluation.TestPresentationBase + Image(k), training);
             var raster = new SpikeRaster(l);
             var res = engine.Run(input, training, raster);
             int steps = config.StepsPerSample(training), predicted = res.Predicted(l), label = set.Labels[n];
@@ -126,11 +112,11 @@ public static class PlotCommand
         var c = new Command("weights", "receptive fields of the first hidden layer: each unit's input weights as an image tile, one colour scale centred on 0");
         c.Arguments.Add(model);
         foreach (var o in new Option[] { units, outOpt, json }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        c.SetAction(r => CliCommon.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!, path = r.GetValue(model)!;
             AtomicFile.CheckWritable(outPath, "--out");
-            var (net, config, _) = Commands.LoadModelFile(path);
+            var (net, config, _) = CliCommon.LoadModelFile(path);
             var (weights, stride, available, projection) = ReceptiveFields.Of(net, config);
             int n = r.GetValue(units) ?? Math.Min(available, 100);
             if (n < 1 || n > available) throw new NeuromorphicException($"--units must lie in 1..{available} (the units of {projection} in {path}), got {n}");
@@ -156,17 +142,17 @@ public static class PlotCommand
         var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "rates.png" };
         var c = new Command("rates", "distribution of firing rates per population over N images, against saturation and the eRBP gate");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { digits, split, outOpt, Commands.BackendOpt, Commands.DatasetOpt, Commands.DataDirOpt, json }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { digits, split, outOpt, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
+        c.SetAction(r => CliCommon.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!, path = r.GetValue(model)!;
             AtomicFile.CheckWritable(outPath, "--out");
             string which = CheckSplit(r.GetValue(split)!);
             int n = r.GetValue(digits);
             if (n < 1) throw new NeuromorphicException($"--digits must be at least 1, got {n}");
-            var backend = Backends.Parse(r.GetValue(Commands.BackendOpt)!);
-            var (net, config, _) = Commands.LoadModelFile(path);
-            var data = Commands.OpenData(r, config, path, net.Layers);
+            var backend = Backends.Parse(r.GetValue(CliCommon.BackendOpt)!);
+            var (net, config, _) = CliCommon.LoadModelFile(path);
+            var data = CliCommon.OpenData(r, config, path, net.Layers);
             var set = which == "test" ? data.LoadTest() : data.LoadTrain();
             n = Math.Min(n, set.Count);
             using var engine = Backends.Create(backend, net, config, 1);

@@ -1,8 +1,4 @@
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
 
 namespace Neuromorphic.Cli;
 

@@ -1,14 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
 
 namespace Neuromorphic.Cli;
 
@@ -36,23 +29,23 @@ public static class ReportPage
         var batch = new Option<int?>("--batch") { Description = "test batch (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
         var c = new Command("report", "write a self-contained HTML page of a model: configuration, learning curve, epochs, confusion matrix, receptive fields, firing rates, SynOps");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { outOpt, testSamples, digits, batch, Commands.BackendOpt, Commands.DatasetOpt, Commands.DataDirOpt, json }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { outOpt, testSamples, digits, batch, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
+        c.SetAction(r => CliCommon.Guard(() =>
         {
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
             AtomicFile.CheckWritable(outPath, "--out");
             int ntest = r.GetValue(testSamples), n = r.GetValue(digits);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (n < 1) throw new NeuromorphicException($"--digits must be at least 1, got {n}");
-            var backend = Backends.Parse(r.GetValue(Commands.BackendOpt)!);
-            int b = r.GetValue(batch) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
-            var (net, config, file) = Commands.LoadModelFile(path);
-            var data = Commands.OpenData(r, config, path, net.Layers);
+            var backend = Backends.Parse(r.GetValue(CliCommon.BackendOpt)!);
+            int b = CliCommon.InferenceBatch(r.GetValue(batch), backend);
+            var (net, config, file) = CliCommon.LoadModelFile(path);
+            var data = CliCommon.OpenData(r, config, path, net.Layers);
             var testSet = data.LoadTest();
             var figures = new Dictionary<string, object?> { ["model"] = path, ["rule"] = config.Rule.ToString().ToLowerInvariant() };
             EvaluationResult? test;
             using (var engine = Backends.Create(backend, net, config, b))
-                test = Commands.FinalTest(engine, data, testSet, Math.Min(ntest, testSet.Count), figures);
+                test = CliCommon.FinalTest(engine, data, testSet, Math.Min(ntest, testSet.Count), figures);
             Write(outPath, new Run(Path.GetFileName(path), net, config, data, testSet, file.History, file.Progress, test, figures), backend, n);
             Output.Line($"report written to {outPath}");
             figures["report"] = outPath;

@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
 using Neuromorphic.Neurons;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.S2m;
 
 namespace Neuromorphic.Cli;
@@ -21,7 +18,7 @@ public static class S2mActivationCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of the weights and blank-out draws", DefaultValueFactory = _ => 3 };
         var c = new Command("s2m-activation", "measure the erf activation that blank-out synapses give an S2M sampler neuron");
         foreach (var o in new Option[] { png, inputs, trials, p, spread, seed, jsonOpt }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        c.SetAction(r => CliCommon.Guard(() =>
         {
             int n = r.GetValue(inputs), t = r.GetValue(trials);
             double pv = r.GetValue(p), sp = r.GetValue(spread);

@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Files;
 using Neuromorphic.Simulator.Study;
 using Spectre.Console;
 
@@ -24,7 +21,7 @@ public static class StudyCommand
         var planFile = FileArg();
         var plan = new Command("plan", "list the runs with their index and full command line");
         plan.Arguments.Add(planFile); plan.Options.Add(jsonOpt);
-        plan.SetAction(r => Commands.Guard(() => Plan(Load(r.GetValue(planFile)!, root()), r.GetValue(jsonOpt))));
+        plan.SetAction(r => CliCommon.Guard(() => Plan(Load(r.GetValue(planFile)!, root()), r.GetValue(jsonOpt))));
 
         var runFile = FileArg();
         var index = new Option<int?>("--index") { Description = "the run to do (default: $SLURM_ARRAY_TASK_ID)" };
@@ -34,18 +31,18 @@ public static class StudyCommand
         var run = new Command("run", "do one run (--index, or SLURM_ARRAY_TASK_ID) or all of them (--all); finished runs are skipped; writes OUT/I.json");
         run.Arguments.Add(runFile);
         foreach (var o in new Option[] { index, all, parallel, force, jsonOpt }) run.Options.Add(o);
-        run.SetAction(r => Commands.Guard(() => Run(Load(r.GetValue(runFile)!, root()), r.GetValue(index), r.GetValue(all), r.GetValue(parallel), r.GetValue(force), r.GetValue(jsonOpt))));
+        run.SetAction(r => CliCommon.Guard(() => Run(Load(r.GetValue(runFile)!, root()), r.GetValue(index), r.GetValue(all), r.GetValue(parallel), r.GetValue(force), r.GetValue(jsonOpt))));
 
         var mergeFile = FileArg();
         var plot = new Option<string?>("--plot") { Description = "write a PNG: mean and standard deviation of the first metric per group, each run as a dot" };
         var merge = new Command("merge", "one CSV row per run (OUT/runs.csv) and a table of mean and standard deviation over seeds for every other axis combination (OUT/summary.csv)");
         merge.Arguments.Add(mergeFile); merge.Options.Add(plot); merge.Options.Add(jsonOpt);
-        merge.SetAction(r => Commands.Guard(() => Merge(Load(r.GetValue(mergeFile)!, root()), r.GetValue(plot), r.GetValue(jsonOpt))));
+        merge.SetAction(r => CliCommon.Guard(() => Merge(Load(r.GetValue(mergeFile)!, root()), r.GetValue(plot), r.GetValue(jsonOpt))));
 
         var statusFile = FileArg();
         var status = new Command("status", "runs done, failed and pending");
         status.Arguments.Add(statusFile); status.Options.Add(jsonOpt);
-        status.SetAction(r => Commands.Guard(() => Status(Load(r.GetValue(statusFile)!, root()), r.GetValue(jsonOpt))));
+        status.SetAction(r => CliCommon.Guard(() => Status(Load(r.GetValue(statusFile)!, root()), r.GetValue(jsonOpt))));
 
         var submitFile = FileArg();
         var slurm = new Option<bool>("--slurm") { Description = "submit to Slurm as one job array (sbatch)" };
@@ -58,7 +55,7 @@ public static class StudyCommand
         var submit = new Command("submit", "write OUT/study.sbatch (a job array, one element per run) and submit it with sbatch; prints the job id");
         submit.Arguments.Add(submitFile);
         foreach (var o in new Option[] { slurm, partition, time, cpus, gpus, maxParallel, dryRun, jsonOpt }) submit.Options.Add(o);
-        submit.SetAction(r => Commands.Guard(() => Submit(Load(r.GetValue(submitFile)!, root()), r.GetValue(slurm),
+        submit.SetAction(r => CliCommon.Guard(() => Submit(Load(r.GetValue(submitFile)!, root()), r.GetValue(slurm),
             new SlurmOptions(r.GetValue(partition), r.GetValue(time), r.GetValue(cpus), r.GetValue(gpus), r.GetValue(maxParallel)), r.GetValue(dryRun), r.GetValue(jsonOpt))));
 
         foreach (var s in new[] { plan, run, merge, status, submit }) c.Subcommands.Add(s);

@@ -1,11 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
-using Neuromorphic.Simulator;
-using Neuromorphic.Simulator.Analysis;
-using Neuromorphic.Simulator.Data;
-using Neuromorphic.Simulator.Engine;
-using Neuromorphic.Simulator.Files;
-using Neuromorphic.Simulator.Training;
+
 
 namespace Neuromorphic.Cli;
 
@@ -23,8 +17,7 @@ public static class SweepCommand
         }).ToArray();
     }
 
-    public static Command Create(Option<string> backendOpt, Option<int?> batchOpt, Option<string?> dataDirOpt, Option<string?> datasetOpt, Option<bool> jsonOpt,
-        Func<string, (Network, SimulationConfig)> loadModel, Func<ParseResult, SimulationConfig?, string?, IReadOnlyList<int>?, string?, Dataset> openData)
+    public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
         var bits = new Option<string>("--weight-bits") { Description = "weight bit widths to test, comma-separated", DefaultValueFactory = _ => "1,2,3,4,6,8,12,16" };
@@ -39,75 +32,50 @@ public static class SweepCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of test error against weight bits, one curve per prune/noise setting" };
         var c = new Command("sweep", "post-training quantization, pruning and weight-noise robustness of a trained model");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, backendOpt, batchOpt, datasetOpt, dataDirOpt, jsonOpt }) c.Options.Add(o);
-        c.SetAction(r => Commands.Guard(() =>
+        foreach (var o in new Option[] { bits, stateBits, prune, noise, retrain, testSamples, pow2, scale, csv, plot, BackendOpt, InferenceBatchOpt, DatasetOpt, DataDirOpt, JsonOpt }) c.Options.Add(o);
+        c.SetAction(r => Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
             var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
             var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
             var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && double.IsFinite(v), v));
-            var backend = Backends.Parse(r.GetValue(backendOpt)!);
+            var backend = Backends.Parse(r.GetValue(BackendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
                 "mse" => true, "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
-            int batch = r.GetValue(batchOpt) is { } given ? Commands.CheckBatch(given) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024; // inference: lanes in parallel
+            int batch = InferenceBatch(r.GetValue(InferenceBatchOpt), backend);
             int ntest = r.GetValue(testSamples), nretrain = r.GetValue(retrain);
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             if (nretrain < 0) throw new NeuromorphicException($"--retrain-samples must not be negative, got {nretrain}");
             string path = r.GetValue(model)!;
             if (r.GetValue(csv) is { } csvOut) AtomicFile.CheckWritable(csvOut, "--csv");
             if (r.GetValue(plot) is { } plotOut) AtomicFile.CheckWritable(plotOut, "--plot");
-            var (net, config) = loadModel(path);
-            var data = openData(r, config, path, net.Layers, path);
+            var (net, config) = LoadModel(path);
+            var data = OpenData(r, config, path, net.Layers, path);
             var testSet = data.LoadTest();
             var trainSet = nretrain > 0 ? data.LoadTrain() : null;
             ntest = Math.Min(ntest, testSet.Count);
 
-            var settings = new List<SweepSetting> { new(0, 0, 0) };
-            foreach (var st in stateList)
-                foreach (var p in pruneList)
-                    foreach (var s in noiseList)
-                    {
-                        if (p != 0 || s != 0 || st != 0) settings.Add(new(0, p, s, st));
-                        foreach (var b in bitList) settings.Add(new(b, p, s, st));
-                    }
-            var rows = new List<Dictionary<string, object?>>();
-            double floatError = double.NaN;
+            var options = new SweepOptions(bitList, pruneList, noiseList, stateList, r.GetValue(pow2), mse, backend, batch, testSet, ntest, nretrain, trainSet);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var setting in settings)
-            {
-                var rowConfig = config with { StateBits = setting.StateBits };
-                var copy = Robustness.Copy(net, rowConfig);
-                Robustness.Prune(copy, setting.Prune);
-                if (setting.Prune > 0 && nretrain > 0 && config.Rule != RuleKind.None)
+            var result = Sweep.Run(net, config, options,
+                setting => { var bar = new ProgressLine(setting.Label, ntest); return (done, correct) => bar.Report(done, done, correct, done == ntest); },
+                x => Console.Error.WriteLine($"{x.Setting.Label,-45} test error {x.Result.Error:P2} ({x.DeltaError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]"));
+            var rows = result.Select(x => new Dictionary<string, object?>
                 {
-                    using var learner = Backends.Create(backend, copy, config, 1);
-                    new Trainer(learner, trainSet!, new TrainOptions { Epochs = 1, TrainSamples = nretrain }, new TrainingProgress()).Run(null, null, null);
-                    learner.PullWeights();
-                }
-                Robustness.AddNoise(copy, setting.Noise, config.Seed);
-                if (setting.WeightBits > 0) Robustness.QuantizeWeights(copy, setting.WeightBits, r.GetValue(pow2), mse);
-                using var engine = Backends.Create(backend, copy, rowConfig, batch);
-                var bar = new ProgressLine(setting.Label, ntest);
-                var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
-                if (setting == settings[0]) floatError = res.Error;
-                var row = new Dictionary<string, object?>
-                {
-                    ["setting"] = setting.Label, ["weight_bits"] = setting.WeightBits, ["state_bits"] = setting.StateBits, ["prune"] = setting.Prune, ["noise"] = setting.Noise,
-                    ["test_error"] = Math.Round(res.Error, 6), ["delta_error"] = Math.Round(res.Error - floatError, 6),
-                    ["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0), ["test_samples"] = res.Samples,
-                };
-                rows.Add(row);
-                Console.Error.WriteLine($"{setting.Label,-45} test error {res.Error:P2} ({res.Error - floatError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]");
-            }
+                    ["setting"] = x.Setting.Label, ["weight_bits"] = x.Setting.WeightBits, ["state_bits"] = x.Setting.StateBits, ["prune"] = x.Setting.Prune, ["noise"] = x.Setting.Noise,
+                    ["test_error"] = Math.Round(x.Result.Error, 6), ["delta_error"] = Math.Round(x.DeltaError, 6),
+                    ["synops_per_sample"] = Math.Round(x.Result.SynOpsPerSample, 0), ["test_samples"] = x.Result.Samples,
+                }).ToList();
+            double floatError = result[0].Result.Error;
             Output.Table($"sweep of {path} on {ntest} test digits",
                 rows.Select(x => ((string)x["setting"]!, $"{(double)x["test_error"]!:P2}  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}  {(double)x["synops_per_sample"]!:N0} SynOps")));
             if (r.GetValue(csv) is { } csvPath) WriteCsv(csvPath, rows);
             if (r.GetValue(plot) is { } plotPath) WritePlot(plotPath, rows, floatError, bitList);
-            if (r.GetValue(jsonOpt))
+            if (r.GetValue(JsonOpt))
                 Output.Json(new Dictionary<string, object?> { ["model"] = path, ["test_samples"] = ntest, ["float_error"] = Math.Round(floatError, 6), ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1), ["rows"] = rows });
             return 0;
         }));

@@ -87,7 +87,7 @@ public readonly struct LifCoefficients
     public LifCoefficients(in LifParameters p, double dtMs, int stateBits, double stateStepMv) : this(p, dtMs)
     {
         if (stateBits == 0) return;
-        if (stateBits < 8 || stateBits > 24) throw new ArgumentException($"--state-bits must lie in 8..24, got {stateBits}");
+        if (stateBits < 8 || stateBits > 24) throw new ArgumentException($"StateBits must lie in 8..24, got {stateBits}");
         if (!(stateStepMv > 0)) throw new ArgumentException($"state step must be positive, got {stateStepMv} mV");
         StateBits = stateBits;
         StateStepMv = (float)stateStepMv;

@@ -21,11 +21,11 @@ public readonly record struct EcdParameters(
     public void Validate(string where)
     {
         if (!(LearningRate >= 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentException($"{where}: LearningRate (--eta) must be >= 0, got {LearningRate}");
+            throw new ArgumentException($"{where}: {nameof(LearningRate)} must be >= 0, got {LearningRate}", nameof(LearningRate));
         if (!(TauStdpMs > 0) || double.IsInfinity(TauStdpMs))
-            throw new ArgumentException($"{where}: TauStdpMs (--tau-stdp-ms) must be a positive number, got {TauStdpMs}");
+            throw new ArgumentException($"{where}: {nameof(TauStdpMs)} must be a positive number, got {TauStdpMs}", nameof(TauStdpMs));
         if (!(BurnInFraction >= 0 && BurnInFraction < 0.5))
-            throw new ArgumentException($"{where}: BurnInFraction (--burn-in) must lie in [0, 0.5), got {BurnInFraction}");
+            throw new ArgumentException($"{where}: {nameof(BurnInFraction)} must lie in [0, 0.5), got {BurnInFraction}", nameof(BurnInFraction));
     }
 }
 

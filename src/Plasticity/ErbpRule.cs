@@ -33,7 +33,7 @@ public readonly record struct ErbpParameters(
     public void Validate(string where)
     {
         if (!(LearningRate >= 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentException($"{where}: the learning rate (--eta) must be a number >= 0, got {LearningRate}");
+            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be a number >= 0, got {LearningRate}", nameof(LearningRate));
         if (!(GateLowMv < GateHighMv))
             throw new ArgumentException($"{where}: GateLowMv ({GateLowMv}) must be below GateHighMv ({GateHighMv})");
         if (!(OnsetMs >= 0) || double.IsInfinity(OnsetMs)) throw new ArgumentException($"{where}: OnsetMs must be >= 0, got {OnsetMs}");

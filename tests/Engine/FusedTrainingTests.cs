@@ -114,7 +114,7 @@ public class FusedTrainingTests
         var input = TestNetworks.Input(gpu, 2, 60, labels: true);
         // A recorder needs the per-phase kernels, which know only the per-step update: refused, not changed.
         var e = Assert.Throws<Neuromorphic.Simulator.NeuromorphicException>(() => gpu.Run(input, true, new RasterRecorder()));
-        Assert.That(e!.Message, Does.Contain("--batch-update sample"));
+        Assert.That(Neuromorphic.Cli.OptionNames.Message(e!), Does.Contain("--batch-update sample"));
         gpu.Run(input, true);
         Assert.That(gpu.LastRunUsedFusedTraining, Is.True);
     }

@@ -87,7 +87,7 @@ public class S2mEcdRuleTests
         Assert.That(Assert.Throws<ArgumentException>(() => new EcdParameters(BurnInFraction: 0.7).Validate("eCD"))!.Message, Does.Contain("BurnInFraction"));
         var c = new SimulationConfig { Rule = RuleKind.S2m, TransmissionProbability = 1.2 };
         Assert.That(Assert.Throws<NeuromorphicException>(() => c.Validate())!.Message, Does.Contain("blank-out"));
-        Assert.That(Assert.Throws<NeuromorphicException>(() => S2mNetwork.Build(0, new SimulationConfig { Rule = RuleKind.S2m }))!.Message, Does.Contain("--hidden"));
+        Assert.That(Neuromorphic.Cli.OptionNames.Message(Assert.Throws<NeuromorphicException>(() => S2mNetwork.Build(0, new SimulationConfig { Rule = RuleKind.S2m }))!), Does.Contain("--hidden"));
         // 10,785 x 200,001 weights overflow an int: refused before any allocation.
         Assert.That(Assert.Throws<NeuromorphicException>(() => S2mNetwork.Build(200_000, new SimulationConfig { Rule = RuleKind.S2m, LabelUnitsPerClass = 1000 }))!.Message, Does.Contain("weights"));
         var neg = new SimulationConfig { Rule = RuleKind.S2m, Sampler = new LifParameters(TauSynapseMs: -1) };

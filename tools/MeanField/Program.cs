@@ -7,9 +7,31 @@
 //       [--feedback-scale 7] [--error-weight-mv 90] [--blank-out 1] [--tau-membrane-ms 1] [--refractory-ms 3.9]
 //       [--noise-sigma-mv 0] [--sub-steps 10] [--target-hz H] [--train-samples 50000] [--seed 1] [--data-dir DIR]
 using System.Globalization;
+using Neuromorphic.Cli;
 using Neuromorphic.MeanField;
 using Neuromorphic.Simulator;
 using Neuromorphic.Simulator.Data;
+using Neuromorphic.Simulator.Engine;
+
+// The model options are spelt as the CLI spells the fields they set (OptionNames, the CLI's one table).
+var modelOptions = new (string Field, Func<SimulationConfig, string, string, SimulationConfig> Set)[]
+{
+    ("Erbp.LearningRate", (c, n, t) => c with { Erbp = c.Erbp with { LearningRate = Num(n, t) } }),
+    (nameof(SimulationConfig.EtaDecayPerEpoch), (c, n, t) => c with { EtaDecayPerEpoch = Num(n, t) }),
+    ("Erbp.GateHighMv", (c, n, t) => c with { Erbp = c.Erbp with { GateLowMv = -Num(n, t), GateHighMv = Num(n, t) } }),
+    (nameof(SimulationConfig.LayerGateMv), (c, n, t) => c with { LayerGateMv = t.Split(',').Select(g => double.TryParse(g, CultureInfo.InvariantCulture, out var v) && v > 0
+        ? v : throw new ArgumentException($"option {n}: '{g}' is not a positive number")).ToArray() }),
+    (nameof(SimulationConfig.InitScale), (c, n, t) => c with { InitScale = Num(n, t) }),
+    (nameof(SimulationConfig.FeedbackScale), (c, n, t) => c with { FeedbackScale = Num(n, t) }),
+    (nameof(SimulationConfig.TransmissionProbability), (c, n, t) => c with { TransmissionProbability = Num(n, t) }),
+    ("Hidden.TauMembraneMs", (c, n, t) => c with { Hidden = c.Hidden with { TauMembraneMs = Num(n, t) }, Output = c.Output with { TauMembraneMs = Num(n, t) } }),
+    (nameof(SimulationConfig.Seed), (c, n, t) => c with { Seed = (ulong)(long)Num(n, t) }),
+    // The tool's own: fields the CLI sets only through --config.
+    ("--gate-low-mv", (c, n, t) => c with { Erbp = c.Erbp with { GateLowMv = Num(n, t) } }),
+    ("--gate-high-mv", (c, n, t) => c with { Erbp = c.Erbp with { GateHighMv = Num(n, t) } }),
+    ("--error-weight-mv", (c, n, t) => c with { ErrorWeightMv = Num(n, t) }),
+    ("--refractory-ms", (c, n, t) => c with { Hidden = c.Hidden with { RefractoryMs = Num(n, t) }, Output = c.Output with { RefractoryMs = Num(n, t) } }),
+}.ToDictionary(o => o.Field.StartsWith("--") ? o.Field : OptionNames.Of(o.Field), o => o.Set);
 
 var settings = new MeanFieldSettings();
 string? dataDirOption = null;
@@ -20,36 +42,17 @@ try
         string name = args[a];
         if (a + 1 >= args.Length) throw new ArgumentException($"option {name} needs a value");
         string text = args[++a];
-        double Num() => double.TryParse(text, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-            ? v : throw new ArgumentException($"option {name}: '{text}' is not a number");
         if (name == "--data-dir") { dataDirOption = text; continue; }
-        var c = settings.Config;
+        if (modelOptions.TryGetValue(name, out var set)) { settings = settings with { Config = set(settings.Config, name, text) }; continue; }
         settings = name switch
         {
-            "--hidden" => settings with { Hidden = Positive((int)Num()) },
-            "--epochs" => settings with { Epochs = Positive((int)Num()) },
-            "--train-samples" => settings with { TrainSamples = Math.Min(60_000, Positive((int)Num())) },
-            "--sub-steps" => settings with { SubSteps = Positive((int)Num()) },
-            "--noise-sigma-mv" => settings with { NoiseSigmaMv = Num() },
-            "--target-hz" => settings with { TargetRateHz = Num() },
-            _ => settings with { Config = name switch
-            {
-                "--eta" => c with { Erbp = c.Erbp with { LearningRate = Num() } },
-                "--eta-decay" => c with { EtaDecayPerEpoch = Num() },
-                "--gate-mv" => c with { Erbp = c.Erbp with { GateLowMv = -Num(), GateHighMv = Num() } },
-                "--gate-low-mv" => c with { Erbp = c.Erbp with { GateLowMv = Num() } },
-                "--gate-high-mv" => c with { Erbp = c.Erbp with { GateHighMv = Num() } },
-                "--layer-gates-mv" => c with { LayerGateMv = text.Split(',').Select(g => double.TryParse(g, CultureInfo.InvariantCulture, out var v) && v > 0
-                    ? v : throw new ArgumentException($"option {name}: '{g}' is not a positive number")).ToArray() },
-                "--init-scale" => c with { InitScale = Num() },
-                "--feedback-scale" => c with { FeedbackScale = Num() },
-                "--error-weight-mv" => c with { ErrorWeightMv = Num() },
-                "--blank-out" => c with { TransmissionProbability = Num() },
-                "--tau-membrane-ms" => c with { Hidden = c.Hidden with { TauMembraneMs = Num() }, Output = c.Output with { TauMembraneMs = Num() } },
-                "--refractory-ms" => c with { Hidden = c.Hidden with { RefractoryMs = Num() }, Output = c.Output with { RefractoryMs = Num() } },
-                "--seed" => c with { Seed = (ulong)(long)Num() },
-                _ => throw new ArgumentException($"unknown option {name}"),
-            } },
+            _ when name == OptionNames.Of(RunFields.HiddenUnits) => settings with { Hidden = Positive((int)Num(name, text)) },
+            "--epochs" => settings with { Epochs = Positive((int)Num(name, text)) },
+            "--train-samples" => settings with { TrainSamples = Math.Min(60_000, Positive((int)Num(name, text))) },
+            "--sub-steps" => settings with { SubSteps = Positive((int)Num(name, text)) },
+            "--noise-sigma-mv" => settings with { NoiseSigmaMv = Num(name, text) },
+            "--target-hz" => settings with { TargetRateHz = Num(name, text) },
+            _ => throw new ArgumentException($"unknown option {name}"),
         };
     }
     string dataDir = MnistFiles.ResolveDirectory(dataDirOption);
@@ -74,10 +77,18 @@ try
     }
     return 0;
 }
-catch (Exception e) when (e is ArgumentException or NeuromorphicException)
+catch (NeuromorphicException e)
+{
+    Console.Error.WriteLine($"error: {OptionNames.Message(e)}");
+    return 2;
+}
+catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
+
+static double Num(string name, string text) => double.TryParse(text, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+    ? v : throw new ArgumentException($"option {name}: '{text}' is not a number");
 
 static int Positive(int v) => v > 0 ? v : throw new ArgumentException($"expected a positive count, got {v}");

@@ -58,13 +58,10 @@ public sealed class Activity
         var predictions = new int[count];
         var labels = new int[count];
         var input = engine.NewInput();
-        input.Count = 1;
         for (int i = 0; i < count; i++)
         {
             int idx = first + i;
-            set.Image(idx).CopyTo(input.Pixels.AsSpan(0, input.InputSize));
-            input.Labels[0] = -1;
-            input.Presentations[0] = Training.Evaluation.TestPresentationBase + idx;
+            input.Fill(set, 1, _ => idx, _ => Training.Evaluation.TestPresentationBase + idx, withLabels: false);
             counter.Image = i;
             var res = engine.Run(input, train: false, counter);
             synops[i] = res.SynOps;

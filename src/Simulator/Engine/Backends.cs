@@ -17,7 +17,7 @@ public static class Backends
         "cpu" => BackendKind.Cpu,
         "cuda" => BackendKind.Cuda,
         "ilgpu-cpu" => BackendKind.IlgpuCpu,
-        _ => throw new NeuromorphicException($"--backend '{text}': unknown backend; expected auto, cpu, cuda or ilgpu-cpu"),
+        _ => throw NeuromorphicException.ForField(RunFields.Backend, f => $"{f} '{text}': unknown backend; expected auto, cpu, cuda or ilgpu-cpu"),
     };
 
     public static string Name(BackendKind kind) => kind switch
@@ -38,9 +38,9 @@ public static class Backends
 
     public static BackendKind Resolve(BackendKind kind) => kind == BackendKind.Auto ? (CudaAvailable() ? BackendKind.Cuda : BackendKind.Cpu) : kind;
 
-    public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch, string batchOption = "--batch")
+    public static SimulationEngine Create(BackendKind kind, Network net, SimulationConfig config, int batch, string batchField = RunFields.Batch)
     {
-        CheckBatchMemory(net, config, batch, batchOption);
+        CheckBatchMemory(net, config, batch, batchField);
         kind = Resolve(kind);
         if (config.Rule == RuleKind.S2m)
             return kind == BackendKind.Cpu ? new S2m.S2mCpuEngine(net, config, batch) : new S2m.S2mIlgpuEngine(net, config, batch, kind);
@@ -54,7 +54,7 @@ public static class Backends
     /// <summary>The memory that <paramref name="batch"/> lanes of <paramref name="net"/> need, estimated from its sizes,
     /// against what the process may use (three quarters of the available memory, less the weights): refused, with the
     /// largest batch that fits, before anything is allocated.</summary>
-    public static void CheckBatchMemory(Network net, SimulationConfig config, int batch, string batchOption = "--batch")
+    public static void CheckBatchMemory(Network net, SimulationConfig config, int batch, string batchField = RunFields.Batch)
     {
         long neurons = net.Populations.Sum(p => (long)p.Size);
         long perLane = neurons * LaneBytesPerNeuron + net.Layers[0] + 64L * net.Classes + 256;
@@ -65,8 +65,8 @@ public static class Backends
         long budget = available / 4 * 3 - weights;
         if ((double)batch * perLane <= budget) return;
         long fits = Math.Max(0, budget / perLane);
-        throw new NeuromorphicException($"{batchOption} {batch}: the lanes of {Architecture.Format(net.Layers)} need about {batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
-            $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB available); the largest {batchOption} that fits is {fits:N0}");
+        throw NeuromorphicException.ForField(batchField, f => $"{f} {batch}: the lanes of {Architecture.Format(net.Layers)} need about {batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
+            $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB available); the largest {f} that fits is {fits:N0}");
     }
 
     internal static (Context, Accelerator) CreateAccelerator(BackendKind kind)
@@ -78,11 +78,11 @@ public static class Backends
             {
                 ctx = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
                 var devices = ctx.GetCudaDevices();
-                if (devices.Count == 0) throw new NeuromorphicException("--backend cuda: no CUDA device found (run `neuromorphic devices`)");
+                if (devices.Count == 0) throw NeuromorphicException.ForField(RunFields.Backend, f => $"{f} cuda: no CUDA device found (run `neuromorphic devices`)");
                 return (ctx, devices[0].CreateAccelerator(ctx));
             }
             catch (NeuromorphicException) { ctx?.Dispose(); throw; }
-            catch (Exception e) { ctx?.Dispose(); throw new NeuromorphicException($"--backend cuda: CUDA is not usable here ({e.Message.Split('\n')[0]})", e); }
+            catch (Exception e) { ctx?.Dispose(); string why = e.Message.Split('\n')[0]; throw NeuromorphicException.ForField(RunFields.Backend, f => $"{f} cuda: CUDA is not usable here ({why})"); }
         }
         var cpuCtx = Context.Create(b => b.CPU(CPUDeviceKind.Default).Optimize(OptimizationLevel.O1));
         return (cpuCtx, cpuCtx.GetCPUDevice(0).CreateAccelerator(cpuCtx));

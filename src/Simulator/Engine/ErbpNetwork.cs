@@ -15,7 +15,7 @@ public static class ErbpNetwork
     public static Network Build(int[] layers, SimulationConfig config)
     {
         config.Validate();
-        if (config.Rule == RuleKind.S2m) throw new NeuromorphicException("--rule s2m builds a synaptic sampling machine (train --rule s2m --hidden N), not a feed-forward --arch network");
+        if (config.Rule == RuleKind.S2m) throw NeuromorphicException.ForFields([nameof(SimulationConfig.Rule), RunFields.HiddenUnits, RunFields.Layers], n => $"{n[0]} s2m builds a synaptic sampling machine (train {n[0]} s2m {n[1]} N), not a feed-forward {n[2]} network");
         Architecture.Check(layers, "--arch");
         int classes = layers[^1];
         var pops = new List<Population> { new("data", PopulationKind.Data, layers[0]) };

@@ -322,7 +322,7 @@ public sealed class IlgpuEngine : SimulationEngine
         if (CanFuseNetwork(learn, n, recorder)) return RunNetwork(input, steps);
         // The per-phase kernels implement only the per-step batch update: never fall back to it silently.
         if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
-            throw new NeuromorphicException($"--batch-update sample on {BackendName} needs the fused training kernel: no spike recorder, at most {FusedNetworkKernel.MaxPopulations} populations of at most {FusedNetworkKernel.MaxChunk * Math.Min(FusedNetworkKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup)} neurons (use --batch-update step or --backend cpu)");
+            throw NeuromorphicException.ForField(nameof(SimulationConfig.BatchUpdate), RunFields.Backend, (u, b) => $"{u} sample on {BackendName} needs the fused training kernel: no spike recorder, at most {FusedNetworkKernel.MaxPopulations} populations of at most {FusedNetworkKernel.MaxChunk * Math.Min(FusedNetworkKernel.MaxGroupSize, _acc.MaxNumThreadsPerGroup)} neurons (use {u} step or {b} cpu)");
         _lastRunFused = false;
         _lastRunNetwork = false;
         foreach (var p in _pops) p.Zero();

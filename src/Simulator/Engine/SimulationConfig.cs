@@ -102,11 +102,11 @@ public sealed record SimulationConfig
     /// <see cref="Validate"/>, so wherever a duration or dt enters (an option, a model file, a NIR file's metadata).</summary>
     public const int MaxStepsPerSample = 1_000_000;
 
-    public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? "--sample-ms" : "--test-sample-ms");
+    public int StepsPerSample(bool train) => StepsOf(train ? SampleMs : TestSampleMs, train ? nameof(SampleMs) : nameof(TestSampleMs));
 
-    int StepsOf(double ms, string what)
+    int StepsOf(double ms, string field)
     {
-        if (!(ms > 0) || double.IsInfinity(ms)) throw new NeuromorphicException($"{what}: sample duration must be positive, got {ms} ms");
+        if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field, f => $"{f}: sample duration must be positive, got {ms} ms");
         return (int)Math.Round(ms / DtMs);
     }
 
@@ -119,42 +119,42 @@ public sealed record SimulationConfig
             if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("the dataset name (Dataset) is empty; expected mnist, fashion-mnist, kmnist, emnist-digits or idx:FOLDER");
             if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
             if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
-            foreach (var (ms, name) in new[] { (TestSampleMs, "test sample duration (--test-sample-ms)"), (SampleMs, "training sample duration (--sample-ms)") })
+            foreach (var (ms, field, name) in new[] { (TestSampleMs, nameof(TestSampleMs), "test sample duration"), (SampleMs, nameof(SampleMs), "training sample duration") })
             {
-                if (!(ms > 0) || double.IsInfinity(ms)) throw new ArgumentException($"{name} must be a positive number of ms, got {ms}");
+                if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field, f => $"{name} ({f}) must be a positive number of ms, got {ms}");
                 double steps = Math.Round(ms / DtMs);
-                if (!(steps <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms at dt (--dt-ms) {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
-                if (steps < 1) throw new ArgumentException($"{name} {ms} ms is shorter than half a time step (dt {DtMs} ms)");
+                if (!(steps <= MaxStepsPerSample)) throw NeuromorphicException.ForField(field, nameof(DtMs), (f, dt) => $"{name} ({f}) {ms} ms at dt ({dt}) {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
+                if (steps < 1) throw NeuromorphicException.ForField(field, f => $"{name} ({f}) {ms} ms is shorter than half a time step (dt {DtMs} ms)");
             }
-            Hidden.Validate("hidden neurons");
-            Output.Validate("prediction neurons");
-            Error.Validate("error neurons");
-            Encoder.Validate("input encoder");
-            Erbp.Validate("eRBP rule");
+            Record(nameof(Hidden), () => Hidden.Validate("hidden neurons"));
+            Record(nameof(Output), () => Output.Validate("prediction neurons"));
+            Record(nameof(Error), () => Error.Validate("error neurons"));
+            Record(nameof(Encoder), () => Encoder.Validate("input encoder"));
+            Record(nameof(Erbp), () => Erbp.Validate("eRBP rule"));
             if (Rule == RuleKind.S2m)
             {
-                Ecd.Validate("eCD rule");
-                Sampler.Validate("S2M sampler neurons");
-                if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw new ArgumentException($"--label-units must lie in 1..1000, got {LabelUnitsPerClass}");
-                if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw new ArgumentException($"--bias-rate-hz must lie in (0, 1/dt], got {BiasRateHz}");
-                if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw new ArgumentException($"--init-mv must be >= 0, got {S2mInitMv}");
+                Record(nameof(Ecd), () => Ecd.Validate("eCD rule"));
+                Record(nameof(Sampler), () => Sampler.Validate("S2M sampler neurons"));
+                if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw NeuromorphicException.ForField(nameof(LabelUnitsPerClass), f => $"{f} must lie in 1..1000, got {LabelUnitsPerClass}");
+                if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw NeuromorphicException.ForField(nameof(BiasRateHz), f => $"{f} must lie in (0, 1/dt], got {BiasRateHz}");
+                if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw NeuromorphicException.ForField(nameof(S2mInitMv), f => $"{f} must be >= 0, got {S2mInitMv}");
             }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
             if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not one of step (0) or sample (1)");
             Schedule.Validate("learning-rate schedule");
             if (Rule == RuleKind.S2m && (Erbp.Feedback != FeedbackKind.Random || Erbp.Update != UpdateKind.Additive))
-                throw new ArgumentException("--feedback and --update are options of eRBP; --rule s2m learns by eCD");
-            if (WeightBits != 0) new QuantFormat(WeightBits, 1.0).Validate("--weight-bits");
-            if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw new ArgumentException($"--state-bits must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
-            if (!(StateRangeMv > 0)) throw new ArgumentException($"--state-range-mv must be positive, got {StateRangeMv}");
+                throw NeuromorphicException.ForFields(["Erbp.Feedback", "Erbp.Update", nameof(Rule)], n => $"{n[0]} and {n[1]} are options of eRBP; {n[2]} s2m learns by eCD");
+            if (WeightBits != 0 && (WeightBits < 1 || WeightBits > 16)) throw NeuromorphicException.ForField(nameof(WeightBits), f => $"{f}: bit width must lie in 1..16, got {WeightBits}");
+            if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw NeuromorphicException.ForField(nameof(StateBits), f => $"{f} must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
+            if (!(StateRangeMv > 0)) throw NeuromorphicException.ForField(nameof(StateRangeMv), f => $"{f} must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
             if (!double.IsFinite(InitScale) || !double.IsFinite(FeedbackScale) || !double.IsFinite(LabelWeightMv) || !double.IsFinite(ErrorWeightMv)
                 || !double.IsFinite(StateRangeMv) || !double.IsFinite(WeightRangeFactor) || !double.IsFinite(S2mInitMv))
                 throw new ArgumentException("initialisation scales, label and error weights, state and weight ranges must be finite numbers");
             if (LayerGateMv is { } gates && gates.Any(g => !double.IsNaN(g) && !(g > 0 && double.IsFinite(g))))
-                throw new ArgumentException($"layer gates (--layer-gates-mv) must be positive numbers of mV, got {string.Join(", ", gates)}");
+                throw NeuromorphicException.ForField(nameof(LayerGateMv), f => $"layer gates ({f}) must be positive numbers of mV, got {string.Join(", ", gates)}");
             // Dead times become step counts (int): no longer than the cap on a sample.
             foreach (var (ms, name) in new[] { (Hidden.RefractoryMs, "hidden neurons' refractory period"), (Output.RefractoryMs, "prediction neurons' refractory period"),
                 (Sampler.RefractoryMs, "S2M sampler neurons' refractory period"), (InputEncoders.DeadTimeMs(Encoder), "input encoder's dead time") })
@@ -162,5 +162,13 @@ public sealed record SimulationConfig
             StepsPerSample(true); StepsPerSample(false);
         }
         catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }
+    }
+
+    /// <summary>Validates a parameter record: its <see cref="ArgumentException"/> becomes a <see cref="NeuromorphicException"/>
+    /// naming <paramref name="record"/>.Field when the record names its field.</summary>
+    static void Record(string record, Action validate)
+    {
+        try { validate(); }
+        catch (ArgumentException e) { throw NeuromorphicException.FromArgument(e, record); }
     }
 }

@@ -117,7 +117,7 @@ public static class NirImport
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };
         try { config.Validate(); }
-        catch (NeuromorphicException e) { throw new NeuromorphicException($"{path}: configuration (/node/metadata/neuromorphic_config and the nodes' parameters): {e.Message}"); }
+        catch (NeuromorphicException e) { throw e.Prefixed($"{path}: configuration (/node/metadata/neuromorphic_config and the nodes' parameters): "); }
         var net = ErbpNetwork.Build([.. layers], config);
         var fwd = net.ForwardProjections.ToArray();
         for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);

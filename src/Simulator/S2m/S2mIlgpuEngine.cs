@@ -50,7 +50,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     public S2mIlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
     {
         if (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample && config.Rule == RuleKind.S2m && batchCapacity > 1)
-            throw new NeuromorphicException("--batch-update sample for --rule s2m runs on the native CPU path only (--backend cpu): the S2M kernels update the shared weights every step");
+            throw NeuromorphicException.ForFields([nameof(SimulationConfig.BatchUpdate), nameof(SimulationConfig.Rule), RunFields.Backend], n => $"{n[0]} sample for {n[1]} s2m runs on the native CPU path only ({n[2]} cpu): the S2M kernels update the shared weights every step");
         _s = new S2mSchedule(network, config);
         _l = _s.Layout;
         (_context, _acc) = Backends.CreateAccelerator(kind);

@@ -48,13 +48,13 @@ public static class S2mNetwork
     public static Network Build(int hidden, SimulationConfig config, int pixels = Pixels, int classes = Classes)
     {
         config.Validate();
-        if (config.Rule != RuleKind.S2m) throw new NeuromorphicException($"S2M network needs --rule s2m, got {config.Rule}");
-        if (hidden < 1 || hidden > 1_000_000) throw new NeuromorphicException($"--hidden must lie in 1..1000000, got {hidden}");
+        if (config.Rule != RuleKind.S2m) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule), f => $"S2M network needs {f} s2m, got {config.Rule}");
+        if (hidden < 1 || hidden > 1_000_000) throw NeuromorphicException.ForField(RunFields.HiddenUnits, f => $"{f} must lie in 1..1000000, got {hidden}");
         if (pixels < 1 || classes < 2) throw new NeuromorphicException($"S2M needs at least one pixel and two classes, got {pixels} and {classes}");
         var layout = new S2mLayout(pixels, classes, config.LabelUnitsPerClass, hidden);
         long synapses = (long)layout.Rows * layout.Columns;
         if (synapses > 200_000_000)
-            throw new NeuromorphicException($"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are supported (lower --hidden or --label-units)");
+            throw NeuromorphicException.ForField(RunFields.HiddenUnits, nameof(SimulationConfig.LabelUnitsPerClass), (h, l) => $"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are supported (lower {h} or {l})");
         var w = new float[synapses];
         double b = config.S2mInitMv;
         var format = WeightFormat(config);

@@ -30,14 +30,7 @@ public static class Evaluation
         for (int start = 0; start < count; start += engine.BatchCapacity)
         {
             int n = Math.Min(engine.BatchCapacity, count - start);
-            input.Count = n;
-            for (int b = 0; b < n; b++)
-            {
-                int idx = first + start + b;
-                set.Image(idx).CopyTo(input.Pixels.AsSpan(b * input.InputSize, input.InputSize));
-                input.Labels[b] = -1;
-                input.Presentations[b] = presentationBase + idx;
-            }
+            input.Fill(set, n, b => first + start + b, b => presentationBase + first + start + b, withLabels: false);
             var r = engine.Run(input, train: false);
             for (int b = 0; b < n; b++)
             {

@@ -76,14 +76,7 @@ public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOption
             {
                 int start = Progress.PositionInEpoch;
                 int count = Math.Min(engine.BatchCapacity, n - start);
-                input.Count = count;
-                for (int b = 0; b < count; b++)
-                {
-                    int idx = order[start + b];
-                    train.Image(idx).CopyTo(input.Pixels.AsSpan(b * input.InputSize, input.InputSize));
-                    input.Labels[b] = train.Labels[idx];
-                    input.Presentations[b] = (long)epoch * TrainPoolSize + start + b;
-                }
+                input.Fill(train, count, b => order[start + b], b => (long)epoch * TrainPoolSize + start + b, withLabels: true);
                 sw.Restart();
                 if (ErbpNetwork.RefreshDue(config, Progress.SamplesSeen, count))
                 {

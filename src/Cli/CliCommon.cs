@@ -1,0 +1,155 @@
+namespace Neuromorphic.Cli;
+
+/// <summary>What the commands share: the common options, the guard that turns user errors into one line and exit
+/// code 2, the parse-error line, reading a model file, opening the dataset, the final test's table.</summary>
+public static class CliCommon
+{
+    internal static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
+    internal static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the dataset's files (default: MNIST ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist, the others ~/.cache/neuromorphic/NAME)" };
+    internal static readonly Option<string?> DatasetOpt = new("--dataset") { Description = "images to read: mnist (default) | fashion-mnist | kmnist | emnist-digits | idx:DIR (four IDX files with the standard names); a model's own dataset by default" };
+    internal static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
+    internal static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
+    /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
+    internal static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
+    internal static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)", DefaultValueFactory = _ => "784-200-10" };
+
+    /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
+    /// unknown one, and the command whose --help lists them.</summary>
+    internal static string ParseErrorLine(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var unknown = parse.UnmatchedTokens.FirstOrDefault();
+        string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e => e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
+        {
+            string t = m.Groups[1].Value;
+            return "as " + (t.Contains("UInt64") ? "a whole number in 0..18446744073709551615"
+                : t.Contains("Int32") ? "a whole number" : t.Contains("Int64") ? "a whole number"
+                : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a value of the expected kind");
+        });
+        if (unknown != null)
+        {
+            var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name)).Distinct();
+            var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
+            if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
+        }
+        string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
+        return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? "neuromorphic" : "neuromorphic " + path)} --help`)";
+    }
+
+    static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
+    internal static int Guard(Func<int> body)
+    {
+        try { return body(); }
+        catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {OptionNames.Message(e)}"); return 2; }
+        catch (IOException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+        catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
+    }
+
+    internal static void Add(Command c, params Option[] options) { foreach (var o in options) c.Options.Add(o); }
+
+    /// <summary>The dataset a command reads: --dataset, else the model's (<paramref name="model"/>, read from
+    /// <paramref name="modelPath"/>), else MNIST; verified (MNIST fetched when missing) before it is used. A network's
+    /// <paramref name="layers"/>, when given, must fit it (<paramref name="where"/> names them, by default the model file).</summary>
+    internal static Dataset OpenData(ParseResult r, SimulationConfig? model, string? modelPath, IReadOnlyList<int>? layers = null, string? where = null)
+    {
+        string? given = r.GetValue(DatasetOpt);
+        if (given != null && given.Trim().StartsWith(Dataset.IdxPrefix, StringComparison.OrdinalIgnoreCase) && r.GetValue(DataDirOpt) != null)
+            throw new NeuromorphicException($"--dataset '{given}' and --data-dir '{r.GetValue(DataDirOpt)}' both name the folder; give one");
+        var data = Dataset.Resolve(given ?? model?.Dataset, r.GetValue(DataDirOpt), given != null || modelPath == null ? "--dataset" : $"{modelPath}: its dataset");
+        // A named set knows its image size and classes before its files are read: a network that cannot fit it is
+        // refused before any download or checksum.
+        if (layers != null && data.IsNamed) data.RequireFits(layers, where ?? modelPath ?? "--arch");
+        data.Ensure(m => Console.Error.WriteLine(m));
+        if (layers != null) data.RequireFits(layers, where ?? modelPath ?? "--arch");
+        if (given != null && model != null && modelPath != null && data.Name != model.Dataset)
+            Console.Error.WriteLine($"note: {modelPath} was trained on {model.Dataset}; reading {data.Name}");
+        return data;
+    }
+
+    /// <summary>--arch when given (it must fit the data), else one hidden layer of 200 between the data's pixels and classes.</summary>
+    internal static int[] ArchFor(ParseResult r, Dataset data)
+    {
+        if (r.GetResult(ArchOpt) is not { Implicit: false }) return [data.PixelsPerImage, 200, data.Classes];
+        var layers = Architecture.Parse(r.GetValue(ArchOpt)!);
+        data.RequireFits(layers, "--arch");
+        return layers;
+    }
+
+    /// <summary>The batch of an inference: <paramref name="given"/> (checked), else lanes in parallel: 16 on the CPU, 1024 on a GPU.</summary>
+    internal static int InferenceBatch(int? given, BackendKind backend) => given is { } b ? CheckBatch(b) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
+
+    internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
+
+    /// <summary>Adds the model options that inference reads (run, plot raster): a list of names, so that training
+    /// options added later stay out of their help too.</summary>
+    internal static void AddInferenceOptions(Command c, ConfigOptions cfg)
+    {
+        var own = c.Options.ToList();
+        cfg.AddTo(c, withRule: false);
+        string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
+            "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
+        foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
+    }
+
+    internal static (Network, SimulationConfig) LoadModel(string path) { var (n, c, _) = LoadModelFile(path); return (n, c); }
+
+    /// <summary>Reads a model file once: its network, configuration and the file itself (for its progress).</summary>
+    internal static (Network, SimulationConfig, ModelFile) LoadModelFile(string path)
+    {
+        var file = ModelFile.Load(path);
+        SimulationConfig config;
+        try { config = file.Config(); config.Validate(); }
+        catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
+        catch (NeuromorphicException e) { throw e.Prefixed($"{path}: stored configuration: "); }
+        return (file.ToNetwork(config, path), config, file);
+    }
+
+    /// <summary>The final test (or `test`): classifies the first <paramref name="ntest"/> images of <paramref name="testSet"/>,
+    /// prints the table and adds the figures; null when <paramref name="ntest"/> is 0.</summary>
+    internal static EvaluationResult? FinalTest(SimulationEngine engine, Dataset data, MnistSet testSet, int ntest, Dictionary<string, object?> figures)
+    {
+        figures["dataset"] = data.Name;
+        if (ntest == 0) return null;
+        var bar = new ProgressLine("test", ntest);
+        var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
+        var net = engine.Network;
+        figures["test_samples"] = res.Samples;
+        figures["test_accuracy"] = Math.Round(res.Accuracy, 6);
+        figures["test_error"] = Math.Round(res.Error, 6);
+        figures["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0);
+        figures["ann_macs_per_sample"] = net.AnnMacs;
+        figures["test_samples_per_s"] = Math.Round(res.SamplesPerSecond, 2);
+        figures["backend"] = engine.BackendName;
+        figures.TryAdd("batch", engine.BatchCapacity);
+        figures["test_batch"] = engine.BatchCapacity;
+        figures["arch"] = Architecture.Format(net.Layers);
+        figures["weights_sha256"] = WeightsHash(net);
+        figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
+        Output.Table($"test on {res.Samples} {data.Title} {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} {data.Items}", [
+            ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
+            ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
+            ("test samples/s", $"{res.SamplesPerSecond:F1}"),
+        ]);
+        return res;
+    }
+
+    /// <summary>SHA-256 of every weight of the forward projections, to compare runs across backends.</summary>
+    static string WeightsHash(Network net)
+    {
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var p in net.ForwardProjections) h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Weights.AsSpan()));
+        return Convert.ToHexStringLower(h.GetHashAndReset());
+    }
+}

@@ -1,0 +1,17 @@
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>Names of a run's parameters that are not fields of <see cref="SimulationConfig"/> (the backend, the batch,
+/// the layers), for <see cref="NeuromorphicException"/> naming its field messages; a front end spells them its own way, as it does the
+/// configuration's fields (the CLI's option table: <c>Batch</c> is <c>--batch</c>).</summary>
+public static class RunFields
+{
+    public const string Backend = "Backend";
+    /// <summary>Lanes of the engine (samples simulated at once).</summary>
+    public const string Batch = "Batch";
+    /// <summary>Lanes of the validation and test engine of a training run.</summary>
+    public const string TestBatch = "TestBatch";
+    /// <summary>Hidden units of a network of one hidden layer (an S2M's hidden layer).</summary>
+    public const string HiddenUnits = "HiddenUnits";
+    /// <summary>Layer sizes of a feed-forward network (784-200-10).</summary>
+    public const string Layers = "Layers";
+}
