@@ -36,6 +36,10 @@ public static class FusedInferenceKernel
     /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
     public const int MaxChunk = 64;
     public const int MaxPopulations = 16;
+    /// <summary>Float state sections, in order (each lanes x total neurons).</summary>
+    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, InboxSection = 3, DriveSection = 4, FloatSections = 5;
+    /// <summary>Int state sections, in order.</summary>
+    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
 
     public static void Run(ArrayView<int> layout, FusedArgs a, ArrayView<LifCoefficients> coefficients, ArrayView<float> weights,
         ArrayView<byte> pixels, ArrayView<long> presentations, ArrayView<ulong> thresholds,
@@ -45,8 +49,14 @@ public static class FusedInferenceKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int P = a.Populations, laneBase = lane * a.TotalNeurons;
-        int cur = 0, soma = a.Section, dend = 2 * a.Section, inbox = 3 * a.Section, drive = 4 * a.Section;
-        int refr = 0, list = a.Section, spikes = 2 * a.Section;
+        var current = f.SubView(CurrentSection * a.Section, a.Section);
+        var soma = f.SubView(SomaSection * a.Section, a.Section);
+        var dendrite = f.SubView(DendriteSection * a.Section, a.Section);
+        var inbox = f.SubView(InboxSection * a.Section, a.Section);
+        var drive = f.SubView(DriveSection * a.Section, a.Section);
+        var refractory = n.SubView(RefractorySection * a.Section, a.Section);
+        var spikes = n.SubView(SpikeCountSection * a.Section, a.Section);
+        int list = ListSection * a.Section; // the spike lists stay in n: the group writes them (DeviceSteps.ListSpikes) and the gathers read them
         long events = 0;
         long presentation = presentations[lane];
 
@@ -64,32 +74,23 @@ public static class FusedInferenceKernel
                 for (int i = start; i < end; i++)
                 {
                     int k = off + i;
-                    bool spike = false;
+                    bool spike;
                     if (p == 0)
                     {
                         ulong threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
-                        if (threshold != 0)
-                        {
-                            int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, inputKey, CounterRng.NeuronKey(0, i), a.EncoderRefractorySteps);
-                            n[refr + k] = r;
-                        }
+                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(refractory, k, threshold, inputKey, CounterRng.NeuronKey(0, i), a.EncoderRefractorySteps);
                     }
                     else
                     {
                         var coeff = coefficients[p];
-                        bool noise = coeff.NoiseThreshold != 0 &&
-                            CounterRng.Bits(a.Seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(p, i)) < coeff.NoiseThreshold;
-                        float ci = f[cur + k], vi = f[soma + k], ui = f[dend + k];
-                        int r = n[refr + k];
-                        spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, f[inbox + k], 0f, noise, coeff);
-                        f[cur + k] = ci; f[soma + k] = vi; f[dend + k] = ui; n[refr + k] = r;
-                        f[inbox + k] = 0f;
-                        if (p == P - 1) f[drive + k] += ci;
+                        bool noise = DeviceSteps.NoiseEvent(coeff, a.Seed, counter, p, i);
+                        spike = DeviceSteps.IntegrateLif(current, soma, dendrite, refractory, k, inbox[k], 0f, noise, coeff, out float ci);
+                        inbox[k] = 0f;
+                        if (p == P - 1) drive[k] += ci;
                     }
-                    if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
+                    if (spike) { mask |= 1UL << (i - start); c++; spikes[k] += 1; }
                 }
-                int through = FusedNetworkKernel.ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
+                int through = DeviceSteps.ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
                 if (t == g - 1) counts[p] = through;
                 Group.Barrier();
             }
@@ -101,9 +102,7 @@ public static class FusedInferenceKernel
                 int pre = laneBase + layout[P + p], post = layout[p + 1], postOff = laneBase + layout[P + p + 1], w0 = layout[2 * P + p];
                 for (int i = t; i < post; i += g)
                 {
-                    float acc = f[inbox + postOff + i];
-                    for (int s = 0; s < spikeCount; s++) acc += weights[w0 + n[list + pre + s] * post + i];
-                    f[inbox + postOff + i] = acc;
+                    inbox[postOff + i] = DeviceSteps.GatherAll(inbox[postOff + i], weights, w0, post, n, list + pre, spikeCount, i);
                     events += spikeCount;
                 }
             }
