@@ -74,15 +74,14 @@ public static class DeviceSteps
 
     /// <summary>
     /// A population's spike list, built by a whole thread group (the fused kernels): an inclusive prefix sum
-    /// (Hillis-Steele, in shared memory) of the per-thread spike counts <paramref name="count"/> gives each thread its
-    /// offset, and it writes the neurons of its chunk [start, end) whose bit is set in <paramref name="spiked"/> from
-    /// <paramref name="listBase"/> + offset on: the list comes out in ascending neuron order, as from
-    /// <see cref="ListFlags"/> and on the CPU. Returns the count of spikes up to and including this thread's chunk
-    /// (the total, in the last thread).
+    /// (Hillis-Steele, in shared memory) of the per-thread spike counts gives each thread its offset, and it writes
+    /// the neurons of its <paramref name="chunk"/> that spiked from <paramref name="listBase"/> + offset on: the list
+    /// comes out in ascending neuron order, as from <see cref="ListFlags"/> and on the CPU. The last thread writes the
+    /// population's spike count to <paramref name="counts"/>[<paramref name="population"/>]; ends with a group barrier.
     /// </summary>
-    public static int ListSpikes(ArrayView<int> scan, ArrayView<int> ints, int listBase, int t, int g, int count, int start, int end, ulong spiked)
+    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g, in Chunk chunk)
     {
-        scan[t] = count;
+        scan[t] = chunk.Count;
         Group.Barrier();
         for (int d = 1; d < g; d <<= 1)
         {
@@ -92,10 +91,11 @@ public static class DeviceSteps
             Group.Barrier();
         }
         int through = scan[t];
-        int o = listBase + through - count;
-        for (int i = start; i < end; i++)
-            if ((spiked & (1UL << (i - start))) != 0) { ints[o] = i; o++; }
-        return through;
+        int o = listBase + through - chunk.Count;
+        for (int i = chunk.Start; i < chunk.End; i++)
+            if ((chunk.Spiked & (1UL << (i - chunk.Start))) != 0) { ints[o] = i; o++; }
+        if (t == g - 1) counts[population] = through;
+        Group.Barrier();
     }
 
     /// <summary>
@@ -174,6 +174,62 @@ public static class DeviceSteps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Transmits(in Synapses p, ulong counter, int pre, int post)
         => BlankOutSynapse.Receives(BlankOutSynapse.EventKey(p.Seed, counter, p.Projection, pre), post, p.BlankOutThreshold);
+}
+
+/// <summary>
+/// One thread's share of a population in a fused kernel: the contiguous neurons [Start, End) of a population of
+/// size n split over a group of g threads, and which of them spiked (a bit each: at most <see cref="MaxNeurons"/>).
+/// </summary>
+public struct Chunk
+{
+    public int Start, End, Count;
+    public ulong Spiked;
+
+    /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
+    public const int MaxNeurons = 64;
+
+    /// <summary>Thread <paramref name="t"/>'s chunk of a population of <paramref name="size"/> neurons over <paramref name="g"/> threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Chunk Of(int size, int t, int g)
+    {
+        int length = (size + g - 1) / g, start = t * length, end = start + length;
+        return new Chunk { Start = start, End = end > size ? size : end };
+    }
+
+    /// <summary>Neuron <paramref name="i"/> of the chunk spiked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Record(int i)
+    {
+        Spiked |= 1UL << (i - Start);
+        Count++;
+    }
+}
+
+/// <summary>
+/// The state of a fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
+/// (lanes x total neurons): float I | V | U | soma inbox | dendrite inbox | drive (the prediction neurons' integrated
+/// synaptic current, the readout's tie-break); int dead-time counter | spike list | spikes per neuron.
+/// </summary>
+public struct FusedState
+{
+    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, SomaInboxSection = 3, DendriteInboxSection = 4, DriveSection = 5, FloatSections = 6;
+    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
+
+    public ArrayView<float> Current, Soma, Dendrite, SomaInbox, DendriteInbox, Drive;
+    public ArrayView<int> Refractory, SpikeCounts;
+    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
+    public int List;
+
+    /// <summary>The sections of <paramref name="f"/> and <paramref name="n"/>, each <paramref name="section"/> long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FusedState Of(ArrayView<float> f, ArrayView<int> n, int section) => new()
+    {
+        Current = f.SubView(CurrentSection * section, section), Soma = f.SubView(SomaSection * section, section),
+        Dendrite = f.SubView(DendriteSection * section, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
+        DendriteInbox = f.SubView(DendriteInboxSection * section, section), Drive = f.SubView(DriveSection * section, section),
+        Refractory = n.SubView(RefractorySection * section, section), SpikeCounts = n.SubView(SpikeCountSection * section, section),
+        List = ListSection * section,
+    };
 }
 
 /// <summary>

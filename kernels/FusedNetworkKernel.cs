@@ -84,21 +84,15 @@ public struct CombineArgs
 /// src/Plasticity, the same random keys, spike lists in ascending neuron order (a group-wide prefix sum
 /// over contiguous chunks of neurons) and the gather sum in spike-list order; thread t owns the postsynaptic
 /// neurons t, t + g, ... of every projection, so the column it learns on is its own.</para>
-/// <para>State (float): sections current | soma | dendrite | soma inbox | dendrite inbox | drive (integrated
-/// current of the prediction neurons). (int): refractory |
-/// spike list | spikes per neuron. Each section is [lane][neuron].</para>
+/// <para>State: the sections of <see cref="FusedState"/>.</para>
 /// </summary>
 public static class FusedNetworkKernel
 {
     /// <summary>Threads per group (and the size of the scan buffer).</summary>
     public const int MaxGroupSize = 256;
-    /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
-    public const int MaxChunk = 64;
+    /// <summary>At most this many neurons per thread (<see cref="Chunk.MaxNeurons"/>).</summary>
+    public const int MaxChunk = Chunk.MaxNeurons;
     public const int MaxPopulations = 16;
-    /// <summary>Float state sections, in order (each lanes x total neurons).</summary>
-    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, SomaInboxSection = 3, DendriteInboxSection = 4, DriveSection = 5, FloatSections = 6;
-    /// <summary>Int state sections, in order.</summary>
-    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
 
     public static void Run(FusedNetworkArgs a, ArrayView<FusedPopulation> pops, ArrayView<FusedProjection> projs,
         ArrayView<float> weights, ArrayView<float> laneWeights, ArrayView<byte> masks,
@@ -109,15 +103,7 @@ public static class FusedNetworkKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int laneBase = lane * a.TotalNeurons;
-        var current = f.SubView(CurrentSection * a.Section, a.Section);
-        var soma = f.SubView(SomaSection * a.Section, a.Section);
-        var dendrite = f.SubView(DendriteSection * a.Section, a.Section);
-        var inSoma = f.SubView(SomaInboxSection * a.Section, a.Section);
-        var inDendrite = f.SubView(DendriteInboxSection * a.Section, a.Section);
-        var drive = f.SubView(DriveSection * a.Section, a.Section);
-        var refractory = n.SubView(RefractorySection * a.Section, a.Section);
-        var spikes = n.SubView(SpikeCountSection * a.Section, a.Section);
-        int list = ListSection * a.Section; // the spike lists stay in n: the group writes them (DeviceSteps.ListSpikes) and the gathers read them
+        var s = FusedState.Of(f, n, a.Section);
         long events = 0;
         long presentation = presentations[lane];
         int label = labels[lane];
@@ -131,12 +117,9 @@ public static class FusedNetworkKernel
             for (int p = 0; p < a.Populations; p++)
             {
                 var pop = pops[p];
-                int size = pop.Size, off = laneBase + pop.Offset;
-                int chunk = (size + g - 1) / g, start = t * chunk, end = start + chunk;
-                if (end > size) end = size;
-                ulong mask = 0;
-                int c = 0;
-                for (int i = start; i < end; i++)
+                int off = laneBase + pop.Offset;
+                var chunk = Chunk.Of(pop.Size, t, g);
+                for (int i = chunk.Start; i < chunk.End; i++)
                 {
                     int k = off + i;
                     bool spike;
@@ -145,25 +128,23 @@ public static class FusedNetworkKernel
                         ulong threshold;
                         if (pop.Kind == FusedPopulation.KindData) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
                         else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
-                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(refractory, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
+                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Refractory, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
                     }
                     else if (pop.Kind == FusedPopulation.KindLif)
                     {
                         bool noise = DeviceSteps.NoiseEvent(pop.Lif, a.Seed, counter, pop.Index, i);
-                        spike = DeviceSteps.IntegrateLif(current, soma, dendrite, refractory, k, inSoma[k], inDendrite[k], noise, pop.Lif, out float ci);
-                        inSoma[k] = 0f; inDendrite[k] = 0f;
-                        if (pop.Index == a.OutputPopulation) drive[k] += ci;
+                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, s.SomaInbox[k], s.DendriteInbox[k], noise, pop.Lif, out float ci);
+                        s.SomaInbox[k] = 0f; s.DendriteInbox[k] = 0f;
+                        if (pop.Index == a.OutputPopulation) s.Drive[k] += ci;
                     }
                     else
                     {
-                        spike = DeviceSteps.IntegrateError(soma, k, inSoma[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
-                        inSoma[k] = 0f;
+                        spike = DeviceSteps.IntegrateError(s.Soma, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
+                        s.SomaInbox[k] = 0f;
                     }
-                    if (spike) { mask |= 1UL << (i - start); c++; spikes[k] += 1; }
+                    if (spike) { chunk.Record(i); s.SpikeCounts[k] += 1; }
                 }
-                int through = DeviceSteps.ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
-                if (t == g - 1) counts[p] = through;
-                Group.Barrier();
+                DeviceSteps.ListSpikes(scan, counts, p, n, s.List + off, t, g, chunk);
             }
             // Deliver (and learn), projections in network order, gather form, spikes in list order.
             for (int q = 0; q < a.Projections; q++)
@@ -172,7 +153,7 @@ public static class FusedNetworkKernel
                 int spikeCount = counts[proj.Source];
                 if (spikeCount == 0) continue;
                 int pre = laneBase + pops[proj.Source].Offset, post = pops[proj.Target].Size, postOff = laneBase + pops[proj.Target].Offset;
-                var inbox = proj.Dendrite != 0 ? inDendrite : inSoma;
+                var inbox = proj.Dendrite != 0 ? s.DendriteInbox : s.SomaInbox;
                 bool learn = a.Learn != 0 && proj.Private != 0 && step >= a.OnsetSteps;
                 var w = proj.Private != 0 ? laneWeights : weights;
                 var synapses = Synapses.Rows(proj.Private != 0 ? privateBase + proj.WeightOffset : proj.WeightOffset, post, proj.MaskOffset,
@@ -182,8 +163,8 @@ public static class FusedNetworkKernel
                 {
                     int k = postOff + i;
                     int reached;
-                    if (learn) inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, rule, current[k], dendrite[k], w, masks, counter, n, list + pre, spikeCount, i, out reached);
-                    else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, list + pre, spikeCount, i, out reached);
+                    if (learn) inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, rule, s.Current[k], s.Dendrite[k], w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
+                    else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
                     if (proj.Forward != 0) events += reached;
                 }
             }

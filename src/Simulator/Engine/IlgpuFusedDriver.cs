@@ -91,8 +91,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             _cLayout = acc.Allocate1D(layout);
             _cWeights = acc.Allocate1D<float>(w);
             _cCoefficients = acc.Allocate1D(Constants.Lif.Take(P).ToArray());
-            _cFloats = acc.Allocate1D<float>((long)FusedInferenceKernel.FloatSections * d.BatchCapacity * _cTotal);
-            _cInts = acc.Allocate1D<int>((long)FusedInferenceKernel.IntSections * d.BatchCapacity * _cTotal);
+            _cFloats = acc.Allocate1D<float>((long)FusedState.FloatSections * d.BatchCapacity * _cTotal);
+            _cInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _cTotal);
             _chain = acc.LoadStreamKernel<ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedInferenceKernel.Run);
         }
         // The kernel reads one flat weight array: copy the projections in on the device.
@@ -113,8 +113,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         }, _cCoefficients!.View, _cWeights!.View, d.Pixels.View, d.Presentations.View, d.Thresholds.View, _cFloats!.View, _cInts!.View, d.SynOps.View);
         acc.Synchronize();
         _lastRunChain = true;
-        return Result(n, _cInts.View.SubView((long)FusedInferenceKernel.SpikeCountSection * section, section),
-            _cFloats.View.SubView((long)FusedInferenceKernel.DriveSection * section, section), _cTotal, _cOffsets[Network.OutputPopulation]);
+        return Result(n, _cInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
+            _cFloats.View.SubView((long)FusedState.DriveSection * section, section), _cTotal, _cOffsets[Network.OutputPopulation]);
     }
 
     /// <summary>
@@ -142,8 +142,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
                     if (projs[q].Plastic == plastic) { _nWeightOffsets[q] = w; w += projs[q].Weights.Length; if (plastic) _nPlastic = w; }
             _nWeights = acc.Allocate1D<float>(w);
             _nMasks = acc.Allocate1D<byte>(w);
-            _nFloats = acc.Allocate1D<float>((long)FusedNetworkKernel.FloatSections * d.BatchCapacity * _nTotal);
-            _nInts = acc.Allocate1D<int>((long)FusedNetworkKernel.IntSections * d.BatchCapacity * _nTotal);
+            _nFloats = acc.Allocate1D<float>((long)FusedState.FloatSections * d.BatchCapacity * _nTotal);
+            _nInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _nTotal);
             _nPops = acc.Allocate1D<FusedPopulation>(pops.Count);
             _nProjs = acc.Allocate1D<FusedProjection>(Q);
             _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
@@ -213,8 +213,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             }
         acc.Synchronize();
         _lastRunChain = false;
-        return Result(n, _nInts.View.SubView((long)FusedNetworkKernel.SpikeCountSection * section, section),
-            _nFloats.View.SubView((long)FusedNetworkKernel.DriveSection * section, section), _nTotal, _nOffsets[Network.OutputPopulation]);
+        return Result(n, _nInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
+            _nFloats.View.SubView((long)FusedState.DriveSection * section, section), _nTotal, _nOffsets[Network.OutputPopulation]);
     }
 
     static int KindOf(PopulationKind kind) => kind switch
@@ -250,14 +250,14 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         return result;
     }
 
-    /// <summary>Lane 0's I, V, U of a population after the last fused batch (the first three float sections).</summary>
+    /// <summary>Lane 0's I, V, U of a population after the last fused batch.</summary>
     public float[][] ReadState(int population)
     {
         int size = Network.Populations[population].Size;
         var (floats, total, offsets) = _lastRunChain ? (_cFloats!, _cTotal, _cOffsets) : (_nFloats!, _nTotal, _nOffsets);
         int section = d.BatchCapacity * total, off = offsets[population];
         float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)floats.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
-        return [Section(0), Section(1), Section(2)];
+        return [Section(FusedState.CurrentSection), Section(FusedState.SomaSection), Section(FusedState.DendriteSection)];
     }
 
     public void Dispose()
