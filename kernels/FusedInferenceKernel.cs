@@ -25,16 +25,14 @@ public struct FusedArgs
 /// group-wide prefix sum over contiguous chunks of neurons) and the gather sum in spike-list order, so the
 /// result is bit-identical to the native CPU path.
 /// <para>Layout (int view): [0..P) population sizes, [P..2P) offsets within a lane, [2P..3P-1) weight offsets
-/// of the projections p -&gt; p+1. Float state: sections current | soma | dendrite | inbox | drive (the
-/// prediction neurons' integrated synaptic current, the readout's tie-break). Int state:
-/// sections refractory | spike list | spike count per neuron.</para>
+/// of the projections p -&gt; p+1. State: the sections of <see cref="FusedState"/> (the dendrite inbox unused).</para>
 /// </summary>
 public static class FusedInferenceKernel
 {
     /// <summary>Threads per group (and the size of the scan buffer).</summary>
     public const int MaxGroupSize = 256;
-    /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
-    public const int MaxChunk = 64;
+    /// <summary>At most this many neurons per thread (<see cref="Chunk.MaxNeurons"/>).</summary>
+    public const int MaxChunk = Chunk.MaxNeurons;
     public const int MaxPopulations = 16;
 
     public static void Run(ArrayView<int> layout, FusedArgs a, ArrayView<LifCoefficients> coefficients, ArrayView<float> weights,
@@ -45,8 +43,7 @@ public static class FusedInferenceKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int P = a.Populations, laneBase = lane * a.TotalNeurons;
-        int cur = 0, soma = a.Section, dend = 2 * a.Section, inbox = 3 * a.Section, drive = 4 * a.Section;
-        int refr = 0, list = a.Section, spikes = 2 * a.Section;
+        var s = FusedState.Of(f, n, a.Section);
         long events = 0;
         long presentation = presentations[lane];
 
@@ -56,42 +53,28 @@ public static class FusedInferenceKernel
             ulong inputKey = CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter); // shared by the step's input draws
             for (int p = 0; p < P; p++)
             {
-                int size = layout[p], off = laneBase + layout[P + p];
-                int chunk = (size + g - 1) / g, start = t * chunk, end = start + chunk;
-                if (end > size) end = size;
-                ulong mask = 0;
-                int c = 0;
-                for (int i = start; i < end; i++)
+                int off = laneBase + layout[P + p];
+                var chunk = Chunk.Of(layout[p], t, g);
+                for (int i = chunk.Start; i < chunk.End; i++)
                 {
                     int k = off + i;
-                    bool spike = false;
+                    bool spike;
                     if (p == 0)
                     {
                         ulong threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
-                        if (threshold != 0)
-                        {
-                            int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, inputKey, CounterRng.NeuronKey(0, i), a.EncoderRefractorySteps);
-                            n[refr + k] = r;
-                        }
+                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Refractory, k, threshold, inputKey, CounterRng.NeuronKey(0, i), a.EncoderRefractorySteps);
                     }
                     else
                     {
                         var coeff = coefficients[p];
-                        bool noise = coeff.NoiseThreshold != 0 &&
-                            CounterRng.Bits(a.Seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(p, i)) < coeff.NoiseThreshold;
-                        float ci = f[cur + k], vi = f[soma + k], ui = f[dend + k];
-                        int r = n[refr + k];
-                        spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, f[inbox + k], 0f, noise, coeff);
-                        f[cur + k] = ci; f[soma + k] = vi; f[dend + k] = ui; n[refr + k] = r;
-                        f[inbox + k] = 0f;
-                        if (p == P - 1) f[drive + k] += ci;
+                        bool noise = DeviceSteps.NoiseEvent(coeff, a.Seed, counter, p, i);
+                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, s.SomaInbox[k], 0f, noise, coeff, out float ci);
+                        s.SomaInbox[k] = 0f;
+                        if (p == P - 1) s.Drive[k] += ci;
                     }
-                    if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
+                    if (spike) { chunk.Record(i); s.SpikeCounts[k] += 1; }
                 }
-                int through = FusedNetworkKernel.ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
-                if (t == g - 1) counts[p] = through;
-                Group.Barrier();
+                DeviceSteps.ListSpikes(scan, counts, p, n, s.List + off, t, g, chunk);
             }
             // Deliver: projection p -> p+1, gather form, spikes in list order.
             for (int p = 0; p < P - 1; p++)
@@ -101,9 +84,7 @@ public static class FusedInferenceKernel
                 int pre = laneBase + layout[P + p], post = layout[p + 1], postOff = laneBase + layout[P + p + 1], w0 = layout[2 * P + p];
                 for (int i = t; i < post; i += g)
                 {
-                    float acc = f[inbox + postOff + i];
-                    for (int s = 0; s < spikeCount; s++) acc += weights[w0 + n[list + pre + s] * post + i];
-                    f[inbox + postOff + i] = acc;
+                    s.SomaInbox[postOff + i] = DeviceSteps.GatherAll(s.SomaInbox[postOff + i], weights, w0, post, n, s.List + pre, spikeCount, i);
                     events += spikeCount;
                 }
             }

@@ -8,7 +8,7 @@ namespace Neuromorphic.Kernels;
 /// <summary>One population as the fused kernel sees it.</summary>
 public struct FusedPopulation
 {
-    /// <summary>0 data, 1 label, 2 two-compartment LIF, 3 error neuron.</summary>
+    /// <summary><see cref="KindData"/>, <see cref="KindLabel"/>, <see cref="KindLif"/> or <see cref="KindError"/>.</summary>
     public int Kind;
     public int Size;
     /// <summary>First neuron of this population within a lane's state.</summary>
@@ -16,6 +16,10 @@ public struct FusedPopulation
     /// <summary>The population's index in the network: keys its random numbers, as on the CPU path.</summary>
     public int Index;
     public LifCoefficients Lif;
+
+    /// <summary>Values of <see cref="Kind"/>: data neurons (encoders of the pixels), label neurons (encoder of the
+    /// true class while learning), two-compartment LIF neurons, error neurons.</summary>
+    public const int KindData = 0, KindLabel = 1, KindLif = 2, KindError = 3;
 }
 
 /// <summary>One projection as the fused kernel sees it (source and target index the fused population array).</summary>
@@ -29,7 +33,7 @@ public struct FusedProjection
     public int WeightOffset;
     /// <summary>1: the lane learns on its private copy of these weights during the sample.</summary>
     public int Private;
-    /// <summary>Offset of the pruning mask in the mask array, -1 for none.</summary>
+    /// <summary>Offset of the pruning mask in the mask array, <see cref="Synapses.NoMask"/> for none.</summary>
     public int MaskOffset;
     public int Forward, Quantized;
     /// <summary>The projection's index in the network: keys its blank-out and rounding draws.</summary>
@@ -45,7 +49,8 @@ public struct FusedNetworkArgs
     public int Populations, Projections, TotalNeurons, Steps, InputStride, EncoderRefractorySteps;
     /// <summary>Size of each state section (lanes x total neurons).</summary>
     public int Section;
-    /// <summary>1 while training: label neurons fire and plastic projections learn (after the onset).</summary>
+    /// <summary>1 while training: label neurons fire and plastic projections learn (after the onset). 0: inference
+    /// (the engine then passes the populations and projections outside the error path only).</summary>
     public int Learn;
     public int OnsetSteps;
     /// <summary>Floats of one lane's private weight block.</summary>
@@ -79,18 +84,15 @@ public struct CombineArgs
 /// src/Plasticity, the same random keys, spike lists in ascending neuron order (a group-wide prefix sum
 /// over contiguous chunks of neurons) and the gather sum in spike-list order; thread t owns the postsynaptic
 /// neurons t, t + g, ... of every projection, so the column it learns on is its own.</para>
-/// <para>State (float): sections current | soma | dendrite | soma inbox | dendrite inbox | drive (integrated
-/// current of the prediction neurons). (int): refractory |
-/// spike list | spikes per neuron. Each section is [lane][neuron].</para>
+/// <para>State: the sections of <see cref="FusedState"/>.</para>
 /// </summary>
 public static class FusedNetworkKernel
 {
     /// <summary>Threads per group (and the size of the scan buffer).</summary>
     public const int MaxGroupSize = 256;
-    /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
-    public const int MaxChunk = 64;
+    /// <summary>At most this many neurons per thread (<see cref="Chunk.MaxNeurons"/>).</summary>
+    public const int MaxChunk = Chunk.MaxNeurons;
     public const int MaxPopulations = 16;
-    public const int FloatSections = 6, IntSections = 3;
 
     public static void Run(FusedNetworkArgs a, ArrayView<FusedPopulation> pops, ArrayView<FusedProjection> projs,
         ArrayView<float> weights, ArrayView<float> laneWeights, ArrayView<byte> masks,
@@ -101,12 +103,12 @@ public static class FusedNetworkKernel
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
         int lane = Grid.IdxX, t = Group.IdxX, g = Group.DimX;
         int laneBase = lane * a.TotalNeurons;
-        int cur = 0, soma = a.Section, dend = 2 * a.Section, inSoma = 3 * a.Section, inDend = 4 * a.Section, drive = 5 * a.Section;
-        int refr = 0, list = a.Section, spikes = 2 * a.Section;
+        var s = FusedState.Of(f, n, a.Section);
         long events = 0;
         long presentation = presentations[lane];
         int label = labels[lane];
         long privateBase = (long)lane * a.PrivateStride;
+        var rule = new Learning { LearningRate = a.LearningRate, Update = a.Update, LearnBlanked = a.LearnBlanked };
 
         for (int step = 0; step < a.Steps; step++)
         {
@@ -115,50 +117,34 @@ public static class FusedNetworkKernel
             for (int p = 0; p < a.Populations; p++)
             {
                 var pop = pops[p];
-                int size = pop.Size, off = laneBase + pop.Offset;
-                int chunk = (size + g - 1) / g, start = t * chunk, end = start + chunk;
-                if (end > size) end = size;
-                ulong mask = 0;
-                int c = 0;
-                for (int i = start; i < end; i++)
+                int off = laneBase + pop.Offset;
+                var chunk = Chunk.Of(pop.Size, t, g);
+                for (int i = chunk.Start; i < chunk.End; i++)
                 {
                     int k = off + i;
-                    bool spike = false;
-                    if (pop.Kind <= 1)
+                    bool spike;
+                    if (pop.Kind == FusedPopulation.KindData || pop.Kind == FusedPopulation.KindLabel)
                     {
                         ulong threshold;
-                        if (pop.Kind == 0) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
+                        if (pop.Kind == FusedPopulation.KindData) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
                         else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
-                        if (threshold != 0)
-                        {
-                            int r = n[refr + k];
-                            spike = InputEncoders.Step(ref r, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
-                            n[refr + k] = r;
-                        }
+                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Refractory, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
                     }
-                    else if (pop.Kind == 2)
+                    else if (pop.Kind == FusedPopulation.KindLif)
                     {
-                        bool noise = pop.Lif.NoiseThreshold != 0 &&
-                            CounterRng.Bits(a.Seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(pop.Index, i)) < pop.Lif.NoiseThreshold;
-                        float ci = f[cur + k], vi = f[soma + k], ui = f[dend + k];
-                        int r = n[refr + k];
-                        spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, f[inSoma + k], f[inDend + k], noise, pop.Lif);
-                        f[cur + k] = ci; f[soma + k] = vi; f[dend + k] = ui; n[refr + k] = r;
-                        f[inSoma + k] = 0f; f[inDend + k] = 0f;
-                        if (pop.Index == a.OutputPopulation) f[drive + k] += ci;
+                        bool noise = DeviceSteps.NoiseEvent(pop.Lif, a.Seed, counter, pop.Index, i);
+                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, s.SomaInbox[k], s.DendriteInbox[k], noise, pop.Lif, out float ci);
+                        s.SomaInbox[k] = 0f; s.DendriteInbox[k] = 0f;
+                        if (pop.Index == a.OutputPopulation) s.Drive[k] += ci;
                     }
                     else
                     {
-                        float e = f[soma + k];
-                        spike = ErrorNeuron.Step(ref e, f[inSoma + k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
-                        f[soma + k] = e;
-                        f[inSoma + k] = 0f;
+                        spike = DeviceSteps.IntegrateError(s.Soma, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
+                        s.SomaInbox[k] = 0f;
                     }
-                    if (spike) { mask |= 1UL << (i - start); c++; n[spikes + k] += 1; }
+                    if (spike) { chunk.Record(i); s.SpikeCounts[k] += 1; }
                 }
-                int through = ListSpikes(scan, n, list + off, t, g, c, start, end, mask);
-                if (t == g - 1) counts[p] = through;
-                Group.Barrier();
+                DeviceSteps.ListSpikes(scan, counts, p, n, s.List + off, t, g, chunk);
             }
             // Deliver (and learn), projections in network order, gather form, spikes in list order.
             for (int q = 0; q < a.Projections; q++)
@@ -167,65 +153,24 @@ public static class FusedNetworkKernel
                 int spikeCount = counts[proj.Source];
                 if (spikeCount == 0) continue;
                 int pre = laneBase + pops[proj.Source].Offset, post = pops[proj.Target].Size, postOff = laneBase + pops[proj.Target].Offset;
-                int inbox = proj.Dendrite != 0 ? inDend : inSoma;
+                var inbox = proj.Dendrite != 0 ? s.DendriteInbox : s.SomaInbox;
                 bool learn = a.Learn != 0 && proj.Private != 0 && step >= a.OnsetSteps;
                 var w = proj.Private != 0 ? laneWeights : weights;
-                long w0 = proj.Private != 0 ? privateBase + proj.WeightOffset : proj.WeightOffset;
+                var synapses = Synapses.Rows(proj.Private != 0 ? privateBase + proj.WeightOffset : proj.WeightOffset, post, proj.MaskOffset,
+                    proj.Index, a.Seed, proj.BlankOutThreshold);
+                rule.GateLow = proj.GateLow; rule.GateHigh = proj.GateHigh; rule.Quantized = proj.Quantized; rule.Grid = proj.Grid;
                 for (int i = t; i < post; i += g)
                 {
                     int k = postOff + i;
-                    float acc = f[inbox + k], ci = f[cur + k], ui = f[dend + k];
-                    int reached = 0;
-                    for (int s = 0; s < spikeCount; s++)
-                    {
-                        int j = n[list + pre + s];
-                        int widx = j * post + i;
-                        if (proj.MaskOffset >= 0 && masks[proj.MaskOffset + widx] == 0) continue;
-                        bool transmits = BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, proj.Index, j), i, proj.BlankOutThreshold);
-                        if (!transmits && (a.LearnBlanked == 0 || !learn)) continue;
-                        float wt = w[w0 + widx];
-                        if (learn)
-                        {
-                            wt = WeightUpdate.Apply(wt, ErbpRule.WeightChange(ci, ui, a.LearningRate, proj.GateLow, proj.GateHigh, a.Update),
-                                proj.Quantized != 0, proj.Grid, a.Seed, counter, proj.Index, j, i);
-                            w[w0 + widx] = wt;
-                        }
-                        if (!transmits) continue;
-                        acc += wt;
-                        reached++;
-                    }
-                    f[inbox + k] = acc;
+                    int reached;
+                    if (learn) inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, rule, s.Current[k], s.Dendrite[k], w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
+                    else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
                     if (proj.Forward != 0) events += reached;
                 }
             }
             Group.Barrier();
         }
         if (events != 0) Atomic.Add(ref synOps[lane], events);
-    }
-
-    /// <summary>
-    /// A population's spike list, built by the whole group: an inclusive prefix sum (Hillis-Steele, in shared
-    /// memory) of the per-thread spike counts <paramref name="count"/> gives each thread its offset, and it writes
-    /// the neurons of its chunk [start, end) whose bit is set in <paramref name="spiked"/> from
-    /// <paramref name="listBase"/> + offset on: the list comes out in ascending neuron order, as on the CPU.
-    /// Returns the count of spikes up to and including this thread's chunk (the total, in the last thread).
-    /// </summary>
-    public static int ListSpikes(ArrayView<int> scan, ArrayView<int> ints, int listBase, int t, int g, int count, int start, int end, ulong spiked)
-    {
-        scan[t] = count;
-        Group.Barrier();
-        for (int d = 1; d < g; d <<= 1)
-        {
-            int add = t >= d ? scan[t - d] : 0;
-            Group.Barrier();
-            scan[t] += add;
-            Group.Barrier();
-        }
-        int through = scan[t];
-        int o = listBase + through - count;
-        for (int i = start; i < end; i++)
-            if ((spiked & (1UL << (i - start))) != 0) { ints[o] = i; o++; }
-        return through;
     }
 
     /// <summary>Fills every lane's private block with the shared weights: laneWeights[b][k] = weights[k].</summary>

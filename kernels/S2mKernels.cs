@@ -7,40 +7,37 @@ namespace Neuromorphic.Kernels;
 
 /// <summary>
 /// ILGPU kernels of the synaptic sampling machine: the same step functions, random keys and orders as
-/// S2mCpuEngine (src/Simulator/S2m). The visible-side bias unit is visible unit Rows-1, the hidden-side
-/// one hidden unit Columns-1. Mode: 0 all visible units clamped (data phase), 1 all free (reconstruction),
-/// 2 pixels clamped and labels free (classification). Blank-out keys: projection 0 for visible-to-hidden
-/// events, 1 for hidden-to-visible events.
+/// S2mCpuEngine (src/Simulator/S2m), made of the device steps of <see cref="DeviceSteps"/>. The visible-side bias
+/// unit is visible unit Rows-1, the hidden-side one hidden unit Columns-1. <see cref="S2mArgs.Mode"/>: one of
+/// <see cref="ModeClamped"/>, <see cref="ModeFree"/>, <see cref="ModeClassify"/>. Blank-out keys: projection
+/// <see cref="VisibleToHidden"/> for visible-to-hidden events, <see cref="HiddenToVisible"/> for hidden-to-visible events.
 /// </summary>
 public static class S2mKernels
 {
+    /// <summary>Visible modes: all visible units clamped (data phase), all free (reconstruction), pixels clamped and
+    /// labels free (classification). The values of the simulator's <c>VisibleMode</c>.</summary>
+    public const int ModeClamped = 0, ModeFree = 1, ModeClassify = 2;
+
+    /// <summary>The two directions through the one matrix, as projection indices of the blank-out and rounding keys.</summary>
+    public const int VisibleToHidden = 0, HiddenToVisible = 1;
+
+    /// <summary>The two layers, as population indices of the input and noise keys.</summary>
+    public const int VisibleLayer = 0, HiddenLayer = 1;
+
     /// <summary>Visible units, one thread per (lane, unit): trace, then encoder, sampler or bias unit.</summary>
-    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential,
+    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
         ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags,
         ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts, ArrayView<int> spikeCounts)
     {
         int b = index / a.Rows, j = index % a.Rows;
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay);
+        ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
         bool spike;
         if (j == a.Rows - 1) spike = a.Bias != 0;
-        else if (a.Mode == 0 || (a.Mode == 2 && j < a.LabelStart))
-        {
-            ulong t = thresholds[index];
-            uint bits = 0;
-            if (t != 0) bits = CounterRng.Bits(a.Seed, CounterRng.StreamInput, CounterRng.StepCounter(presentations[b], a.Step), CounterRng.NeuronKey(0, j));
-            int refr = refractory[index];
-            spike = InputEncoders.Step(ref refr, t, bits, a.EncoderRefractorySteps);
-            refractory[index] = refr;
-        }
-        else
-        {
-            float cur = current[index], v = potential[index], u = 0f;
-            int refr = refractory[index];
-            bool noise = a.Sampler.NoiseThreshold != 0 &&
-                CounterRng.Bits(a.Seed, CounterRng.StreamNoise, CounterRng.StepCounter(presentations[b], a.Step), CounterRng.NeuronKey(0, j)) < a.Sampler.NoiseThreshold;
-            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, noise, a.Sampler);
-            current[index] = cur; potential[index] = v; refractory[index] = refr;
-        }
+        else if (a.Mode == ModeClamped || (a.Mode == ModeClassify && j < a.LabelStart))
+            spike = DeviceSteps.IntegrateEncoder(refractory, index, thresholds[index], CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter),
+                CounterRng.NeuronKey(VisibleLayer, j), a.EncoderRefractorySteps);
+        else spike = Sample(a, current, potential, dendrite, refractory, inbox, index, counter, VisibleLayer, j);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike)
@@ -51,54 +48,41 @@ public static class S2mKernels
     }
 
     /// <summary>Hidden units, one thread per (lane, unit).</summary>
-    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential,
+    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
         ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts,
         ArrayView<long> presentations)
     {
         int b = index / a.Columns, i = index % a.Columns;
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay);
-        bool spike;
-        if (i == a.Columns - 1) spike = a.Bias != 0;
-        else
-        {
-            float cur = current[index], v = potential[index], u = 0f;
-            int refr = refractory[index];
-            bool noise = a.Sampler.NoiseThreshold != 0 &&
-                CounterRng.Bits(a.Seed, CounterRng.StreamNoise, CounterRng.StepCounter(presentations[b], a.Step), CounterRng.NeuronKey(1, i)) < a.Sampler.NoiseThreshold;
-            spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inbox[index], 0f, noise, a.Sampler);
-            current[index] = cur; potential[index] = v; refractory[index] = refr;
-        }
+        bool spike = i == a.Columns - 1 ? a.Bias != 0
+            : Sample(a, current, potential, dendrite, refractory, inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike) spikeCounts[index] += 1;
     }
 
-    static bool Reaches(in S2mArgs a, ArrayView<byte> mask, ulong counter, int direction, int pre, int post, int w)
+    /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>) as a
+    /// noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
+    static bool Sample(in S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite, ArrayView<int> refractory,
+        ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
+        => DeviceSteps.IntegrateLif(current, potential, dendrite, refractory, k, inbox[k], 0f,
+            DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
+
+    /// <summary>The matrix in one direction as <see cref="DeviceSteps"/> sees it: visible-to-hidden events walk rows
+    /// (pre j, post i: weight j * Columns + i), hidden-to-visible events walk columns (pre i, post j: the same weight).</summary>
+    static Synapses Direction(in S2mArgs a, int direction) => new()
     {
-        if (a.HasMask != 0 && mask[w] == 0) return false;
-        return BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, direction, pre), post, a.BlankOutThreshold);
-    }
+        PreStride = direction == VisibleToHidden ? a.Columns : 1, PostStride = direction == VisibleToHidden ? 1 : a.Columns,
+        MaskOffset = a.HasMask != 0 ? 0 : Synapses.NoMask, Projection = direction, Seed = a.Seed, BlankOutThreshold = a.BlankOutThreshold,
+    };
 
     /// <summary>Forward delivery, gather form: thread (lane, hidden i) sums row entries W[j, i] of the lane's visible spikes in list order.</summary>
     public static void DeliverToHidden(Index1D index, S2mArgs a, ArrayView<float> weights, ArrayView<byte> mask,
         ArrayView<int> list, ArrayView<int> counts, ArrayView<float> inbox, ArrayView<long> presentations, ArrayView<long> synOps)
     {
         int b = index / a.Columns, i = index % a.Columns;
-        int n = counts[b];
-        if (n == 0 || i == a.Columns - 1) return;
-        ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-        float acc = inbox[index];
-        long events = 0;
-        for (int s = 0; s < n; s++)
-        {
-            int j = list[b * a.Rows + s];
-            int w = j * a.Columns + i;
-            if (!Reaches(a, mask, counter, 0, j, i, w)) continue;
-            acc += weights[w];
-            events++;
-        }
-        inbox[index] = acc;
-        if (events != 0) Atomic.Add(ref synOps[b], events);
+        if (i == a.Columns - 1) return;
+        Deliver(a, VisibleToHidden, weights, mask, list, counts, inbox, presentations, synOps, index, b, a.Rows, i);
     }
 
     /// <summary>Backward delivery through the same matrix: thread (lane, free visible j) sums W[j, i] over the lane's hidden spikes i.</summary>
@@ -106,21 +90,20 @@ public static class S2mKernels
         ArrayView<int> list, ArrayView<int> counts, ArrayView<float> inbox, ArrayView<long> presentations, ArrayView<long> synOps)
     {
         int b = index / a.Rows, j = index % a.Rows;
+        if (j == a.Rows - 1 || (a.Mode == ModeClassify && j < a.LabelStart)) return;
+        Deliver(a, HiddenToVisible, weights, mask, list, counts, inbox, presentations, synOps, index, b, a.Columns, j);
+    }
+
+    /// <summary>One direction's delivery to unit <paramref name="post"/> of lane <paramref name="b"/> (inbox entry k), whose
+    /// presynaptic layer has <paramref name="preSize"/> units: the two directions differ only in index order.</summary>
+    static void Deliver(in S2mArgs a, int direction, ArrayView<float> weights, ArrayView<byte> mask, ArrayView<int> list, ArrayView<int> counts,
+        ArrayView<float> inbox, ArrayView<long> presentations, ArrayView<long> synOps, int k, int b, int preSize, int post)
+    {
         int n = counts[b];
-        if (n == 0 || j == a.Rows - 1 || (a.Mode == 2 && j < a.LabelStart)) return;
+        if (n == 0) return;
         ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-        float acc = inbox[index];
-        long events = 0;
-        for (int s = 0; s < n; s++)
-        {
-            int i = list[b * a.Columns + s];
-            int w = j * a.Columns + i;
-            if (!Reaches(a, mask, counter, 1, i, j, w)) continue;
-            acc += weights[w];
-            events++;
-        }
-        inbox[index] = acc;
-        if (events != 0) Atomic.Add(ref synOps[b], events);
+        inbox[k] = DeviceSteps.Gather(inbox[k], Direction(a, direction), weights, mask, counter, list, b * preSize, n, post, out int events);
+        if (events != 0) Atomic.Add(ref synOps[b], (long)events);
     }
 
     /// <summary>
@@ -133,6 +116,8 @@ public static class S2mKernels
         ArrayView<byte> hiddenFlags, ArrayView<float> hiddenTrace, ArrayView<long> presentations)
     {
         bool biasColumn = i == a.Columns - 1;
+        var rows = Direction(a, VisibleToHidden);
+        var columns = Direction(a, HiddenToVisible);
         for (int b = 0; b < a.Lanes; b++)
         {
             ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
@@ -143,17 +128,17 @@ public static class S2mKernels
                 int j = visibleList[b * a.Rows + s];
                 if (biasColumn && j == a.Rows - 1) continue;
                 int w = j * a.Columns + i;
-                if (!Reaches(a, mask, counter, 0, j, i, w)) continue;
-                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, 0, j, i);
+                if (!DeviceSteps.Reaches(rows, mask, counter, j, i, w)) continue;
+                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, VisibleToHidden, j, i);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
             for (int j = 0; j < end; j++)
             {
                 int w = j * a.Columns + i;
-                if (!Reaches(a, mask, counter, 1, i, j, w)) continue;
+                if (!DeviceSteps.Reaches(columns, mask, counter, i, j, w)) continue;
                 weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0),
-                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, 1, i, j);
+                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j);
             }
         }
     }

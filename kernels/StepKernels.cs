@@ -21,16 +21,10 @@ public static class StepKernels
         ulong threshold;
         if (a.IsLabel != 0) threshold = a.Learn != 0 && labels[b] == j ? thresholds[InputEncoders.LabelEntry] : 0UL;
         else threshold = thresholds[(int)pixels[b * a.InputStride + j]];
-        byte spiked = 0;
-        if (threshold != 0)
-        {
-            ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-            uint bits = CounterRng.Bits(a.Seed, CounterRng.StreamInput, counter, CounterRng.NeuronKey(a.Population, j));
-            int refr = refractory[index];
-            if (InputEncoders.Step(ref refr, threshold, bits, a.RefractorySteps)) { spiked = 1; neuronSpikes[index] += 1; }
-            refractory[index] = refr;
-        }
-        flags[index] = spiked;
+        bool spike = threshold != 0 && DeviceSteps.IntegrateEncoder(refractory, index, threshold,
+            CounterRng.StepKey(a.Seed, CounterRng.StreamInput, CounterRng.StepCounter(presentations[b], a.Step)),
+            CounterRng.NeuronKey(a.Population, j), a.RefractorySteps);
+        Flag(index, spike, flags, neuronSpikes);
     }
 
     /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron).</summary>
@@ -39,54 +33,36 @@ public static class StepKernels
         ArrayView<byte> flags, ArrayView<int> neuronSpikes, ArrayView<float> drive)
     {
         int b = index / a.Size, i = index % a.Size;
-        bool noise = false;
-        if (a.Coefficients.NoiseThreshold != 0)
-        {
-            ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-            noise = CounterRng.Bits(a.Seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(a.Population, i)) < a.Coefficients.NoiseThreshold;
-        }
-        float cur = current[index], v = soma[index], u = dendrite[index];
-        int refr = refractory[index];
-        bool spike = TwoCompartmentLif.Step(ref cur, ref v, ref u, ref refr, inSoma[index], inDendrite[index], noise, a.Coefficients);
-        current[index] = cur; soma[index] = v; dendrite[index] = u; refractory[index] = refr;
+        bool noise = DeviceSteps.NoiseEvent(a.Coefficients, a.Seed, CounterRng.StepCounter(presentations[b], a.Step), a.Population, i);
+        bool spike = DeviceSteps.IntegrateLif(current, soma, dendrite, refractory, index, inSoma[index], inDendrite[index], noise, a.Coefficients, out float cur);
         inSoma[index] = 0f; inDendrite[index] = 0f;
         if (a.IsOutput != 0) drive[index] += cur;
-        flags[index] = spike ? (byte)1 : (byte)0;
-        if (spike) neuronSpikes[index] += 1;
+        Flag(index, spike, flags, neuronSpikes);
     }
 
     /// <summary>Error neurons, one thread per (lane, neuron).</summary>
     public static void IntegrateError(Index1D index, ErrorArgs a, ArrayView<float> potential, ArrayView<float> inSoma,
         ArrayView<byte> flags, ArrayView<int> neuronSpikes)
     {
-        float e = potential[index];
-        bool spike = ErrorNeuron.Step(ref e, inSoma[index], a.ThresholdMv, a.StateBits, a.StateStepMv);
-        potential[index] = e;
+        bool spike = DeviceSteps.IntegrateError(potential, index, inSoma[index], a.ThresholdMv, a.StateBits, a.StateStepMv);
         inSoma[index] = 0f;
-        flags[index] = spike ? (byte)1 : (byte)0;
-        if (spike) neuronSpikes[index] += 1;
+        Flag(index, spike, flags, neuronSpikes);
+    }
+
+    /// <summary>Records neuron k's spike: its flag for <see cref="Compact"/> and its spike count.</summary>
+    static void Flag(int k, bool spike, ArrayView<byte> flags, ArrayView<int> neuronSpikes)
+    {
+        flags[k] = spike ? (byte)1 : (byte)0;
+        if (spike) neuronSpikes[k] += 1;
     }
 
     /// <summary>Turns a lane's spike flags into its spike list, in neuron order; one thread per lane.</summary>
     public static void Compact(Index1D lane, int size, ArrayView<byte> flags, ArrayView<int> list, ArrayView<int> counts)
-    {
-        int o = lane * size, c = 0;
-        for (int i = 0; i < size; i++)
-            if (flags[o + i] != 0) { list[o + c] = i; c++; }
-        counts[lane] = c;
-    }
+        => counts[lane] = DeviceSteps.ListFlags(flags, list, lane * size, size);
 
-    /// <summary>Whether presynaptic event j reaches synapse j -&gt; i (weight index w): not pruned, and transmitted
-    /// by the blank-out draw of the same key the CPU path uses.</summary>
-    static bool Reaches(in DeliverArgs a, ArrayView<byte> mask, ulong counter, int j, int i, int w)
-    {
-        if (a.HasMask != 0 && mask[w] == 0) return false;
-        return Transmits(a, counter, j, i);
-    }
-
-    /// <summary>Whether the blank-out draw lets event j through to synapse j -&gt; i (always, without blank-out).</summary>
-    static bool Transmits(in DeliverArgs a, ulong counter, int j, int i)
-        => BlankOutSynapse.Receives(BlankOutSynapse.EventKey(a.Seed, counter, a.Projection, j), i, a.BlankOutThreshold);
+    /// <summary>The projection of a launch as <see cref="DeviceSteps"/> sees it.</summary>
+    static Synapses Projection(in DeliverArgs a)
+        => Synapses.Rows(0, a.PostSize, a.HasMask != 0 ? 0 : Synapses.NoMask, a.Projection, a.Seed, a.BlankOutThreshold);
 
     /// <summary>
     /// Delivery without learning, gather form: one thread per (lane, postsynaptic neuron) sums the weights
@@ -98,58 +74,36 @@ public static class StepKernels
         int b = index / a.PostSize, i = index % a.PostSize;
         int n = counts[b];
         if (n == 0) return;
-        float acc = inbox[index];
-        long events = 0;
         ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-        for (int s = 0; s < n; s++)
-        {
-            int j = list[b * a.PreSize + s];
-            int w = j * a.PostSize + i;
-            if (!Reaches(a, mask, counter, j, i, w)) continue;
-            acc += weights[w];
-            events++;
-        }
-        inbox[index] = acc;
-        if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], events);
+        inbox[index] = DeviceSteps.Gather(inbox[index], Projection(a), weights, mask, counter, list, b * a.PreSize, n, i, out int events);
+        if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], (long)events);
     }
 
     /// <summary>
     /// Delivery with eRBP learning: one thread per postsynaptic neuron i owns column i of the weights, and
     /// walks the lanes in order and each lane's spikes in order, updating W[j,i] by
-    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> before transmitting it. Race-free and deterministic.
+    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> before transmitting it
+    /// (<see cref="DeviceSteps.GatherLearn"/>). Race-free and deterministic. Launched only for a projection that
+    /// learns at this step.
     /// </summary>
     public static void DeliverLearn(Index1D i, DeliverArgs a, ArrayView<float> weights, ArrayView<byte> mask,
         ArrayView<int> list, ArrayView<int> counts, ArrayView<float> inbox, ArrayView<float> current, ArrayView<float> dendrite,
         ArrayView<long> presentations, ArrayView<long> synOps)
     {
+        var projection = Projection(a);
+        var rule = new Learning
+        {
+            LearningRate = a.LearningRate, GateLow = a.GateLow, GateHigh = a.GateHigh, Update = a.Update, LearnBlanked = a.LearnBlanked,
+            Quantized = a.Quantized, Grid = a.WeightGrid,
+        };
         for (int b = 0; b < a.Lanes; b++)
         {
             int n = counts[b];
             if (n == 0) continue;
             int k = b * a.PostSize + i;
-            float acc = inbox[k], cur = current[k], u = dendrite[k];
-            long events = 0;
             ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-            for (int s = 0; s < n; s++)
-            {
-                int j = list[b * a.PreSize + s];
-                int w = j * a.PostSize + i;
-                if (a.HasMask != 0 && mask[w] == 0) continue;
-                bool transmits = Transmits(a, counter, j, i);
-                if (!transmits && a.LearnBlanked == 0) continue;
-                float wt = weights[w];
-                if (a.Learn != 0)
-                {
-                    wt = WeightUpdate.Apply(wt, ErbpRule.WeightChange(cur, u, a.LearningRate, a.GateLow, a.GateHigh, a.Update),
-                        a.Quantized != 0, a.WeightGrid, a.Seed, counter, a.Projection, j, i);
-                    weights[w] = wt;
-                }
-                if (!transmits) continue;
-                acc += wt;
-                events++;
-            }
-            inbox[k] = acc;
-            if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], events);
+            inbox[k] = DeviceSteps.GatherLearn(inbox[k], projection, rule, current[k], dendrite[k], weights, mask, counter, list, b * a.PreSize, n, i, out int events);
+            if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], (long)events);
         }
     }
 }

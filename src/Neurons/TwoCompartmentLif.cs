@@ -168,20 +168,26 @@ public static class TwoCompartmentLif
         if (noiseEvent) v += c.NoiseWeightMv;
         synapticCurrent = i * c.SynapseDecay;
         dendriticPotential = (dendriticPotential + dendriteInputMv) * c.DendriteDecay;
-        bool spike = false;
+        bool spike = FireOrHold(v > c.ThresholdMv, ref refractoryStepsLeft, c.RefractorySteps, out bool reset);
+        somaticPotential = reset ? 0f : v;
+        return spike;
+    }
+
+    /// <summary>The threshold and refractory rule, shared by the float and fixed-point steps: while refractory the
+    /// counter runs down and V is held at the reset value 0; otherwise V above threshold spikes, resets V and starts the
+    /// refractory period. <paramref name="reset"/>: V becomes 0 this step. Returns true when the neuron spikes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool FireOrHold(bool aboveThreshold, ref int refractoryStepsLeft, int refractorySteps, out bool reset)
+    {
         if (refractoryStepsLeft > 0)
         {
             refractoryStepsLeft--;
-            v = 0f;
+            reset = true;
+            return false;
         }
-        else if (v > c.ThresholdMv)
-        {
-            spike = true;
-            v = 0f;
-            refractoryStepsLeft = c.RefractorySteps;
-        }
-        somaticPotential = v;
-        return spike;
+        reset = aboveThreshold;
+        if (aboveThreshold) refractoryStepsLeft = refractorySteps;
+        return aboveThreshold;
     }
 
     /// <summary>
@@ -335,18 +341,8 @@ public static class TwoCompartmentLif
         long v = Saturate(((Code(somaticPotential, s) * c.MembraneDecay12) >> f) + ((i * c.CurrentToMembrane12) >> f) + (noiseEvent ? c.NoiseCode : 0), min, max);
         long cur = Saturate((i * c.SynapseDecay12) >> f, min, max);
         long u = Saturate(((Code(dendriticPotential, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> f, min, max);
-        bool spike = false;
-        if (refractoryStepsLeft > 0)
-        {
-            refractoryStepsLeft--;
-            v = 0;
-        }
-        else if (v > c.ThresholdCode)
-        {
-            spike = true;
-            v = 0;
-            refractoryStepsLeft = c.RefractorySteps;
-        }
+        bool spike = FireOrHold(v > c.ThresholdCode, ref refractoryStepsLeft, c.RefractorySteps, out bool reset);
+        if (reset) v = 0;
         synapticCurrent = cur * s;
         somaticPotential = v * s;
         dendriticPotential = u * s;

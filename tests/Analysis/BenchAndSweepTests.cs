@@ -25,8 +25,17 @@ public class BenchAndSweepTests
     {
         var config = TestNetworks.Config();
         var reported = new List<int>();
+        var runs = new List<(bool Training, int Samples)>();
         var report = Bench.Run(new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 5, false, Images()), vsTraining: 2,
-            trainConfig: TestNetworks.Config(RuleKind.Erbp), progress: (training, total) => done => { if (!training && done == total) reported.Add(done); });
+            trainConfig: TestNetworks.Config(RuleKind.Erbp), progress: (training, total) =>
+            {
+                runs.Add((training, total));
+                return done => { if (!training && done == total) reported.Add(done); };
+            });
+        // --vs-training alternates: inference, training, inference, training (both see the same state of the machine);
+        // the training runs are batch-1 training of at least 200 samples.
+        Assert.That(runs, Is.EqualTo(new[] { (false, 5), (true, 200), (false, 5), (true, 200) }));
+        Assert.That(report.TrainingRates.Concat(report.InferenceRates), Has.All.GreaterThan(0));
         Assert.That(report.Run.Samples, Is.EqualTo(5));
         Assert.That(report.InferenceRates, Has.Count.EqualTo(2));
         Assert.That(report.TrainingRates, Has.Count.EqualTo(2));

@@ -15,19 +15,20 @@ public sealed class S2mIlgpuEngine : SimulationEngine
 {
     sealed class Layer(Accelerator acc, int batch, int n) : IDisposable
     {
+        // Dendrite: the LIF step's U, which nothing drives in an S2M unit; it stays at rest (0).
         public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Potential = acc.Allocate1D<float>(batch * n),
-            Inbox = acc.Allocate1D<float>(batch * n), Trace = acc.Allocate1D<float>(batch * n);
+            Dendrite = acc.Allocate1D<float>(batch * n), Inbox = acc.Allocate1D<float>(batch * n), Trace = acc.Allocate1D<float>(batch * n);
         public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
             Counts = acc.Allocate1D<int>(batch), Spikes = acc.Allocate1D<int>(batch * n), LabelCounts = acc.Allocate1D<int>(batch * n);
         public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
         public void Zero()
         {
-            Current.MemSetToZero(); Potential.MemSetToZero(); Inbox.MemSetToZero(); Trace.MemSetToZero(); Refractory.MemSetToZero();
+            Current.MemSetToZero(); Potential.MemSetToZero(); Dendrite.MemSetToZero(); Inbox.MemSetToZero(); Trace.MemSetToZero(); Refractory.MemSetToZero();
             Counts.MemSetToZero(); Spikes.MemSetToZero(); LabelCounts.MemSetToZero(); Flags.MemSetToZero();
         }
         public void Dispose()
         {
-            foreach (var b in new MemoryBuffer[] { Current, Potential, Inbox, Trace, Refractory, List, Counts, Spikes, LabelCounts, Flags }) b.Dispose();
+            foreach (var b in new MemoryBuffer[] { Current, Potential, Dendrite, Inbox, Trace, Refractory, List, Counts, Spikes, LabelCounts, Flags }) b.Dispose();
         }
     }
 
@@ -41,8 +42,8 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
     readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
     readonly ulong[] _hostThresholds;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>> _integrateHidden;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>> _integrateHidden;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _toHidden, _toVisible;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
@@ -64,8 +65,8 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         _thresholds = _acc.Allocate1D<ulong>(_hostThresholds.Length);
         _presentations = _acc.Allocate1D<long>(batchCapacity);
         _synOps = _acc.Allocate1D<long>(batchCapacity);
-        _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
-        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
+        _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
+        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
         _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
         _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
@@ -103,15 +104,15 @@ public sealed class S2mIlgpuEngine : SimulationEngine
             float eta = LearningRate;
             var a = new S2mArgs
             {
-                Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = (int)mode,
+                Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = KernelMode(mode),
                 PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
                 EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
                 Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0, WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
                 TraceDecay = _s.TraceDecay, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
             };
-            _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
+            _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Dendrite.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
                 _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);
-            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View, _presentations.View);
+            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Dendrite.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View, _presentations.View);
             _compact(n, _l.Rows, _vis.Flags.View, _vis.List.View, _vis.Counts.View);
             _compact(n, _l.Columns, _hid.Flags.View, _hid.List.View, _hid.Counts.View);
             _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View, _synOps.View);
@@ -151,6 +152,15 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         for (int k = 0; k < n * _l.Columns; k++) result.Spikes += sh[k];
         return result;
     }
+
+    /// <summary>The kernels' code of a visible mode.</summary>
+    static int KernelMode(VisibleMode mode) => mode switch
+    {
+        VisibleMode.Clamped => S2mKernels.ModeClamped,
+        VisibleMode.Free => S2mKernels.ModeFree,
+        VisibleMode.LabelsFree => S2mKernels.ModeClassify,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "visible mode"),
+    };
 
     public override float[][] ReadState(int population)
     {

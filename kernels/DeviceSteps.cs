@@ -1,0 +1,267 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
+
+namespace Neuromorphic.Kernels;
+
+/// <summary>
+/// The device steps that every kernel is made of, each written once: integrate one neuron (encoder, LIF, error
+/// neuron) from the state arrays, list a population's spikes, and gather one projection's weights for one
+/// postsynaptic neuron (with or without eRBP learning on the way). The per-phase kernels (<see cref="StepKernels"/>),
+/// the fused kernels (<see cref="FusedNetworkKernel"/>, <see cref="FusedInferenceKernel"/>) and the S2M kernels
+/// (<see cref="S2mKernels"/>) differ only in how threads are assigned to these steps and where the state lives:
+/// a neuron is an index k into [lane][neuron] arrays (the fused kernels pass sections of one flat array).
+/// <para>The mathematics is not here either: each step calls the functions of src/Neurons and src/Plasticity that
+/// the native CPU path calls, with the same counter-based keys, so every kernel stays bit-identical to it.</para>
+/// </summary>
+public static class DeviceSteps
+{
+    /// <summary>Whether the Poisson noise source of LIF neuron <paramref name="neuron"/> of population
+    /// <paramref name="population"/> fires at step <paramref name="counter"/> (never when the population has no noise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool NoiseEvent(in LifCoefficients c, ulong seed, ulong counter, int population, int neuron)
+        => c.NoiseThreshold != 0 && CounterRng.Bits(seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(population, neuron)) < c.NoiseThreshold;
+
+    /// <summary>One data, label or clamped visible neuron k: <see cref="InputEncoders.Step(ref int, ulong, ulong, ulong, int)"/>
+    /// on its dead-time counter, with the step's input key <paramref name="stepKey"/>
+    /// (<see cref="CounterRng.StepKey"/> of <see cref="CounterRng.StreamInput"/>). Returns whether it spiked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IntegrateEncoder(ArrayView<int> refractory, int k, ulong threshold, ulong stepKey, ulong neuronKey, int refractorySteps)
+    {
+        int r = refractory[k];
+        bool spike = InputEncoders.Step(ref r, threshold, stepKey, neuronKey, refractorySteps);
+        refractory[k] = r;
+        return spike;
+    }
+
+    /// <summary>One two-compartment LIF neuron k: <see cref="TwoCompartmentLif.Step"/> on its I, V, U and dead-time
+    /// counter, with the inputs delivered by last step's spikes (the caller clears its inboxes). Returns whether it
+    /// spiked; <paramref name="synapticCurrent"/> is its new I.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IntegrateLif(ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite, ArrayView<int> refractory,
+        int k, float somaInputMv, float dendriteInputMv, bool noise, in LifCoefficients c, out float synapticCurrent)
+    {
+        float ci = current[k], vi = soma[k], ui = dendrite[k];
+        int r = refractory[k];
+        bool spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, somaInputMv, dendriteInputMv, noise, c);
+        current[k] = ci; soma[k] = vi; dendrite[k] = ui; refractory[k] = r;
+        synapticCurrent = ci;
+        return spike;
+    }
+
+    /// <summary>One error neuron k: <see cref="ErrorNeuron.Step(ref float, float, float, int, float)"/> on its
+    /// potential, with the input delivered by last step's spikes (the caller clears its inbox).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IntegrateError(ArrayView<float> potential, int k, float inputMv, float thresholdMv, int stateBits, float stateStepMv)
+    {
+        float e = potential[k];
+        bool spike = ErrorNeuron.Step(ref e, inputMv, thresholdMv, stateBits, stateStepMv);
+        potential[k] = e;
+        return spike;
+    }
+
+    /// <summary>A lane's spike list from its spike flags, by one thread: the neurons whose flag is set, in
+    /// ascending order, from <paramref name="listBase"/> on. Returns their number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ListFlags(ArrayView<byte> flags, ArrayView<int> list, int listBase, int size)
+    {
+        int c = 0;
+        for (int i = 0; i < size; i++)
+            if (flags[listBase + i] != 0) { list[listBase + c] = i; c++; }
+        return c;
+    }
+
+    /// <summary>
+    /// A population's spike list, built by a whole thread group (the fused kernels): an inclusive prefix sum
+    /// (Hillis-Steele, in shared memory) of the per-thread spike counts gives each thread its offset, and it writes
+    /// the neurons of its <paramref name="chunk"/> that spiked from <paramref name="listBase"/> + offset on: the list
+    /// comes out in ascending neuron order, as from <see cref="ListFlags"/> and on the CPU. The last thread writes the
+    /// population's spike count to <paramref name="counts"/>[<paramref name="population"/>]; ends with a group barrier.
+    /// </summary>
+    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g, in Chunk chunk)
+    {
+        scan[t] = chunk.Count;
+        Group.Barrier();
+        for (int d = 1; d < g; d <<= 1)
+        {
+            int add = t >= d ? scan[t - d] : 0;
+            Group.Barrier();
+            scan[t] += add;
+            Group.Barrier();
+        }
+        int through = scan[t];
+        int o = listBase + through - chunk.Count;
+        for (int i = chunk.Start; i < chunk.End; i++)
+            if ((chunk.Spiked & (1UL << (i - chunk.Start))) != 0) { ints[o] = i; o++; }
+        if (t == g - 1) counts[population] = through;
+        Group.Barrier();
+    }
+
+    /// <summary>
+    /// One postsynaptic neuron's share of a projection at one step, gather form, for a projection every spike
+    /// reaches (no mask, no blank-out): acc + W[j, post] for the spikes j of the list, in list order, with W
+    /// row-major [pre][post] of <paramref name="postSize"/> columns from <paramref name="w0"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GatherAll(float acc, ArrayView<float> weights, long w0, int postSize, ArrayView<int> list, int listBase, int count, int post)
+    {
+        for (int s = 0; s < count; s++) acc += weights[w0 + list[listBase + s] * postSize + post];
+        return acc;
+    }
+
+    /// <summary>
+    /// One postsynaptic neuron's share of a projection at one step, gather form: for the spikes j of the list, in
+    /// list order, whose event reaches synapse j -&gt; <paramref name="post"/> (<see cref="Reaches"/>), acc + W[j, post].
+    /// <paramref name="reached"/> counts them (the synaptic events). With learning (<see cref="GatherLearn"/>) the same
+    /// walk first updates each weight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Gather(float acc, in Synapses p, ArrayView<float> weights, ArrayView<byte> mask, ulong counter,
+        ArrayView<int> list, int listBase, int count, int post, out int reached)
+    {
+        reached = 0;
+        for (int s = 0; s < count; s++)
+        {
+            int j = list[listBase + s];
+            int w = j * p.PreStride + post * p.PostStride;
+            if (!Reaches(p, mask, counter, j, post, w)) continue;
+            acc += weights[p.WeightOffset + w];
+            reached++;
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// <see cref="Gather"/> with eRBP learning: before transmitting W[j, post] it updates it by
+    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> of the postsynaptic neuron's I and U
+    /// (<see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, ulong, int, int, int)"/> on a
+    /// weight grid); with <see cref="Learning.LearnBlanked"/> a synapse also learns on the spikes blank-out keeps from it.
+    /// The thread calling it owns column <paramref name="post"/>, so the updates need no atomics.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GatherLearn(float acc, in Synapses p, in Learning l, float postCurrent, float postDendrite,
+        ArrayView<float> weights, ArrayView<byte> mask, ulong counter, ArrayView<int> list, int listBase, int count, int post, out int reached)
+    {
+        reached = 0;
+        for (int s = 0; s < count; s++)
+        {
+            int j = list[listBase + s];
+            int w = j * p.PreStride + post * p.PostStride;
+            if (p.MaskOffset >= 0 && mask[p.MaskOffset + w] == 0) continue;
+            bool transmits = Transmits(p, counter, j, post);
+            if (!transmits && l.LearnBlanked == 0) continue;
+            long wi = p.WeightOffset + w;
+            float wt = WeightUpdate.Apply(weights[wi], ErbpRule.WeightChange(postCurrent, postDendrite, l.LearningRate, l.GateLow, l.GateHigh, l.Update),
+                l.Quantized != 0, l.Grid, p.Seed, counter, p.Projection, j, post);
+            weights[wi] = wt;
+            if (!transmits) continue;
+            acc += wt;
+            reached++;
+        }
+        return acc;
+    }
+
+    /// <summary>Whether the event of presynaptic neuron <paramref name="pre"/> reaches synapse pre -&gt; <paramref name="post"/>
+    /// (weight index <paramref name="w"/> of the projection): not pruned, and transmitted by the blank-out draw of the key
+    /// the CPU path uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Reaches(in Synapses p, ArrayView<byte> mask, ulong counter, int pre, int post, int w)
+        => (p.MaskOffset < 0 || mask[p.MaskOffset + w] != 0) && Transmits(p, counter, pre, post);
+
+    /// <summary>Whether the blank-out draw lets the event of <paramref name="pre"/> through to <paramref name="post"/>
+    /// (always, without blank-out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Transmits(in Synapses p, ulong counter, int pre, int post)
+        => BlankOutSynapse.Receives(BlankOutSynapse.EventKey(p.Seed, counter, p.Projection, pre), post, p.BlankOutThreshold);
+}
+
+/// <summary>
+/// One thread's share of a population in a fused kernel: the contiguous neurons [Start, End) of a population of
+/// size n split over a group of g threads, and which of them spiked (a bit each: at most <see cref="MaxNeurons"/>).
+/// </summary>
+public struct Chunk
+{
+    public int Start, End, Count;
+    public ulong Spiked;
+
+    /// <summary>At most this many neurons per thread (a 64-bit mask remembers which spiked).</summary>
+    public const int MaxNeurons = 64;
+
+    /// <summary>Thread <paramref name="t"/>'s chunk of a population of <paramref name="size"/> neurons over <paramref name="g"/> threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Chunk Of(int size, int t, int g)
+    {
+        int length = (size + g - 1) / g, start = t * length, end = start + length;
+        return new Chunk { Start = start, End = end > size ? size : end };
+    }
+
+    /// <summary>Neuron <paramref name="i"/> of the chunk spiked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Record(int i)
+    {
+        Spiked |= 1UL << (i - Start);
+        Count++;
+    }
+}
+
+/// <summary>
+/// The state of a fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
+/// (lanes x total neurons): float I | V | U | soma inbox | dendrite inbox | drive (the prediction neurons' integrated
+/// synaptic current, the readout's tie-break); int dead-time counter | spike list | spikes per neuron.
+/// </summary>
+public struct FusedState
+{
+    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, SomaInboxSection = 3, DendriteInboxSection = 4, DriveSection = 5, FloatSections = 6;
+    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
+
+    public ArrayView<float> Current, Soma, Dendrite, SomaInbox, DendriteInbox, Drive;
+    public ArrayView<int> Refractory, SpikeCounts;
+    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
+    public int List;
+
+    /// <summary>The sections of <paramref name="f"/> and <paramref name="n"/>, each <paramref name="section"/> long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FusedState Of(ArrayView<float> f, ArrayView<int> n, int section) => new()
+    {
+        Current = f.SubView(CurrentSection * section, section), Soma = f.SubView(SomaSection * section, section),
+        Dendrite = f.SubView(DendriteSection * section, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
+        DendriteInbox = f.SubView(DendriteInboxSection * section, section), Drive = f.SubView(DriveSection * section, section),
+        Refractory = n.SubView(RefractorySection * section, section), SpikeCounts = n.SubView(SpikeCountSection * section, section),
+        List = ListSection * section,
+    };
+}
+
+/// <summary>
+/// One projection as a gather sees it: synapse pre -&gt; post is weight WeightOffset + pre * PreStride + post * PostStride
+/// (row-major [pre][post]: PreStride = the post count, PostStride = 1; the S2M's hidden-to-visible direction reads the
+/// same matrix by columns: PreStride = 1, PostStride = the column count) and mask entry MaskOffset + the same index.
+/// </summary>
+public struct Synapses
+{
+    public long WeightOffset;
+    public int PreStride, PostStride;
+    /// <summary>Offset of the pruning mask in the mask array; <see cref="NoMask"/> for none.</summary>
+    public int MaskOffset;
+    /// <summary>The projection's index in the network (or the S2M direction): keys its blank-out and rounding draws.</summary>
+    public int Projection;
+    public ulong Seed, BlankOutThreshold;
+
+    public const int NoMask = -1;
+
+    /// <summary>A row-major [pre][post] projection of <paramref name="postSize"/> columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Synapses Rows(long weightOffset, int postSize, int maskOffset, int projection, ulong seed, ulong blankOutThreshold)
+        => new() { WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed, BlankOutThreshold = blankOutThreshold };
+}
+
+/// <summary>The eRBP constants of one learning projection at one step (<see cref="DeviceSteps.GatherLearn"/>).</summary>
+public struct Learning
+{
+    public float LearningRate, GateLow, GateHigh;
+    /// <summary>eRBP update kind (<see cref="UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
+    public int Update, LearnBlanked;
+    /// <summary>1: fixed-point weights on <see cref="Grid"/>, each change rounded with its synapse's rounding bits.</summary>
+    public int Quantized;
+    public QuantCoefficients Grid;
+}

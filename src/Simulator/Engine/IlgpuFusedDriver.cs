@@ -1,0 +1,267 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Neuromorphic.Kernels;
+using Neuromorphic.Neurons;
+using Neuromorphic.Plasticity;
+
+namespace Neuromorphic.Simulator.Engine;
+
+/// <summary>
+/// The fused ILGPU driver: a whole batch in one launch, one thread group per lane running every step of its sample.
+/// Two kernels: <see cref="FusedInferenceKernel"/> for inference of a plain feed-forward chain (the fast path measured
+/// on an H100, docs/performance.md), and <see cref="FusedNetworkKernel"/> for any network, learning (each lane on a
+/// private copy of the plastic weights, combined after the batch by <see cref="FusedNetworkKernel.CombineLanes"/>) or
+/// not (learning off: inference). Owns the buffers of both, allocated on first use.
+/// </summary>
+internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
+{
+    // Chain kernel: layout, one flat weight array, coefficients, float and int state sections.
+    MemoryBuffer1D<int, Stride1D.Dense>? _cLayout, _cInts;
+    MemoryBuffer1D<float, Stride1D.Dense>? _cWeights, _cFloats;
+    MemoryBuffer1D<LifCoefficients, Stride1D.Dense>? _cCoefficients;
+    Action<KernelConfig, ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _chain;
+    int[] _cOffsets = [];
+    int _cTotal;
+
+    // Network kernel. Shared weights are laid out plastic projections first, so that a lane's private block has the same offsets.
+    MemoryBuffer1D<float, Stride1D.Dense>? _nWeights, _nLaneWeights, _nFloats;
+    MemoryBuffer1D<int, Stride1D.Dense>? _nInts;
+    MemoryBuffer1D<byte, Stride1D.Dense>? _nMasks;
+    MemoryBuffer1D<FusedPopulation, Stride1D.Dense>? _nPops;
+    MemoryBuffer1D<FusedProjection, Stride1D.Dense>? _nProjs;
+    Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _net;
+    Action<Index1D, int, ArrayView<float>, ArrayView<float>>? _broadcast;
+    Action<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>? _combine;
+    int[] _nOffsets = [], _nWeightOffsets = [];
+    int _nTotal, _nPlastic;
+
+    bool _lastRunChain;
+
+    Network Network => d.Network;
+    EngineConstants Constants => d.Constants;
+
+    /// <summary>Whether every population fits one group of a kernel with these limits.</summary>
+    bool Fits(IEnumerable<Population> pops, int maxPopulations, int maxGroupSize, int maxChunk)
+    {
+        int group = d.GroupSize(maxGroupSize);
+        return pops.Count() <= maxPopulations && pops.All(p => (p.Size + group - 1) / group <= maxChunk);
+    }
+
+    /// <summary>Whether <see cref="FusedInferenceKernel"/> covers the network: a chain data -&gt; LIF -&gt; ... -&gt; LIF
+    /// (outside the error path) with plain dense soma projections (no masks, no blank-out).</summary>
+    public bool CoversChain()
+    {
+        var pops = Network.Populations;
+        var chain = pops.Where(p => !p.ErrorPath).ToList();
+        if (chain.Count > FusedInferenceKernel.MaxPopulations || chain[0].Kind != PopulationKind.Data) return false;
+        for (int p = 0; p < chain.Count; p++)
+            if (pops[p] != chain[p] || (p > 0 && chain[p].Kind != PopulationKind.TwoCompartment)) return false;
+        var forward = Network.Projections.Where(q => !q.ErrorPath).ToList();
+        if (forward.Count != chain.Count - 1) return false;
+        for (int q = 0; q < forward.Count; q++)
+        {
+            var proj = forward[q];
+            if (proj.Source != q || proj.Target != q + 1 || proj.Mask != null || proj.Compartment != Compartment.Soma
+                || BlankOutSynapse.IsStochastic(Constants.BlankOut[Network.Projections.IndexOf(proj)])) return false;
+        }
+        return Fits(chain, FusedInferenceKernel.MaxPopulations, FusedInferenceKernel.MaxGroupSize, FusedInferenceKernel.MaxChunk);
+    }
+
+    /// <summary>Whether <see cref="FusedNetworkKernel"/> covers the network (any populations and projections, within its limits).</summary>
+    public bool CoversNetwork()
+        => Fits(Network.Populations, FusedNetworkKernel.MaxPopulations, FusedNetworkKernel.MaxGroupSize, FusedNetworkKernel.MaxChunk);
+
+    /// <summary>Inference of the loaded batch with <see cref="FusedInferenceKernel"/> (check <see cref="CoversChain"/> first).</summary>
+    public BatchResult RunChain(BatchInput input, int steps)
+    {
+        var acc = d.Accelerator;
+        int n = input.Count;
+        var chain = Network.Populations.Where(p => !p.ErrorPath).ToList();
+        int P = chain.Count;
+        if (_chain == null)
+        {
+            _cOffsets = new int[P];
+            for (int p = 1; p < P; p++) _cOffsets[p] = _cOffsets[p - 1] + chain[p - 1].Size;
+            _cTotal = _cOffsets[P - 1] + chain[P - 1].Size;
+            var layout = new int[3 * P - 1];
+            int w = 0;
+            for (int p = 0; p < P; p++) { layout[p] = chain[p].Size; layout[P + p] = _cOffsets[p]; }
+            for (int q = 0; q < P - 1; q++) { layout[2 * P + q] = w; w += chain[q].Size * chain[q + 1].Size; }
+            _cLayout = acc.Allocate1D(layout);
+            _cWeights = acc.Allocate1D<float>(w);
+            _cCoefficients = acc.Allocate1D(Constants.Lif.Take(P).ToArray());
+            _cFloats = acc.Allocate1D<float>((long)FusedState.FloatSections * d.BatchCapacity * _cTotal);
+            _cInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _cTotal);
+            _chain = acc.LoadStreamKernel<ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedInferenceKernel.Run);
+        }
+        // The kernel reads one flat weight array: copy the projections in on the device.
+        int wo = 0;
+        for (int q = 0; q < P - 1; q++)
+        {
+            int len = chain[q].Size * chain[q + 1].Size;
+            ((ArrayView<float>)d.Weights[q].View).CopyTo(((ArrayView<float>)_cWeights!.View).SubView(wo, len));
+            wo += len;
+        }
+        _cFloats!.MemSetToZero();
+        _cInts!.MemSetToZero();
+        int section = d.BatchCapacity * _cTotal;
+        _chain(new KernelConfig(n, d.GroupSize(FusedInferenceKernel.MaxGroupSize)), _cLayout!.View, new FusedArgs
+        {
+            Populations = P, TotalNeurons = _cTotal, Steps = steps, InputStride = input.InputSize,
+            EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Seed = Constants.Seed,
+        }, _cCoefficients!.View, _cWeights!.View, d.Pixels.View, d.Presentations.View, d.Thresholds.View, _cFloats!.View, _cInts!.View, d.SynOps.View);
+        acc.Synchronize();
+        _lastRunChain = true;
+        return Result(n, _cInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
+            _cFloats.View.SubView((long)FusedState.DriveSection * section, section), _cTotal, _cOffsets[Network.OutputPopulation]);
+    }
+
+    /// <summary>
+    /// The loaded batch with <see cref="FusedNetworkKernel"/> (check <see cref="CoversNetwork"/> first). Learning: every
+    /// population and projection, each lane on its private copy of the plastic weights, combined into the shared weights
+    /// after the launch. Not learning: the populations and projections outside the error path, every projection read from
+    /// the shared weights (what the CPU path simulates at inference).
+    /// </summary>
+    public BatchResult RunNetwork(BatchInput input, int steps, bool learn, float learningRate)
+    {
+        var acc = d.Accelerator;
+        int n = input.Count;
+        var pops = Network.Populations;
+        var projs = Network.Projections;
+        int Q = projs.Count;
+        if (_net == null)
+        {
+            _nOffsets = new int[pops.Count];
+            for (int p = 1; p < pops.Count; p++) _nOffsets[p] = _nOffsets[p - 1] + pops[p - 1].Size;
+            _nTotal = _nOffsets[^1] + pops[^1].Size;
+            _nWeightOffsets = new int[Q];
+            int w = 0;
+            foreach (bool plastic in new[] { true, false })
+                for (int q = 0; q < Q; q++)
+                    if (projs[q].Plastic == plastic) { _nWeightOffsets[q] = w; w += projs[q].Weights.Length; if (plastic) _nPlastic = w; }
+            _nWeights = acc.Allocate1D<float>(w);
+            _nMasks = acc.Allocate1D<byte>(w);
+            _nFloats = acc.Allocate1D<float>((long)FusedState.FloatSections * d.BatchCapacity * _nTotal);
+            _nInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _nTotal);
+            _nPops = acc.Allocate1D<FusedPopulation>(pops.Count);
+            _nProjs = acc.Allocate1D<FusedProjection>(Q);
+            _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedNetworkKernel.Run);
+            _broadcast = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.BroadcastWeights);
+            _combine = acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
+        }
+        // Lane-private weights only for learning (B copies of the plastic weights).
+        if (learn && _nLaneWeights == null) _nLaneWeights = acc.Allocate1D<float>(Math.Max(1L, (long)d.BatchCapacity * _nPlastic));
+        var laneWeights = _nLaneWeights?.View ?? _nWeights!.View;
+
+        // Descriptors, refreshed every batch (a pruning mask may have been pushed since). Without learning, the error path is left out
+        // and the projections' source and target are renumbered into the populations passed.
+        var included = pops.Select(p => learn || !p.ErrorPath).ToArray();
+        var fusedIndex = new int[pops.Count];
+        var popList = new List<FusedPopulation>();
+        for (int p = 0; p < pops.Count; p++)
+        {
+            if (!included[p]) continue;
+            fusedIndex[p] = popList.Count;
+            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p] });
+        }
+        var projList = new List<FusedProjection>();
+        for (int q = 0; q < Q; q++)
+        {
+            var proj = projs[q];
+            if (!learn && proj.ErrorPath) continue;
+            projList.Add(new FusedProjection
+            {
+                Source = fusedIndex[proj.Source], Target = fusedIndex[proj.Target], Dendrite = proj.Compartment == Compartment.Dendrite ? 1 : 0,
+                WeightOffset = _nWeightOffsets[q], Private = learn && proj.Plastic ? 1 : 0, MaskOffset = proj.Mask != null ? _nWeightOffsets[q] : Synapses.NoMask,
+                Forward = proj.Forward ? 1 : 0, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Index = q,
+                GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv, BlankOutThreshold = Constants.BlankOut[q],
+                Grid = proj.WeightFormat?.Coefficients ?? default,
+            });
+        }
+        ((ArrayView<FusedPopulation>)_nPops!.View).SubView(0, popList.Count).CopyFromCPU(popList.ToArray());
+        ((ArrayView<FusedProjection>)_nProjs!.View).SubView(0, projList.Count).CopyFromCPU(projList.ToArray());
+        var shared = (ArrayView<float>)_nWeights!.View;
+        for (int q = 0; q < Q; q++)
+        {
+            ((ArrayView<float>)d.Weights[q].View).CopyTo(shared.SubView(_nWeightOffsets[q], projs[q].Weights.Length));
+            if (projs[q].Mask != null) ((ArrayView<byte>)d.Masks[q].View).CopyTo(((ArrayView<byte>)_nMasks!.View).SubView(_nWeightOffsets[q], projs[q].Weights.Length));
+        }
+        if (learn && _nPlastic > 0) _broadcast!(checked(n * _nPlastic), _nPlastic, shared, laneWeights);
+        _nFloats!.MemSetToZero();
+        _nInts!.MemSetToZero();
+        int section = d.BatchCapacity * _nTotal;
+        _net!(new KernelConfig(n, d.GroupSize(FusedNetworkKernel.MaxGroupSize)), new FusedNetworkArgs
+        {
+            Populations = popList.Count, Projections = projList.Count, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
+            EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = learn ? 1 : 0, OnsetSteps = Constants.OnsetSteps,
+            PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = learningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
+            Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
+            StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
+        }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, d.Pixels.View, d.Labels.View, d.Presentations.View,
+            d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View);
+        if (learn)
+            for (int q = 0; q < Q; q++)
+            {
+                var proj = projs[q];
+                if (!proj.Plastic) continue;
+                var nearest = proj.WeightFormat is { } fmt ? (fmt with { Rounding = Rounding.Nearest }).Coefficients : default;
+                _combine!(proj.Weights.Length, new CombineArgs { Offset = _nWeightOffsets[q], Lanes = n, PrivateStride = _nPlastic, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Grid = nearest },
+                    shared, laneWeights);
+                shared.SubView(_nWeightOffsets[q], proj.Weights.Length).CopyTo((ArrayView<float>)d.Weights[q].View);
+            }
+        acc.Synchronize();
+        _lastRunChain = false;
+        return Result(n, _nInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
+            _nFloats.View.SubView((long)FusedState.DriveSection * section, section), _nTotal, _nOffsets[Network.OutputPopulation]);
+    }
+
+    static int KindOf(PopulationKind kind) => kind switch
+    {
+        PopulationKind.Data => FusedPopulation.KindData,
+        PopulationKind.Label => FusedPopulation.KindLabel,
+        PopulationKind.TwoCompartment => FusedPopulation.KindLif,
+        PopulationKind.Error => FusedPopulation.KindError,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "population kind"),
+    };
+
+    /// <summary>A fused launch's result: the per-neuron spike counts ([lane][neuron], <paramref name="total"/> neurons a lane)
+    /// give the prediction counts and the total, the drive section the readout's tie-break; SynOps come per lane.</summary>
+    BatchResult Result(int n, ArrayView<int> spikeCounts, ArrayView<float> drive, int total, int outputOffset)
+    {
+        var result = new BatchResult(d.BatchCapacity, Network.Classes) { Count = n };
+        var counts = new int[n * total];
+        spikeCounts.SubView(0, (long)n * total).CopyToCPU(counts);
+        var drives = new float[n * total];
+        drive.SubView(0, (long)n * total).CopyToCPU(drives);
+        long spikes = 0;
+        for (int b = 0; b < n; b++)
+        {
+            for (int k = 0; k < Network.Classes; k++)
+            {
+                result.OutputCounts[b * Network.Classes + k] = counts[b * total + outputOffset + k];
+                result.OutputDrive[b * Network.Classes + k] = drives[b * total + outputOffset + k];
+            }
+            for (int k = 0; k < total; k++) spikes += counts[b * total + k];
+        }
+        result.SynOps = d.TotalSynOps(n);
+        result.Spikes = spikes;
+        return result;
+    }
+
+    /// <summary>Lane 0's I, V, U of a population after the last fused batch.</summary>
+    public float[][] ReadState(int population)
+    {
+        int size = Network.Populations[population].Size;
+        var (floats, total, offsets) = _lastRunChain ? (_cFloats!, _cTotal, _cOffsets) : (_nFloats!, _nTotal, _nOffsets);
+        int section = d.BatchCapacity * total, off = offsets[population];
+        float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)floats.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
+        return [Section(FusedState.CurrentSection), Section(FusedState.SomaSection), Section(FusedState.DendriteSection)];
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in new MemoryBuffer?[] { _cLayout, _cInts, _cWeights, _cFloats, _cCoefficients, _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs }) b?.Dispose();
+    }
+}
