@@ -53,6 +53,7 @@ public static class OptionNames
         [RunFields.TestBatch] = "--test-batch",
         [RunFields.HiddenUnits] = "--hidden",
         [RunFields.Layers] = "--arch",
+        [RunFields.InferenceKernel] = "--inference-kernel",
     };
 
     /// <summary>The option that sets <paramref name="field"/>; the field itself where no option does (a field only a

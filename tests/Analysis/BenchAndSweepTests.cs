@@ -46,6 +46,20 @@ public class BenchAndSweepTests
     }
 
     [Test]
+    public void InferenceKernelChoosesBetweenIlgpusFusedKernelsAndGivesTheSameSpikes()
+    {
+        var config = TestNetworks.Config();
+        var chain = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images()));
+        var network = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true));
+        Assert.That(chain.Path, Is.EqualTo(IlgpuRunPath.FusedInference));
+        Assert.That(network.Path, Is.EqualTo(IlgpuRunPath.FusedNetwork));
+        Assert.That((network.Spikes, network.SynOps), Is.EqualTo((chain.Spikes, chain.SynOps)), "the same simulation on either kernel");
+        var cpu = new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true);
+        var e = Assert.Throws<Neuromorphic.Simulator.NeuromorphicException>(() => Bench.Measure(cpu))!;
+        Assert.That(e.Fields, Is.EqualTo(new[] { RunFields.InferenceKernel, RunFields.Backend }));
+    }
+
+    [Test]
     public void SweepTestsTheFloatModelFirstAndEveryCombinationAfter()
     {
         var config = TestNetworks.Config();

@@ -5,12 +5,16 @@ using Neuromorphic.Simulator.Engine;
 namespace Neuromorphic.Simulator.Analysis;
 
 /// <summary>What to measure: a network (fresh and seeded from <see cref="Layers"/> and <see cref="Config"/>, or
-/// <see cref="FromModel"/>'s), a backend and batch, <see cref="Samples"/> samples of <see cref="Images"/>.</summary>
+/// <see cref="FromModel"/>'s), a backend and batch, <see cref="Samples"/> samples of <see cref="Images"/>. With
+/// <see cref="NetworkKernelForInference"/> an ILGPU backend runs inference on the fused network kernel with learning off
+/// instead of the chain kernel (the measurement that decides whether one fused kernel can serve both).</summary>
 public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationConfig Config, int Batch, int Samples, bool Training, MnistSet Images,
-    Func<Network>? FromModel = null);
+    Func<Network>? FromModel = null, bool NetworkKernelForInference = false);
 
-/// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>.</summary>
-public sealed record BenchRun(int Samples, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Network)
+/// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>; <see cref="Path"/>:
+/// the ILGPU code path of the last batch (null on the CPU).</summary>
+
+public sealed record BenchRun(int Samples, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Network, IlgpuRunPath? Path = null)
 {
     public double SamplesPerSecond => Samples / Seconds;
 }
@@ -35,6 +39,12 @@ public static class Bench
         // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
         var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Rule == RuleKind.S2m ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
         using var engine = Backends.Create(s.Backend, net, s.Config, s.Batch);
+        if (s.NetworkKernelForInference)
+        {
+            if (engine is not IlgpuEngine ilgpu)
+                throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend, (k, b) => $"{k} network chooses between ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+            ilgpu.UseNetworkKernelForInference = true;
+        }
         var input = engine.NewInput();
         var test = s.Images;
         void Fill(int start, int m) => input.Fill(test, m, b => (start + b) % test.Count, b => start + b, s.Training);
@@ -55,7 +65,7 @@ public static class Bench
             synops += res.SynOps; spikes += res.Spikes; done += m;
             report?.Invoke(done);
         }
-        return new BenchRun(done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, engine.DeviceName, net);
+        return new BenchRun(done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, engine.DeviceName, net, (engine as IlgpuEngine)?.LastRunPath);
     }
 
     /// <summary>Measures <paramref name="s"/>; with <paramref name="vsTraining"/> &gt; 0 also times batch-1 training

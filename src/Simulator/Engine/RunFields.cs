@@ -14,4 +14,6 @@ public static class RunFields
     public const string HiddenUnits = "HiddenUnits";
     /// <summary>Layer sizes of a feed-forward network (784-200-10).</summary>
     public const string Layers = "Layers";
+    /// <summary>Which fused kernel runs inference on an ILGPU backend (<see cref="IlgpuEngine.UseNetworkKernelForInference"/>).</summary>
+    public const string InferenceKernel = "InferenceKernel";
 }
