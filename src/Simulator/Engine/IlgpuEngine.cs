@@ -74,9 +74,8 @@ public sealed class IlgpuEngine : SimulationEngine
 
     public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
     {
-        int n = input.Count;
-        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
-        bool learn = train && Config.Rule != RuleKind.None;
+        int n = Lanes(input);
+        bool learn = Learns(train);
         int steps = Config.StepsPerSample(train);
         _shared.Load(input);
         _lastLearned = learn;

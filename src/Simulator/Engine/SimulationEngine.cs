@@ -139,6 +139,17 @@ public abstract class SimulationEngine : IDisposable
         LearningRate = (float)config.RuleLearningRate;
     }
 
+    /// <summary>The lanes of <paramref name="input"/>, checked against the engine's capacity (every backend's first line of <c>Run</c>).</summary>
+    protected int Lanes(BatchInput input)
+    {
+        int n = input.Count;
+        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        return n;
+    }
+
+    /// <summary>Whether a batch run with <paramref name="train"/> learns: training, and a rule that learns.</summary>
+    protected bool Learns(bool train) => train && Config.Rule != RuleKind.None;
+
     /// <summary>eta used by the next training batch, the one runtime holder of the learning rate: it starts at the
     /// rule's rate and the trainer sets it each epoch from <see cref="SimulationConfig.LearningRateAt"/>.</summary>
     public float LearningRate { get; set; }

@@ -108,8 +108,7 @@ public sealed class S2mCpuEngine : SimulationEngine
 
     public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
     {
-        int n = input.Count;
-        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        int n = Lanes(input);
         int steps = _s.Steps(train);
         var w = Network.Projections[0].Weights;
         if (train && n > 1 && recorder == null && Config.BatchUpdate == BatchUpdateMode.PerSample)

@@ -82,8 +82,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
 
     public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
     {
-        int n = input.Count;
-        if (n < 1 || n > BatchCapacity) throw new ArgumentOutOfRangeException(nameof(input), $"batch of {n} lanes, capacity {BatchCapacity}");
+        int n = Lanes(input);
         if (Network.Projections[0].Mask != null && _mask.Length == 1 && Network.Projections[0].Mask!.Length > 1)
             throw new NeuromorphicException("S2M ILGPU engine: the mask was set after the engine was created; create a new engine");
         for (int b = 0; b < n; b++)
