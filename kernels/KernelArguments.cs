@@ -29,7 +29,7 @@ public struct ErrorArgs
 /// <summary>Scalars of one launch of the delivery kernels.</summary>
 public struct DeliverArgs
 {
-    public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward, Learn;
+    public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward;
     /// <summary>eRBP update kind (<see cref="Neuromorphic.Plasticity.UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
     public int Update, LearnBlanked;
     public float LearningRate, GateLow, GateHigh;

@@ -106,7 +106,7 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                 var args = new DeliverArgs
                 {
                     PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
-                    HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0, Learn = learnNow ? 1 : 0,
+                    HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0,
                     LearningRate = learningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
                     Update = constants.Update, LearnBlanked = constants.LearnOnBlankedSpikes ? 1 : 0,
                     Seed = constants.Seed, BlankOutThreshold = constants.BlankOut[q],
