@@ -46,14 +46,16 @@ public class BenchAndSweepTests
     }
 
     [Test]
-    public void InferenceKernelChoosesBetweenIlgpusFusedKernelsAndGivesTheSameSpikes()
+    public void InferenceKernelNetworkRunsIlgpusFusedNetworkKernel()
     {
+        // The kernels' parity with the CPU path has its own tests (tests/Engine/FusedNetworkInferenceTests.cs); here the
+        // option must reach the engine. (Spike counts of two bench runs are not comparable: the warm-up, timed, decides
+        // which digits are measured.)
         var config = TestNetworks.Config();
-        var chain = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images()));
         var network = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true));
-        Assert.That(chain.Path, Is.EqualTo(IlgpuRunPath.FusedInference));
         Assert.That(network.Path, Is.EqualTo(IlgpuRunPath.FusedNetwork));
-        Assert.That((network.Spikes, network.SynOps), Is.EqualTo((chain.Spikes, chain.SynOps)), "the same simulation on either kernel");
+        Assert.That(network.Samples, Is.EqualTo(4));
+        Assert.That(Bench.Measure(new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images())).Path, Is.Null);
         var cpu = new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true);
         var e = Assert.Throws<Neuromorphic.Simulator.NeuromorphicException>(() => Bench.Measure(cpu))!;
         Assert.That(e.Fields, Is.EqualTo(new[] { RunFields.InferenceKernel, RunFields.Backend }));
