@@ -15,7 +15,18 @@ public static class CliCommon
 
     /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
     /// unknown one, and the command whose --help lists them.</summary>
-    internal static string ParseErrorLine(ParseResult parse)
+    /// <summary>Parses and runs <paramref name="root"/> (neuromorphic's, or a tool's built from the same options). A parse
+    /// error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2 (not the whole
+    /// help on stdout). Help itself, and a bare command, go the usual way.</summary>
+    public static int Invoke(Command root, string[] args, string program = "neuromorphic")
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+        Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse, program), Text.MaxLine)}");
+        return 2;
+    }
+
+    internal static string ParseErrorLine(ParseResult parse, string program = "neuromorphic")
     {
         var command = parse.CommandResult.Command;
         var unknown = parse.UnmatchedTokens.FirstOrDefault();
@@ -34,7 +45,7 @@ public static class CliCommon
             if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
         }
         string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
-        return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? "neuromorphic" : "neuromorphic " + path)} --help`)";
+        return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? program : program + " " + path)} --help`)";
     }
 
     static int Distance(string a, string b)
@@ -49,7 +60,7 @@ public static class CliCommon
     }
 
     /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
-    internal static int Guard(Func<int> body)
+    public static int Guard(Func<int> body)
     {
         try { return body(); }
         catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {OptionNames.Message(e)}"); return 2; }

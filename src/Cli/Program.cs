@@ -8,15 +8,7 @@ namespace Neuromorphic.Cli
     /// <see cref="CliCommon"/>. Names and options are a contract: scripts depend on them.</summary>
     public static class Commands
     {
-        public static int Execute(string[] args)
-        {
-            var parse = Root().Parse(args);
-            // A parse error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2
-            // (not the whole help on stdout). Help itself, and a bare `neuromorphic`, go the usual way.
-            if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
-            Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse), Text.MaxLine)}");
-            return 2;
-        }
+        public static int Execute(string[] args) => Invoke(Root(), args);
 
         /// <summary>Every command, as `neuromorphic` parses them.</summary>
         public static RootCommand Root()

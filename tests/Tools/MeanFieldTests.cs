@@ -57,3 +57,36 @@ public class MeanFieldTests
         Assert.That(simulatedHz, Is.EqualTo(expected).Within(4 * Math.Sqrt(spikes) / (steps * 0.1e-3) + 0.1));
     }
 }
+
+/// <summary>meanfield takes its model options from the CLI (ConfigOptions): the same names, checks and error lines, and
+/// it refuses what the rate model does not represent. Runs the built tool (copied beside the tests).</summary>
+public class MeanFieldCommandLineTests
+{
+    static (int Code, string Err) Run(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "meanfield.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NEUROMORPHIC_DATA_DIR"] = "/nonexistent-meanfield-data";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        Assert.That(p.WaitForExit(60_000), "meanfield answers within a minute");
+        return (p.ExitCode, err.Result);
+    }
+
+    [TestCase(new[] { "--weight-bits", "4" }, "--weight-bits: the mean-field model has no counterpart")]
+    [TestCase(new[] { "--update", "manhattan" }, "--update: the mean-field model has no counterpart")]
+    [TestCase(new[] { "--eta", "-1" }, "the learning rate (--eta) must be a number >= 0, got -1")]
+    [TestCase(new[] { "--gate-mv", "x" }, "--gate-mv")]
+    [TestCase(new[] { "--etaa", "1" }, "Did you mean '--eta'? (see `meanfield --help`)")]
+    [TestCase(new[] { "--epochs", "0" }, "--epochs must be at least 1, got 0")]
+    public void BadOptionsGetTheCliErrorLineAndExitTwo(string[] args, string expected)
+    {
+        var (code, err) = Run(args);
+        Assert.That(code, Is.EqualTo(2));
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), err);
+        Assert.That(lines[0], Does.StartWith("error: ").And.Contain(expected));
+    }
+}

@@ -1,64 +1,62 @@
 // meanfield: trains the eRBP network of this simulator in the firing-rate limit (MeanFieldErbp.cs) on MNIST and
 // prints, after each epoch, the accuracy on 5,000 training digits and on the 10,000 test digits. A research tool
-// (docs/results.md, session 5), not part of the neuromorphic CLI. Model options are spelled and mean as in
-// `neuromorphic train` (docs/cli.md). Usage:
+// (docs/results.md, session 5), not part of the neuromorphic CLI. Its model options are the CLI's own (ConfigOptions:
+// the same names, parsing, checks and error lines as `neuromorphic train`, docs/cli.md); options of the simulator that
+// the rate model does not represent are refused. Usage:
 //   dotnet run --project tools/MeanField -c Release -- [--hidden 200] [--epochs 4] [--eta 6e-4] [--eta-decay 0.5]
 //       [--gate-mv 600] [--gate-low-mv G] [--gate-high-mv G] [--layer-gates-mv H,O] [--init-scale 7]
 //       [--feedback-scale 7] [--error-weight-mv 90] [--blank-out 1] [--tau-membrane-ms 1] [--refractory-ms 3.9]
 //       [--noise-sigma-mv 0] [--sub-steps 10] [--target-hz H] [--train-samples 50000] [--seed 1] [--data-dir DIR]
-using System.Globalization;
+using System.CommandLine;
 using Neuromorphic.Cli;
 using Neuromorphic.MeanField;
 using Neuromorphic.Simulator;
 using Neuromorphic.Simulator.Data;
 using Neuromorphic.Simulator.Engine;
 
-// The model options are spelt as the CLI spells the fields they set (OptionNames, the CLI's one table).
-var modelOptions = new (string Field, Func<SimulationConfig, string, string, SimulationConfig> Set)[]
+var cfg = new ConfigOptions();
+var root = new RootCommand("meanfield: the eRBP network of neuromorphic in the firing-rate limit, trained and tested on MNIST");
+cfg.AddTo(root, withRule: false);
+// What the rate model has no counterpart for: refused, not silently ignored.
+Option[] notModelled = [cfg.TestSampleMs, cfg.LabelUnits, cfg.BiasRateHz, cfg.InitMv, cfg.BurnIn, cfg.TauStdpMs, cfg.NoiseMv, cfg.WeightBits,
+    cfg.RoundingOpt, cfg.WeightRange, cfg.PowerOfTwo, cfg.StateBits, cfg.StateRange, cfg.BatchUpdateOpt, cfg.FeedbackOpt, cfg.FeedbackRefresh,
+    cfg.UpdateOpt, cfg.LearnBlanked];
+var hidden = new Option<int>(OptionNames.Of(RunFields.HiddenUnits)) { Description = "hidden neurons (200)", DefaultValueFactory = _ => 200 };
+var epochs = new Option<int>("--epochs") { Description = "epochs (4)", DefaultValueFactory = _ => 4 };
+var trainSamples = new Option<int>("--train-samples") { Description = "training digits per epoch, at most 60,000 (50,000)", DefaultValueFactory = _ => 50_000 };
+var subSteps = new Option<int>("--sub-steps") { Description = "rate iterations per sample (10)", DefaultValueFactory = _ => 10 };
+var noiseSigma = new Option<double>("--noise-sigma-mv") { Description = "Gaussian noise of the membrane potential in the f-I curve, mV (0)" };
+var targetHz = new Option<double?>("--target-hz") { Description = "rate the true class is trained towards (default: the label neuron's)" };
+var dataDir = new Option<string?>("--data-dir") { Description = "MNIST's folder" };
+// The tool's own: fields the CLI sets only through --config.
+var gateLow = new Option<double?>("--gate-low-mv") { Description = "lower edge of the boxcar, mV" };
+var gateHigh = new Option<double?>("--gate-high-mv") { Description = "upper edge of the boxcar, mV" };
+var errorWeight = new Option<double?>("--error-weight-mv") { Description = "weight of the error neurons' projections, mV (90)" };
+var refractory = new Option<double?>("--refractory-ms") { Description = "refractory period of hidden and prediction neurons, ms (3.9)" };
+foreach (var o in new Option[] { hidden, epochs, trainSamples, subSteps, noiseSigma, targetHz, dataDir, gateLow, gateHigh, errorWeight, refractory })
+    root.Options.Add(o);
+root.SetAction(r => CliCommon.Guard(() =>
 {
-    ("Erbp.LearningRate", (c, n, t) => c with { Erbp = c.Erbp with { LearningRate = Num(n, t) } }),
-    (nameof(SimulationConfig.EtaDecayPerEpoch), (c, n, t) => c with { EtaDecayPerEpoch = Num(n, t) }),
-    ("Erbp.GateHighMv", (c, n, t) => c with { Erbp = c.Erbp with { GateLowMv = -Num(n, t), GateHighMv = Num(n, t) } }),
-    (nameof(SimulationConfig.LayerGateMv), (c, n, t) => c with { LayerGateMv = t.Split(',').Select(g => double.TryParse(g, CultureInfo.InvariantCulture, out var v) && v > 0
-        ? v : throw new ArgumentException($"option {n}: '{g}' is not a positive number")).ToArray() }),
-    (nameof(SimulationConfig.InitScale), (c, n, t) => c with { InitScale = Num(n, t) }),
-    (nameof(SimulationConfig.FeedbackScale), (c, n, t) => c with { FeedbackScale = Num(n, t) }),
-    (nameof(SimulationConfig.TransmissionProbability), (c, n, t) => c with { TransmissionProbability = Num(n, t) }),
-    ("Hidden.TauMembraneMs", (c, n, t) => c with { Hidden = c.Hidden with { TauMembraneMs = Num(n, t) }, Output = c.Output with { TauMembraneMs = Num(n, t) } }),
-    (nameof(SimulationConfig.Seed), (c, n, t) => c with { Seed = (ulong)(long)Num(n, t) }),
-    // The tool's own: fields the CLI sets only through --config.
-    ("--gate-low-mv", (c, n, t) => c with { Erbp = c.Erbp with { GateLowMv = Num(n, t) } }),
-    ("--gate-high-mv", (c, n, t) => c with { Erbp = c.Erbp with { GateHighMv = Num(n, t) } }),
-    ("--error-weight-mv", (c, n, t) => c with { ErrorWeightMv = Num(n, t) }),
-    ("--refractory-ms", (c, n, t) => c with { Hidden = c.Hidden with { RefractoryMs = Num(n, t) }, Output = c.Output with { RefractoryMs = Num(n, t) } }),
-}.ToDictionary(o => o.Field.StartsWith("--") ? o.Field : OptionNames.Of(o.Field), o => o.Set);
-
-var settings = new MeanFieldSettings();
-string? dataDirOption = null;
-try
-{
-    for (int a = 0; a < args.Length; a++)
+    if (notModelled.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } refused)
+        throw new NeuromorphicException($"{refused.Name}: the mean-field model has no counterpart for it (the simulator's `neuromorphic train` does)");
+    var config = cfg.Build(r, RuleKind.Erbp);
+    // The tool's default halves eta each epoch (the main job's schedule).
+    if (r.GetValue(cfg.EtaDecay) == null && r.GetValue(cfg.Config) == null && r.GetValue(cfg.PresetOpt) == null) config = config with { EtaDecayPerEpoch = 0.5 };
+    if (r.GetValue(gateLow) is { } lo) config = config with { Erbp = config.Erbp with { GateLowMv = lo } };
+    if (r.GetValue(gateHigh) is { } hi) config = config with { Erbp = config.Erbp with { GateHighMv = hi } };
+    if (r.GetValue(errorWeight) is { } ew) config = config with { ErrorWeightMv = ew };
+    if (r.GetValue(refractory) is { } rf) config = config with { Hidden = config.Hidden with { RefractoryMs = rf }, Output = config.Output with { RefractoryMs = rf } };
+    config.Validate();
+    int Positive(Option<int> o) => r.GetValue(o) is var v && v > 0 ? v : throw new NeuromorphicException($"{o.Name} must be at least 1, got {v}");
+    var settings = new MeanFieldSettings
     {
-        string name = args[a];
-        if (a + 1 >= args.Length) throw new ArgumentException($"option {name} needs a value");
-        string text = args[++a];
-        if (name == "--data-dir") { dataDirOption = text; continue; }
-        if (modelOptions.TryGetValue(name, out var set)) { settings = settings with { Config = set(settings.Config, name, text) }; continue; }
-        settings = name switch
-        {
-            _ when name == OptionNames.Of(RunFields.HiddenUnits) => settings with { Hidden = Positive((int)Num(name, text)) },
-            "--epochs" => settings with { Epochs = Positive((int)Num(name, text)) },
-            "--train-samples" => settings with { TrainSamples = Math.Min(60_000, Positive((int)Num(name, text))) },
-            "--sub-steps" => settings with { SubSteps = Positive((int)Num(name, text)) },
-            "--noise-sigma-mv" => settings with { NoiseSigmaMv = Num(name, text) },
-            "--target-hz" => settings with { TargetRateHz = Num(name, text) },
-            _ => throw new ArgumentException($"unknown option {name}"),
-        };
-    }
-    string dataDir = MnistFiles.ResolveDirectory(dataDirOption);
-    MnistFiles.Verify(dataDir);
-    var train = MnistFiles.LoadTrain(dataDir);
-    var test = MnistFiles.LoadTest(dataDir);
+        Config = config, Hidden = Positive(hidden), Epochs = Positive(epochs), TrainSamples = Math.Min(60_000, Positive(trainSamples)),
+        SubSteps = Positive(subSteps), NoiseSigmaMv = r.GetValue(noiseSigma), TargetRateHz = r.GetValue(targetHz) ?? double.NaN,
+    };
+    string dir = MnistFiles.ResolveDirectory(r.GetValue(dataDir));
+    MnistFiles.Verify(dir);
+    var train = MnistFiles.LoadTrain(dir);
+    var test = MnistFiles.LoadTest(dir);
 
     var net = new MeanFieldNetwork(settings);
     Console.WriteLine($"mean-field eRBP 784-{settings.Hidden}-10: {settings}");
@@ -76,19 +74,5 @@ try
                           $"train (5,000) {trainAccuracy:P2}  test {testAccuracy:P2}  hidden inside gate {net.HiddenInsideGate:P1}");
     }
     return 0;
-}
-catch (NeuromorphicException e)
-{
-    Console.Error.WriteLine($"error: {OptionNames.Message(e)}");
-    return 2;
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-
-static double Num(string name, string text) => double.TryParse(text, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-    ? v : throw new ArgumentException($"option {name}: '{text}' is not a number");
-
-static int Positive(int v) => v > 0 ? v : throw new ArgumentException($"expected a positive count, got {v}");
+}));
+return CliCommon.Invoke(root, args, "meanfield");
