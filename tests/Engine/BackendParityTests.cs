@@ -42,16 +42,7 @@ public class BackendParityTests
         var input = TestNetworks.Input(cpu, 4, 3);
         var rc = cpu.Run(input, false);
         var rg = gpu.Run(input, false); // no recorder: the fused one-launch kernel
-        Assert.That(rc.Spikes, Is.GreaterThan(300));
-        Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts));
-        Assert.That(rg.OutputDrive, Is.EqualTo(rc.OutputDrive), "integrated current of the prediction neurons");
-        Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps));
-        Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes));
-        for (int p = 1; p < 4; p++)
-        {
-            var (sc, sg) = (cpu.ReadState(p), gpu.ReadState(p));
-            for (int k = 0; k < 3; k++) Assert.That(sg[k], Is.EqualTo(sc[k]), $"population {p}, variable {k}");
-        }
+        TestNetworks.AssertSameInference(cpu, rc, gpu, rg);
         gpu.UseFusedInference = false;
         Assert.That(gpu.Run(input, false).OutputCounts, Is.EqualTo(rc.OutputCounts), "per-phase kernels agree too");
     }

@@ -28,16 +28,7 @@ public class FusedNetworkInferenceTests
         var rg = gpu.Run(input, false);
         Assert.That(gpu.LastRunPath, Is.EqualTo(IlgpuRunPath.FusedNetwork));
         Assert.That(gpu.LastRunUsedFusedTraining, Is.False);
-        Assert.That(rc.Spikes, Is.GreaterThan(300));
-        Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts));
-        Assert.That(rg.OutputDrive, Is.EqualTo(rc.OutputDrive), "integrated current of the prediction neurons");
-        Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps));
-        Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes));
-        for (int p = 1; p < 4; p++)
-        {
-            var (sc, sg) = (cpu.ReadState(p), gpu.ReadState(p));
-            for (int k = 0; k < 3; k++) Assert.That(sg[k], Is.EqualTo(sc[k]), $"population {p}, variable {k}");
-        }
+        TestNetworks.AssertSameInference(cpu, rc, gpu, rg);
         gpu.UseNetworkKernelForInference = false;
         var rd = gpu.Run(input, false);
         Assert.That(gpu.LastRunPath, Is.EqualTo(pruned ? IlgpuRunPath.PerPhase : IlgpuRunPath.FusedInference), "the default route");

@@ -1,3 +1,4 @@
+using NUnit.Framework;
 using Neuromorphic.Neurons;
 using Neuromorphic.Simulator.Engine;
 
@@ -40,5 +41,21 @@ public static class TestNetworks
             input.Presentations[b] = salt * 100 + b;
         }
         return input;
+    }
+
+    /// <summary>Inference parity: the two engines' batch results (prediction counts, integrated current, SynOps,
+    /// spikes) and the final I, V, U of every feed-forward population after the data neurons are identical.</summary>
+    public static void AssertSameInference(SimulationEngine cpu, BatchResult rc, SimulationEngine gpu, BatchResult rg)
+    {
+        Assert.That(rc.Spikes, Is.GreaterThan(300), "a network that fires");
+        Assert.That(rg.OutputCounts, Is.EqualTo(rc.OutputCounts));
+        Assert.That(rg.OutputDrive, Is.EqualTo(rc.OutputDrive), "integrated current of the prediction neurons");
+        Assert.That(rg.SynOps, Is.EqualTo(rc.SynOps));
+        Assert.That(rg.Spikes, Is.EqualTo(rc.Spikes));
+        for (int p = 1; p < cpu.Network.Layers.Length; p++)
+        {
+            var (sc, sg) = (cpu.ReadState(p), gpu.ReadState(p));
+            for (int k = 0; k < 3; k++) Assert.That(sg[k], Is.EqualTo(sc[k]), $"population {p}, variable {k}");
+        }
     }
 }
