@@ -13,22 +13,18 @@ namespace Neuromorphic.Simulator.Engine;
 /// </summary>
 internal sealed class IlgpuPerPhaseDriver : IDisposable
 {
-    sealed class PopBuffers(Accelerator acc, int batch, int n) : IDisposable
+    sealed class PopBuffers : DeviceArrays
     {
-        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Soma = acc.Allocate1D<float>(batch * n),
-            Dendrite = acc.Allocate1D<float>(batch * n), InSoma = acc.Allocate1D<float>(batch * n), InDendrite = acc.Allocate1D<float>(batch * n),
-            Drive = acc.Allocate1D<float>(batch * n);
-        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
-            Counts = acc.Allocate1D<int>(batch), NeuronSpikes = acc.Allocate1D<int>(batch * n);
-        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
-        public void Zero()
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current, Soma, Dendrite, InSoma, InDendrite, Drive;
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory, List, Counts, NeuronSpikes;
+        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags;
+
+        public PopBuffers(Accelerator acc, int batch, int n) : base(acc)
         {
-            Current.MemSetToZero(); Soma.MemSetToZero(); Dendrite.MemSetToZero(); InSoma.MemSetToZero(); InDendrite.MemSetToZero(); Drive.MemSetToZero();
-            Refractory.MemSetToZero(); Counts.MemSetToZero(); NeuronSpikes.MemSetToZero(); Flags.MemSetToZero();
-        }
-        public void Dispose()
-        {
-            foreach (var b in new MemoryBuffer[] { Current, Soma, Dendrite, InSoma, InDendrite, Drive, Refractory, List, Counts, NeuronSpikes, Flags }) b.Dispose();
+            long k = (long)batch * n;
+            (Current, Soma, Dendrite, InSoma, InDendrite, Drive) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
+            (Refractory, List, Counts, NeuronSpikes) = (Buffer<int>(k), Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k));
+            Flags = Buffer<byte>(k);
         }
     }
 

@@ -13,22 +13,19 @@ namespace Neuromorphic.Simulator.S2m;
 /// </summary>
 public sealed class S2mIlgpuEngine : SimulationEngine
 {
-    sealed class Layer(Accelerator acc, int batch, int n) : IDisposable
+    sealed class Layer : DeviceArrays
     {
         // Dendrite: the LIF step's U, which nothing drives in an S2M unit; it stays at rest (0).
-        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current = acc.Allocate1D<float>(batch * n), Potential = acc.Allocate1D<float>(batch * n),
-            Dendrite = acc.Allocate1D<float>(batch * n), Inbox = acc.Allocate1D<float>(batch * n), Trace = acc.Allocate1D<float>(batch * n);
-        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory = acc.Allocate1D<int>(batch * n), List = acc.Allocate1D<int>(batch * n),
-            Counts = acc.Allocate1D<int>(batch), Spikes = acc.Allocate1D<int>(batch * n), LabelCounts = acc.Allocate1D<int>(batch * n);
-        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags = acc.Allocate1D<byte>(batch * n);
-        public void Zero()
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current, Potential, Dendrite, Inbox, Trace;
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory, List, Counts, Spikes, LabelCounts;
+        public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags;
+
+        public Layer(Accelerator acc, int batch, int n) : base(acc)
         {
-            Current.MemSetToZero(); Potential.MemSetToZero(); Dendrite.MemSetToZero(); Inbox.MemSetToZero(); Trace.MemSetToZero(); Refractory.MemSetToZero();
-            Counts.MemSetToZero(); Spikes.MemSetToZero(); LabelCounts.MemSetToZero(); Flags.MemSetToZero();
-        }
-        public void Dispose()
-        {
-            foreach (var b in new MemoryBuffer[] { Current, Potential, Dendrite, Inbox, Trace, Refractory, List, Counts, Spikes, LabelCounts, Flags }) b.Dispose();
+            long k = (long)batch * n;
+            (Current, Potential, Dendrite, Inbox, Trace) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
+            (Refractory, List, Counts, Spikes, LabelCounts) = (Buffer<int>(k), Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k), Buffer<int>(k));
+            Flags = Buffer<byte>(k);
         }
     }
 
