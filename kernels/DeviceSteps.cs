@@ -148,7 +148,7 @@ public static class DeviceSteps
         {
             int j = list[listBase + s];
             int w = j * p.PreStride + post * p.PostStride;
-            if (p.MaskOffset >= 0 && mask[p.MaskOffset + w] == 0) continue;
+            if (Pruned(p, mask, w)) continue;
             bool transmits = Transmits(p, counter, j, post);
             if (!transmits && l.LearnBlanked == 0) continue;
             long wi = p.WeightOffset + w;
@@ -167,7 +167,11 @@ public static class DeviceSteps
     /// the CPU path uses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Reaches(in Synapses p, ArrayView<byte> mask, ulong counter, int pre, int post, int w)
-        => (p.MaskOffset < 0 || mask[p.MaskOffset + w] != 0) && Transmits(p, counter, pre, post);
+        => !Pruned(p, mask, w) && Transmits(p, counter, pre, post);
+
+    /// <summary>Whether synapse <paramref name="w"/> of the projection is pruned (mask entry 0; never without a mask).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Pruned(in Synapses p, ArrayView<byte> mask, int w) => p.MaskOffset >= 0 && mask[p.MaskOffset + w] == 0;
 
     /// <summary>Whether the blank-out draw lets the event of <paramref name="pre"/> through to <paramref name="post"/>
     /// (always, without blank-out).</summary>

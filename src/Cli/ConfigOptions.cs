@@ -177,7 +177,7 @@ public sealed class ConfigOptions
             };
         if (r.GetValue(WeightBits) is { } wb)
         {
-            if (wb < 1 || wb > 16) throw new NeuromorphicException($"--weight-bits must lie in 1..16, got {wb}");
+            if (wb < Neuromorphic.Plasticity.QuantFormat.MinBits || wb > Neuromorphic.Plasticity.QuantFormat.MaxBits) throw new NeuromorphicException($"--weight-bits must lie in {Neuromorphic.Plasticity.QuantFormat.MinBits}..{Neuromorphic.Plasticity.QuantFormat.MaxBits}, got {wb}");
             c = c with { WeightBits = wb };
         }
         if (r.GetValue(RoundingOpt) is { } ro) c = c with { WeightRounding = ParseRounding(ro) };

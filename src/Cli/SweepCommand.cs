@@ -36,7 +36,7 @@ public static class SweepCommand
         c.SetAction(r => Guard(() =>
         {
             var inv = CultureInfo.InvariantCulture;
-            var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", "a whole number of bits in 1..16", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 1 and <= 16, v));
+            var bitList = ParseList(r.GetValue(bits)!, "--weight-bits", $"a whole number of bits in {Neuromorphic.Plasticity.QuantFormat.MinBits}..{Neuromorphic.Plasticity.QuantFormat.MaxBits}", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= Neuromorphic.Plasticity.QuantFormat.MinBits and <= Neuromorphic.Plasticity.QuantFormat.MaxBits, v));
             var pruneList = ParseList(r.GetValue(prune)!, "--prune", "a fraction in [0, 1)", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && v < 1, v));
             var stateList = r.GetValue(stateBits) is { } stateText ? ParseList(stateText, "--state-bits", "a whole number of bits in 8..24", s => (int.TryParse(s, NumberStyles.None, inv, out var v) && v is >= 8 and <= 24, v)) : [0];
             var noiseList = ParseList(r.GetValue(noise)!, "--noise", "a relative noise level >= 0", s => (double.TryParse(s, NumberStyles.Float, inv, out var v) && v >= 0 && double.IsFinite(v), v));

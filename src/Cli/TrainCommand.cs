@@ -94,8 +94,7 @@ public static class TrainCommand
             using var engine = Backends.Create(backend, net, config, batch);
             // Validation and test need no learning: a separate inference engine with a larger batch
             // (lanes run in parallel) shares the same network object; device weights are pulled first.
-            int tb = r.GetValue(testBatch) ?? 0;
-            if (tb <= 0) tb = engine.BackendName == "cpu" ? 16 : 1024;
+            int tb = r.GetValue(testBatch) is > 0 and var askedBatch ? askedBatch : InferenceBatch(null, backend);
             using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), RunFields.TestBatch);
             SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
             var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };

@@ -24,7 +24,10 @@ public readonly record struct QuantFormat(int Bits, double Step, Rounding Roundi
     public int MaxCode => Bits == 1 ? 1 : (1 << (Bits - 1)) - 1;
     public int MinCode => Bits == 1 ? -1 : -(1 << (Bits - 1));
 
-    public void Validate(string where, int minBits = 1, int maxBits = 16)
+    /// <summary>The bit widths a weight format may have.</summary>
+    public const int MinBits = 1, MaxBits = 16;
+
+    public void Validate(string where, int minBits = MinBits, int maxBits = MaxBits)
     {
         if (Bits < minBits || Bits > maxBits) throw new ArgumentException($"{where}: bit width must lie in {minBits}..{maxBits}, got {Bits}");
         if (!(Step > 0) || double.IsInfinity(Step)) throw new ArgumentException($"{where}: quantization step must be a positive number, got {Step}");

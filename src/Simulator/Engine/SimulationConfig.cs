@@ -145,7 +145,8 @@ public sealed record SimulationConfig
             Schedule.Validate("learning-rate schedule");
             if (Rule == RuleKind.S2m && (Erbp.Feedback != FeedbackKind.Random || Erbp.Update != UpdateKind.Additive))
                 throw NeuromorphicException.ForFields(["Erbp.Feedback", "Erbp.Update", nameof(Rule)], n => $"{n[0]} and {n[1]} are options of eRBP; {n[2]} s2m learns by eCD");
-            if (WeightBits != 0 && (WeightBits < 1 || WeightBits > 16)) throw NeuromorphicException.ForField(nameof(WeightBits), f => $"{f}: bit width must lie in 1..16, got {WeightBits}");
+            if (WeightBits != 0 && (WeightBits < QuantFormat.MinBits || WeightBits > QuantFormat.MaxBits))
+                throw NeuromorphicException.ForField(nameof(WeightBits), f => $"{f}: bit width must lie in {QuantFormat.MinBits}..{QuantFormat.MaxBits}, got {WeightBits}");
             if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw NeuromorphicException.ForField(nameof(StateBits), f => $"{f} must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
             if (!(StateRangeMv > 0)) throw NeuromorphicException.ForField(nameof(StateRangeMv), f => $"{f} must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
