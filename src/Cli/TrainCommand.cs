@@ -20,8 +20,12 @@ public static class TrainCommand
         var plotOpt = new Option<string?>("--plot") { Description = "draw the learning curve (error against epochs) to this PNG file" };
         var reportOpt = new Option<string?>("--report") { Description = "write a self-contained HTML page of the run (configuration, learning curve, epochs, confusion matrix, receptive fields, rates, SynOps)" };
         var reportDigits = new Option<int>("--report-digits") { Description = "test images simulated one at a time for the report's firing rates and SynOps per image", DefaultValueFactory = _ => 100 };
+        var trainPool = new Option<int>("--train-pool") { Description = "training images drawn from: 50000 (the rest holds the validation digits) or 60000 (all, the reference driver's protocol; no validation)", DefaultValueFactory = _ => Trainer.TrainPoolSize };
+        var sampling = new Option<string>("--sampling") { Description = "how an epoch draws its digits: permutation (each image once) | balanced-replacement (the reference driver's: every class once per 10 digits, images drawn with replacement)", DefaultValueFactory = _ => "permutation" };
+        sampling.AcceptOnlyFromAmong("permutation", "balanced-replacement");
+        var testEveryN = new Option<int>("--test-every") { Description = "test on the test digits every N training samples (the papers' curve; their figure is the mean of the last 5 tests: test_error_last5_mean)", DefaultValueFactory = _ => 0 };
         var c = new Command("train", "train a spiking classifier (MNIST digits by default) with eRBP or an S2M (eCD), test it and save the model");
-        Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, reportOpt, reportDigits, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
+        Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, reportOpt, reportDigits, trainPool, sampling, testEveryN, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
         cfg.AddTo(c);
         c.SetAction(r => Guard(() =>
         {
@@ -31,6 +35,10 @@ public static class TrainCommand
             if (ep < 1) throw new NeuromorphicException($"--epochs must be at least 1, got {ep}");
             if (ntrain < 1) throw new NeuromorphicException($"--train-samples must be at least 1, got {ntrain}");
             if (ntest < 0 || nval < 0) throw new NeuromorphicException("--test-samples and --validation-samples must not be negative");
+            int pool = r.GetValue(trainPool), every = r.GetValue(testEveryN);
+            var samplingKind = r.GetValue(sampling) == "balanced-replacement" ? SamplingKind.BalancedReplacement : SamplingKind.Permutation;
+            if (pool is not (Trainer.TrainPoolSize or Trainer.FullTrainPoolSize)) throw new NeuromorphicException($"--train-pool must be {Trainer.TrainPoolSize} or {Trainer.FullTrainPoolSize}, got {pool}");
+            if (every < 0) throw new NeuromorphicException($"--test-every must be 0 (no tests during training) or a positive number of training samples, got {every}");
             if (r.GetValue(ckEvery) is var ck && ck < 0) throw new NeuromorphicException($"--checkpoint-every must be 0 (only at the end) or a positive number of samples, got {ck}");
             Network net; SimulationConfig config; TrainingProgress progress;
             double? pruneFraction = r.GetValue(prune);
@@ -45,6 +53,7 @@ public static class TrainCommand
             Dataset data;
             Dictionary<string, object?> extra = new();
             List<EpochRecord> history = [];
+            List<TestPoint> testPoints = [];
             if (r.GetValue(resume) is { } from)
             {
                 (net, config, var file) = LoadModelFile(from);
@@ -62,6 +71,17 @@ public static class TrainCommand
                 double? eta = r.GetValue(cfg.Eta);
                 if (eta != null && pruneFraction == null)
                     Console.Error.WriteLine($"warning: --eta {eta} is ignored: a resumed run continues the checkpoint's schedule (with --prune it sets the re-learning rate)");
+                if (pruneFraction == null)
+                {
+                    // The run's protocol is the checkpoint's: a different one asked for explicitly is refused.
+                    int cpPool = progress.TrainPool == 0 ? Trainer.TrainPoolSize : progress.TrainPool;
+                    var cpSampling = (SamplingKind)progress.Sampling;
+                    if (r.GetResult(trainPool) is { Implicit: false } && pool != cpPool) throw new NeuromorphicException($"--train-pool {pool}: {from} was trained with --train-pool {cpPool}, and a resumed run continues it");
+                    if (r.GetResult(sampling) is { Implicit: false } && samplingKind != cpSampling) throw new NeuromorphicException($"--sampling {r.GetValue(sampling)}: {from} was trained with --sampling {SamplingName(cpSampling)}, and a resumed run continues it");
+                    if (r.GetResult(testEveryN) is not { Implicit: false }) every = progress.TestEvery;
+                    (pool, samplingKind) = (cpPool, cpSampling);
+                }
+                testPoints = pruneFraction == null ? start.TestPoints : [];
                 progress = start.Progress;
                 if (start.Pruned is { } pruned)
                 {
@@ -87,7 +107,17 @@ public static class TrainCommand
                 progress = new TrainingProgress();
             }
             data.RequireFits(net.Layers, r.GetValue(resume) ?? "--arch");
+            if (pool == Trainer.FullTrainPoolSize)
+            {
+                // All 60,000 images train: none is held out. An explicit request for validation digits is refused.
+                if (r.GetResult(valSamples) is { Implicit: false } && nval > 0)
+                    throw new NeuromorphicException($"--validation-samples {nval}: with --train-pool {Trainer.FullTrainPoolSize} every training image is learnt and none is held out; use --test-every N (the reference's protocol) or --train-pool {Trainer.TrainPoolSize}");
+                nval = 0;
+            }
+            if (samplingKind == SamplingKind.Permutation && ntrain > pool && r.GetResult(trainSamples) is { Implicit: false })
+                throw new NeuromorphicException($"--train-samples {ntrain}: a permutation shows each of the {pool:N0} images of the pool at most once per epoch; use --sampling balanced-replacement for longer epochs");
             progress.Epochs = ep; progress.TrainSamples = ntrain; progress.Batch = batch;
+            progress.TrainPool = pool; progress.Sampling = (int)samplingKind; progress.TestEvery = every;
             var trainSet = data.LoadTrain();
             var testSet = data.LoadTest();
             string outPath = r.GetValue(outOpt)!;
@@ -97,13 +127,17 @@ public static class TrainCommand
             int tb = r.GetValue(testBatch) is > 0 and var askedBatch ? askedBatch : InferenceBatch(null, backend);
             using var tester = Backends.Create(backend, net, config, CheckBatch(tb, "--test-batch"), RunFields.TestBatch);
             SimulationEngine Tester(SimulationEngine trained) { trained.PullWeights(); tester.PushWeights(); return tester; }
-            var opts = new TrainOptions { Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath };
-            int perEpoch = Math.Min(ntrain, Trainer.TrainPoolSize);
-            Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits, seed {config.Seed}");
-            var trainer = new Trainer(engine, trainSet, opts, progress, history);
+            var opts = new TrainOptions
+            {
+                Epochs = ep, TrainSamples = ntrain, CheckpointEvery = r.GetValue(ckEvery), CheckpointPath = outPath,
+                TrainPool = pool, Sampling = samplingKind, TestEvery = ntest > 0 ? every : 0, TestEachEpoch = r.GetValue(testEvery),
+            };
+            int perEpoch = samplingKind == SamplingKind.BalancedReplacement ? ntrain : Math.Min(ntrain, Math.Min(pool, trainSet.Count));
+            Console.Error.WriteLine($"training {Architecture.Format(net.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {engine.BackendName}, batch {batch}, {ep} epoch(s) of {perEpoch} digits ({SamplingName(samplingKind)} from {Math.Min(pool, trainSet.Count):N0} images), seed {config.Seed}");
+            var trainer = new Trainer(engine, trainSet, opts, progress, history, testPoints);
             string? plotPath = r.GetValue(plotOpt);
             if (plotPath != null) Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(plotPath, "--plot");
-            bool testEach = r.GetValue(testEvery) && ntest > 0;
+            bool testEach = (r.GetValue(testEvery) || every > 0) && ntest > 0;
             long samplesAtStart = progress.SamplesSeen;
             ProgressLine? bar = null; int barEpoch = -1;
             nval = Math.Min(nval, trainSet.Count - Trainer.TrainPoolSize);
@@ -122,7 +156,12 @@ public static class TrainCommand
                     var vbar = new ProgressLine("validation", nval);
                     return Evaluation.Run(Tester(e), trainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase, (done, correct) => vbar.Report(done, done, correct, done == nval));
                 },
-                testEach ? e => Evaluation.Run(Tester(e), testSet, 0, Math.Min(ntest, testSet.Count), Evaluation.TestPresentationBase) : null);
+                testEach ? e =>
+                {
+                    var t = Evaluation.Run(Tester(e), testSet, 0, Math.Min(ntest, testSet.Count), Evaluation.TestPresentationBase);
+                    if (every > 0) Output.Line($"test after {progress.SamplesSeen:N0} training samples: error {t.Error:P2} on {t.Samples:N0} digits");
+                    return t;
+                } : null);
             trainer.SaveCheckpoint(outPath);
             Output.Line($"model written to {outPath}");
             double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
@@ -139,6 +178,17 @@ public static class TrainCommand
             if (config.Erbp.Feedback != Neuromorphic.Plasticity.FeedbackKind.Random && trainer.TrainSamplesDone > 0)
                 figures["feedback_refresh_ops_per_sample"] = Math.Round(trainer.FeedbackRefreshOps / (double)trainer.TrainSamplesDone, 1);
             figures["history"] = trainer.History.Select(Plots.HistoryJson).ToList();
+            figures["train_pool"] = pool;
+            figures["sampling"] = SamplingName(samplingKind);
+            if (every > 0) figures["test_every"] = every;
+            if (trainer.TestPoints.Count > 0)
+                figures["test_points"] = trainer.TestPoints.Select(t => new Dictionary<string, object?> { ["samples_seen"] = t.SamplesSeen, ["test_samples"] = t.TestSamples, ["test_error"] = Math.Round(1 - t.TestAccuracy, 6) }).ToList();
+            if (TestStatistic.LastMeanError(trainer.TestPoints, trainer.History) is { } last)
+            {
+                figures["test_error_last5_mean"] = Math.Round(last.MeanError, 6);
+                figures["test_error_last5_count"] = last.Count;
+                Output.Line($"mean test error of the last {last.Count} tests during training (the papers' figure): {last.MeanError:P2}");
+            }
             if (plotPath != null)
             {
                 Plots.Curve([(Path.GetFileNameWithoutExtension(outPath), trainer.History)], plotPath, logX: false);
@@ -158,4 +208,7 @@ public static class TrainCommand
         }));
         return c;
     }
+
+    /// <summary>The option spelling of a sampling kind.</summary>
+    public static string SamplingName(SamplingKind k) => k == SamplingKind.BalancedReplacement ? "balanced-replacement" : "permutation";
 }

@@ -12,7 +12,8 @@ namespace Neuromorphic.Neurons;
 public static class CounterRng
 {
     /// <summary>Streams keep the draws of different consumers independent.</summary>
-    public const uint StreamInput = 1, StreamNoise = 2, StreamBlankOut = 3, StreamInit = 4, StreamRounding = 5, StreamSampling = 6;
+    public const uint StreamInput = 1, StreamNoise = 2, StreamBlankOut = 3, StreamInit = 4, StreamRounding = 5, StreamSampling = 6,
+        StreamBalancedSampling = 7;
 
     /// <summary>SplitMix64 finaliser: a bijective avalanche on 64 bits.</summary>
     public static ulong Mix(ulong z)

@@ -32,6 +32,25 @@ public sealed class TrainingProgress
     [Key(7)] public int SeenInEpoch { get; set; }
     /// <summary>Forward synaptic events of the current epoch's training samples so far.</summary>
     [Key(8)] public long SynOpsInEpoch { get; set; }
+    /// <summary>Training images the run draws from (--train-pool: 50,000, or 60,000 with no held-out validation);
+    /// 0 in files written before the option existed (read as 50,000).</summary>
+    [Key(9)] public int TrainPool { get; set; }
+    /// <summary>How each epoch draws its digits (--sampling): 0 a seeded permutation, 1 class-balanced with replacement.</summary>
+    [Key(10)] public int Sampling { get; set; }
+    /// <summary>Training samples between tests on the test digits (--test-every; 0 = none).</summary>
+    [Key(11)] public int TestEvery { get; set; }
+}
+
+/// <summary>One test on the test digits during training (--test-every N or --test-every-epoch): the papers' learning
+/// curve and their statistic, the mean test error of the last five such tests.</summary>
+[MessagePackObject]
+public sealed class TestPoint
+{
+    /// <summary>Training samples seen when the test ran (the whole run).</summary>
+    [Key(0)] public long SamplesSeen { get; set; }
+    [Key(1)] public int TestSamples { get; set; }
+    [Key(2)] public double TestAccuracy { get; set; } = double.NaN;
+    [Key(3)] public double SynOpsPerSample { get; set; }
 }
 
 /// <summary>One finished epoch in a model's training history. Only figures that a seeded run reproduces exactly
@@ -75,14 +94,18 @@ public sealed class ModelFile
     [Key(6)] public string CreatedBy { get; set; } = "neuromorphic";
     /// <summary>Every finished epoch, in order (empty in files written before the history existed).</summary>
     [Key(7)] public List<EpochRecord> History { get; set; } = [];
+    /// <summary>Every test on the test digits during training, in order (empty before --test-every existed).</summary>
+    [Key(8)] public List<TestPoint> TestPoints { get; set; } = [];
 
     static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
     public static readonly JsonSerializerOptions Json = new() { IncludeFields = true, WriteIndented = false };
 
-    public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress, List<EpochRecord>? history = null) => new()
+    public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress, List<EpochRecord>? history = null,
+        List<TestPoint>? testPoints = null) => new()
     {
         History = history ?? [],
+        TestPoints = testPoints ?? [],
         Layers = net.Layers,
         ConfigJson = JsonSerializer.Serialize(config, Json),
         Projections = net.Projections.Select(p => new StoredProjection
@@ -175,6 +198,10 @@ public sealed class ModelFile
         bool negative = typeof(TrainingProgress).GetProperties().Any(p => (p.PropertyType == typeof(int) || p.PropertyType == typeof(long)) && Convert.ToInt64(p.GetValue(pr)) < 0);
         if (negative || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
             throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
+        if (pr.TrainPool is not (0 or Training.Trainer.TrainPoolSize or Training.Trainer.FullTrainPoolSize) || pr.Sampling is not (0 or 1))
+            throw new NeuromorphicException($"{path}: implausible training progress (training pool {pr.TrainPool}, sampling {pr.Sampling})");
+        if (m.History.Any(e => e == null) || m.TestPoints.Any(t => t == null))
+            throw new NeuromorphicException($"{path}: the training history holds an empty (nil) entry");
         try
         {
             if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");

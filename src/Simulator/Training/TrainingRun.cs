@@ -6,7 +6,11 @@ using Neuromorphic.Simulator.Files;
 namespace Neuromorphic.Simulator.Training;
 
 /// <summary>Where a training run starts: its network, configuration, progress and history; after pruning, what was pruned.</summary>
-public sealed record TrainingStart(Network Network, SimulationConfig Config, TrainingProgress Progress, List<EpochRecord> History, PrunedStart? Pruned = null);
+public sealed record TrainingStart(Network Network, SimulationConfig Config, TrainingProgress Progress, List<EpochRecord> History, PrunedStart? Pruned = null)
+{
+    /// <summary>The tests on the test digits made so far (a resumed run continues them; a pruned run starts anew).</summary>
+    public List<TestPoint> TestPoints { get; init; } = [];
+}
 
 /// <summary>A resumed model pruned before re-learning: the fraction asked, the synapses removed, the samples it had learnt.</summary>
 public sealed record PrunedStart(double Fraction, int Weights, long SamplesBefore);
@@ -41,7 +45,7 @@ public static class TrainingRun
     public static TrainingStart Resume(string path, Network net, SimulationConfig config, ModelFile file, double? pruneFraction = null, double? eta = null)
     {
         if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{path}: the model has rule none (an imported or inference-only model): nothing to train");
-        if (pruneFraction is not { } fraction) return new TrainingStart(net, config, file.Progress, file.History);
+        if (pruneFraction is not { } fraction) return new TrainingStart(net, config, file.Progress, file.History) { TestPoints = file.TestPoints };
         if (eta is { } e)
         {
             string field = config.Rule == RuleKind.S2m ? "Ecd.LearningRate" : "Erbp.LearningRate";
