@@ -28,7 +28,7 @@ public sealed class ConfigOptions
     public readonly Option<double?> BurnIn = new("--burn-in") { Description = "s2m: fraction of the sample with g = 0 at the start of each phase (0.1)" };
     public readonly Option<double?> TauStdpMs = new("--tau-stdp-ms") { Description = "s2m: time constant of the STDP window in ms (4)" };
     public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata, or with --rule s2m onto every sampler (0 = off)" };
-    public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (the reference code's escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma))" };
+    public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma)) | reference (the reference driver's: drive 0.5 (x - 0.43), black pixels silent)" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
     public readonly Option<string?> RoundingOpt = new("--rounding") { Description = "rounding of weight updates: stochastic (default) | nearest | truncate" };
     public readonly Option<double?> WeightRange = new("--weight-range-factor") { Description = "weight grid spans +- this factor x the initialisation bound (eRBP) or x the threshold (S2M) (2.5)" };
@@ -171,7 +171,8 @@ public sealed class ConfigOptions
                         "escape" or "escape-noise" => EncoderKind.EscapeNoise,
                         "poisson" => EncoderKind.Poisson,
                         "linear" => EncoderKind.Linear,
-                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape, poisson or linear"),
+                        "reference" => EncoderKind.Reference,
+                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape, poisson, linear or reference"),
                     },
                 },
             };

@@ -5,13 +5,18 @@ namespace Neuromorphic.Neurons;
 /// <summary>Which encoder turns pixel intensities into data-neuron spikes.</summary>
 public enum EncoderKind
 {
-    /// <summary>The eRBP reference code's stochastic escape-rate unit (default).</summary>
+    /// <summary>An escape-rate unit driven by the logit of the intensity (the default of a bare configuration). The
+    /// reference code defines such a logit transform but never calls it: its data neurons are <see cref="Reference"/>.</summary>
     EscapeNoise = 0,
     /// <summary>Bernoulli-per-step Poisson process with rate proportional to the intensity.</summary>
     Poisson = 1,
     /// <summary>The paper's data neuron (Neftci et al. 2017): the escape-rate unit driven by a current linear in the
     /// intensity, beta * (x + gamma), so that dim pixels fire rarely instead of never.</summary>
     Linear = 2,
+    /// <summary>The eRBP reference driver's data neuron: the escape-rate unit driven by 0.5 (x - 0.43) x 10^4 code units,
+    /// x = byte/256 (InputScaleMv (x - LogitOffset) here), black pixels forced silent; the true label by
+    /// (0.98 - 0.5) x 10^4 (2 InputScaleMv (0.98 - 0.5)).</summary>
+    Reference = 3,
 }
 
 /// <summary>
@@ -25,7 +30,8 @@ public enum EncoderKind
 /// <param name="ThetaMv">Threshold of the escape function.</param>
 /// <param name="DeltaUMv">Softness of the escape function.</param>
 /// <param name="InputScaleMv">beta: mV of drive per unit of logit (500 mV = 0.5 V).</param>
-/// <param name="LogitOffset">Subtracted from the logit before scaling (0.43).</param>
+/// <param name="LogitOffset">Subtracted from the logit before scaling (escape), or from the intensity (reference): the drive's
+/// zero crossing (0.43).</param>
 /// <param name="RefractoryMs">Dead time after each spike of the escape-noise unit (4 ms); the Poisson encoder has none.</param>
 /// <param name="MaxRateHz">Rate of a Poisson encoder at intensity 1 (Poisson encoder only).</param>
 /// <param name="LinearOffset">gamma of the linear encoder: drive = InputScaleMv * (x + gamma), x = byte/255 (-0.215).</param>
@@ -51,7 +57,7 @@ public readonly record struct EncoderParameters(
         LifParameters.Require(DeltaUMv, nameof(DeltaUMv), where);
         LifParameters.Require(InputScaleMv, nameof(InputScaleMv), where);
         LifParameters.Require(MaxRateHz, nameof(MaxRateHz), where);
-        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of escape (0), poisson (1), linear (2)");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of escape (0), poisson (1), linear (2), reference (3)");
         if (!double.IsFinite(LinearOffset) || Math.Abs(LinearOffset) > 10) throw new ArgumentException($"{where}: LinearOffset must lie in [-10, 10], got {LinearOffset}");
         if (!(RefractoryMs >= 0)) throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
     }
@@ -83,18 +89,34 @@ public static class InputEncoders
     public static double LinearRateHz(double x, in EncoderParameters p)
         => p.Rho0Hz * Math.Exp((p.InputScaleMv * (x + p.LinearOffset) - p.ThetaMv) / p.DeltaUMv);
 
+    /// <summary>Drive (mV) of the reference driver's data neuron at intensity x = byte/256: InputScaleMv (x - LogitOffset),
+    /// zero at x = 0.43; null for a black pixel, which the reference forces silent with a large negative current.</summary>
+    public static double? ReferenceDriveMv(int pixelByte, in EncoderParameters p)
+        => pixelByte == 0 ? null : p.InputScaleMv * (pixelByte / 256.0 - p.LogitOffset);
+
+    /// <summary>Hazard (Hz) of the escape-rate unit under a drive (mV): rho0 exp((drive - theta)/delta_u).</summary>
+    public static double EscapeHazardHz(double driveMv, in EncoderParameters p) => p.Rho0Hz * Math.Exp((driveMv - p.ThetaMv) / p.DeltaUMv);
+
     /// <summary>Rate (Hz) a pixel byte requests from the chosen encoder.</summary>
     public static double RateHz(int pixelByte, in EncoderParameters p) => p.Kind switch
     {
         EncoderKind.Poisson => p.MaxRateHz * pixelByte / 255.0,
         EncoderKind.Linear => LinearRateHz(pixelByte / 255.0, p),
+        EncoderKind.Reference => ReferenceDriveMv(pixelByte, p) is { } d ? EscapeHazardHz(d, p) : 0,
         _ => EscapeRateHz(Intensity(pixelByte), p),
     };
 
     /// <summary>Rate (Hz) the true class's label neuron requests while training: the escape unit at logit(0.98)
     /// (about 244 Hz with the reference parameters), or the Poisson encoder's maximum rate.</summary>
     public static double LabelRateHz(in EncoderParameters p)
-        => p.Kind switch { EncoderKind.Poisson => p.MaxRateHz, EncoderKind.Linear => LinearRateHz(0.98, p), _ => EscapeRateHz(0.98, p) };
+        => p.Kind switch
+        {
+            EncoderKind.Poisson => p.MaxRateHz,
+            EncoderKind.Linear => LinearRateHz(0.98, p),
+            // The reference drives the label by (q - 0.5) x 10^4 code units, twice the pixels' 0.5 x 10^4 scale.
+            EncoderKind.Reference => EscapeHazardHz(2 * p.InputScaleMv * (0.98 - 0.5), p),
+            _ => EscapeRateHz(0.98, p),
+        };
 
     /// <summary>Dead time after each spike, ms: the escape-noise unit's refractory period; the Poisson encoder is a
     /// plain Poisson process and has none.</summary>

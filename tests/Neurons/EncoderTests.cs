@@ -110,4 +110,28 @@ public class EncoderTests
         double measured = Simulate(table[256], 40, 1_000_000, 9) / 100.0;
         Assert.That(measured, Is.InRange(238, 250), "label neuron (logit(0.98)) fires at about 244 Hz");
     }
+
+    [Test]
+    public void ReferenceEncoderSilencesBlackPixelsAndItsDriveCrossesZeroAtX043()
+    {
+        var p = new EncoderParameters() with { Kind = EncoderKind.Reference };
+        var table = InputEncoders.ThresholdTable(p, 0.1);
+        Assert.That(table[0], Is.Zero, "a black pixel is forced silent");
+        Assert.That(Simulate(table[0], 40, 1_000_000, 5), Is.Zero);
+        // Every other byte fires, however dim: the drive is linear in x = byte/256, not a logit clipped at x = 0.5.
+        for (int b = 1; b < 256; b++) Assert.That(table[b], Is.GreaterThan(0UL), $"byte {b}");
+        for (int b = 2; b < 256; b++) Assert.That(InputEncoders.RateHz(b, p), Is.GreaterThan(InputEncoders.RateHz(b - 1, p)), $"rate rises with byte {b}");
+        // The drive changes sign between x = 110/256 = 0.4297 and 111/256 = 0.4336: there the rate passes the escape
+        // unit's rate at zero drive, rho0 exp(-theta/delta_u).
+        Assert.That(InputEncoders.ReferenceDriveMv(110, p), Is.Negative);
+        Assert.That(InputEncoders.ReferenceDriveMv(111, p), Is.Positive);
+        double atZero = p.Rho0Hz * Math.Exp(-p.ThetaMv / p.DeltaUMv);
+        Assert.That(InputEncoders.RateHz(110, p), Is.LessThan(atZero));
+        Assert.That(InputEncoders.RateHz(111, p), Is.GreaterThan(atZero));
+        Assert.That(InputEncoders.ReferenceDriveMv(128, p), Is.EqualTo(500 * (0.5 - 0.43)).Within(1e-9), "0.5 x 10^4 code units = 500 mV per unit of x");
+        // The label neuron, driven by (0.98 - 0.5) x 10^4 code units, fires almost whenever it is alive (about 244 Hz).
+        Assert.That(Simulate(table[InputEncoders.LabelEntry], 40, 100_000, 2) / 10.0, Is.InRange(238, 250));
+        // The reference preset uses it.
+        Assert.That(Neuromorphic.Simulator.Training.Presets.ConfigOf("reference").Encoder.Kind, Is.EqualTo(EncoderKind.Reference));
+    }
 }

@@ -86,12 +86,13 @@ public static class Presets
         new("paper-ecd-2014", "the eCD machine of Neftci et al. 2014: deterministic synapses and neural noise (our stand-in for its diffusion noise: 1 kHz Poisson events of 50 mV into every sampler), 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 kHz, 1 s test samples; eta 0.3 in our units",
             "Neftci, Das, Pedroni, Kreutz-Delgado, Cauwenberghs (2014), Front. Neurosci. 7:272, parameter table",
             Ecd2014 with { TransmissionProbability = 1.0, Sampler = Ecd2014.Sampler with { NoiseRateHz = 1000, NoiseWeightMv = 50 } }),
-        new("reference", "the authors' April 2017 driver script: blank-out p = 0.65 whose synapses learn on every presynaptic spike, transmitted or not; eta 6e-4, gate +-600 mV, logit-driven data neurons, 250 ms digits",
+        new("reference", "the authors' April 2017 driver script: blank-out p = 0.65 whose synapses learn on every presynaptic spike, transmitted or not; eta 6e-4, gate +-600 mV, its data neurons (drive 0.5 (x - 0.43), black pixels silent: --encoder reference), 250 ms digits",
             "eRBP reference code (April 2017 driver script and synapse class)",
             new SimulationConfig() with
             {
                 Rule = RuleKind.Perbp, TransmissionProbability = 0.65,
                 Erbp = new ErbpParameters() with { LearnOnBlankedSpikes = true },
+                Encoder = new EncoderParameters() with { Kind = EncoderKind.Reference },
             }),
     ];
 
