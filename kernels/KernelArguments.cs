@@ -1,3 +1,4 @@
+using Neuromorphic.Plasticity;
 using Neuromorphic.Neurons;
 
 namespace Neuromorphic.Kernels;
@@ -46,6 +47,8 @@ public struct S2mArgs
     public LifCoefficients Sampler;
     public int Rows, Columns, LabelStart, Step, Mode, PhaseStart, Bias, Count, EncoderRefractorySteps, HasMask, Lanes;
     public float TraceDecay, EtaG;
+    /// <summary>The eCD variant: nearest pairing, potentiation cap.</summary>
+    public EcdSynapse Ecd;
     public ulong Seed, BlankOutThreshold;
     /// <summary>1: fixed-point weights on <see cref="WeightGrid"/>, each change rounded with its synapse's rounding bits.</summary>
     public int Quantized;

@@ -30,7 +30,7 @@ public static class S2mKernels
         ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts, ArrayView<int> spikeCounts)
     {
         int b = index / a.Rows, j = index % a.Rows;
-        trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay);
+        trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
         bool spike;
         if (j == a.Rows - 1) spike = a.Bias != 0;
@@ -53,7 +53,7 @@ public static class S2mKernels
         ArrayView<long> presentations)
     {
         int b = index / a.Columns, i = index % a.Columns;
-        trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay);
+        trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         bool spike = i == a.Columns - 1 ? a.Bias != 0
             : Sample(a, current, potential, dendrite, refractory, inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
         inbox[index] = 0f;
@@ -129,7 +129,9 @@ public static class S2mKernels
                 if (biasColumn && j == a.Rows - 1) continue;
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(rows, mask, counter, j, i, w)) continue;
-                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, VisibleToHidden, j, i);
+                float before = weights[w];
+                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, VisibleToHidden, j, i),
+                    a.Ecd.WeightMaxMv);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
@@ -137,8 +139,9 @@ public static class S2mKernels
             {
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(columns, mask, counter, i, j, w)) continue;
-                weights[w] = WeightUpdate.Apply(weights[w], EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0),
-                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j);
+                float before = weights[w];
+                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0, a.Ecd.Nearest),
+                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j), a.Ecd.WeightMaxMv);
             }
         }
     }

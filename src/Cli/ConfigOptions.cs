@@ -27,6 +27,8 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitMv = new("--init-mv") { Description = "s2m: initial weights Uniform(-b, b), b in mV (10)" };
     public readonly Option<double?> BurnIn = new("--burn-in") { Description = "s2m: fraction of the sample with g = 0 at the start of each phase (0.1)" };
     public readonly Option<double?> TauStdpMs = new("--tau-stdp-ms") { Description = "s2m: time constant of the STDP window in ms (4)" };
+    public readonly Option<string?> StdpPairingOpt = new("--stdp-pairing") { Description = "s2m: which spike pairs eCD's STDP counts: all (the 2014 model) | nearest (each spike with its partner's latest, the Auryn synapse of 2015)" };
+    public readonly Option<double?> WeightMaxMv = new("--weight-max-mv") { Description = "s2m: potentiation stops at this weight in mV (the Auryn synapse's cap); 0 = no cap (default)" };
     public readonly Option<double?> NoiseMv = new("--noise-mv") { Description = "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata, or with --rule s2m onto every sampler (0 = off)" };
     public readonly Option<string?> Encoder = new("--encoder") { Description = "input encoder: escape (escape-rate unit, logit drive) | poisson | linear (the paper's escape-rate unit driven by beta (x + gamma)) | reference (the reference driver's: drive 0.5 (x - 0.43), black pixels silent)" };
     public readonly Option<int?> WeightBits = new("--weight-bits") { Description = "bits of the plastic weights, 1-16 (default: float32); every update is rounded onto the grid" };
@@ -49,7 +51,7 @@ public sealed class ConfigOptions
 
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale })
+        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale })
             c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
@@ -145,6 +147,20 @@ public sealed class ConfigOptions
         if (r.GetValue(InitMv) is { } im) c = c with { S2mInitMv = im };
         if (r.GetValue(BurnIn) is { } bi) c = c with { Ecd = c.Ecd with { BurnInFraction = bi } };
         if (r.GetValue(TauStdpMs) is { } tsd) c = c with { Ecd = c.Ecd with { TauStdpMs = tsd } };
+        if (r.GetValue(StdpPairingOpt) is { } sp)
+            c = c with
+            {
+                Ecd = c.Ecd with
+                {
+                    Pairing = sp.Trim().ToLowerInvariant() switch
+                    {
+                        "all" => Neuromorphic.Plasticity.StdpPairing.All,
+                        "nearest" => Neuromorphic.Plasticity.StdpPairing.Nearest,
+                        _ => throw new NeuromorphicException($"--stdp-pairing '{sp}': expected all or nearest"),
+                    },
+                },
+            };
+        if (r.GetValue(WeightMaxMv) is { } wmax) c = c with { Ecd = c.Ecd with { WeightMaxMv = wmax } };
         if (r.GetValue(EtaDecay) is { } decay) c = c with { EtaDecayPerEpoch = decay };
         if (r.GetValue(Gate) is { } g) c = c with { Erbp = c.Erbp with { GateLowMv = -g, GateHighMv = g } };
         if (r.GetValue(LayerGates) is { } lg)

@@ -30,6 +30,8 @@ public static class OptionNames
         [nameof(SimulationConfig.S2mInitMv)] = "--init-mv",
         ["Ecd.BurnInFraction"] = "--burn-in",
         ["Ecd.TauStdpMs"] = "--tau-stdp-ms",
+        ["Ecd.Pairing"] = "--stdp-pairing",
+        ["Ecd.WeightMaxMv"] = "--weight-max-mv",
         ["Encoder.Kind"] = "--encoder",
         ["Encoder.MaxRateHz"] = "--max-rate-hz",
         [nameof(SimulationConfig.WeightBits)] = "--weight-bits",

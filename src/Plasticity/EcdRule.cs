@@ -10,10 +10,15 @@ namespace Neuromorphic.Plasticity;
 /// a trace being a sum of exp(-dt/tau_STDP) over earlier partner spikes). 2014 code: 32e-3.</param>
 /// <param name="TauStdpMs">Time constant of the symmetric exponential STDP window (4 ms).</param>
 /// <param name="BurnInFraction">Fraction of the sample duration T with g = 0 at the start of each phase (10%).</param>
+/// <param name="Pairing">Which pre/post spike pairs the STDP window counts: all of them (the 2014 model) or only nearest
+/// neighbours (the Auryn eCD synapse of 2015).</param>
+/// <param name="WeightMaxMv">Potentiation stops at this weight (mV; the Auryn synapse's maximum weight); 0 = no cap.</param>
 public readonly record struct EcdParameters(
     double LearningRate = 32e-3,
     double TauStdpMs = 4.0,
-    double BurnInFraction = 0.1)
+    double BurnInFraction = 0.1,
+    StdpPairing Pairing = StdpPairing.All,
+    double WeightMaxMv = 0)
 {
     /// <summary>The published defaults (a bare <c>new()</c> of a record struct would give zeros).</summary>
     public EcdParameters() : this(LearningRate: 32e-3) { }
@@ -26,8 +31,28 @@ public readonly record struct EcdParameters(
             throw new ArgumentException($"{where}: {nameof(TauStdpMs)} must be a positive number, got {TauStdpMs}", nameof(TauStdpMs));
         if (!(BurnInFraction >= 0 && BurnInFraction < 0.5))
             throw new ArgumentException($"{where}: {nameof(BurnInFraction)} must lie in [0, 0.5), got {BurnInFraction}", nameof(BurnInFraction));
+        if (!Enum.IsDefined(Pairing))
+            throw new ArgumentException($"{where}: {nameof(Pairing)} {(int)Pairing} is not one of all (0), nearest (1)", nameof(Pairing));
+        if (!(WeightMaxMv >= 0) || WeightMaxMv > 1e6)
+            throw new ArgumentException($"{where}: {nameof(WeightMaxMv)} must lie in [0, 1e6] mV (0 = no cap), got {WeightMaxMv}", nameof(WeightMaxMv));
     }
+
+    /// <summary>What the synapse event needs of the variant, as the CPU rows and the kernels take it.</summary>
+    public EcdSynapse Synapse => new(Pairing == StdpPairing.Nearest ? 1 : 0, (float)WeightMaxMv);
 }
+
+/// <summary>Which spike pairs the eCD STDP window counts.</summary>
+public enum StdpPairing
+{
+    /// <summary>Every pre/post pair of a phase, each weighted exp(-|dt|/tau) (traces add 1 per spike).</summary>
+    All = 0,
+    /// <summary>Each spike pairs only with its partner's latest spike (traces are reset to 1 by a spike).</summary>
+    Nearest = 1,
+}
+
+/// <summary>The eCD variant as the synapse event uses it (blittable, for the kernels): <see cref="Nearest"/> 1 for
+/// nearest-neighbour pairing; <see cref="WeightMaxMv"/> the potentiation cap, 0 for none.</summary>
+public readonly record struct EcdSynapse(int Nearest, float WeightMaxMv);
 
 /// <summary>
 /// Event-driven contrastive divergence: dw_ij/dt = eta g(t) STDP_ij(t), written as what happens on a
@@ -69,9 +94,22 @@ public static class EcdRule
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsPhaseStart(int step, int stepsPerSample) => step == 0 || step == stepsPerSample / 2;
 
-    /// <summary>x~(t+1) = (x~(t) + s(t)) * decay: the trace carried into the next step.</summary>
+    /// <summary>x~(t+1) = (x~(t) + s(t)) * decay: the trace carried into the next step. With nearest pairing a spike
+    /// resets the trace to 1 instead (x~(t+1) = decay), so a partner pairs only with this latest spike.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float AdvanceTrace(float traceBefore, bool spiked, float decay) => (spiked ? traceBefore + 1f : traceBefore) * decay;
+    public static float AdvanceTrace(float traceBefore, bool spiked, float decay, int nearest = 0)
+        => (spiked ? (nearest != 0 ? 1f : traceBefore + 1f) : traceBefore) * decay;
+
+    /// <summary>The potentiation cap: a change never lifts a weight above <paramref name="weightMaxMv"/> (nor above where it
+    /// already was); depression is not bounded. min(after, max(before, cap)), which is <paramref name="after"/> for any
+    /// change that does not raise the weight. 0: no cap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Cap(float before, float after, float weightMaxMv)
+    {
+        if (!(weightMaxMv > 0f)) return after;
+        float limit = before > weightMaxMv ? before : weightMaxMv;
+        return after > limit ? limit : after;
+    }
 
     /// <summary>Weight change of synapse j -&gt; i on a presynaptic spike of j: eta g times the post trace before this step.
     /// <paramref name="etaG"/> is eta * g, computed once per step.</summary>
@@ -84,23 +122,35 @@ public static class EcdRule
     public static Vector256<float> PreSpikeChange(Vector256<float> etaG, Vector256<float> postTraceBefore) => etaG * postTraceBefore;
 
     /// <summary>Weight change of synapse j -&gt; i on a postsynaptic spike of i: eta g times the pre trace including
-    /// this step's spike of j (a same-step pair is counted here, once).</summary>
+    /// this step's spike of j (a same-step pair is counted here, once).
+    /// With nearest pairing a same-step pre spike is the nearest one: the pair counts 1 alone.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float PostSpikeChange(float etaG, float preTraceBefore, bool preSpikedNow) => etaG * (preSpikedNow ? preTraceBefore + 1f : preTraceBefore);
+    public static float PostSpikeChange(float etaG, float preTraceBefore, bool preSpikedNow, int nearest = 0)
+        => etaG * (preSpikedNow ? (nearest != 0 ? 1f : preTraceBefore + 1f) : preTraceBefore);
 
     /// <summary><see cref="AdvanceTrace"/> over a row of neurons, eight at a time: x~ = (x~ + s) * decay with
     /// <paramref name="spiked"/> 1 or 0. Bit for bit the scalar form, because a trace is never -0 (it starts at +0
     /// and only grows by 1 and shrinks by a positive factor), so x~ + 0 is x~.</summary>
-    public static void AdvanceTraces(Span<float> trace, ReadOnlySpan<float> spiked, float decay)
+    public static void AdvanceTraces(Span<float> trace, ReadOnlySpan<float> spiked, float decay, int nearest = 0)
     {
         int n = trace.Length, i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             var d = Vector256.Create(decay);
-            for (; i <= n - 8; i += 8)
-                ((Vector256.Create<float>(trace.Slice(i)) + Vector256.Create<float>(spiked.Slice(i))) * d).CopyTo(trace.Slice(i));
+            if (nearest != 0)
+            {
+                var one = Vector256.Create(1f);
+                for (; i <= n - 8; i += 8)
+                {
+                    var s = Vector256.Create<float>(spiked.Slice(i));
+                    (Vector256.ConditionalSelect(Vector256.Equals(s, Vector256<float>.Zero), Vector256.Create<float>(trace.Slice(i)), one) * d).CopyTo(trace.Slice(i));
+                }
+            }
+            else
+                for (; i <= n - 8; i += 8)
+                    ((Vector256.Create<float>(trace.Slice(i)) + Vector256.Create<float>(spiked.Slice(i))) * d).CopyTo(trace.Slice(i));
         }
-        for (; i < n; i++) trace[i] = AdvanceTrace(trace[i], spiked[i] != 0f, decay);
+        for (; i < n; i++) trace[i] = AdvanceTrace(trace[i], spiked[i] != 0f, decay, nearest);
     }
 
     /// <summary>
@@ -115,8 +165,9 @@ public static class EcdRule
     /// draws of the row keyed <paramref name="roundingKey"/> (<see cref="WeightUpdate"/>).
     /// </summary>
     public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
-        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0)
-        => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey);
+        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0,
+        EcdSynapse variant = default)
+        => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey, variant);
 
     /// <summary>Appends the positions (from <paramref name="i0"/>) whose bits differ between two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -136,27 +187,38 @@ public static class EcdRule
     /// </summary>
     public static int PostSpikeRow(Span<float> row, ReadOnlySpan<float> preTrace, ReadOnlySpan<float> preSpiked, ReadOnlySpan<uint> draws,
         uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default,
-        bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0)
-        => UpdateRow(row, preTrace, preSpiked, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey);
+        bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0, EcdSynapse variant = default)
+        => UpdateRow(row, preTrace, preSpiked, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey, variant);
 
     /// <summary>The row loop of <see cref="PreSpikeRow"/> (<paramref name="partnerSpiked"/> empty: the change is
     /// <see cref="PreSpikeChange(float, float)"/>) and <see cref="PostSpikeRow"/> (the change is <see cref="PostSpikeChange"/>).</summary>
     static int UpdateRow(Span<float> row, ReadOnlySpan<float> partnerTrace, ReadOnlySpan<float> partnerSpiked, ReadOnlySpan<uint> draws,
-        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, bool quantized, in QuantCoefficients grid, ulong roundingKey)
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, bool quantized, in QuantCoefficients grid, ulong roundingKey,
+        EcdSynapse variant)
     {
         int n = row.Length, i = 0, count = 0;
         bool track = !changed.IsEmpty, post = !partnerSpiked.IsEmpty;
+        bool nearest = variant.Nearest != 0, capped = variant.WeightMaxMv > 0f;
         if (mask.IsEmpty && !quantized && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
             var vEtaG = Vector256.Create(etaG);
+            var cap = Vector256.Create(variant.WeightMaxMv);
+            var one = Vector256.Create(1f);
             for (; i <= n - 8; i += 8)
             {
                 var transmit = BlankOutSynapse.Transmits(draws, i, thr, stochastic);
                 var wv = Vector256.Create<float>(row.Slice(i));
                 var trace = Vector256.Create<float>(partnerTrace.Slice(i));
-                var change = post ? vEtaG * (trace + Vector256.Create<float>(partnerSpiked.Slice(i))) : PreSpikeChange(vEtaG, trace);
-                var updated = Vector256.ConditionalSelect(transmit, wv + change, wv);
+                Vector256<float> change;
+                if (!post) change = PreSpikeChange(vEtaG, trace);
+                else if (nearest)
+                    change = vEtaG * Vector256.ConditionalSelect(Vector256.Equals(Vector256.Create<float>(partnerSpiked.Slice(i)), Vector256<float>.Zero), trace, one);
+                else change = vEtaG * (trace + Vector256.Create<float>(partnerSpiked.Slice(i)));
+                var sum = wv + change;
+                // Cap: min(after, max(before, cap)), lane for lane the scalar Cap (no NaN; the limit is > 0, so no +-0 tie).
+                if (capped) sum = Vector256.Min(sum, Vector256.Max(wv, cap));
+                var updated = Vector256.ConditionalSelect(transmit, sum, wv);
                 updated.CopyTo(row.Slice(i));
                 if (track) count = Changed(wv, updated, i, changed, count);
             }
@@ -166,8 +228,8 @@ public static class EcdRule
             if (!mask.IsEmpty && mask[i] == 0) continue;
             if (stochastic && !BlankOutSynapse.Transmits(draws[i], threshold)) continue;
             float before = row[i];
-            float dw = post ? PostSpikeChange(etaG, partnerTrace[i], partnerSpiked[i] != 0f) : PreSpikeChange(etaG, partnerTrace[i]);
-            row[i] = WeightUpdate.Apply(before, dw, quantized, grid, roundingKey, i);
+            float dw = post ? PostSpikeChange(etaG, partnerTrace[i], partnerSpiked[i] != 0f, variant.Nearest) : PreSpikeChange(etaG, partnerTrace[i]);
+            row[i] = Cap(before, WeightUpdate.Apply(before, dw, quantized, grid, roundingKey, i), variant.WeightMaxMv);
             if (track && BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(before)) changed[count++] = i;
         }
         return count;

@@ -273,7 +273,7 @@ public class S2mEngineTests
         Assert.That(expected, Is.Not.EqualTo(start));
     }
 
-    static BatchInput Input(SimulationEngine e, int lanes, int salt)
+    internal static BatchInput Input(SimulationEngine e, int lanes, int salt)
     {
         var input = TestNetworks.Input(e, lanes, salt, labels: true);
         for (int b = 0; b < lanes; b++) input.Labels[b] = (salt + b) % 3;

@@ -138,6 +138,9 @@ public sealed record SimulationConfig
                 if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw NeuromorphicException.ForField(nameof(LabelUnitsPerClass), f => $"{f} must lie in 1..1000, got {LabelUnitsPerClass}");
                 if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw NeuromorphicException.ForField(nameof(BiasRateHz), f => $"{f} must lie in (0, 1/dt], got {BiasRateHz}");
                 if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw NeuromorphicException.ForField(nameof(S2mInitMv), f => $"{f} must be >= 0, got {S2mInitMv}");
+                // The cap is a float bound: on fixed-point weights it would leave a weight off the grid.
+                if (Ecd.WeightMaxMv > 0 && WeightBits > 0)
+                    throw NeuromorphicException.ForFields(["Ecd.WeightMaxMv", nameof(WeightBits)], n => $"{n[0]} (a potentiation cap) with {n[1]} {WeightBits}: fixed-point weights are bounded by their grid (--weight-range); use one of the two");
             }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");

@@ -240,7 +240,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         int o = b * _v, c = 0;
         var trace = _vTrace.AsSpan(o, _v);
         var spiked = _vSpiked.AsSpan(o, _v);
-        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay);
+        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay, _s.Ecd.Nearest);
         // Last step's spikes, the only ones set.
         for (int s = 0; s < _vCount[b]; s++) spiked[_vList[o + s]] = 0f;
         var list = _vList.AsSpan(o, _v);
@@ -278,7 +278,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         int o = b * _h;
         var trace = _hTrace.AsSpan(o, _h);
         var spiked = _hSpiked.AsSpan(o, _h);
-        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay);
+        if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay, _s.Ecd.Nearest);
         for (int s = 0; s < _hCount[b]; s++) spiked[_hList[o + s]] = 0f;
         var list = _hList.AsSpan(o, _h);
         int c = StepSamplers(o, _l.Hidden, _hI, _hV, _hRefr, _hIn, list, 0, 1, counter);
@@ -407,7 +407,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             var row = w.AsSpan(j * cols, end);
             int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
                 mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
-                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0);
+                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0, _s.Ecd);
             for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
         }
         var preTrace = _vTrace.AsSpan(ov, _v);
@@ -419,7 +419,7 @@ public sealed class S2mCpuEngine : SimulationEngine
             var row = wt.AsSpan(i * rows, end);
             int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
                 thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed, quantized, grid,
-                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0);
+                quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0, _s.Ecd);
             for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
         }
     }

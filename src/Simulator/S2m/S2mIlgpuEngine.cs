@@ -104,7 +104,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
                 PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
                 EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
                 Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0, WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
-                TraceDecay = _s.TraceDecay, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
+                TraceDecay = _s.TraceDecay, Ecd = _s.Ecd, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
             };
             _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Dendrite.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
                 _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);

@@ -34,6 +34,7 @@ public sealed class S2mSchedule
         Layout = S2mLayout.Of(net, config);
         Sampler = new LifCoefficients(config.Sampler, config.DtMs, config.StateBits, config.StateStepMv);
         TraceDecay = EcdRule.TraceDecay(config.Ecd.TauStdpMs, config.DtMs);
+        Ecd = config.Ecd.Synapse;
         BiasPeriod = Math.Max(1, (int)Math.Round(1000.0 / (config.BiasRateHz * config.DtMs)));
         TrainSteps = config.StepsPerSample(true);
         TestSteps = config.StepsPerSample(false);
@@ -45,6 +46,8 @@ public sealed class S2mSchedule
     public S2mLayout Layout { get; }
     public LifCoefficients Sampler { get; }
     public float TraceDecay { get; }
+    /// <summary>The eCD variant (pairing, potentiation cap) as the synapse event takes it.</summary>
+    public EcdSynapse Ecd { get; }
     /// <summary>Bias units spike every this many steps, counted from the start of each phase.</summary>
     public int BiasPeriod { get; }
     public int TrainSteps { get; }
