@@ -215,7 +215,8 @@ public static class StudyCommand
         {
             // Checked before anything is written: a chart of thousands of bars is unreadable and takes gigabytes.
             AtomicFile.CheckWritable(plotPath, "--plot");
-            if (sum.Metrics.Count == 0 || sum.Groups.Count == 0) throw new NeuromorphicException("--plot: no finished run reports a numeric figure to plot");
+            if (sum.Metrics.Count == 0 || !sum.Groups.Any(g => g.Stats.ContainsKey(sum.Metrics[0])))
+                throw new NeuromorphicException($"--plot: no finished run reports a finite number{(sum.Metrics.Count > 0 ? $" for {sum.Metrics[0]}" : "")} to plot");
             if (sum.Groups.Count > MaxPlotGroups)
                 throw new NeuromorphicException($"--plot: {sum.Groups.Count} groups; one chart shows at most {MaxPlotGroups} (the table and summary.csv hold them all)");
         }
