@@ -13,6 +13,11 @@ public static class CliCommon
     internal static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
     internal static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)", DefaultValueFactory = _ => "784-200-10" };
 
+    /// <summary>How every command line is parsed: without response files. System.CommandLine would otherwise read any
+    /// argument starting with @ as a file of more arguments (`@/dev/zero` fills the memory, a pipe hangs, a study's
+    /// value "@x" reads a file), and `--out @run.png` could not name a file.</summary>
+    public static readonly ParserConfiguration Parser = new() { ResponseFileTokenReplacer = null };
+
     /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
     /// unknown one, and the command whose --help lists them.</summary>
     /// <summary>Parses and runs <paramref name="root"/> (neuromorphic's, or a tool's built from the same options). A parse
@@ -20,7 +25,7 @@ public static class CliCommon
     /// help on stdout). Help itself, and a bare command, go the usual way.</summary>
     public static int Invoke(Command root, string[] args, string program = "neuromorphic")
     {
-        var parse = root.Parse(args);
+        var parse = root.Parse(args, Parser);
         if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
         Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse, program), Text.MaxLine)}");
         return 2;
@@ -44,7 +49,10 @@ public static class CliCommon
             var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
             if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
         }
-        string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
+        // The command's whole path (`study run`, not `run`): its results' parents up to the root, the root left out.
+        var chain = new List<string>();
+        for (var r = (System.CommandLine.Parsing.SymbolResult?)parse.CommandResult; r != null; r = r.Parent) if (r is System.CommandLine.Parsing.CommandResult cr) chain.Insert(0, cr.Command.Name);
+        string path = string.Join(' ', chain.Skip(1));
         return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? program : program + " " + path)} --help`)";
     }
 
@@ -85,7 +93,7 @@ public static class CliCommon
         data.Ensure(m => Console.Error.WriteLine(m));
         if (layers != null) data.RequireFits(layers, where ?? modelPath ?? "--arch");
         if (given != null && model != null && modelPath != null && data.Name != model.Dataset)
-            Console.Error.WriteLine($"note: {modelPath} was trained on {model.Dataset}; reading {data.Name}");
+            Console.Error.WriteLine(Text.Escape($"note: {modelPath} was trained on {model.Dataset}; reading {data.Name}", Text.MaxLine));
         return data;
     }
 

@@ -42,7 +42,8 @@ public static class Plots
             var color = palette.GetColor(r);
             void Line(Func<EpochRecord, double> acc, string what, ScottPlot.LinePattern pattern)
             {
-                var pts = h.Where(e => !double.IsNaN(acc(e))).ToList();
+                // A point a chart cannot place (an infinite accuracy, epoch 0 on a log axis) is left out, not drawn off the chart.
+                var pts = h.Where(e => double.IsFinite(acc(e)) && (!logX || e.Epoch > 0)).ToList();
                 if (pts.Count == 0) return;
                 double[] xs = pts.Select(e => logX ? Math.Log10(e.Epoch) : e.Epoch).ToArray();
                 double[] ys = pts.Select(e => 100 * (1 - acc(e))).Select(y => logY ? Math.Log10(Math.Max(y, 1e-3)) : y).ToArray();
@@ -55,7 +56,7 @@ public static class Plots
             Line(e => e.ValidationAccuracy, "validation", ScottPlot.LinePattern.Dashed);
             Line(e => e.TrainAccuracy, "while learning", ScottPlot.LinePattern.Dotted);
         }
-        if (series == 0) throw new NeuromorphicException($"{what}: nothing to draw (the models have no training history)");
+        if (series == 0) throw new NeuromorphicException($"{what}: nothing to draw (the models have no training history{(logX ? " with an epoch above 0 for the log axis" : "")} with a finite accuracy)");
         if (logX)
         {
             var ticks = new ScottPlot.TickGenerators.LogMinorTickGenerator();

@@ -8,6 +8,9 @@ namespace Neuromorphic.Cli;
 /// against the erf prediction (see <see cref="S2mActivation"/>), prints the table and optionally plots it.</summary>
 public static class S2mActivationCommand
 {
+    /// <summary>The largest --spread-mv: 10 V.</summary>
+    public const double MaxSpreadMv = 10_000;
+
     public static Command Create(Option<bool> jsonOpt)
     {
         var png = new Option<string?>("--png") { Description = "write the plot of measured and predicted firing probability to this PNG" };
@@ -24,7 +27,8 @@ public static class S2mActivationCommand
             double pv = r.GetValue(p), sp = r.GetValue(spread);
             if (n < 2 || n > 100_000) throw new NeuromorphicException($"--inputs must lie in 2..100000, got {n}");
             if (t < 1 || t > 10_000_000) throw new NeuromorphicException($"--trials must lie in 1..10000000, got {t}");
-            if (!(sp >= 0)) throw new NeuromorphicException($"--spread-mv must be >= 0, got {sp}");
+            // Bounded: the drive's variance holds spread^2 (1e200 overflowed it to infinity); 10 V is far beyond any synapse.
+            if (!(sp is >= 0 and <= MaxSpreadMv)) throw new NeuromorphicException($"--spread-mv must lie in 0..{MaxSpreadMv} mV, got {sp.ToString(CultureInfo.InvariantCulture)}");
             if (!(pv > 0 && pv < 1)) throw new NeuromorphicException($"--blank-out must lie in (0, 1) for an activation curve, got {pv}");
             var sampler = new LifParameters(RefractoryMs: 4.0);
             // Centre the sweep on the mean weight that reaches threshold: p n mu G = theta, G ~ 0.63 for tau_m 1, tau_syn 4 ms;

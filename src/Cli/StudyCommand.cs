@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Neuromorphic.Simulator.Study;
 using Spectre.Console;
+using Text = Neuromorphic.Simulator.Text;
 
 namespace Neuromorphic.Cli;
 
@@ -78,9 +79,10 @@ public static class StudyCommand
         foreach (var axis in study.Axes)
             if (!options.Contains(axis.Name)) throw new NeuromorphicException($"{path}: axis '{axis.Name}': `{study.Command}` has no option --{axis.Name}");
         var runs = StudyPlan.Runs(study, options.Contains("out"));
-        foreach (var run in runs)
+        foreach (var i in StudyPlan.Representatives(study))
         {
-            var parsed = root.Parse(run.Arguments.ToArray());
+            var run = runs[i];
+            var parsed = root.Parse(run.Arguments.ToArray(), CliCommon.Parser);
             if (parsed.Errors.Count > 0)
                 throw new NeuromorphicException($"{path}: run {run.Index} ({run.Label}): {parsed.Errors[0].Message}");
         }
@@ -160,7 +162,7 @@ public static class StudyCommand
             Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = stop.Token }, i =>
             {
                 var run = l.Runs[i];
-                lock (gate) Console.Error.WriteLine($"run {i} ({run.Label}): {(force ? "starting" : "starting unless finished")}");
+                lock (gate) Console.Error.WriteLine(Text.Escape($"run {i} ({run.Label}): {(force ? "starting" : "starting unless finished")}", Text.MaxLine));
                 var (res, didRun) = StudyRunner.RunOne(s, run, exe, force, stop.Token);
                 results[i] = res; ran[i] = didRun;
                 string what = !didRun ? "already finished, skipped"
@@ -188,11 +190,11 @@ public static class StudyCommand
     static int Status(Loaded l, bool json)
     {
         var s = l.Study;
-        var results = l.Runs.Select(r => StudyResult.Read(StudyPlan.ResultPath(s, r.Index))).ToList();
+        var results = l.Runs.Select(r => StudyResult.Recorded(s, r)).ToList();
         var done = l.Runs.Where(r => results[r.Index] is { Ok: true }).Select(r => r.Index).ToList();
         var failed = l.Runs.Where(r => results[r.Index] is { Ok: false }).Select(r => r.Index).ToList();
         var pending = l.Runs.Where(r => results[r.Index] == null).Select(r => r.Index).ToList();
-        string? job = File.Exists(SlurmScript.JobIdPath(s)) ? File.ReadAllText(SlurmScript.JobIdPath(s)).Trim() : null;
+        string? job = SlurmScript.ReadJobId(s);
         Output.Line($"study {s.Name}: {s.Runs()}: {done.Count} done, {failed.Count} failed, {pending.Count} pending" + (job != null ? $" (Slurm job {job}: squeue -j {job})" : ""));
         if (failed.Count > 0) Output.Line($"failed:  {StudyPlan.Ranges(failed)}");
         if (pending.Count > 0) Output.Line($"pending: {StudyPlan.Ranges(pending)}");
@@ -209,18 +211,29 @@ public static class StudyCommand
     {
         var s = l.Study;
         var sum = StudyMerge.Merge(s, l.Runs);
+        if (plotPath != null)
+        {
+            // Checked before anything is written: a chart of thousands of bars is unreadable and takes gigabytes.
+            AtomicFile.CheckWritable(plotPath, "--plot");
+            if (sum.Metrics.Count == 0 || !sum.Groups.Any(g => g.Stats.ContainsKey(sum.Metrics[0])))
+                throw new NeuromorphicException($"--plot: no finished run reports a finite number{(sum.Metrics.Count > 0 ? $" for {sum.Metrics[0]}" : "")} to plot");
+            if (sum.Groups.Count > MaxPlotGroups)
+                throw new NeuromorphicException($"--plot: {sum.Groups.Count} groups; one chart shows at most {MaxPlotGroups} (the table and summary.csv hold them all)");
+        }
         string runsCsv = Path.Combine(s.OutDir, "runs.csv"), summaryCsv = Path.Combine(s.OutDir, "summary.csv");
         AtomicFile.Write(runsCsv, tmp => File.WriteAllLines(tmp, StudyMerge.RunsCsv(sum)));
         AtomicFile.Write(summaryCsv, tmp => File.WriteAllLines(tmp, StudyMerge.SummaryCsv(sum)));
         Output.Line($"study {s.Name}: {sum.Done.Count} of {s.Runs()} done; mean ± standard deviation over {s.GroupOver}");
         var t = new Table().Border(TableBorder.Rounded);
         var axes = s.Axes.Select(a => a.Name).Where(a => a != s.GroupOver).ToList();
-        foreach (var a in axes) t.AddColumn(Markup.Escape(a));
+        // Markup escaping keeps Spectre from reading [tags]; Text.Escape keeps the terminal from reading control characters.
+        static string Cell(string s) => Markup.Escape(Text.Escape(s));
+        foreach (var a in axes) t.AddColumn(Cell(a));
         t.AddColumn(new TableColumn("n").RightAligned());
-        foreach (var m in sum.Metrics) t.AddColumn(new TableColumn(Markup.Escape(m)).RightAligned());
+        foreach (var m in sum.Metrics) t.AddColumn(new TableColumn(Cell(m)).RightAligned());
         foreach (var g in sum.Groups)
         {
-            var cells = g.Point.Select(p => Markup.Escape(p.Value ?? "off")).ToList();
+            var cells = g.Point.Select(p => Cell(p.Value ?? "off")).ToList();
             cells.Add(g.Indices.Count.ToString(CultureInfo.InvariantCulture));
             cells.AddRange(sum.Metrics.Select(m => g.Stats.TryGetValue(m, out var st) ? Markup.Escape(Show(m, st.Mean, st.Std)) : ""));
             t.AddRow(cells.ToArray());
@@ -233,7 +246,6 @@ public static class StudyCommand
         Output.Line($"summary: {summaryCsv}");
         if (plotPath != null)
         {
-            if (sum.Metrics.Count == 0 || sum.Groups.Count == 0) throw new NeuromorphicException("--plot: no finished run reports a numeric figure to plot");
             WritePlot(plotPath, sum);
             Output.Line($"plot: {plotPath}");
         }
@@ -245,6 +257,9 @@ public static class StudyCommand
         }
         return 0;
     }
+
+    /// <summary>The most groups `merge --plot` draws: 120 pixels each, a 6000-pixel-wide chart at most.</summary>
+    const int MaxPlotGroups = 50;
 
     /// <summary>"4.82% ± 0.11%" for error and accuracy figures (fractions), else the numbers as they are.</summary>
     static string Show(string metric, double mean, double std)
@@ -282,7 +297,7 @@ public static class StudyCommand
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plt.YLabel(percent ? metric.Replace('_', ' ') + " (%)" : metric);
         plt.Title($"study {sum.Study.Name}: mean ± standard deviation over {sum.Study.GroupOver}");
-        AtomicFile.Write(path, tmp => plt.SavePng(tmp, Math.Max(600, 120 * sum.Groups.Count), 500));
+        AtomicFile.Write(path, tmp => plt.SavePng(tmp, Math.Clamp(120 * sum.Groups.Count, 600, 120 * MaxPlotGroups), 500));
     }
 
     static int Submit(Loaded l, bool slurm, SlurmOptions options, bool dryRun, bool json)

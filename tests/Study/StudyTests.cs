@@ -136,7 +136,7 @@ public class StudyPlanTests
         Assert.That(r.Code, Is.Zero, r.Err);
         Assert.That(r.Out, Does.StartWith("#!/bin/bash\n"));
         foreach (var line in new[] { "#SBATCH --array=0-5%3", "#SBATCH --partition=gpu", "#SBATCH --time=0:30:00", "#SBATCH --cpus-per-task=2", "#SBATCH --gpus=1", "#SBATCH --job-name=nm-grid",
-                     $"#SBATCH --output={Path.Combine(_dir, "runs")}/slurm-%A_%a.out" })
+                     $"#SBATCH --output=\"{Path.Combine(_dir, "runs")}/slurm-%A_%a.out\"" })
             Assert.That(r.Out, Does.Contain(line + "\n"));
         Assert.That(r.Out, Does.Contain($" study run {file}\n"), "each element finds its run from SLURM_ARRAY_TASK_ID");
         Assert.That(File.Exists(Path.Combine(_dir, "runs", "study.sbatch")), Is.False, "a dry run writes nothing");
@@ -185,9 +185,12 @@ public class StudyMergeTests
     [SetUp] public void SetUp() { _dir = Path.Combine(Path.GetTempPath(), "nm-study-" + Guid.NewGuid().ToString("N")); Directory.CreateDirectory(_dir); }
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
 
-    static string Ok(int index, string arch, int seed, double error) =>
+    /// <summary>Run <paramref name="index"/>'s arguments in the plan of <paramref name="file"/>, as JSON: a record counts only with them.</summary>
+    static string Args(string file, int index) => JsonSerializer.Serialize(StudyPlan.Run(StudyFile.Load(file), index, true).Arguments);
+
+    static string Ok(string file, int index, string arch, int seed, double error) =>
         "{\"index\":" + index + ",\"status\":\"ok\",\"exit_code\":0,\"message\":null,\"seconds\":1.5,\"axes\":{\"arch\":\"" + arch + "\",\"seed\":\"" + seed +
-        "\"},\"arguments\":[],\"figures\":{\"test_error\":" + error.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"arch\":\"" + arch + "\"}}";
+        "\"},\"arguments\":" + Args(file, index) + ",\"figures\":{\"test_error\":" + error.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"arch\":\"" + arch + "\"}}";
 
     [Test]
     public void MeanAndStandardDeviationOverSeedsPerArchitecture()
@@ -195,11 +198,11 @@ public class StudyMergeTests
         var file = StudyCli.Write(_dir, "s.json", """{ "command": "train", "axes": { "arch": ["784-20-10", "784-30-10"], "seed": [1, 2, 3] }, "out": "out" }""");
         var outDir = Path.Combine(_dir, "out");
         Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, "0.json"), Ok(0, "784-20-10", 1, 0.10));
-        File.WriteAllText(Path.Combine(outDir, "1.json"), Ok(1, "784-20-10", 2, 0.12));
-        File.WriteAllText(Path.Combine(outDir, "2.json"), Ok(2, "784-20-10", 3, 0.17));
-        File.WriteAllText(Path.Combine(outDir, "3.json"), """{"index":3,"status":"failed","exit_code":2,"message":"--arch '784-x-10': bad","seconds":0.2,"axes":{"arch":"784-30-10","seed":"1"},"arguments":[],"figures":{}}""");
-        File.WriteAllText(Path.Combine(outDir, "4.json"), Ok(4, "784-30-10", 2, 0.20));
+        File.WriteAllText(Path.Combine(outDir, "0.json"), Ok(file, 0, "784-20-10", 1, 0.10));
+        File.WriteAllText(Path.Combine(outDir, "1.json"), Ok(file, 1, "784-20-10", 2, 0.12));
+        File.WriteAllText(Path.Combine(outDir, "2.json"), Ok(file, 2, "784-20-10", 3, 0.17));
+        File.WriteAllText(Path.Combine(outDir, "3.json"), """{"index":3,"status":"failed","exit_code":2,"message":"--arch '784-x-10': bad","seconds":0.2,"axes":{"arch":"784-30-10","seed":"1"},"arguments":""" + Args(file, 3) + ""","figures":{}}""");
+        File.WriteAllText(Path.Combine(outDir, "4.json"), Ok(file, 4, "784-30-10", 2, 0.20));
         // 5.json is missing.
         var png = Path.Combine(_dir, "p.png");
         var r = StudyCli.Run("study", "merge", file, "--plot", png, "--json");

@@ -213,7 +213,7 @@ public sealed class Dataset
     /// <summary>The uncompressed bytes of part p.</summary>
     byte[] Read(int part)
     {
-        if (_named == null) return _idxFiles[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(File.OpenRead(_idxFiles[part]), _idxFiles[part]) : ReadPlain(_idxFiles[part]);
+        if (_named == null) return _idxFiles[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(OpenChecked(_idxFiles[part]), _idxFiles[part]) : ReadPlain(_idxFiles[part]);
         if (_named.Files.Length == 1)
         {
             // One published archive holding every part (EMNIST's gzip.zip): its member, itself gzip-compressed.
@@ -224,7 +224,7 @@ public sealed class Dataset
             return Gunzip(entry.Open(), PathOf(part));
         }
         string path = Path.Combine(Directory, _named.Files[part].Name);
-        return _named.Members[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(File.OpenRead(path), path) : ReadPlain(path);
+        return _named.Members[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(OpenChecked(path), path) : ReadPlain(path);
     }
 
     static byte[] ReadPlain(string path)
@@ -233,24 +233,48 @@ public sealed class Dataset
         return File.ReadAllBytes(path);
     }
 
+    /// <summary>A compressed file opened for reading, after the same checks as a plain one (a pipe or a device is refused before it is opened).</summary>
+    static FileStream OpenChecked(string path)
+    {
+        Files.InputFile.Require(path, "file");
+        return File.OpenRead(path);
+    }
+
+    /// <summary>The bytes of a gzip-compressed IDX file. The buffer is the size its IDX header declares (refused above
+    /// <see cref="MaxUnpackedBytes"/>), filled as the data unpacks: a small file that unpacks to gigabytes is refused
+    /// once it passes its declared size, never holding more than that in memory.</summary>
     static byte[] Gunzip(Stream compressed, string path)
     {
         using var input = compressed;
         using var gz = new GZipStream(input, CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        var buffer = new byte[1 << 16];
         try
         {
-            int n;
-            while ((n = gz.Read(buffer)) > 0)
-            {
-                // A small file that unpacks to gigabytes is refused before it fills the memory.
-                if (output.Length + n > MaxUnpackedBytes) throw new NeuromorphicException($"{path}: unpacks to more than {MaxUnpackedBytes >> 20} MiB; not an IDX file of images");
-                output.Write(buffer, 0, n);
-            }
+            var head = new byte[4];
+            int n = ReadFull(gz, head, 0);
+            if (n < 4) return head[..n]; // IdxReader names what is missing
+            var header = new byte[4 + 4 * head[3]];
+            head.CopyTo(header, 0);
+            n += ReadFull(gz, header, 4);
+            if (n < header.Length) return header[..n];
+            long total = header.Length, items = 1;
+            for (int d = 0; d < head[3]; d++)
+                if ((items *= Math.Max(1u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + 4 * d)))) > MaxUnpackedBytes)
+                    throw new NeuromorphicException($"{path}: its IDX header declares more than {MaxUnpackedBytes >> 20} MiB; not an IDX file of images");
+            total += items;
+            var buffer = new byte[total + 1];
+            header.CopyTo(buffer, 0);
+            n += ReadFull(gz, buffer, header.Length);
+            if (n > total) throw new NeuromorphicException($"{path}: unpacks to more than the {total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes its IDX header declares");
+            return n == buffer.Length ? buffer : buffer[..n];
         }
         catch (InvalidDataException e) { throw new NeuromorphicException($"{path}: not a readable gzip file ({e.Message})"); }
-        return output.ToArray();
+    }
+
+    static int ReadFull(Stream s, byte[] buffer, int offset)
+    {
+        int n = 0, k;
+        while (offset + n < buffer.Length && (k = s.Read(buffer, offset + n, buffer.Length - offset - n)) > 0) n += k;
+        return n;
     }
 
     static void Transpose(byte[] pixels, int rows, int cols)

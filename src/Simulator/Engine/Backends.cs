@@ -61,12 +61,33 @@ public static class Backends
         if (config.Rule != RuleKind.None && config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample)
             perLane += net.Projections.Where(p => p.Plastic).Sum(p => (long)p.Weights.Length * sizeof(float)); // a weight copy per lane
         long weights = net.Projections.Sum(p => (long)p.Weights.Length * sizeof(float));
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long available = Math.Min(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, AddressSpaceLeft());
         long budget = available / 4 * 3 - weights;
         if ((double)batch * perLane <= budget) return;
         long fits = Math.Max(0, budget / perLane);
         throw NeuromorphicException.ForField(batchField, f => $"{f} {batch}: the lanes of {Architecture.Format(net.Layers)} need about {batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
             $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB available); the largest {f} that fits is {fits:N0}");
+    }
+
+    /// <summary>The bytes this process may still map under its address-space limit (`ulimit -v`, RLIMIT_AS, common on
+    /// clusters; the GC's figure of available memory ignores it): the soft limit less what is mapped now.
+    /// <see cref="long.MaxValue"/> without a limit or where it cannot be read.</summary>
+    public static long AddressSpaceLeft()
+    {
+        if (!OperatingSystem.IsLinux()) return long.MaxValue;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (!line.StartsWith("Max address space", StringComparison.Ordinal)) continue;
+                var soft = line["Max address space".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+                if (!long.TryParse(soft, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long limit)) return long.MaxValue;
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                return Math.Max(0, limit - self.VirtualMemorySize64);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return long.MaxValue;
     }
 
     internal static (Context, Accelerator) CreateAccelerator(BackendKind kind)

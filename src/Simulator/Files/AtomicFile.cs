@@ -18,6 +18,8 @@ public static class AtomicFile
         {
             Directory.CreateDirectory(dir);
             RemoveStale(full);
+            // A link planted at the temporary name would have the write go through it: remove it, write a new file.
+            if (File.Exists(tmp) || new FileInfo(tmp).LinkTarget != null) File.Delete(tmp);
             writeTemporary(tmp);
             File.Move(tmp, full, overwrite: true);
         }

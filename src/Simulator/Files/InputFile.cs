@@ -17,4 +17,20 @@ public static class InputFile
         if (info.Length == 0) throw new NeuromorphicException($"{path}: empty {kind}, or not a regular file (a pipe or a device)");
         return info.Length;
     }
+
+    /// <summary>The whole text (UTF-8) of a small file the user or a run gave (a study file, a run's record): checked as by
+    /// <see cref="Require"/>, and refused when it holds more than <paramref name="maxBytes"/>, before and while it is
+    /// read (a file that grows after the check is cut off at the cap, not read to its end).</summary>
+    public static string ReadText(string path, string kind, int maxBytes)
+    {
+        long length = Require(path, kind);
+        if (length > maxBytes) throw new NeuromorphicException($"{path}: {kind} of {length} bytes; at most {maxBytes} expected");
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        var bytes = new byte[(int)length + 1];
+        int n = 0, k;
+        while (n < bytes.Length && (k = f.Read(bytes, n, bytes.Length - n)) > 0) n += k;
+        if (n > length) throw new NeuromorphicException($"{path}: {kind} grew while it was read; at most {maxBytes} bytes expected");
+        int bom = n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        return new System.Text.UTF8Encoding(false).GetString(bytes, bom, n - bom);
+    }
 }

@@ -189,6 +189,17 @@ public sealed class ModelFile
             if ((long)s.Rows * s.Columns != s.Weights.Length || s.Rows < 0 || s.Columns < 0)
                 throw new NeuromorphicException($"{path}: projection {q} ('{Text.Escape(s.Name)}') declares {s.Rows}x{s.Columns} but holds {s.Weights.Length} weights");
         }
+        // The history is drawn (plot curve, report) and carried on by train --resume: every entry present and plausible.
+        for (int i = 0; i < m.History.Count; i++)
+        {
+            var h = m.History[i];
+            if (h == null) throw new NeuromorphicException($"{path}: training history entry {i} is missing (null)");
+            bool Fraction(double a, bool optional) => optional && double.IsNaN(a) || a is >= 0 and <= 1;
+            if (h.Epoch < 1 || h.SamplesSeen < 0 || h.ValidationSamples < 0 || h.TestSamples < 0 || !Fraction(h.TrainAccuracy, true)
+                || !Fraction(h.ValidationAccuracy, true) || !Fraction(h.TestAccuracy, true) || !double.IsFinite(h.LearningRate) || !(h.SynOpsPerSample >= 0) || !double.IsFinite(h.SynOpsPerSample))
+                throw new NeuromorphicException($"{path}: training history entry {i} is implausible (epoch {h.Epoch}, accuracies {h.TrainAccuracy}, {h.ValidationAccuracy}, {h.TestAccuracy}; "
+                    + "an epoch counts from 1, an accuracy lies in 0..1 or is NaN where it was not measured)");
+        }
         // The forward weights the architecture needs must all be in the file: compared before the network is built.
         long held = m.Projections.Sum(p => (long)p.Weights.Length), needed = Architecture.ForwardWeights(m.Layers);
         if (held < needed)

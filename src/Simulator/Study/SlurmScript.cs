@@ -21,15 +21,23 @@ public static class SlurmScript
         if (o.CpusPerTask is < 1) throw new NeuromorphicException($"--cpus-per-task must be at least 1, got {o.CpusPerTask}");
         if (o.MaxParallel is < 1) throw new NeuromorphicException($"--max-parallel must be at least 1, got {o.MaxParallel}");
         foreach (var (name, v) in new[] { ("--partition", o.Partition), ("--time", o.Time), ("--gpus", o.Gpus) })
-            if (v != null && (v.Length == 0 || v.Any(ch => char.IsWhiteSpace(ch) || ch == '#' || ch == '\'' || ch == '"')))
-                throw new NeuromorphicException($"{name} '{v}': expected one word without spaces or quotes");
+            if (v != null && (v.Length == 0 || !v.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_.:,+=/".Contains(ch))))
+                throw new NeuromorphicException($"{name} '{v}': expected one word of letters, digits and - _ . : , + = /");
+        // Every other text in the script comes from the study file or the file system: no control character (a
+        // newline would end the line and start a command or directive of its own), and quoted for its reader below.
+        foreach (var (what, v) in new[] { ("study file", study.Path), ("\"out\"", study.OutDir) }.Concat(executable.Select(e => ("executable", e))))
+            if (v.Any(char.IsControl)) throw new NeuromorphicException($"{what} '{v}': holds a control character; cannot be written into an sbatch script");
+        if (study.OutDir.Contains('\\'))
+            throw new NeuromorphicException($"\"out\" '{study.OutDir}': holds a backslash, which turns off Slurm's %A and %a in the log file names; choose a folder without one");
         var jobName = new string(study.Name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
-        sb.Append($"# Written by `neuromorphic study submit --slurm` for {study.Path}: {study.Count} runs, one array element each.\n");
+        sb.Append($"# Written by `neuromorphic study submit --slurm` for {StudyPlan.Quote(study.Path)}: {study.Count} runs, one array element each.\n");
         sb.Append($"#SBATCH --job-name=nm-{jobName}\n");
         sb.Append($"#SBATCH --array=0-{study.Count - 1}{(o.MaxParallel is { } m ? $"%{m}" : "")}\n");
-        sb.Append($"#SBATCH --output={Path.Combine(study.OutDir, "slurm-%A_%a.out")}\n");
+        // sbatch reads its directives with its own quoting (double quotes, backslash escapes, # starts a comment
+        // outside quotes) and expands % in the file name: %% is a literal %.
+        sb.Append($"#SBATCH --output={DirectiveQuote(Path.Combine(study.OutDir.Replace("%", "%%"), "slurm-%A_%a.out"))}\n");
         sb.Append("#SBATCH --ntasks=1\n");
         if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
         if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
@@ -40,6 +48,20 @@ public static class SlurmScript
         sb.Append("# The run's index comes from SLURM_ARRAY_TASK_ID; a finished index is skipped, so a requeue is harmless.\n");
         sb.Append($"exec {StudyPlan.Format(executable)} study run {StudyPlan.Quote(study.Path)}\n");
         return sb.ToString();
+    }
+
+    /// <summary>A value of an #SBATCH line as sbatch reads it: in double quotes, with backslash and double quote escaped.</summary>
+    public static string DirectiveQuote(string v) => "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>The job id recorded in OUT/slurm-job by the last submission; null when there is none. The file is read
+    /// as any input (a regular file, small) and must hold a job id.</summary>
+    public static string? ReadJobId(StudyFile study)
+    {
+        var path = JobIdPath(study);
+        if (!File.Exists(path)) return null;
+        var id = Files.InputFile.ReadText(path, "Slurm job id file", 4096).Trim();
+        return id.Length is > 0 and <= 40 && id.All(ch => char.IsAsciiDigit(ch) || ch == '_') ? id
+            : throw new NeuromorphicException($"{path}: expected the job id that `study submit` wrote, got '{Text.Escape(id)}'");
     }
 
     /// <summary>The job id in `sbatch --parsable` output ("12345" or "12345;cluster").</summary>

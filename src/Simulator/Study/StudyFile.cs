@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Neuromorphic.Simulator.Files;
 
 namespace Neuromorphic.Simulator.Study;
 
@@ -25,18 +26,28 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
     /// <summary>The folder of the study file: the working directory of every run.</summary>
     public string Folder => System.IO.Path.GetDirectoryName(Path)!;
 
-    /// <summary>Number of runs: the product of the axes' lengths (1 with no axes).</summary>
+    /// <summary>Number of runs: the product of the axes' lengths (1 with no axes), at most <see cref="MaxRuns"/>.</summary>
     public int Count => Axes.Aggregate(1, (n, a) => checked(n * a.Values.Count));
+
+    /// <summary>The most runs a study may have: more is refused when the file is read (a typo such as a list of
+    /// 10^9 seeds would otherwise be planned, listed and checked for minutes). Split a larger study into several.</summary>
+    public const int MaxRuns = 100_000;
+
+    /// <summary>The largest study file read (a study file is a few hundred bytes).</summary>
+    public const int MaxFileBytes = 1 << 20;
 
     static readonly string[] Known = ["name", "command", "arguments", "options", "axes", "out", "metrics", "group_over", "output_suffix"];
 
     /// <summary>Reads and checks a study file. Errors name the file and the field.</summary>
     public static StudyFile Load(string path)
     {
+        if (path.Any(char.IsControl)) throw new NeuromorphicException($"{path}: a study file's path cannot hold control characters");
         var full = System.IO.Path.GetFullPath(path);
+        if (full.Any(char.IsControl)) throw new NeuromorphicException($"{full}: a study file's path cannot hold control characters (its runs' command lines and the sbatch script hold it)");
         if (!File.Exists(full)) throw new NeuromorphicException($"{path}: study file not found");
+        string text = InputFile.ReadText(full, "study file", MaxFileBytes);
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(full), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new NeuromorphicException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})"); }
         using (doc) return Parse(path, full, doc.RootElement);
     }
@@ -50,8 +61,14 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
         string Str(string field, string? fallback)
         {
             if (!root.TryGetProperty(field, out var e)) return fallback ?? throw Error($"\"{field}\" is missing");
-            return e.ValueKind == JsonValueKind.String && e.GetString()!.Trim().Length > 0 ? e.GetString()!.Trim() : throw Error($"\"{field}\" must be a non-empty string");
+            return e.ValueKind == JsonValueKind.String && e.GetString()!.Trim().Length > 0 ? NoControl(e.GetString()!.Trim(), $"\"{field}\"")
+                : throw Error($"\"{field}\" must be a non-empty string");
         }
+        // Values reach child processes' command lines, file names and the sbatch script: a newline there could end a
+        // line of the script and start a command of its own, a NUL cut a path.
+        string NoControl(string value, string what) => value.Any(char.IsControl)
+            ? throw Error($"{what}: '{value}' holds a control character (a newline, a tab, NUL, an escape); not allowed in a study")
+            : value;
         string command = Str("command", null);
         if (command == "study") throw Error("\"command\": a study cannot run studies");
         string name = Str("name", System.IO.Path.GetFileNameWithoutExtension(full));
@@ -60,13 +77,17 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
         if (root.TryGetProperty("arguments", out var a))
         {
             if (a.ValueKind != JsonValueKind.Array) throw Error("\"arguments\" must be an array of strings");
-            foreach (var x in a.EnumerateArray()) args.Add(x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Error("\"arguments\" must be an array of strings"));
+            foreach (var x in a.EnumerateArray()) args.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"arguments\"") : throw Error("\"arguments\" must be an array of strings"));
         }
         var options = new List<(string, string?)>();
         if (root.TryGetProperty("options", out var o))
         {
             if (o.ValueKind != JsonValueKind.Object) throw Error("\"options\" must be an object of option name to value");
-            foreach (var p in o.EnumerateObject()) options.Add((OptionName(path, "option", p.Name), Value(path, $"option '{p.Name}'", p.Value)));
+            foreach (var p in o.EnumerateObject())
+            {
+                var v = Value(path, $"option '{p.Name}'", p.Value);
+                options.Add((OptionName(path, "option", p.Name), v == null ? null : NoControl(v, $"option '{p.Name}'")));
+            }
         }
         var axes = new List<StudyAxis>();
         if (root.TryGetProperty("axes", out var ax))
@@ -76,7 +97,8 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
             {
                 var n = OptionName(path, "axis", p.Name);
                 if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() == 0) throw Error($"axis '{p.Name}': expected a non-empty list of values");
-                var values = p.Value.EnumerateArray().Select(v => Value(path, $"axis '{p.Name}'", v)).ToList();
+                if (p.Value.GetArrayLength() > MaxRuns) throw Error($"axis '{p.Name}': {p.Value.GetArrayLength()} values; a study holds at most {MaxRuns} runs");
+                var values = p.Value.EnumerateArray().Select(v => Value(path, $"axis '{p.Name}'", v) is { } x ? NoControl(x, $"axis '{p.Name}'") : null).ToList();
                 if (values.Distinct().Count() != values.Count) throw Error($"axis '{p.Name}': a value is listed twice");
                 axes.Add(new StudyAxis(n, values));
             }
@@ -90,15 +112,17 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
         if (root.TryGetProperty("metrics", out var m))
         {
             if (m.ValueKind != JsonValueKind.Array) throw Error("\"metrics\" must be an array of figure names");
-            foreach (var x in m.EnumerateArray()) metrics.Add(x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Error("\"metrics\" must be an array of figure names"));
+            foreach (var x in m.EnumerateArray()) metrics.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"metrics\"") : throw Error("\"metrics\" must be an array of figure names"));
         }
         string suffix = ".nmm";
         if (root.TryGetProperty("output_suffix", out var sfx))
-            suffix = sfx.ValueKind == JsonValueKind.String && !sfx.GetString()!.Any(ch => ch is '/' or '\\' || char.IsWhiteSpace(ch))
+            suffix = sfx.ValueKind == JsonValueKind.String && !sfx.GetString()!.Any(ch => ch is '/' or '\\' || char.IsWhiteSpace(ch) || char.IsControl(ch))
                 ? sfx.GetString()! : throw Error("\"output_suffix\" must be a string without spaces or slashes, e.g. \".nir\"");
-        var study = new StudyFile(full, name, command, args, options, axes, outDir, metrics, Str("group_over", "seed"), suffix);
-        try { _ = study.Count; } catch (OverflowException) { throw Error("the axes' cross product has more than 2^31 runs"); }
-        return study;
+        long runs = 1;
+        foreach (var axis in axes)
+            if ((runs *= axis.Values.Count) > MaxRuns)
+                throw Error($"the axes' cross product has more than {MaxRuns} runs ({string.Join(" x ", axes.Select(x => x.Values.Count))}); split the study into several");
+        return new StudyFile(full, name, command, args, options, axes, outDir, metrics, Str("group_over", "seed"), suffix);
     }
 
     static string OptionName(string path, string kind, string name)

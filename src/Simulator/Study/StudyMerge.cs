@@ -31,14 +31,14 @@ public static class StudyMerge
     /// otherwise `test_error` when the finished runs report it, else every figure that is a number in all of them.</summary>
     public static StudySummary Merge(StudyFile study, IReadOnlyList<StudyRun> runs)
     {
-        var results = runs.Select(r => StudyResult.Read(StudyPlan.ResultPath(study, r.Index))).ToList();
+        var results = runs.Select(r => StudyResult.Recorded(study, r)).ToList();
         var done = results.Where(r => r is { Ok: true }).Select(r => r!).ToList();
         var metrics = study.Metrics.Count > 0 ? study.Metrics.ToList()
             : done.Count > 0 && done.All(r => Number(r.Figures, "test_error") != null) ? ["test_error"]
             : done.Count == 0 ? []
             : done[0].Figures.Select(kv => kv.Key).Where(k => done.All(r => Number(r.Figures, k) != null)).ToList();
         var groups = new List<StudyGroup>();
-        foreach (var g in done.GroupBy(r => GroupKey(study, r.Point)).OrderBy(g => g.Min(r => r.Index)))
+        foreach (var g in done.GroupBy(r => GroupKey(study, runs[r.Index].Point)).OrderBy(g => g.Min(r => r.Index)))
         {
             var members = g.OrderBy(r => r.Index).ToList();
             var stats = new Dictionary<string, (double, double, int)>();
@@ -47,7 +47,8 @@ public static class StudyMerge
                 var values = members.Select(r => Number(r.Figures, m)).Where(v => v != null).Select(v => v!.Value).ToList();
                 if (values.Count > 0) stats[m] = (Mean(values), Std(values), values.Count);
             }
-            groups.Add(new StudyGroup(members[0].Point.Where(p => p.Axis != study.GroupOver).ToList(), members.Select(r => r.Index).ToList(), stats));
+            // The plan's axis values (a record's own "axes" are not trusted: only its index and arguments are checked).
+            groups.Add(new StudyGroup(runs[members[0].Index].Point.Where(p => p.Axis != study.GroupOver).ToList(), members.Select(r => r.Index).ToList(), stats));
         }
         return new StudySummary(study, runs, results, metrics, groups);
     }
@@ -55,29 +56,43 @@ public static class StudyMerge
     static string GroupKey(StudyFile study, IReadOnlyList<(string Axis, string? Value)> point) =>
         string.Join("\u0001", point.Where(p => p.Axis != study.GroupOver).Select(p => $"{p.Axis}={p.Value ?? "\u0002"}"));
 
-    /// <summary>A figure as a number: JSON numbers, and strings that hold one; null otherwise.</summary>
+    /// <summary>A figure as a finite number: JSON numbers, and strings that hold one; null otherwise (1e400, "NaN",
+    /// "Infinity" are not figures a mean can use).</summary>
     public static double? Number(JsonObject figures, string name)
     {
         if (!figures.TryGetPropertyValue(name, out var n) || n is not JsonValue v) return null;
-        if (v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
-        return v.GetValueKind() == JsonValueKind.String && double.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+        double d;
+        if (v.GetValueKind() == JsonValueKind.Number) { if (!v.TryGetValue(out d)) return null; }
+        else if (v.GetValueKind() != JsonValueKind.String || !double.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out d)) return null;
+        return double.IsFinite(d) ? d : null;
     }
 
-    public static double Mean(IReadOnlyList<double> v) => v.Sum() / v.Count;
+    /// <summary>The mean; where the sum overflows (figures near double's range), the sum of x/n.</summary>
+    public static double Mean(IReadOnlyList<double> v) => v.Sum() is var s && double.IsFinite(s) ? s / v.Count : v.Sum(x => x / v.Count);
 
     /// <summary>Sample standard deviation (divides by n - 1); NaN for a single value.</summary>
     public static double Std(IReadOnlyList<double> v)
     {
         if (v.Count < 2) return double.NaN;
         double m = Mean(v);
-        return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Count - 1));
+        double plain = Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Count - 1));
+        if (double.IsFinite(plain)) return plain;
+        // The squares overflowed (figures near 1e200): scaled by the largest deviation; NaN where even that is infinite.
+        double scale = v.Max(x => Math.Abs(x - m));
+        return double.IsFinite(scale) ? scale * Math.Sqrt(v.Sum(x => (x - m) / scale * ((x - m) / scale)) / (v.Count - 1)) : double.NaN;
     }
 
-    static string F(double x) => double.IsNaN(x) ? "" : x.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>A figure for CSV and JSON: empty (null) where it is not finite.</summary>
+    static string F(double x) => double.IsFinite(x) ? x.ToString("R", CultureInfo.InvariantCulture) : "";
 
+    static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    /// <summary>A CSV cell. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
+    /// return) gets a leading apostrophe, the usual defence; numbers are written as they are.</summary>
     static string Csv(string? s)
     {
         s ??= "";
+        if (s.Length > 0 && "=+-@\t\r".Contains(s[0]) && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) s = "'" + s;
         return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
     }
 
@@ -130,7 +145,7 @@ public static class StudyMerge
             foreach (var (a, v) in g.Point) o[a] = v;
             o["n"] = g.Indices.Count;
             o["indices"] = g.Indices.ToList();
-            foreach (var (m, st) in g.Stats) { o[m + "_mean"] = st.Mean; o[m + "_std"] = double.IsNaN(st.Std) ? null : st.Std; }
+            foreach (var (m, st) in g.Stats) { o[m + "_mean"] = Finite(st.Mean); o[m + "_std"] = Finite(st.Std); }
             return o;
         }).ToList(),
     };

@@ -15,13 +15,43 @@ public sealed record StudyRun(int Index, IReadOnlyList<(string Axis, string? Val
 /// run of the same file, which is what lets a Slurm array element find its run from SLURM_ARRAY_TASK_ID alone.</summary>
 public static class StudyPlan
 {
-    /// <summary>Every run of <paramref name="study"/>. <paramref name="commandHasOut"/>: the base command takes
-    /// `--out` (a model file), which the study then sets to OUT/I.nmm.</summary>
-    public static IReadOnlyList<StudyRun> Runs(StudyFile study, bool commandHasOut)
+    /// <summary>Every run of <paramref name="study"/>, each built when it is asked for (`study run --index I` builds
+    /// one). <paramref name="commandHasOut"/>: the base command takes `--out` (a model file), which the study then sets to OUT/I.nmm.</summary>
+    public static IReadOnlyList<StudyRun> Runs(StudyFile study, bool commandHasOut) => new Lazy(study, commandHasOut);
+
+    sealed class Lazy(StudyFile study, bool commandHasOut) : IReadOnlyList<StudyRun>
     {
-        var runs = new List<StudyRun>(study.Count);
-        for (int i = 0; i < study.Count; i++) runs.Add(Run(study, i, commandHasOut));
-        return runs;
+        public int Count { get; } = study.Count;
+        public StudyRun this[int index] => Run(study, index, commandHasOut);
+        public IEnumerator<StudyRun> GetEnumerator() { for (int i = 0; i < Count; i++) yield return this[i]; }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The runs that hold every value of every axis at least once: run 0, and for each axis each of its values
+    /// with the other axes at their first value. Each option's text is checked by the parser on its own, so these
+    /// parse when and only when every run does, in (sum of the axes' lengths) parses instead of their product.
+    /// A value holding {index} is checked in every run, since its text differs from run to run.</summary>
+    public static IEnumerable<int> Representatives(StudyFile study)
+    {
+        if (study.Arguments.Concat(study.Options.Select(o => o.Value)).Any(v => v != null && v.Contains(IndexPlaceholder)))
+        {
+            for (int i = 0; i < study.Count; i++) yield return i;
+            yield break;
+        }
+        yield return 0;
+        int stride = 1;
+        var seen = new HashSet<int> { 0 };
+        for (int k = study.Axes.Count - 1; k >= 0; k--)
+        {
+            var values = study.Axes[k].Values;
+            bool everyRun = values.Any(v => v != null && v.Contains(IndexPlaceholder));
+            for (int j = 1; j < values.Count; j++)
+                if (seen.Add(j * stride)) yield return j * stride;
+            if (everyRun)
+                for (int i = 0; i < study.Count; i++)
+                    if (seen.Add(i)) yield return i;
+            stride *= values.Count;
+        }
     }
 
     /// <summary>Run <paramref name="index"/>: mixed-radix digits of the index, the last axis the least significant.</summary>
@@ -56,6 +86,11 @@ public static class StudyPlan
         args.Add("--" + name);
         if (value.Length > 0) args.Add(value);
     }
+
+    /// <summary>Whether <paramref name="record"/> (OUT/I.json) is the record of <paramref name="run"/>: the same index
+    /// and the same arguments. Any other (a record copied from another run, written for another plan or edited) is
+    /// not used: the run counts as not done, and runs again.</summary>
+    public static bool Matches(StudyResult record, StudyRun run) => record.Index == run.Index && record.Arguments.SequenceEqual(run.Arguments);
 
     /// <summary>OUT/I.json: the result record of run I.</summary>
     public static string ResultPath(StudyFile study, int index) => Path.Combine(study.OutDir, $"{index}.json");

@@ -30,13 +30,17 @@ public sealed record StudyResult(int Index, string Status, int ExitCode, string?
         };
     }
 
-    /// <summary>Reads OUT/I.json; null when it is absent. A file that cannot be read is an error naming it.</summary>
+    /// <summary>The largest record read: a run's figures are one line of JSON.</summary>
+    public const int MaxRecordBytes = 16 << 20;
+
+    /// <summary>Reads OUT/I.json; null when it is absent. A file that cannot be read (not a regular file, too large,
+    /// not a record) is an error naming it.</summary>
     public static StudyResult? Read(string path)
     {
         if (!File.Exists(path)) return null;
         try
         {
-            var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            var o = JsonNode.Parse(InputFile.ReadText(path, "study result record", MaxRecordBytes))!.AsObject();
             var point = (o["axes"] as JsonObject ?? []).Select(kv => (kv.Key, kv.Value?.GetValue<string>())).ToList();
             var args = (o["arguments"] as JsonArray ?? []).Select(x => x!.GetValue<string>()).ToList();
             return new StudyResult(o["index"]!.GetValue<int>(), o["status"]!.GetValue<string>(), o["exit_code"]?.GetValue<int>() ?? 0,
@@ -48,6 +52,11 @@ public sealed record StudyResult(int Index, string Status, int ExitCode, string?
             throw new NeuromorphicException($"{path}: not a study result record ({e.Message.Split('\n')[0]})");
         }
     }
+
+    /// <summary>The record of <paramref name="run"/> in OUT/I.json, when there is one and it is that run's
+    /// (<see cref="StudyPlan.Matches"/>); null otherwise. What `run`, `status` and `merge` count as done or failed.</summary>
+    public static StudyResult? Recorded(StudyFile study, StudyRun run) =>
+        Read(StudyPlan.ResultPath(study, run.Index)) is { } r && StudyPlan.Matches(r, run) ? r : null;
 }
 
 /// <summary>Runs one element of a study as a child process of the `neuromorphic` executable, in the study file's
@@ -64,7 +73,7 @@ public static class StudyRunner
         CancellationToken cancel = default)
     {
         var resultPath = StudyPlan.ResultPath(study, run.Index);
-        if (!force && StudyResult.Read(resultPath) is { Ok: true } done && done.Arguments.SequenceEqual(run.Arguments))
+        if (!force && StudyResult.Recorded(study, run) is { Ok: true } done)
             return (done, false);
         Directory.CreateDirectory(study.OutDir);
         var psi = new ProcessStartInfo(executable[0])
@@ -74,8 +83,12 @@ public static class StudyRunner
         foreach (var a in executable.Skip(1).Concat(run.Arguments)) psi.ArgumentList.Add(a);
         var stdout = new List<string>();
         var stderr = new List<string>();
-        // The log is written as the run goes (tail -f OUT/I.log); it is not the record, so it need not be atomic.
-        using var log = new StreamWriter(StudyPlan.LogPath(study, run.Index), append: false) { AutoFlush = true };
+        // The log is written as the run goes (tail -f OUT/I.log); it is not the record, so it need not be atomic. It is
+        // always a new file: whatever is at OUT/I.log (an old log, or a link planted to make this run truncate some
+        // other file) is removed first, and the new one is created exclusively (O_EXCL: a link there is not followed).
+        var logPath = StudyPlan.LogPath(study, run.Index);
+        if (IsLinkOrFile(logPath)) File.Delete(logPath);
+        using var log = new StreamWriter(new FileStream(logPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         log.WriteLine("$ " + StudyPlan.Format(executable.Concat(run.Arguments)));
         var sw = Stopwatch.StartNew();
         int code;
@@ -119,6 +132,8 @@ public static class StudyRunner
         AtomicFile.Write(resultPath, tmp => File.WriteAllText(tmp, result.ToJson().ToJsonString() + "\n"));
         return (result, true);
     }
+
+    static bool IsLinkOrFile(string path) => new FileInfo(path) is var f && (f.Exists || f.LinkTarget != null);
 
     static string Clip(string s) => s.Length <= 500 ? s : s[..500] + "...";
 }
