@@ -211,8 +211,10 @@ public sealed class ModelFile
             throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
         if (pr.TrainPool is not (0 or Training.Trainer.TrainPoolSize or Training.Trainer.FullTrainPoolSize) || pr.Sampling is not (0 or 1))
             throw new NeuromorphicException($"{path}: implausible training progress (training pool {pr.TrainPool}, sampling {pr.Sampling})");
-        if (m.History.Any(e => e == null) || m.TestPoints.Any(t => t == null))
-            throw new NeuromorphicException($"{path}: the training history holds an empty (nil) entry");
+        if (m.TestPoints.Any(t => t == null))
+            throw new NeuromorphicException($"{path}: the training history holds an empty (nil) test point");
+        if (m.TestPoints.FirstOrDefault(t => t.TestSamples < 0 || t.SamplesSeen < 0 || !(double.IsNaN(t.TestAccuracy) || t.TestAccuracy is >= 0 and <= 1)) is { } bad)
+            throw new NeuromorphicException($"{path}: test point at {bad.SamplesSeen} samples is implausible ({bad.TestSamples} digits, accuracy {bad.TestAccuracy}; an accuracy lies in 0..1)");
         try
         {
             if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");
