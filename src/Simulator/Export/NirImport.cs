@@ -74,6 +74,7 @@ public static class NirImport
         if (!(dtMs > 0 && dtMs <= 10)) throw new NeuromorphicException($"{path}: dt = {dtMs} ms, expected (0, 10] ms");
 
         var layers = new List<int> { inputSize };
+        var probabilities = new List<(string Node, double? P)>();
         var weights = new List<float[]>();
         var lifs = new List<(string Name, LifParameters P)>();
         for (int i = 1; i + 1 < chain.Count; i += 2)
@@ -89,6 +90,7 @@ public static class NirImport
             if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has {outN} outputs");
             if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
                 throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias, which our neurons cannot represent (no bias current)");
+            probabilities.Add((fcName, TransmissionProbability(fc, fcName, path)));
             var node = nodes.Groups[nName];
             var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path);
             var wt = new float[inN * outN]; // ours: [pre][post]
@@ -108,11 +110,12 @@ public static class NirImport
         if (outSize > 0 && outSize != layers[^1]) throw new NeuromorphicException($"{path}: Output '{Text.Escape(chain[^1])}' has shape of {outSize} elements, the last layer has {layers[^1]} neurons");
         for (int l = 1; l + 1 < lifs.Count; l++)
             if (lifs[l].P != lifs[0].P) throw new NeuromorphicException($"{path}: hidden layers '{Text.Escape(lifs[0].Name)}' and '{Text.Escape(lifs[l].Name)}' have different neuron parameters; this engine has one set for all hidden layers");
+        double blankOut = BlankOut(probabilities, NirFile.StoredConfig(graph, path), path, notes);
         var hidden = lifs.Count > 1 ? lifs[0].P : config.Hidden;
         var output = lifs[^1].P;
         config = config with
         {
-            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null,
+            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null, TransmissionProbability = blankOut,
             Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };
@@ -122,6 +125,40 @@ public static class NirImport
         var fwd = net.ForwardProjections.ToArray();
         for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);
         return new Result(ModelFile.From(net, config, new TrainingProgress()), notes);
+    }
+
+    /// <summary>The transmission probability an Affine node's metadata states (our export writes it), or null.</summary>
+    static double? TransmissionProbability(NirGroup fc, string name, string path)
+    {
+        if (!fc.Groups.TryGetValue("metadata", out var meta) || !meta.Arrays.TryGetValue("transmission_probability", out var a)) return null;
+        double p = a.Count == 1 ? a.Values[0] : double.NaN;
+        return p is > 0 and <= 1 ? p : throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' metadata/transmission_probability is not one probability in (0, 1]");
+    }
+
+    /// <summary>
+    /// The blank-out p of the imported network: what the Affine nodes' metadata state (one value for every layer, as our
+    /// engine has one p); for files exported before p was stored per node, the p of the stored configuration of a peRBP
+    /// model (those exports always held the learned weights). A note says where p came from whenever it is not 1.
+    /// </summary>
+    static double BlankOut(List<(string Node, double? P)> stated, SimulationConfig? stored, string path, List<string> notes)
+    {
+        var given = stated.Where(x => x.P != null).ToList();
+        if (given.Count > 0)
+        {
+            if (given.Count != stated.Count || given.Any(x => x.P != given[0].P))
+                throw new NeuromorphicException($"{path}: the Affine nodes state different transmission probabilities ({string.Join(", ", stated.Select(x => $"{Text.Escape(x.Node)} {x.P?.ToString() ?? "none"}"))}); this engine has one blank-out p for every layer");
+            double p = given[0].P!.Value;
+            if (p < 1) notes.Add($"blank-out synapses: p = {p} read from the file's metadata; test and run draw them, as the model was trained (NIR readers without stochastic synapses run every synapse)");
+            return p;
+        }
+        if (stored is { Rule: RuleKind.Perbp, TransmissionProbability: < 1 } c)
+        {
+            notes.Add($"blank-out synapses: p = {c.TransmissionProbability} taken from metadata/neuromorphic_config (the file predates the per-node transmission_probability); test and run draw them, as the model was trained");
+            return c.TransmissionProbability;
+        }
+        if (stored is { TransmissionProbability: < 1 })
+            notes.Add($"the stored configuration states blank-out p = {stored.TransmissionProbability} for a model whose rule did not use it: the imported synapses are deterministic (p = 1)");
+        return 1.0;
     }
 
     /// <summary>Our neuron parameters for one NIR neuron node, and the factor from NIR weights to our current jumps.</summary>
