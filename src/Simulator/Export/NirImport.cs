@@ -89,10 +89,10 @@ public static class NirImport
             if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
             if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has {outN} outputs");
             if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
-                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias, which our neurons cannot represent (no bias current)");
+                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias ({bias.Values.Count(b => b != 0)} of {bias.Count} values, |b| up to {bias.Values.Max(Math.Abs):G4}): a constant input current per neuron, which this engine's neurons do not have (no bias current; they leak and reset to 0); export the network with bias-free layers (bias=False in snnTorch and Norse)");
             probabilities.Add((fcName, TransmissionProbability(fc, fcName, path)));
             var node = nodes.Groups[nName];
-            var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path);
+            var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path, notes);
             var wt = new float[inN * outN]; // ours: [pre][post]
             for (int o = 0; o < outN; o++)
                 for (int k = 0; k < inN; k++)
@@ -162,14 +162,14 @@ public static class NirImport
     }
 
     /// <summary>Our neuron parameters for one NIR neuron node, and the factor from NIR weights to our current jumps.</summary>
-    static (LifParameters, double) Neuron(NirGroup node, string type, string name, int size, double dtMs, string path)
+    static (LifParameters, double) Neuron(NirGroup node, string type, string name, int size, double dtMs, string path, List<string> notes)
     {
-        double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt);
+        double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt, notes);
         double dtS = dtMs * 1e-3;
         // metadata/refractory_period is the dead time (the shortest inter-spike interval, NirFile.RefractoryConvention);
         // our neuron's RefractoryMs is the hold after the spike's own step, one step less.
         double deadMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
-            ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null) * 1e3, 9) : 0.0;
+            ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null, notes) * 1e3, 9) : 0.0;
         if (!(deadMs >= 0) || double.IsInfinity(deadMs)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has refractory_period = {deadMs / 1e3} s, expected a time >= 0");
         double refractoryMs = Math.Round(Math.Max(0, deadMs - dtMs), 9);
         double threshold = U("v_threshold");
@@ -199,8 +199,14 @@ public static class NirImport
         }
     }
 
-    /// <summary>A parameter that must be the same for every neuron of a layer (a scalar or an array of equal values).</summary>
-    static double Uniform(NirGroup node, string p, string name, int size, string path, double? dflt)
+    /// <summary>Largest relative spread of a per-neuron parameter that is still one value: what float32 storage and a
+    /// framework's conversion (snnTorch writes tau = dt / (1 - beta) per neuron in float32) leave on equal values.</summary>
+    public const double UniformRelativeSpread = 1e-5;
+
+    /// <summary>A parameter that must be the same for every neuron of a layer: a scalar, an array of equal values, or an
+    /// array whose values differ by at most <see cref="UniformRelativeSpread"/> of their size (their mean is used, and a
+    /// note says so); anything wider is refused, naming two of the values.</summary>
+    static double Uniform(NirGroup node, string p, string name, int size, string path, double? dflt, List<string> notes)
     {
         if (!node.Arrays.TryGetValue(p, out var a))
         {
@@ -210,8 +216,14 @@ public static class NirImport
         if (a.Count != 1 && a.Count != size) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' has {a.Count} values for {size} neurons");
         if (a.Count == 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' is empty");
         double v = a.Values[0];
-        if (a.Values.Any(x => x != v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' differs between neurons (e.g. {v} and {a.Values.First(x => x != v)}); our engine needs one value per layer");
-        return v;
+        if (a.Values.All(x => x == v)) return v;
+        double lo = a.Values.Min(), hi = a.Values.Max(), mean = a.Values.Average();
+        if (double.IsFinite(lo) && double.IsFinite(hi) && hi - lo <= UniformRelativeSpread * Math.Max(Math.Abs(lo), Math.Abs(hi)))
+        {
+            notes.Add($"node '{Text.Escape(name)}' parameter '{p}' varies between neurons from {lo:R} to {hi:R} (a relative spread of {(hi - lo) / Math.Max(Math.Abs(lo), Math.Abs(hi)):G2}, float32 rounding): their mean {mean:R} is used for the layer");
+            return mean;
+        }
+        throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' differs between neurons (from {lo} to {hi}, e.g. {v} and {a.Values.First(x => x != v)}); our engine has one value per layer (at most a relative spread of {UniformRelativeSpread:G} is taken as one value)");
     }
 
     static NirArray Need(NirGroup g, string p, string path, string name)
