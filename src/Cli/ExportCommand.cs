@@ -7,23 +7,23 @@ namespace Neuromorphic.Cli;
 /// <summary>`neuromorphic export MODEL` (weight tables for chips) and `neuromorphic import FILE.nir`.</summary>
 public static class ExportCommand
 {
-    static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
-
     public static Command Export()
     {
         var model = new Argument<string>("model") { Description = "model file written by train (or import)" };
-        var format = new Option<string>("--format") { Description = "msgpack | nir | csv (a folder) | npy (a folder) | npz", Required = true };
+        var format = new Option<string>("--format") { Description = "msgpack | nir | csv (a folder) | npy (a folder) | npz (an S2M: all but nir)", Required = true };
         var outOpt = new Option<string>("--out") { Description = "file (msgpack, nir, npz) or folder (csv, npy) to write", Required = true };
         var chip = new Option<string>("--chip") { Description = "integer format: loihi | spinnaker | int8 | int4 (default: float32 weights)", DefaultValueFactory = _ => "float" };
+        var synapses = new Option<string>("--synapses") { Description = "a model trained with blank-out (p < 1): stochastic (the learned weights, p stored beside them) | expected (weights x p, every synapse transmitting)", DefaultValueFactory = _ => SynapseModes.Stochastic };
         var testSamples = new Option<int>("--test-samples") { Description = "test digits to simulate with the exported weights and the float model (0 = skip)", DefaultValueFactory = _ => 10_000 };
-        var c = new Command("export", "write the trained forward weights and neuron parameters for a chip toolchain (MessagePack, NIR, CSV, NumPy)");
+        var c = new Command("export", "write the trained weights and neuron parameters for a chip toolchain (MessagePack, NIR, CSV, NumPy)");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { format, outOpt, chip, testSamples, BackendOpt, InferenceBatchOpt, DatasetOpt, DataDirOpt, JsonOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { format, outOpt, chip, synapses, testSamples, BackendOpt, InferenceBatchOpt, DatasetOpt, DataDirOpt, JsonOpt }) c.Options.Add(o);
         c.SetAction(r => Guard(() =>
         {
             string fmt = r.GetValue(format)!.Trim().ToLowerInvariant();
-            if (!Formats.Contains(fmt)) throw new NeuromorphicException($"--format '{r.GetValue(format)}': expected one of {string.Join(", ", Formats)}");
+            if (!ModelFamilies.Formats.Contains(fmt)) throw new NeuromorphicException($"--format '{r.GetValue(format)}': expected one of {string.Join(", ", ModelFamilies.Formats)}");
             string profile = ChipProfiles.Parse(r.GetValue(chip));
+            string requested = SynapseModes.Parse(r.GetValue(synapses));
             int ntest = r.GetValue(testSamples);
             if (ntest < 0) throw new NeuromorphicException($"--test-samples must not be negative, got {ntest}");
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
@@ -31,24 +31,58 @@ public static class ExportCommand
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
             if (fmt is "csv" or "npy") AtomicFile.CheckWritableFolder(outPath, "--out"); else AtomicFile.CheckWritable(outPath, "--out");
             var (net, config) = LoadModel(path);
+            string family = ModelFamilies.Name(config.Family);
+            if (ModelFamilies.ExportRefusal(config.Family, fmt) is { } why) throw new NeuromorphicException($"--format {fmt}: {path} is a synaptic sampling machine; {why}");
             // The test data are checked before anything is written: a model that does not fit them writes nothing.
             var data = ntest > 0 ? OpenData(r, config, path, net.Layers, path) : null;
-            var exported = ExportedNetwork.From(net, config, profile);
-            switch (fmt)
+
+            ExportedProjection[] projections;
+            string mode;
+            double trainedP;
+            if (config.Family == ModelFamily.SynapticSampling)
             {
-                case "msgpack": WeightTables.Write(outPath, exported); break;
-                case "nir": NirFile.Write(outPath, exported, Path.GetFileName(path)); break;
-                case "csv": CsvNpy.WriteCsvFolder(outPath, exported); break;
-                case "npy": CsvNpy.WriteNpyFolder(outPath, exported); break;
-                case "npz": CsvNpy.WriteNpz(outPath, exported); break;
+                var s2m = ExportedS2m.From(net, config, profile, requested);
+                switch (fmt)
+                {
+                    case "msgpack": WeightTables.Write(outPath, s2m); break;
+                    case "csv": CsvNpy.WriteCsvFolder(outPath, s2m); break;
+                    case "npy": CsvNpy.WriteNpyFolder(outPath, s2m); break;
+                    case "npz": CsvNpy.WriteNpz(outPath, s2m); break;
+                }
+                (projections, mode, trainedP) = ([s2m.Matrix], s2m.Synapses, s2m.TrainedTransmissionProbability);
+                var l = s2m.Layout;
+                Output.Line($"{fmt} written to {outPath} ({profile} weights; an S2M: one symmetric {l.Rows}x{l.Columns} matrix, rows {l.Pixels} pixels + {l.Classes}x{l.LabelUnits} label units + the bias unit, columns {l.Hidden} hidden units + the bias unit)");
             }
-            Output.Line($"{fmt} written to {outPath} ({profile} weights, {exported.Projections.Length} forward projections; the error path is training machinery and is not exported)");
+            else
+            {
+                var exported = ExportedNetwork.From(net, config, profile, requested);
+                switch (fmt)
+                {
+                    case "msgpack": WeightTables.Write(outPath, exported); break;
+                    case "nir": NirFile.Write(outPath, exported, Path.GetFileName(path)); break;
+                    case "csv": CsvNpy.WriteCsvFolder(outPath, exported); break;
+                    case "npy": CsvNpy.WriteNpyFolder(outPath, exported); break;
+                    case "npz": CsvNpy.WriteNpz(outPath, exported); break;
+                }
+                (projections, mode, trainedP) = (exported.Projections, exported.Synapses, exported.TrainedTransmissionProbability);
+                Output.Line($"{fmt} written to {outPath} ({profile} weights, {exported.Projections.Length} forward projections; the error path is training machinery and is not exported)");
+            }
+            var notes = new List<string>();
+            if (mode != SynapseModes.Deterministic && requested == SynapseModes.Stochastic && r.GetResult(synapses) is null or { Implicit: true })
+                notes.Add($"the model has blank-out synapses (p = {trainedP}): the tables hold the learned weights with transmission_probability {trainedP} beside them (--synapses stochastic, the default); a chip without stochastic synapses runs every synapse at full weight, which is another network; --synapses expected writes the expected-value network");
+            if (mode == SynapseModes.Stochastic && fmt == "nir")
+                notes.Add($"NIR has no stochastic synapses: NIR readers (snnTorch, Norse, Lava) run every synapse at full weight; p = {trainedP} is only in the metadata (import reads it back)");
+            if (mode == SynapseModes.Expected)
+                notes.Add($"--synapses expected: the tables hold the expected-value network, every weight x p = {trainedP}, every synapse transmitting: a different network from the model (the test below measures both)");
+            if (mode == SynapseModes.Deterministic && r.GetResult(synapses) is { Implicit: false })
+                notes.Add($"--synapses {requested}: the model has no blank-out (p = 1); the tables are the learned weights");
+            foreach (var n in notes) Console.Error.WriteLine($"note: {n}");
             var inv = CultureInfo.InvariantCulture;
             var rows = new List<Dictionary<string, object?>>();
-            foreach (var p in exported.Projections)
+            foreach (var p in projections)
             {
                 var q = p.Integer;
-                var row = new Dictionary<string, object?> { ["name"] = p.Name, ["source"] = p.Source, ["target"] = p.Target, ["rows"] = p.Rows, ["columns"] = p.Columns };
+                var row = new Dictionary<string, object?> { ["name"] = p.Name, ["source"] = p.Source, ["target"] = p.Target, ["rows"] = p.Rows, ["columns"] = p.Columns, ["transmission_probability"] = p.TransmissionProbability };
                 if (q != null)
                 {
                     row["scale_mv"] = q.Scale; row["bits"] = q.Bits; row["min_code"] = q.MinCode; row["max_code"] = q.MaxCode;
@@ -60,37 +94,61 @@ public static class ExportCommand
                         (q.SignMode is { } sm ? $", sign mode {sm.ToString().ToLowerInvariant()}" : "") + (q.Shift is { } s ? $", shift {s}" : "") +
                         $", codes {q.MinCode}..{q.MaxCode}, largest |mantissa| {row["max_abs_mantissa"]}, max rounding error {q.MaxRoundingErrorMv.ToString("G4", inv)} mV, {q.Saturated} saturated, {q.Zeroed} rounded to zero");
                 }
-                else Output.Line($"  {p.Name} ({p.Source}->{p.Target}, {p.Rows}x{p.Columns}): float32 weights");
+                else Output.Line($"  {p.Name} ({p.Source}->{p.Target}, {p.Rows}x{p.Columns}): float32 weights" + (p.TransmissionProbability < 1 ? $", transmission probability {p.TransmissionProbability}" : ""));
                 rows.Add(row);
             }
-            var figures = new Dictionary<string, object?> { ["model"] = path, ["format"] = fmt, ["chip"] = profile, ["out"] = outPath, ["projections"] = rows };
+            var figures = new Dictionary<string, object?>
+            {
+                ["model"] = path, ["family"] = family, ["format"] = fmt, ["chip"] = profile, ["synapses"] = mode,
+                ["trained_transmission_probability"] = trainedP, ["out"] = outPath, ["projections"] = rows, ["notes"] = notes,
+            };
             if (ntest > 0)
             {
                 var testSet = data!.LoadTest();
                 ntest = Math.Min(ntest, testSet.Count);
-                EvaluationResult Test(Network n, string label)
+                EvaluationResult Test(Network n, SimulationConfig cfg, string label)
                 {
-                    using var engine = Backends.Create(backend, n, config, batch);
+                    using var engine = Backends.Create(backend, n, cfg, batch);
                     var bar = new ProgressLine(label, ntest);
                     return Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
                 }
-                var floatRes = Test(net, "float model");
-                var res = floatRes;
-                if (profile != "float")
+                string Hash(EvaluationResult e) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(e.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
+                bool stochasticModel = trainedP < 1;
+                var floatRes = Test(net, config, "float model");
+                var weights = projections.Select(p => p.Weights).ToArray();
+                // The exported tables as a chip without stochastic synapses runs them: every synapse transmitting. The same
+                // network as the model when nothing changed it (float weights, no blank-out).
+                EvaluationResult Exported(bool draws, string label) { var (n, cfg) = SynapseModes.Simulated(net, config, weights, draws); return Test(n, cfg, label); }
+                var deterministic = profile == "float" && !stochasticModel ? floatRes : Exported(false, $"{profile} tables, deterministic");
+                // Stochastic tables drawn as trained (the model itself for float weights).
+                EvaluationResult? drawn = mode != SynapseModes.Stochastic ? null : profile == "float" ? floatRes : Exported(true, $"{profile} tables, with draws");
+                var exportedRes = drawn ?? deterministic;
+                var evaluations = new List<Dictionary<string, object?>>();
+                void Row(string network, string synapsesRun, double p, EvaluationResult e, string label)
                 {
-                    // The network the chip runs: exactly mantissa * scale in every forward weight.
-                    var copy = Robustness.Copy(net, config);
-                    var fwd = copy.ForwardProjections.ToArray();
-                    for (int l = 0; l < fwd.Length; l++) Array.Copy(exported.Projections[l].Weights, fwd[l].Weights, fwd[l].Weights.Length);
-                    res = Test(copy, $"{profile} weights");
+                    evaluations.Add(new Dictionary<string, object?>
+                    {
+                        ["network"] = network, ["synapses"] = synapsesRun, ["transmission_probability"] = p, ["test_error"] = Math.Round(e.Error, 6),
+                        ["synops_per_sample"] = Math.Round(e.SynOpsPerSample, 0), ["predictions_sha256"] = Hash(e),
+                    });
+                    Output.Line($"  {label,-58} {e.Error,8:P2}  {e.SynOpsPerSample,12:N0} SynOps/digit");
                 }
-                Output.Line($"test error on {ntest} digits: {res.Error:P2} with the exported {profile} weights, {floatRes.Error:P2} with the float model ({res.Error - floatRes.Error:+0.00%;-0.00%;0.00%})");
+                Output.Line($"test error on {ntest} digits:");
+                Row("model", stochasticModel ? "draws" : "deterministic", trainedP, floatRes, stochasticModel ? $"float model, blank-out drawn (p = {trainedP})" : "float model");
+                Row("exported", "deterministic", 1.0, deterministic, $"exported {profile} tables{(mode == SynapseModes.Expected ? " (expected values)" : "")}, every synapse transmitting");
+                if (drawn != null) Row("exported", "draws", trainedP, drawn, $"exported {profile} tables, blank-out drawn (p = {trainedP})");
+                Output.Line($"test error on {ntest} digits: {exportedRes.Error:P2} with the exported {profile} weights{(drawn != null ? " (drawn)" : "")}, {floatRes.Error:P2} with the float model ({exportedRes.Error - floatRes.Error:+0.00%;-0.00%;0.00%})");
                 figures["test_samples"] = ntest;
-                figures["test_error"] = Math.Round(res.Error, 6);
-                figures["test_accuracy"] = Math.Round(res.Accuracy, 6);
+                figures["test_error"] = Math.Round(exportedRes.Error, 6);
+                figures["test_accuracy"] = Math.Round(exportedRes.Accuracy, 6);
+                figures["synops_per_sample"] = Math.Round(exportedRes.SynOpsPerSample, 0);
+                figures["deterministic_test_error"] = Math.Round(deterministic.Error, 6);
+                figures["deterministic_synops_per_sample"] = Math.Round(deterministic.SynOpsPerSample, 0);
                 figures["float_test_error"] = Math.Round(floatRes.Error, 6);
-                figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
-                figures["prediction_agreement"] = Math.Round(res.Predictions.Zip(floatRes.Predictions).Count(x => x.First == x.Second) / (double)ntest, 6);
+                figures["float_synops_per_sample"] = Math.Round(floatRes.SynOpsPerSample, 0);
+                figures["predictions_sha256"] = Hash(exportedRes);
+                figures["prediction_agreement"] = Math.Round(exportedRes.Predictions.Zip(floatRes.Predictions).Count(x => x.First == x.Second) / (double)ntest, 6);
+                figures["evaluations"] = evaluations;
             }
             if (r.GetValue(JsonOpt)) Output.Json(figures);
             return 0;
@@ -118,7 +176,11 @@ public static class ExportCommand
             Output.Line($"model {Architecture.Format(res.Model.Layers)} written to {outPath} (dt {config.DtMs} ms, hidden tau_mem {config.Hidden.TauMembraneMs} ms, tau_syn {config.Hidden.TauSynapseMs} ms, prediction threshold {config.Output.ThresholdMv})");
             if (res.Model.Layers[0] != 784) Console.Error.WriteLine($"note: the input has {res.Model.Layers[0]} neurons; test and run feed the 784 MNIST pixels");
             if (r.GetValue(JsonOpt))
-                Output.Json(new Dictionary<string, object?> { ["file"] = path, ["model"] = outPath, ["arch"] = Architecture.Format(res.Model.Layers), ["dt_ms"] = config.DtMs, ["notes"] = res.Notes });
+                Output.Json(new Dictionary<string, object?>
+                {
+                    ["file"] = path, ["model"] = outPath, ["family"] = ModelFamilies.Name(config.Family), ["arch"] = Architecture.Format(res.Model.Layers), ["dt_ms"] = config.DtMs,
+                    ["transmission_probability"] = config.TransmissionProbability, ["notes"] = res.Notes,
+                });
             return 0;
         }));
         return c;

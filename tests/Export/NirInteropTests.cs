@@ -141,6 +141,25 @@ f.close()
     }
 
     [Test]
+    public void PerNeuronParametersThatDifferOnlyByFloat32RoundingImportAsOneValueWithANote()
+    {
+        // snnTorch writes tau = dt / (1 - beta) per neuron in float32: equal betas give taus a rounding apart.
+        var path = Path.Combine(_dir, "snn.nir");
+        Python(HandBuilt + "\n" + """
+f = h5py.File(sys.argv[1], 'a')
+x = f['node/nodes/lif']
+del x['tau_mem']
+x.create_dataset('tau_mem', data=np.array([0.001, np.nextafter(np.float32(0.001), np.float32(1))], np.float32))
+del x['w_in']
+x.create_dataset('w_in', data=np.array([40.0, 40.0], np.float32))
+f.close()
+""", path, "5.0");
+        var res = NirImport.Import(path, 0.1);
+        Assert.That(res.Model.Config().Hidden.TauMembraneMs, Is.EqualTo(1.0).Within(1e-6));
+        Assert.That(res.Notes, Has.Some.Contains("parameter 'tau_mem' varies between neurons").And.Contains("mean"));
+    }
+
+    [Test]
     public void ImportRefusesWhatTheEngineCannotRepresentOrTheFileDoesNotHold()
     {
         void Expect(string script, string message)
@@ -153,7 +172,7 @@ f.close()
         Expect("del f['node/edges']\nf['node'].create_dataset('edges', data=np.array([['input','fc'],['fc','ghost']], dtype=object), dtype=h5py.string_dtype())", "names node 'ghost', which is not in /node/nodes");
         Expect("del f['node/nodes/fc/weight']\nf['node/nodes/fc'].create_dataset('weight', shape=(100000, 100000), dtype='f4')", "more than 100000000 elements");
         Expect("del f['node/nodes/lif/tau_mem']\nf['node/nodes/lif'].create_dataset('tau_mem', data=np.array([0.001, 0.002]))", "parameter 'tau_mem' differs between neurons");
-        Expect("del f['node/nodes/fc/bias']\nf['node/nodes/fc'].create_dataset('bias', data=np.ones(2, np.float32))", "node 'fc' has a nonzero bias");
+        Expect("del f['node/nodes/fc/bias']\nf['node/nodes/fc'].create_dataset('bias', data=np.array([0, 0.5], np.float32))", "node 'fc' has a nonzero bias (1 of 2 values, |b| up to 0.5): a constant input current");
         Expect("del f['node/nodes/fc/weight']\nf['node/nodes/fc'].create_dataset('weight', data='oops', dtype=h5py.string_dtype())", "node 'fc' lacks numeric dataset 'weight'");
         Expect("del f['node/nodes/out_lif/v_leak']\nf['node/nodes/out_lif'].create_dataset('v_leak', data=np.full(10, -0.5))", "v_leak = -0.5");
     }

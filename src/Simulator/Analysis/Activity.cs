@@ -107,7 +107,7 @@ public static class ReceptiveFields
     /// pixel rows of the visible&lt;-&gt;hidden matrix, whose last column (the visible biases) is not a unit.</summary>
     public static (float[] Weights, int Stride, int Units, string Projection) Of(Network net, SimulationConfig config)
     {
-        if (config.Rule == RuleKind.S2m)
+        if (config.Family == ModelFamily.SynapticSampling)
         {
             var layout = S2m.S2mLayout.Of(net, config);
             return (net.Projections[0].Weights, layout.Columns, layout.Hidden, net.Projections[0].Name);

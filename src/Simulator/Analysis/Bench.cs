@@ -37,7 +37,7 @@ public static class Bench
     public static BenchRun Measure(BenchSetup s, Func<bool, int, Action<int>>? progress = null)
     {
         // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
-        var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Rule == RuleKind.S2m ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
+        var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Family == ModelFamily.SynapticSampling ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
         using var engine = Backends.Create(s.Backend, net, s.Config, s.Batch);
         if (s.NetworkKernelForInference)
         {

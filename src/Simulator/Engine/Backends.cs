@@ -42,7 +42,7 @@ public static class Backends
     {
         CheckBatchMemory(net, config, batch, batchField);
         kind = Resolve(kind);
-        if (config.Rule == RuleKind.S2m)
+        if (config.Family == ModelFamily.SynapticSampling)
             return kind == BackendKind.Cpu ? new S2m.S2mCpuEngine(net, config, batch) : new S2m.S2mIlgpuEngine(net, config, batch, kind);
         return kind == BackendKind.Cpu ? new CpuEngine(net, config, batch) : new IlgpuEngine(net, config, batch, kind);
     }

@@ -15,7 +15,7 @@ public static class ErbpNetwork
     public static Network Build(int[] layers, SimulationConfig config)
     {
         config.Validate();
-        if (config.Rule == RuleKind.S2m) throw NeuromorphicException.ForFields([nameof(SimulationConfig.Rule), RunFields.HiddenUnits, RunFields.Layers], n => $"{n[0]} s2m builds a synaptic sampling machine (train {n[0]} s2m {n[1]} N), not a feed-forward {n[2]} network");
+        if (config.Family != ModelFamily.FeedForward) throw NeuromorphicException.ForFields([nameof(SimulationConfig.Rule), RunFields.HiddenUnits, RunFields.Layers], n => $"{n[0]} s2m builds a synaptic sampling machine (train {n[0]} s2m {n[1]} N), not a feed-forward {n[2]} network");
         Architecture.Check(layers, "--arch");
         int classes = layers[^1];
         var pops = new List<Population> { new("data", PopulationKind.Data, layers[0]) };
@@ -33,7 +33,9 @@ public static class ErbpNetwork
             labelPop = pops.Count; pops.Add(new("label", PopulationKind.Label, classes, ErrorPath: true));
             errorPop = pops.Count; pops.Add(new("error", PopulationKind.Error, 2 * classes, ErrorPath: true));
         }
-        double p = config.Rule == RuleKind.Perbp ? config.TransmissionProbability : 1.0;
+        // Blank-out is a property of the synapses: on for peRBP and for an inference-only network that carries it (an
+        // imported peRBP model, bench --blank-out); eRBP's synapses are deterministic whatever the field holds.
+        double p = config.Rule == RuleKind.Erbp ? 1.0 : config.TransmissionProbability;
         for (int l = 1; l < layers.Length; l++)
         {
             int fanIn = layers[l - 1], fanOut = layers[l];

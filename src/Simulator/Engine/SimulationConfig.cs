@@ -35,6 +35,11 @@ public sealed record SimulationConfig
     /// <summary>Per plastic projection, the boxcar half-width in mV (overrides the rule's gate when set).</summary>
     public double[]? LayerGateMv { get; init; }
     public RuleKind Rule { get; init; } = RuleKind.Erbp;
+    /// <summary>The network the configuration describes (<see cref="ModelFamily"/>), apart from how it learns. Derived from
+    /// the rule (an S2M learns with eCD, every other rule trains a feed-forward network), so every model file written so far
+    /// states it; not stored, so that a configuration file and its <c>--rule</c> can never disagree about it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ModelFamily Family => ModelFamilies.Of(Rule);
     /// <summary>The learning rate of each epoch (<see cref="LearningRateSchedule"/>): exponential decay, cosine or 1/t, with a floor.</summary>
     public LearningRateSchedule Schedule { get; init; } = new();
     /// <summary>exponential schedule: the learning rate of epoch e (from 0) is eta * EtaDecayPerEpoch^e (1 = constant).
@@ -131,7 +136,7 @@ public sealed record SimulationConfig
             Record(nameof(Error), () => Error.Validate("error neurons"));
             Record(nameof(Encoder), () => Encoder.Validate("input encoder"));
             Record(nameof(Erbp), () => Erbp.Validate("eRBP rule"));
-            if (Rule == RuleKind.S2m)
+            if (Family == ModelFamily.SynapticSampling)
             {
                 Record(nameof(Ecd), () => Ecd.Validate("eCD rule"));
                 Record(nameof(Sampler), () => Sampler.Validate("S2M sampler neurons"));

@@ -60,7 +60,12 @@ public static class NirFile
             var w = new float[p.Columns, p.Rows]; // NIR: (out, in)
             for (int i = 0; i < p.Rows; i++) for (int j = 0; j < p.Columns; j++) w[j, i] = p.Weights[i * p.Columns + j];
             var fc = new H5Group { ["type"] = "Affine", ["weight"] = w, ["bias"] = new float[p.Columns] };
-            var meta = new H5Group { ["unit"] = "mV (jump of the target's synaptic current per input spike)", ["source_projection"] = $"{p.Source}->{p.Target}" };
+            var meta = new H5Group
+            {
+                ["unit"] = "mV (jump of the target's synaptic current per input spike)", ["source_projection"] = $"{p.Source}->{p.Target}",
+                // NIR has no stochastic synapses: p is stated here for readers that can draw (import reads it back).
+                ["transmission_probability"] = p.TransmissionProbability,
+            };
             if (p.Integer is { } q)
             {
                 var m = new short[p.Columns, p.Rows];
@@ -78,7 +83,7 @@ public static class NirFile
             // The dead time our neurons really have: V is held at 0 for round(refractory/dt) steps after a spike and
             // integrates again in the next step, so the shortest inter-spike interval is one step more (3.9 ms at
             // dt 0.1 ms: 39 + 1 steps = 4.0 ms). A continuous-time reader given 3.9 ms fired 2-3% faster.
-            double deadS = (Math.Round(n.RefractoryMs / net.DtMs) + 1) * net.DtMs / 1000;
+            double deadS = Refractory.DeadTimeMs(n.RefractoryMs, net.DtMs) / 1000;
             var lif = new H5Group
             {
                 ["type"] = "CubaLIF",
@@ -113,6 +118,8 @@ public static class NirFile
                     ["dt"] = dtS, ["chip"] = net.Chip, ["source"] = source, ["created_by"] = "neuromorphic",
                     ["spike_convention"] = "an input spike is a pulse of height 1 lasting one step dt",
                     ["neuromorphic_config"] = net.ConfigJson,
+                    ["family"] = Engine.ModelFamilies.Name(Engine.ModelFamily.FeedForward),
+                    ["synapses"] = net.Synapses, ["trained_transmission_probability"] = net.TrainedTransmissionProbability,
                 },
             },
         };

@@ -74,6 +74,7 @@ public static class NirImport
         if (!(dtMs > 0 && dtMs <= 10)) throw new NeuromorphicException($"{path}: dt = {dtMs} ms, expected (0, 10] ms");
 
         var layers = new List<int> { inputSize };
+        var probabilities = new List<(string Node, double? P)>();
         var weights = new List<float[]>();
         var lifs = new List<(string Name, LifParameters P)>();
         for (int i = 1; i + 1 < chain.Count; i += 2)
@@ -88,9 +89,10 @@ public static class NirImport
             if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
             if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has {outN} outputs");
             if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
-                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias, which our neurons cannot represent (no bias current)");
+                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias ({bias.Values.Count(b => b != 0)} of {bias.Count} values, |b| up to {bias.Values.Max(Math.Abs):G4}): a constant input current per neuron, which this engine's neurons do not have (no bias current; they leak and reset to 0); export the network with bias-free layers (bias=False in snnTorch and Norse)");
+            probabilities.Add((fcName, TransmissionProbability(fc, fcName, path)));
             var node = nodes.Groups[nName];
-            var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path);
+            var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path, notes);
             var wt = new float[inN * outN]; // ours: [pre][post]
             for (int o = 0; o < outN; o++)
                 for (int k = 0; k < inN; k++)
@@ -108,11 +110,12 @@ public static class NirImport
         if (outSize > 0 && outSize != layers[^1]) throw new NeuromorphicException($"{path}: Output '{Text.Escape(chain[^1])}' has shape of {outSize} elements, the last layer has {layers[^1]} neurons");
         for (int l = 1; l + 1 < lifs.Count; l++)
             if (lifs[l].P != lifs[0].P) throw new NeuromorphicException($"{path}: hidden layers '{Text.Escape(lifs[0].Name)}' and '{Text.Escape(lifs[l].Name)}' have different neuron parameters; this engine has one set for all hidden layers");
+        double blankOut = BlankOut(probabilities, NirFile.StoredConfig(graph, path), path, notes);
         var hidden = lifs.Count > 1 ? lifs[0].P : config.Hidden;
         var output = lifs[^1].P;
         config = config with
         {
-            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null,
+            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null, TransmissionProbability = blankOut,
             Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };
@@ -124,15 +127,49 @@ public static class NirImport
         return new Result(ModelFile.From(net, config, new TrainingProgress()), notes);
     }
 
-    /// <summary>Our neuron parameters for one NIR neuron node, and the factor from NIR weights to our current jumps.</summary>
-    static (LifParameters, double) Neuron(NirGroup node, string type, string name, int size, double dtMs, string path)
+    /// <summary>The transmission probability an Affine node's metadata states (our export writes it), or null.</summary>
+    static double? TransmissionProbability(NirGroup fc, string name, string path)
     {
-        double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt);
+        if (!fc.Groups.TryGetValue("metadata", out var meta) || !meta.Arrays.TryGetValue("transmission_probability", out var a)) return null;
+        double p = a.Count == 1 ? a.Values[0] : double.NaN;
+        return p is > 0 and <= 1 ? p : throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' metadata/transmission_probability is not one probability in (0, 1]");
+    }
+
+    /// <summary>
+    /// The blank-out p of the imported network: what the Affine nodes' metadata state (one value for every layer, as our
+    /// engine has one p); for files exported before p was stored per node, the p of the stored configuration of a peRBP
+    /// model (those exports always held the learned weights). A note says where p came from whenever it is not 1.
+    /// </summary>
+    static double BlankOut(List<(string Node, double? P)> stated, SimulationConfig? stored, string path, List<string> notes)
+    {
+        var given = stated.Where(x => x.P != null).ToList();
+        if (given.Count > 0)
+        {
+            if (given.Count != stated.Count || given.Any(x => x.P != given[0].P))
+                throw new NeuromorphicException($"{path}: the Affine nodes state different transmission probabilities ({string.Join(", ", stated.Select(x => $"{Text.Escape(x.Node)} {x.P?.ToString() ?? "none"}"))}); this engine has one blank-out p for every layer");
+            double p = given[0].P!.Value;
+            if (p < 1) notes.Add($"blank-out synapses: p = {p} read from the file's metadata; test and run draw them, as the model was trained (NIR readers without stochastic synapses run every synapse)");
+            return p;
+        }
+        if (stored is { Rule: RuleKind.Perbp, TransmissionProbability: < 1 } c)
+        {
+            notes.Add($"blank-out synapses: p = {c.TransmissionProbability} taken from metadata/neuromorphic_config (the file predates the per-node transmission_probability); test and run draw them, as the model was trained");
+            return c.TransmissionProbability;
+        }
+        if (stored is { TransmissionProbability: < 1 })
+            notes.Add($"the stored configuration states blank-out p = {stored.TransmissionProbability} for a model whose rule did not use it: the imported synapses are deterministic (p = 1)");
+        return 1.0;
+    }
+
+    /// <summary>Our neuron parameters for one NIR neuron node, and the factor from NIR weights to our current jumps.</summary>
+    static (LifParameters, double) Neuron(NirGroup node, string type, string name, int size, double dtMs, string path, List<string> notes)
+    {
+        double U(string p, double? dflt = null) => Uniform(node, p, name, size, path, dflt, notes);
         double dtS = dtMs * 1e-3;
         // metadata/refractory_period is the dead time (the shortest inter-spike interval, NirFile.RefractoryConvention);
         // our neuron's RefractoryMs is the hold after the spike's own step, one step less.
         double deadMs = node.Groups.TryGetValue("metadata", out var meta) && meta.Arrays.ContainsKey("refractory_period")
-            ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null) * 1e3, 9) : 0.0;
+            ? Math.Round(Uniform(meta, "refractory_period", name + "/metadata", size, path, null, notes) * 1e3, 9) : 0.0;
         if (!(deadMs >= 0) || double.IsInfinity(deadMs)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' has refractory_period = {deadMs / 1e3} s, expected a time >= 0");
         double refractoryMs = Math.Round(Math.Max(0, deadMs - dtMs), 9);
         double threshold = U("v_threshold");
@@ -162,8 +199,14 @@ public static class NirImport
         }
     }
 
-    /// <summary>A parameter that must be the same for every neuron of a layer (a scalar or an array of equal values).</summary>
-    static double Uniform(NirGroup node, string p, string name, int size, string path, double? dflt)
+    /// <summary>Largest relative spread of a per-neuron parameter that is still one value: what float32 storage and a
+    /// framework's conversion (snnTorch writes tau = dt / (1 - beta) per neuron in float32) leave on equal values.</summary>
+    public const double UniformRelativeSpread = 1e-5;
+
+    /// <summary>A parameter that must be the same for every neuron of a layer: a scalar, an array of equal values, or an
+    /// array whose values differ by at most <see cref="UniformRelativeSpread"/> of their size (their mean is used, and a
+    /// note says so); anything wider is refused, naming two of the values.</summary>
+    static double Uniform(NirGroup node, string p, string name, int size, string path, double? dflt, List<string> notes)
     {
         if (!node.Arrays.TryGetValue(p, out var a))
         {
@@ -173,8 +216,14 @@ public static class NirImport
         if (a.Count != 1 && a.Count != size) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' has {a.Count} values for {size} neurons");
         if (a.Count == 0) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' is empty");
         double v = a.Values[0];
-        if (a.Values.Any(x => x != v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' differs between neurons (e.g. {v} and {a.Values.First(x => x != v)}); our engine needs one value per layer");
-        return v;
+        if (a.Values.All(x => x == v)) return v;
+        double lo = a.Values.Min(), hi = a.Values.Max(), mean = a.Values.Average();
+        if (double.IsFinite(lo) && double.IsFinite(hi) && hi - lo <= UniformRelativeSpread * Math.Max(Math.Abs(lo), Math.Abs(hi)))
+        {
+            notes.Add($"node '{Text.Escape(name)}' parameter '{p}' varies between neurons from {lo:R} to {hi:R} (a relative spread of {(hi - lo) / Math.Max(Math.Abs(lo), Math.Abs(hi)):G2}, float32 rounding): their mean {mean:R} is used for the layer");
+            return mean;
+        }
+        throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter '{p}' differs between neurons (from {lo} to {hi}, e.g. {v} and {a.Values.First(x => x != v)}); our engine has one value per layer (at most a relative spread of {UniformRelativeSpread:G} is taken as one value)");
     }
 
     static NirArray Need(NirGroup g, string p, string path, string name)

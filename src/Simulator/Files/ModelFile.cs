@@ -122,11 +122,11 @@ public sealed class ModelFile
     /// <summary>Rebuilds the network: structure from the stored architecture and configuration, weights from the file.</summary>
     public Network ToNetwork(SimulationConfig config, string path)
     {
-        if (config.Rule == RuleKind.S2m && Layers.Length != 3)
+        if (config.Family == ModelFamily.SynapticSampling && Layers.Length != 3)
             throw new NeuromorphicException($"{path}: an S2M model stores layers [pixels, hidden, classes], got {Architecture.Format(Layers)}");
         var net = Networks.Build(Layers, config);
         if (net.Projections.Count != Projections.Length)
-            throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} with rule {config.Rule} has {net.Projections.Count}");
+            throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} of family {ModelFamilies.Name(config.Family)} with rule {config.Rule.ToString().ToLowerInvariant()} has {net.Projections.Count}");
         for (int q = 0; q < Projections.Length; q++)
         {
             var s = Projections[q];

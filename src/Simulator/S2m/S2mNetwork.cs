@@ -48,7 +48,7 @@ public static class S2mNetwork
     public static Network Build(int hidden, SimulationConfig config, int pixels = Pixels, int classes = Classes)
     {
         config.Validate();
-        if (config.Rule != RuleKind.S2m) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule), f => $"S2M network needs {f} s2m, got {config.Rule}");
+        if (config.Family != ModelFamily.SynapticSampling) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule), f => $"S2M network needs {f} s2m, got {config.Rule}");
         if (hidden < 1 || hidden > 1_000_000) throw NeuromorphicException.ForField(RunFields.HiddenUnits, f => $"{f} must lie in 1..1000000, got {hidden}");
         if (pixels < 1 || classes < 2) throw new NeuromorphicException($"S2M needs at least one pixel and two classes, got {pixels} and {classes}");
         var layout = new S2mLayout(pixels, classes, config.LabelUnitsPerClass, hidden);

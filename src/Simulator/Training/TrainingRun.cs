@@ -34,7 +34,7 @@ public static class TrainingRun
     /// <paramref name="hidden"/> when given, else the layers <paramref name="layers"/> (default pixels-200-classes).</summary>
     public static Network NewNetwork(SimulationConfig config, int pixels, int classes, int? hidden = null, int[]? layers = null)
     {
-        if (config.Rule == RuleKind.S2m) return S2m.S2mNetwork.Build(hidden ?? 500, config, pixels, classes);
+        if (config.Family == ModelFamily.SynapticSampling) return S2m.S2mNetwork.Build(hidden ?? 500, config, pixels, classes);
         return ErbpNetwork.Build(hidden is { } h ? [pixels, h, classes] : layers ?? [pixels, 200, classes], config);
     }
 
