@@ -19,7 +19,7 @@ public sealed record RbmSettings
     public int CdK { get; init; } = 1;
     /// <summary>Transmission probability of every weight use (1: the plain RBM; below 1: the discrete S2M).</summary>
     public double BlankOut { get; init; } = 1;
-    public double LearningRate { get; init; } = 0.05;
+    public double LearningRate { get; init; } = 0.01;
     /// <summary>Samples whose updates are summed before W changes (1: on-line).</summary>
     public int Batch { get; init; } = 1;
     /// <summary>Pixels binarised at 0.5 (true) or given as intensities in [0, 1].</summary>

@@ -4,7 +4,7 @@
 // weight use blanked out with probability 1 - p), and prints the free-energy test error on the 10,000 test digits after
 // each epoch. A research tool, not part of the neuromorphic CLI. Usage:
 //   dotnet run --project tools/ClassRbm -c Release -- [--machine rbm|s2m] [--blank-out 0.5] [--hidden 500]
-//       [--label-units 1] [--labels softmax|independent] [--cd-k 1] [--learning-rate 0.05] [--batch 1]
+//       [--label-units 1] [--labels softmax|independent] [--cd-k 1] [--learning-rate 0.01] [--batch 1]
 //       [--pixels binary|probability] [--epochs 2] [--train-samples 50000] [--test-samples 10000] [--seed 1]
 //       [--data-dir DIR] [--json]
 using System.CommandLine;
@@ -22,7 +22,7 @@ var hidden = new Option<int>("--hidden") { Description = "hidden units (500)", D
 var labelUnits = new Option<int>("--label-units") { Description = "label units per class (1; the S2M presets use 4)", DefaultValueFactory = _ => 1 };
 var labels = new Option<string>("--labels") { Description = "label reconstruction: softmax over classes | independent units (softmax)", DefaultValueFactory = _ => "softmax" };
 var cdK = new Option<int>("--cd-k") { Description = "Gibbs steps of the negative phase (1)", DefaultValueFactory = _ => 1 };
-var lr = new Option<double>("--learning-rate") { Description = "learning rate per sample (0.05)", DefaultValueFactory = _ => 0.05 };
+var lr = new Option<double>("--learning-rate") { Description = "learning rate per sample (0.01)", DefaultValueFactory = _ => 0.01 };
 var batch = new Option<int>("--batch") { Description = "samples per update (1: on-line)", DefaultValueFactory = _ => 1 };
 var pixels = new Option<string>("--pixels") { Description = "binary (at 0.5) | probability (grey levels; sampled by the s2m machine) (binary)", DefaultValueFactory = _ => "binary" };
 var epochs = new Option<int>("--epochs") { Description = "epochs (2)", DefaultValueFactory = _ => 2 };
