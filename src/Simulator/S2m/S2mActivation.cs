@@ -34,6 +34,11 @@ public static class S2mActivation
         return peak;
     }
 
+    /// <summary>Peak of V for a unit jump of I in a sampler with these parameters (0.63 for tau_m 1 ms, tau_syn 4 ms at dt 0.1 ms).</summary>
+    public static double PeakGain(LifParameters sampler, double dtMs)
+        => PeakGain(new LifCoefficients(sampler with { ThresholdMv = 1e30, RefractoryMs = 0 }, dtMs),
+            (int)Math.Round(5 * Math.Max(sampler.TauSynapseMs, sampler.TauMembraneMs) / dtMs));
+
     public static List<ActivationPoint> Measure(LifParameters sampler, double dtMs, double p, int inputs, double spreadMv,
         IReadOnlyList<double> meanWeightsMv, int trials, ulong seed)
     {
@@ -41,9 +46,8 @@ public static class S2mActivation
         if (inputs < 1 || trials < 1) throw new NeuromorphicException("activation: inputs and trials must be at least 1");
         sampler.Validate("sampler");
         var c = new LifCoefficients(sampler, dtMs);
-        var free = new LifCoefficients(sampler with { ThresholdMv = 1e30, RefractoryMs = 0 }, dtMs);
         int steps = (int)Math.Round(5 * Math.Max(sampler.TauSynapseMs, sampler.TauMembraneMs) / dtMs);
-        double gain = PeakGain(free, steps);
+        double gain = PeakGain(sampler, dtMs);
         ulong threshold = BlankOutSynapse.Threshold(p);
         var points = new List<ActivationPoint>();
         var w = new float[inputs];
