@@ -13,9 +13,10 @@ public static class BenchCommand
         var compareCpu = new Option<bool>("--compare-cpu") { Description = "also run the native CPU path on the same host (same network and settings, at most 256 samples) and report the ratio" };
         var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
         var model = new Option<string?>("--model") { Description = "start from this model file's weights and configuration instead of a fresh seeded network (a trained machine fires as it does in training; fresh weights do not): inference, or training with --train or --rule" };
+        var fresh = new Option<bool>("--fresh") { Description = "time the fresh seeded network even where a committed trained model (models/index.json) fits the architecture and rule" };
         var kernel = new Option<string>("--inference-kernel") { Description = "ILGPU backends, inference: chain (FusedInferenceKernel, the default) | network (the fused network kernel with learning off), to compare the two", DefaultValueFactory = _ => "chain" };
         var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
-        Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model, kernel);
+        Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model, fresh, kernel);
         cfg.AddTo(c);
         c.SetAction(r => Guard(() =>
         {
@@ -33,7 +34,15 @@ public static class BenchCommand
             int[]? arch = r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
             Func<Network>? fromModel = null;
             SimulationConfig? storedConfig = null;
-            if (r.GetValue(model) is { } modelPath)
+            int repeats = r.GetValue(vsTraining);
+            // A trained network fires as in training, a fresh one less: by default, time a committed trained model
+            // that fits (the command line naming no other model options), else say that the figure flatters.
+            string? modelGiven = r.GetValue(model), committed = null;
+            RuleKind? ruleGiven = r.GetValue(cfg.Rule) is { } rg ? ConfigOptions.ParseRule(rg) : null;
+            if (modelGiven == null && !r.GetValue(fresh) && repeats == 0 && !cfg.AnyGivenBesidesBatchUpdate(r)
+                && (r.GetValue(DatasetOpt) ?? "mnist").Equals("mnist", StringComparison.OrdinalIgnoreCase))
+                committed = CommittedModel(arch ?? Architecture.Parse(r.GetValue(ArchOpt)!), training ? ruleGiven : RuleKind.None);
+            if ((modelGiven ?? committed) is { } modelPath)
             {
                 var (loaded, stored) = LoadModel(modelPath);
                 if (r.GetValue(cfg.Rule) is { } given && ConfigOptions.ParseRule(given) is var rule && rule != RuleKind.None && rule != stored.Rule)
@@ -45,15 +54,20 @@ public static class BenchCommand
                 storedConfig = stored;
                 fromModel = () => LoadModel(modelPath).Item1;
             }
-            int repeats = r.GetValue(vsTraining);
             if (repeats < 0) throw new NeuromorphicException($"--vs-training must be at least 0, got {repeats}");
             if (repeats > 0 && training) throw new NeuromorphicException("--vs-training compares inference with training: use it without --train, with --rule none");
-            var data = OpenData(r, storedConfig, r.GetValue(model), arch, r.GetValue(model) ?? "--arch");
+            var data = OpenData(r, storedConfig, modelGiven ?? committed, arch, modelGiven ?? committed ?? "--arch");
             var layers = arch ?? ArchFor(r, data);
             var test = data.LoadTest();
             int n = r.GetValue(samples);
             if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
             var trainConfig = repeats > 0 ? cfg.Build(r, RuleKind.Erbp) with { Rule = RuleKind.Erbp } : null;
+            // Said once the command line has passed every check (an error stays the only line).
+            if (committed != null)
+                Console.Error.WriteLine($"bench: from the committed trained model {committed} ({Architecture.Format(layers)}, {storedConfig!.Rule.ToString().ToLowerInvariant()}, its configuration); --fresh times the seeded network");
+            else if (modelGiven == null && !r.GetValue(fresh))
+                Console.Error.WriteLine("bench: note: a fresh seeded network fires less than a trained one, so these figures overstate the speed on a trained network"
+                    + " (no committed model in models/index.json fits this architecture, rule and options; --model MODEL times a trained one, --fresh says the fresh one is meant)");
             var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel);
             var report = Bench.Run(setup, repeats, trainConfig, r.GetValue(compareCpu),
                 (learning, total) => { var bar = new ProgressLine(learning ? "bench (training)" : "bench", total, accuracy: false); return done => bar.Report(done, done, 0, done == total); });
@@ -61,7 +75,7 @@ public static class BenchCommand
             double t = run.Seconds, sps = report.SamplesPerSecond;
             var figures = new Dictionary<string, object?>
             {
-                ["backend"] = engineName, ["device"] = run.Device, ["model"] = r.GetValue(model),
+                ["backend"] = engineName, ["device"] = run.Device, ["model"] = modelGiven ?? committed, ["fresh_network"] = modelGiven == null && committed == null,
                 ["arch"] = Architecture.Format(net.Layers), ["batch"] = batch, ["mode"] = training ? $"train ({config.Rule})".ToLowerInvariant() : "inference",
                 ["batch_update"] = training && batch > 1 ? (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample ? "sample" : "step") : null,
                 ["ilgpu_path"] = run.Path?.ToString(),
@@ -94,5 +108,37 @@ public static class BenchCommand
             return 0;
         }));
         return c;
+    }
+
+    /// <summary>The first entry of the committed models (models/index.json in the working directory or a folder
+    /// above it, or above the program's) whose network fits <paramref name="layers"/> and <paramref name="rule"/>:
+    /// an eRBP or peRBP model of that architecture for inference (<see cref="RuleKind.None"/>) and for training
+    /// without a named rule (null: the model's rule), a model of the named rule otherwise (S2M: layers [input,
+    /// first hidden, classes]). Null when none fits or no index is found.</summary>
+    public static string? CommittedModel(int[] layers, RuleKind? rule)
+    {
+        string? dir = null;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var d = new DirectoryInfo(start); d != null && dir == null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "models", "index.json"))) dir = Path.Combine(d.FullName, "models");
+            if (dir != null) break;
+        }
+        if (dir == null) return null;
+        string want = Architecture.Format(rule == RuleKind.S2m && layers.Length > 2 ? [layers[0], layers[1], layers[^1]] : layers);
+        try
+        {
+            using var index = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "index.json")));
+            foreach (var e in index.RootElement.EnumerateArray())
+            {
+                string? arch = e.GetProperty("arch").GetString(), file = e.GetProperty("file").GetString(), entryRule = e.GetProperty("rule").GetString();
+                if (arch != want || file == null || entryRule == null) continue;
+                var r = ConfigOptions.ParseRule(entryRule);
+                bool fits = rule is null or RuleKind.None ? r is RuleKind.Erbp or RuleKind.Perbp : r == rule;
+                if (fits && File.Exists(Path.Combine(dir, file))) return Path.Combine(dir, file);
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or NeuromorphicException) { }
+        return null;
     }
 }

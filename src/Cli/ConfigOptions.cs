@@ -49,12 +49,17 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitScale = new("--init-scale") { Description = "eRBP: s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V (7)" };
     public readonly Option<double?> FeedbackScale = new("--feedback-scale") { Description = "eRBP: s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(classes+hidden)) V (7)" };
 
+    /// <summary>The model options (all but <see cref="Rule"/>).</summary>
+    Option[] ModelOptions => [Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale];
+
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale })
-            c.Options.Add(o);
+        foreach (var o in ModelOptions) c.Options.Add(o);
         if (withRule) c.Options.Add(Rule);
     }
+
+    /// <summary>Whether the command line gives a model option other than <see cref="BatchUpdateOpt"/> (and <see cref="Rule"/>).</summary>
+    public bool AnyGivenBesidesBatchUpdate(ParseResult r) => ModelOptions.Any(o => o != BatchUpdateOpt && r.GetResult(o) is { Implicit: false });
 
     public static RuleKind ParseRule(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -134,16 +134,18 @@ public static class ErbpRule
     /// <see cref="WeightChange(float, float, float, float, float, int)"/> applied by <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, int)"/>
     /// (rounding draws keyed <paramref name="roundingKey"/> on a fixed-point grid), then adds its weight to
     /// <paramref name="inbox"/>; with <see cref="ErbpRowEvent.LearnOnBlankedSpikes"/> a blanked synapse learns too.
-    /// The kernels make the same decisions synapse by synapse. Without a mask, fixed point, Manhattan steps or learning on
-    /// blanked spikes, eight synapses at a time: the same multiply, add and blended select per lane as the scalar
-    /// loop, so the results are bit-identical. Returns the events transmitted.
+    /// The kernels make the same decisions synapse by synapse. Without a mask, fixed point or Manhattan steps, eight
+    /// synapses at a time: the same multiply, add and blended select per lane as the scalar loop, so the results are
+    /// bit-identical. Two lane masks keep the decisions apart: the learning mask (every lane with learning on blanked
+    /// spikes, else the transmitting lanes) selects the learned weights, the delivery mask (the transmitting lanes)
+    /// selects the inboxes that receive them. Returns the events transmitted.
     /// </summary>
     public static int DeliverRow(Span<float> row, Span<float> inbox, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
         ReadOnlySpan<uint> draws, uint threshold, bool stochastic, in ErbpRowEvent e, ReadOnlySpan<byte> mask = default, ulong roundingKey = 0)
     {
         int n = row.Length, i = 0, events = 0;
         bool learn = e.Learn, blankedLearn = stochastic && e.LearnOnBlankedSpikes;
-        if (mask.IsEmpty && !(learn && (e.Quantized || e.Update != UpdateKind.Additive)) && !blankedLearn && Vector256.IsHardwareAccelerated)
+        if (mask.IsEmpty && !(learn && (e.Quantized || e.Update != UpdateKind.Additive)) && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
             var vEta = Vector256.Create(e.LearningRate);
@@ -158,7 +160,7 @@ public static class ErbpRule
                     var c = Vector256.Create<float>(current.Slice(i));
                     var gate = Vector256.GreaterThan(c, vLo) & Vector256.LessThan(c, vHi);
                     var dw = Vector256.ConditionalSelect(gate, vEta * Vector256.Create<float>(dendrite.Slice(i)), Vector256<float>.Zero);
-                    w = Vector256.ConditionalSelect(transmit, w + dw, w);
+                    w = blankedLearn ? w + dw : Vector256.ConditionalSelect(transmit, w + dw, w);
                     w.CopyTo(row.Slice(i));
                 }
                 var box = Vector256.Create<float>(inbox.Slice(i));

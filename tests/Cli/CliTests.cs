@@ -1,5 +1,6 @@
 using Neuromorphic.Cli;
 using NUnit.Framework;
+using Neuromorphic.Simulator.Engine;
 
 namespace Neuromorphic.Tests.Cli;
 
@@ -114,6 +115,36 @@ public class SweepCliTests
 [Category("Mnist")]
 public class BenchCliTests
 {
+    [Test]
+    public void BenchPicksTheCommittedModelThatFitsTheArchitectureAndRule()
+    {
+        // models/index.json: two peRBP 784-200-10 models (the main job's first) and an S2M 824-500.
+        Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], RuleKind.None)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
+        Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], null)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
+        Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], RuleKind.Perbp)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
+        Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 500, 10], RuleKind.S2m)), Is.EqualTo("s2m-824-500-3ep.nmm"));
+        Assert.That(BenchCommand.CommittedModel([784, 200, 10], RuleKind.Erbp), Is.Null, "no plain eRBP model is committed");
+        Assert.That(BenchCommand.CommittedModel([784, 500, 10], RuleKind.None), Is.Null, "the S2M is not an eRBP network");
+        Assert.That(BenchCommand.CommittedModel([784, 12, 10], null), Is.Null);
+    }
+
+    [Test]
+    public void BenchSaysWhenItTimesAFreshNetwork()
+    {
+        var data = Neuromorphic.Simulator.Data.MnistFiles.ResolveDirectory(null);
+        Neuromorphic.Simulator.Data.MnistFiles.Ensure(data, TestContext.Progress.WriteLine);
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o); Console.SetError(e);
+        int code;
+        try { code = Commands.Execute(["bench", "--backend", "cpu", "--arch", "784-12-10", "--test-sample-ms", "5", "--samples", "2", "--data-dir", data, "--json"]); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        Assert.That(code, Is.Zero, e.ToString());
+        Assert.That(e.ToString(), Does.Contain("fresh seeded network fires less than a trained one"));
+        using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
+        Assert.That(doc.RootElement.GetProperty("fresh_network").GetBoolean(), Is.True);
+    }
+
     [Test]
     public void VsTrainingReportsBothMediansAndTheirRatio()
     {

@@ -9,13 +9,19 @@ public class CounterRngTests
     [TestCase(8)]
     [TestCase(37)]
     [TestCase(200)]
+    [TestCase(16)]
+    [TestCase(29)]
+    [TestCase(501)]
     public void VectorisedRowDrawsEqualTheScalarOnes(int n)
     {
+        // 512-bit (where there), 256-bit and scalar parts of a row, from the start of a row and from within one.
         ulong key = CounterRng.RowKey(5, CounterRng.StreamBlankOut, 123456, 2, 17);
         var bits = new uint[n];
         CounterRng.RowBitsInto(key, bits);
         for (int i = 0; i < n; i++) Assert.That(bits[i], Is.EqualTo(CounterRng.RowBits(key, i)), $"synapse {i}");
         Assert.That(bits.Distinct().Count(), Is.EqualTo(n), "draws of a row differ from each other");
+        CounterRng.RowBitsInto(key, 813, bits);
+        for (int i = 0; i < n; i++) Assert.That(bits[i], Is.EqualTo(CounterRng.RowBits(key, 813 + i)), $"synapse {813 + i}");
     }
 
     [Test]

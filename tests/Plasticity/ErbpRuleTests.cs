@@ -83,7 +83,7 @@ public class ErbpRowEventTests
         yield return new TestCaseData(1.0, new ErbpRowEvent(true, 6e-4f, -600f, 600f), false).SetName("deterministic synapses");
         yield return new TestCaseData(0.45, new ErbpRowEvent(true, 6e-4f, -600f, 600f), true).SetName("pruned synapses");
         yield return new TestCaseData(0.45, new ErbpRowEvent(true, 1e-2f, -600f, 600f, UpdateKind.Manhattan), false).SetName("Manhattan steps");
-        yield return new TestCaseData(0.65, new ErbpRowEvent(true, 6e-4f, -600f, 600f, LearnOnBlankedSpikes: true), false).SetName("learning on blanked spikes");
+        yield return new TestCaseData(0.65, new ErbpRowEvent(true, 6e-4f, -600f, 600f, LearnOnBlankedSpikes: true), false).SetName("learning on blanked spikes, vector path");
         yield return new TestCaseData(0.45, new ErbpRowEvent(true, 0.3f, -600f, 600f, Quantized: true, Grid: grid), false).SetName("fixed-point weights");
     }
 

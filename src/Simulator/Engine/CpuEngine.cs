@@ -91,11 +91,13 @@ public sealed class CpuEngine : SimulationEngine
         }
         else
         {
-            for (int b = 0; b < n; b++) ResetLane(input, b, learn);
             if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
                 RunPerSample(input, n, steps, recorder);
             else
+            {
+                for (int b = 0; b < n; b++) ResetLane(input, b, learn);
                 RunLanes(input, 0, n, steps, learn, recorder, null);
+            }
         }
 
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
@@ -157,18 +159,23 @@ public sealed class CpuEngine : SimulationEngine
     const int MergeBlock = 4096;
 
     /// <summary>The per-sample batch update: lanes learn on private weight copies (in parallel: they never
-    /// meet during the sample), then their changes are added to the shared weights in lane order.</summary>
+    /// meet during the sample), then their changes are added to the shared weights in lane order. Each lane's
+    /// reset and copy of the weights run on the core that runs the lane (they were a serial part of the batch).</summary>
     void RunPerSample(BatchInput input, int n, int steps, ISpikeRecorder? recorder)
     {
         var projs = Network.Projections;
         _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_ => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
-        for (int b = 0; b < n; b++)
+        void Lane(int b, ISpikeRecorder? rec)
+        {
+            ResetLane(input, b, true);
             for (int q = 0; q < projs.Count; q++)
                 if (_laneWeights[b][q] is { } lw) Array.Copy(projs[q].Weights, lw, lw.Length);
+            RunLanes(input, b, b + 1, steps, true, rec, _laneWeights[b]);
+        }
         if (recorder != null)
-            for (int b = 0; b < n; b++) RunLanes(input, b, b + 1, steps, true, recorder, _laneWeights[b]);
+            for (int b = 0; b < n; b++) Lane(b, recorder);
         else
-            LaneScheduler.Run(n, null, b => RunLanes(input, b, b + 1, steps, true, null, _laneWeights[b]));
+            LaneScheduler.Run(n, null, b => Lane(b, null));
         for (int q = 0; q < projs.Count; q++)
         {
             if (!projs[q].Plastic) continue;
