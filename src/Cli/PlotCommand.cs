@@ -53,9 +53,12 @@ public static class PlotCommand
         var batch = new Option<int>("--batch") { Description = "samples simulated at once", DefaultValueFactory = _ => 1 };
         var learn = new Option<bool>("--learn") { Description = "simulate a training sample of the model's rule: label neurons on, the error path active (weights learn in memory only; nothing is saved)" };
         var outOpt = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "raster.png" };
+        var recordOut = new Option<string?>("--record-out") { Description = "the NumPy .npz file --record writes (the sample drawn)" };
+        var record = new RecordOptions();
         var c = new Command("raster", "spike raster of one sample: every population, time (ms) against neuron, label and predicted class in the title");
-        foreach (var o in new Option[] { model, CliCommon.ArchOpt, digit, split, lane, batch, learn, outOpt, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
+        foreach (var o in new Option[] { model, CliCommon.ArchOpt, digit, split, lane, batch, learn, outOpt, recordOut, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
         CliCommon.AddInferenceOptions(c, cfg);
+        record.AddTo(c);
         c.SetAction(r => CliCommon.Guard(() =>
         {
             string outPath = r.GetValue(outOpt)!;
@@ -64,6 +67,9 @@ public static class PlotCommand
             int b = CliCommon.CheckBatch(r.GetValue(batch)), l = r.GetValue(lane), n = r.GetValue(digit);
             if (l < 0 || l >= b) throw new NeuromorphicException($"--lane must lie in 0..{b - 1} (--batch {b}), got {l}");
             if (n < 0) throw new NeuromorphicException($"--digit must not be negative, got {n}");
+            string? recordPath = r.GetValue(recordOut);
+            var kinds = record.Kinds(r, recordPath, "--record-out");
+            if (recordPath != null && kinds == null) throw new NeuromorphicException($"--record-out {recordPath}: give --record (spikes, state or spikes,state) as well");
             var backend = Backends.Parse(r.GetValue(CliCommon.BackendOpt)!);
             string? path = r.GetValue(model);
             Network? net = null; SimulationConfig config;
@@ -83,8 +89,16 @@ public static class PlotCommand
             int Image(int k) => ((n + k - l) % set.Count + set.Count) % set.Count; // lane l holds image n, the others the next ones
             input.Fill(set, b, Image, k => Evaluation.TestPresentationBase + Image(k), training);
             var raster = new SpikeRaster(l);
-            var res = engine.Run(input, training, raster);
-            int steps = config.StepsPerSample(training), predicted = res.Predicted(l), label = set.Labels[n];
+            int steps = config.StepsPerSample(training);
+            var recording = record.Create(r, kinds, engine, steps, 1, 1);
+            if (recording != null) recording.SampleOfLane = k => k == l ? 0 : -1;
+            var res = engine.Run(input, training, recording == null ? raster : new RecorderPair(raster, recording));
+            int predicted = res.Predicted(l), label = set.Labels[n];
+            if (recording != null)
+            {
+                (recording.Images[0], recording.Labels[0], recording.Predictions[0]) = (n, label, predicted);
+                recording.WriteNpz(recordPath!);
+            }
             var pops = Enumerable.Range(0, net.Populations.Count).Where(p => training || !net.Populations[p].ErrorPath).ToList();
             string name = path == null ? $"random {Architecture.Format(net.Layers)}" : Path.GetFileName(path);
             string title = $"{name}: {data.Title} {which} image {n}, label {Dataset.ClassLabel(set.ClassNames, label)}, predicted {Dataset.ClassLabel(set.ClassNames, predicted)}" +
@@ -94,7 +108,7 @@ public static class PlotCommand
             if (r.GetValue(json))
                 Output.Json(new Dictionary<string, object?>
                 {
-                    ["out"] = outPath, ["model"] = path, ["arch"] = Architecture.Format(net.Layers), ["dataset"] = data.Name, ["split"] = which, ["digit"] = n,
+                    ["out"] = outPath, ["record"] = recording == null ? null : recordPath, ["model"] = path, ["arch"] = Architecture.Format(net.Layers), ["dataset"] = data.Name, ["split"] = which, ["digit"] = n,
                     ["lane"] = l, ["batch"] = b, ["training_sample"] = training, ["label"] = label, ["predicted"] = predicted,
                     ["steps"] = steps, ["dt_ms"] = config.DtMs, ["spikes"] = raster.Spikes.Count, ["batch_spikes"] = res.Spikes,
                     ["populations"] = pops.ToDictionary(p => net.Populations[p].Name, p => (object?)raster.Spikes.Count(s => s.Population == p)),
