@@ -217,6 +217,7 @@ public static class Plots
         string each = perEpoch.Count == 1 ? $"{perEpoch.First():N0} training samples each" : "training samples per epoch vary";
         plt.XLabel(samplesAxis ? $"training samples seen{(logX ? " (log scale)" : "")}" : $"epoch ({each}){(logX ? ", log scale" : "")}");
         plt.YLabel((logY ? "error (%, log scale)" : "error (%)") + ", bars: 95% Wilson interval");
+        plt.Axes.Left.Label.FontSize = 14;
         plt.Title("learning curves");
         plt.ShowLegend(ScottPlot.Edge.Right);
         plt.Legend.FontSize = 11;
@@ -380,8 +381,9 @@ public static class Plots
         plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual();
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual();
         plt.HideGrid();
-        string sorted = classOfUnit == null ? $"unit {order[0]} top left, row by row" : "sorted by the class each unit drives most (number top left)";
-        plt.XLabel($"{rows} x {cols} tiles: {sorted}" + (silent != null && silent.Any(x => x) ? $"; grey: {silent.Count(x => x)} pixels blank in every training image" : ""));
+        string sorted = classOfUnit == null ? $"unit {order[0]} top left, row by row" : "by the class each unit drives most (top left)";
+        plt.XLabel($"{rows} x {cols} tiles {sorted}" + (silent != null && silent.Any(x => x) ? $"; grey: {silent.Count(x => x)} pixels blank in all training images" : ""));
+        plt.Axes.Bottom.Label.FontSize = 13;
         plt.Title(title);
         return new Figure(plt, 900, 860);
     }
@@ -450,7 +452,7 @@ public static class Plots
                 peak = Math.Max(peak, ys.Max());
                 if (style == RatesStyle.Log)
                 {
-                    floor = Math.Min(floor, active.Length == 0 ? 1 : 100.0 / active.Length);
+                    floor = Math.Min(floor, ys.Where(y => y > 0).DefaultIfEmpty(1).Min());
                     ys = ys.Select(y => y > 0 ? Math.Log10(y) : double.NaN).ToArray();
                 }
                 line = plt.Add.Scatter(xs, ys);
