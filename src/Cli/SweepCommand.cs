@@ -133,7 +133,7 @@ public static class SweepCommand
         var palette = new ScottPlot.Palettes.Category10();
         var groups = rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!, (int)x["state_bits"]!)).ToList();
         var (flo, fhi) = Binomial.Wilson(floatError, samples);
-        var band = plt.Add.HorizontalSpan(100 * flo, 100 * fhi);
+        var band = plt.Add.VerticalSpan(100 * flo, 100 * fhi);
         band.FillStyle.Color = ScottPlot.Colors.Gray.WithAlpha(0.15); band.LineStyle.Width = 0;
         band.LegendText = "float32 model's 95% interval";
         var line = plt.Add.HorizontalLine(100 * floatError);
