@@ -147,6 +147,8 @@ public static class CliCommon
         figures["test_samples"] = res.Samples;
         figures["test_accuracy"] = Math.Round(res.Accuracy, 6);
         figures["test_error"] = Math.Round(res.Error, 6);
+        var (lo, hi) = Binomial.Wilson(res.Error, res.Samples);
+        figures["test_error_ci95"] = new[] { Math.Round(lo, 6), Math.Round(hi, 6) };
         figures["synops_per_sample"] = Math.Round(res.SynOpsPerSample, 0);
         figures["ann_macs_per_sample"] = net.AnnMacs;
         figures["test_samples_per_s"] = Math.Round(res.SamplesPerSecond, 2);
@@ -157,7 +159,7 @@ public static class CliCommon
         figures["weights_sha256"] = WeightsHash(net);
         figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
         Output.Table($"test on {res.Samples} {data.Title} {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} {data.Items}", [
-            ("test error", $"{res.Error:P2}"), ("test accuracy", $"{res.Accuracy:P2}"),
+            ("test error", Binomial.Describe(res.Error, res.Samples)), ("test accuracy", $"{res.Accuracy:P2}"),
             ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
             ("test samples/s", $"{res.SamplesPerSecond:F1}"),
         ]);
@@ -165,7 +167,7 @@ public static class CliCommon
     }
 
     /// <summary>SHA-256 of every weight of the forward projections, to compare runs across backends.</summary>
-    static string WeightsHash(Network net)
+    internal static string WeightsHash(Network net)
     {
         using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var p in net.ForwardProjections) h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Weights.AsSpan()));

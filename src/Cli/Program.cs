@@ -8,7 +8,20 @@ namespace Neuromorphic.Cli
     /// <see cref="CliCommon"/>. Names and options are a contract: scripts depend on them.</summary>
     public static class Commands
     {
-        public static int Execute(string[] args) => Invoke(Root(), args);
+        public static int Execute(string[] args)
+        {
+            CommandLine = args;
+            Clock = System.Diagnostics.Stopwatch.StartNew();
+            return Invoke(Root(), args);
+        }
+
+        /// <summary>The arguments of the command being run and the time since it started (the run report's provenance).</summary>
+        public static string[] CommandLine { get; private set; } = [];
+        public static System.Diagnostics.Stopwatch Clock { get; private set; } = new();
+
+        /// <summary>The tool's version and the commit it was built from ("1.0.0+SHA", the SDK's informational version).</summary>
+        public static string Version => typeof(Commands).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
 
         /// <summary>Every command, as `neuromorphic` parses them.</summary>
         public static RootCommand Root()

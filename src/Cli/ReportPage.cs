@@ -16,7 +16,7 @@ public static class ReportPage
     /// <summary>What the page is made of: the model (name, network, configuration, history, progress), its data, and the
     /// test already run (null: none), with the figures of that run.</summary>
     public sealed record Run(string Name, Network Net, SimulationConfig Config, Dataset Data, MnistSet TestSet,
-        IReadOnlyList<EpochRecord> History, TrainingProgress Progress, EvaluationResult? Test, IReadOnlyDictionary<string, object?> Figures);
+        IReadOnlyList<EpochRecord> History, TrainingProgress Progress, EvaluationResult? Test, IReadOnlyDictionary<string, object?> Figures, string? ModelPath = null);
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -46,7 +46,7 @@ public static class ReportPage
             EvaluationResult? test;
             using (var engine = Backends.Create(backend, net, config, b))
                 test = CliCommon.FinalTest(engine, data, testSet, Math.Min(ntest, testSet.Count), figures);
-            Write(outPath, new Run(Path.GetFileName(path), net, config, data, testSet, file.History, file.Progress, test, figures), backend, n);
+            Write(outPath, new Run(Path.GetFileName(path), net, config, data, testSet, file.History, file.Progress, test, figures, path), backend, n);
             Output.Line($"report written to {outPath}");
             figures["report"] = outPath;
             if (r.GetValue(json)) Output.Json(figures);
@@ -62,12 +62,18 @@ public static class ReportPage
         var net = run.Net;
         int n = Math.Min(digits, run.TestSet.Count);
         Activity activity;
+        var raster = new SpikeRaster(0);
+        int predicted;
         using (var engine = Backends.Create(backend, net, run.Config, 1))
         {
             var bar = new ProgressLine("report", n, accuracy: false);
             activity = Activity.Record(engine, run.TestSet, 0, n, done => bar.Report(done, done, 0, done == n));
+            // The raster of the first test image, as `plot raster --digit 0` draws it.
+            var input = engine.NewInput();
+            input.Fill(run.TestSet, 1, _ => 0, _ => Evaluation.TestPresentationBase, withLabels: false);
+            predicted = engine.Run(input, false, raster).Predicted(0);
         }
-        string html = Html(run, activity);
+        string html = Html(run, activity, raster, predicted);
         AtomicFile.Write(path, tmp => File.WriteAllText(tmp, html, new UTF8Encoding(false)));
     }
 
@@ -92,7 +98,7 @@ public static class ReportPage
 
     static string Pct(double fraction) => double.IsNaN(fraction) ? "" : (100 * fraction).ToString("F2", Inv) + " %";
 
-    static string Html(Run run, Activity activity)
+    static string Html(Run run, Activity activity, SpikeRaster raster, int rasterPredicted)
     {
         var net = run.Net;
         var sb = new StringBuilder();
@@ -103,6 +109,20 @@ public static class ReportPage
             "td.cm{text-align:center;min-width:2.5em}td.diag{font-weight:bold}.note{color:#555;font-size:90%}.cols{display:flex;gap:1.5em;align-items:flex-start;font-size:85%}</style></head><body>\n");
         sb.Append("<h1>").Append(E($"Run report: {run.Name}")).Append("</h1>\n");
         sb.Append("<p class=\"note\">").Append(E($"Written by neuromorphic on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Dataset: {run.Data.Title} ({run.Data.Name}), {run.Data.Classes} classes.")).Append("</p>\n");
+
+        // Provenance: what wrote the page, from what, how long it took.
+        var provenance = new List<(string, string)>
+        {
+            ("tool version (+ commit)", Commands.Version),
+            ("command line", "neuromorphic " + string.Join(' ', Commands.CommandLine.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$') ? $"'{a.Replace("'", "'\\''")}'" : a))),
+            ("wall time of the command up to this page", $"{Commands.Clock.Elapsed.TotalSeconds:F1} s (train --report: training, tests and this page; report: the test and this page)"),
+            ("SHA-256 of the forward weights", CliCommon.WeightsHash(net)),
+        };
+        if (run.ModelPath != null && File.Exists(run.ModelPath))
+            provenance.Add(("SHA-256 of the model file", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(run.ModelPath)))));
+        if (run.Figures.TryGetValue("predictions_sha256", out var ph) && ph != null) provenance.Add(("SHA-256 of the test's predictions", Convert.ToString(ph, Inv)!));
+        provenance.Add(("backend of the test", Convert.ToString(run.Figures.TryGetValue("backend", out var be) ? be : "", Inv) ?? ""));
+        sb.Append("<h2>Provenance</h2>\n").Append(Table(["item", "value"], provenance.Select(s => new[] { s.Item1, s.Item2 }))).Append('\n');
 
         // Summary
         double synopsMean = activity.SynOps.Length == 0 ? 0 : activity.SynOps.Average();
@@ -115,18 +135,27 @@ public static class ReportPage
         if (run.Test is { } t)
         {
             summary.Add(("test images", t.Samples.ToString("N0", Inv)));
-            summary.Add(("test error", Pct(t.Error)));
-            summary.Add(("SynOps per classification (test)", t.SynOpsPerSample.ToString("N0", Inv)));
+            summary.Add(("test error", Binomial.Describe(t.Error, t.Samples)));
+            summary.Add(($"SynOps per classification (mean of the {t.Samples:N0} test images)", t.SynOpsPerSample.ToString("N0", Inv)));
         }
         summary.Add(("MACs of the same ANN", net.AnnMacs.ToString("N0", Inv)));
-        summary.Add(($"SynOps / MACs (mean of {activity.Images} images)", (synopsMean / Math.Max(1, net.AnnMacs)).ToString("G3", Inv)));
+        summary.Add(($"SynOps per image (mean of the first {activity.Images} test images, as plotted below)", synopsMean.ToString("N0", Inv)));
+        summary.Add(($"SynOps / MACs (the same {activity.Images} images)", (synopsMean / Math.Max(1, net.AnnMacs)).ToString("G3", Inv)));
         sb.Append("<h2>Summary</h2>\n").Append(Table(["figure", "value"], summary.Select(s => new[] { s.Item1, s.Item2 }))).Append('\n');
+        sb.Append("<p class=\"note\">").Append(E("A SynOp is one synaptic event delivered on a forward projection (one addition). The two SynOps means are over different images: " +
+            "the test's over all its images (in batches), the per-image figures over the first images simulated one at a time; the same image has the same SynOps either way. " +
+            "Intervals are 95% Wilson score intervals of a binomial error rate on n images.")).Append("</p>\n");
 
         // Configuration: every field of the stored configuration, flattened.
-        sb.Append("<h2>Configuration</h2>\n<p class=\"note\">Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz).</p>\n");
+        var hidden = run.Config.Rule == RuleKind.S2m ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
+        sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz), " +
+            $"but those only the other rule reads ({string.Join(", ", hidden)}). Enumerations by name.")).Append("</p>\n");
         var fields = new List<string[]>();
-        using (var doc = JsonDocument.Parse(JsonSerializer.Serialize(run.Config, ModelFile.Json)))
-            Flatten(doc.RootElement, "", fields);
+        var named = new JsonSerializerOptions(ModelFile.Json);
+        named.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        using (var doc = JsonDocument.Parse(JsonSerializer.Serialize(run.Config, named)))
+            foreach (var p in doc.RootElement.EnumerateObject().Where(p => !hidden.Contains(p.Name)))
+                Flatten(p.Value, p.Name, fields);
         // Three tables side by side: the configuration has some eighty fields.
         sb.Append("<div class=\"cols\">");
         int per = (fields.Count + 2) / 3;
@@ -138,11 +167,18 @@ public static class ReportPage
         if (run.History.Count > 0)
         {
             sb.Append(Img(Plots.CurveFigure([(run.Name, run.History.ToList())], run.Name, logX: false), "learning curve: error against epochs")).Append('\n');
-            sb.Append("<h2>Epochs</h2>\n").Append(Table(["epoch", "learning rate", "samples seen", "accuracy while learning", "validation accuracy", "validation images", "test accuracy", "test images", "SynOps per training sample"],
-                run.History.Select(e => new[]
+            var h = run.History;
+            sb.Append("<h2>Epochs</h2>\n<p class=\"note\">Errors with their 95% Wilson interval; n is the images each was measured on.</p>\n")
+                .Append(Table(["epoch", "learning rate", "samples seen", "error while learning [95% CI]", "n", "validation error [95% CI]", "n", "test error [95% CI]", "n", "SynOps per training sample"],
+                h.Select((e, i) =>
                 {
-                    e.Epoch.ToString(Inv), e.LearningRate.ToString("G3", Inv), e.SamplesSeen.ToString("N0", Inv), Pct(e.TrainAccuracy), Pct(e.ValidationAccuracy),
-                    e.ValidationSamples.ToString("N0", Inv), Pct(e.TestAccuracy), e.TestSamples.ToString("N0", Inv), e.SynOpsPerSample.ToString("N0", Inv),
+                    long trained = e.SamplesSeen - (i == 0 ? 0 : h[i - 1].SamplesSeen);
+                    return new[]
+                    {
+                        e.Epoch.ToString(Inv), e.LearningRate.ToString("G3", Inv), e.SamplesSeen.ToString("N0", Inv), ErrorCi(e.TrainAccuracy, (int)Math.Min(int.MaxValue, trained)), trained.ToString("N0", Inv),
+                        ErrorCi(e.ValidationAccuracy, e.ValidationSamples), e.ValidationSamples.ToString("N0", Inv), ErrorCi(e.TestAccuracy, e.TestSamples), e.TestSamples.ToString("N0", Inv),
+                        e.SynOpsPerSample.ToString("N0", Inv),
+                    };
                 }))).Append('\n');
         }
         else sb.Append("<p>The model has no training history (trained before histories were stored, or imported).</p>\n");
@@ -158,7 +194,10 @@ public static class ReportPage
         int shown = Math.Min(units, 100);
         int side = (int)Math.Round(Math.Sqrt(net.Layers[0]));
         if (side * side == net.Layers[0])
-            sb.Append(Img(Plots.Weights(weights, stride, side, side, shown, $"receptive fields: {projection} weights of units 0-{shown - 1}"), "receptive fields")).Append('\n');
+        {
+            var blank = run.Data.PixelsPerImage == net.Layers[0] ? ReceptiveFields.ConstantPixels(run.Data.LoadTrain()) : null;
+            sb.Append(Img(Plots.Weights(weights, stride, side, side, shown, $"receptive fields: {projection} weights of units 0-{shown - 1}", blank), "receptive fields")).Append('\n');
+        }
         else sb.Append("<p>").Append(E($"The input layer has {net.Layers[0]} neurons, not a square image: no tiles to draw.")).Append("</p>\n");
 
         // Firing rates
@@ -171,6 +210,12 @@ public static class ReportPage
                 var f = PlotCommand.RateFigures(net, run.Config, activity, p);
                 return new[] { net.Populations[p].Name, E0(f["neurons"]), E0(f["mean_rate_hz"]), Pct(Convert.ToDouble(f["silent_fraction"], Inv)), E0(f["median_active_rate_hz"]), E0(f["saturation_hz"]), E0(f["gate_edge_hz"]) };
             }))).Append('\n');
+
+        // Raster of one image
+        var names0 = run.TestSet.ClassNames;
+        sb.Append("<h2>Spike raster of one image</h2>\n<p class=\"note\">").Append(E($"Every spike of test image 0 (label {Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}), as `plot raster --digit 0` draws it; under it each population's rate.")).Append("</p>\n");
+        sb.Append(Img(Plots.Raster(net, pops, raster.Spikes, run.Config.DtMs, run.Config.StepsPerSample(false),
+            $"test image 0: label {Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}", new Plots.RasterStyle(ClassNames: names0)), "spike raster of test image 0")).Append('\n');
 
         // SynOps
         sb.Append("<h2>SynOps per image against the ANN's MACs</h2>\n<p class=\"note\">")
@@ -187,6 +232,14 @@ public static class ReportPage
                 }))).Append('\n');
         sb.Append("</body></html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>"5.80% [4.48, 7.42]": the error of an accuracy measured on n images with its 95% interval ("" when not measured).</summary>
+    static string ErrorCi(double accuracy, int n)
+    {
+        if (double.IsNaN(accuracy) || n <= 0) return "";
+        var (lo, hi) = Binomial.Wilson(1 - accuracy, n);
+        return $"{(100 * (1 - accuracy)).ToString("F2", Inv)}% [{(100 * lo).ToString("F2", Inv)}, {(100 * hi).ToString("F2", Inv)}]";
     }
 
     static string E0(object? v) => v switch { null => "", double d => d.ToString("G6", Inv), _ => Convert.ToString(v, Inv) ?? "" };

@@ -64,19 +64,49 @@ public static class SweepCommand
             var result = Sweep.Run(net, config, options,
                 setting => { var bar = new ProgressLine(setting.Label, ntest); return (done, correct) => bar.Report(done, done, correct, done == ntest); },
                 x => Console.Error.WriteLine($"{x.Setting.Label,-45} test error {x.Result.Error:P2} ({x.DeltaError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]"));
-            var rows = result.Select(x => new Dictionary<string, object?>
+            // The settings are tested on the same digits as the float model: a difference is noise unless McNemar's
+            // paired test says otherwise (only the digits the two classify differently count).
+            var reference = result[0].Result.Predictions;
+            bool WithinNoise(SweepRow x)
+            {
+                int onlyFloatWrong = 0, onlyThisWrong = 0;
+                for (int i = 0; i < x.Result.Samples; i++)
                 {
-                    ["setting"] = x.Setting.Label, ["weight_bits"] = x.Setting.WeightBits, ["state_bits"] = x.Setting.StateBits, ["prune"] = x.Setting.Prune, ["noise"] = x.Setting.Noise,
-                    ["test_error"] = Math.Round(x.Result.Error, 6), ["delta_error"] = Math.Round(x.DeltaError, 6),
-                    ["synops_per_sample"] = Math.Round(x.Result.SynOpsPerSample, 0), ["test_samples"] = x.Result.Samples,
+                    bool floatRight = reference[i] == testSet.Labels[i], thisRight = x.Result.Predictions[i] == testSet.Labels[i];
+                    if (floatRight && !thisRight) onlyThisWrong++;
+                    else if (!floatRight && thisRight) onlyFloatWrong++;
+                }
+                return Binomial.PairedWithinNoise(onlyFloatWrong, onlyThisWrong);
+            }
+            var rows = result.Select(x =>
+                {
+                    var (lo, hi) = Binomial.Wilson(x.Result.Error, x.Result.Samples);
+                    return new Dictionary<string, object?>
+                    {
+                        ["setting"] = x.Setting.Label, ["weight_bits"] = x.Setting.WeightBits, ["state_bits"] = x.Setting.StateBits, ["prune"] = x.Setting.Prune, ["noise"] = x.Setting.Noise,
+                        ["test_error"] = Math.Round(x.Result.Error, 6), ["test_error_ci95"] = new[] { Math.Round(lo, 6), Math.Round(hi, 6) },
+                        ["delta_error"] = Math.Round(x.DeltaError, 6), ["delta_within_noise"] = ReferenceEquals(x, result[0]) ? null : WithinNoise(x),
+                        ["synops_per_sample"] = Math.Round(x.Result.SynOpsPerSample, 0), ["test_samples"] = x.Result.Samples,
+                    };
                 }).ToList();
             double floatError = result[0].Result.Error;
-            Output.Table($"sweep of {path} on {ntest} test digits",
-                rows.Select(x => ((string)x["setting"]!, $"{(double)x["test_error"]!:P2}  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}  {(double)x["synops_per_sample"]!:N0} SynOps")));
+            Output.Table($"sweep of {path} on {ntest} test digits (95% Wilson intervals; Δ against the float model, * within the noise: McNemar's paired test, 95%)",
+                rows.Select(x =>
+                {
+                    var ci = (double[])x["test_error_ci95"]!;
+                    string delta = x["delta_within_noise"] is bool noise ? $"  Δ {(double)x["delta_error"]!:+0.00%;-0.00%;0.00%}{(noise ? "*" : " ")}" : "";
+                    return ((string)x["setting"]!, $"{(double)x["test_error"]!:P2} [{ci[0]:P2}, {ci[1]:P2}]{delta}  {(double)x["synops_per_sample"]!:N0} SynOps");
+                }));
+            int noisy = rows.Count(x => x["delta_within_noise"] is true && (double)x["delta_error"]! != 0);
+            if (noisy > 0)
+                Console.Error.WriteLine($"warning: {noisy} of {rows.Count - 1} differences from the float model (marked *) are within the noise of {ntest:N0} test digits; test on more digits (--test-samples) before reading them as effects");
             if (r.GetValue(csv) is { } csvPath) WriteCsv(csvPath, rows);
-            if (r.GetValue(plot) is { } plotPath) WritePlot(plotPath, rows, floatError, bitList);
+            if (r.GetValue(plot) is { } plotPath) WritePlot(plotPath, rows, floatError, ntest);
             if (r.GetValue(JsonOpt))
-                Output.Json(new Dictionary<string, object?> { ["model"] = path, ["test_samples"] = ntest, ["float_error"] = Math.Round(floatError, 6), ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1), ["rows"] = rows });
+            {
+                var (flo, fhi) = Binomial.Wilson(floatError, ntest);
+                Output.Json(new Dictionary<string, object?> { ["model"] = path, ["test_samples"] = ntest, ["float_error"] = Math.Round(floatError, 6), ["float_error_ci95"] = new[] { Math.Round(flo, 6), Math.Round(fhi, 6) }, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1), ["rows"] = rows });
+            }
             return 0;
         }));
         return c;
@@ -85,30 +115,50 @@ public static class SweepCommand
     static void WriteCsv(string path, List<Dictionary<string, object?>> rows)
     {
         var inv = CultureInfo.InvariantCulture;
-        var lines = new List<string> { "setting,weight_bits,prune,noise,test_error,delta_error,synops_per_sample,test_samples,state_bits" };
+        var lines = new List<string> { "setting,weight_bits,prune,noise,test_error,delta_error,synops_per_sample,test_samples,state_bits,test_error_ci95_low,test_error_ci95_high,delta_within_noise" };
         lines.AddRange(rows.Select(x => string.Join(',', $"\"{x["setting"]}\"", Convert.ToString(x["weight_bits"], inv), Convert.ToString(x["prune"], inv),
             Convert.ToString(x["noise"], inv), Convert.ToString(x["test_error"], inv), Convert.ToString(x["delta_error"], inv),
-            Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv), Convert.ToString(x["state_bits"], inv))));
+            Convert.ToString(x["synops_per_sample"], inv), Convert.ToString(x["test_samples"], inv), Convert.ToString(x["state_bits"], inv),
+            Convert.ToString(((double[])x["test_error_ci95"]!)[0], inv), Convert.ToString(((double[])x["test_error_ci95"]!)[1], inv),
+            x["delta_within_noise"] is bool b ? (b ? "true" : "false") : "")));
         AtomicFile.Write(path, tmp => File.WriteAllLines(tmp, lines));
     }
 
-    /// <summary>Test error against weight bits, one curve per (prune, noise) setting, the float model as a dashed line.</summary>
-    static void WritePlot(string path, List<Dictionary<string, object?>> rows, double floatError, int[] bits)
+    /// <summary>Test error against weight bits with 95% intervals, one curve per (state, prune, noise) setting (each a
+    /// little offset along x so that the bars do not hide each other), the float model as a dashed line in its band;
+    /// the legend outside the axes, integer ticks at the widths tested.</summary>
+    static void WritePlot(string path, List<Dictionary<string, object?>> rows, double floatError, int samples)
     {
         var plt = new ScottPlot.Plot();
-        foreach (var group in rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!, (int)x["state_bits"]!)))
-        {
-            var pts = group.OrderBy(x => (int)x["weight_bits"]!).ToArray();
-            var s = plt.Add.Scatter(pts.Select(x => (double)(int)x["weight_bits"]!).ToArray(), pts.Select(x => 100 * (double)x["test_error"]!).ToArray());
-            s.LegendText = $"{(group.Key.Item3 == 0 ? "float" : $"{group.Key.Item3}-bit")} state, prune {group.Key.Item1:0.##}, noise {group.Key.Item2:0.###}";
-        }
+        var palette = new ScottPlot.Palettes.Category10();
+        var groups = rows.Where(x => (int)x["weight_bits"]! > 0).GroupBy(x => ((double)x["prune"]!, (double)x["noise"]!, (int)x["state_bits"]!)).ToList();
+        var (flo, fhi) = Binomial.Wilson(floatError, samples);
+        var band = plt.Add.VerticalSpan(100 * flo, 100 * fhi);
+        band.FillStyle.Color = ScottPlot.Colors.Gray.WithAlpha(0.15); band.LineStyle.Width = 0;
+        band.LegendText = "float32 model's 95% interval";
         var line = plt.Add.HorizontalLine(100 * floatError);
-        line.LinePattern = ScottPlot.LinePattern.Dashed;
-        line.LegendText = "float32 model";
+        line.LinePattern = ScottPlot.LinePattern.Dashed; line.Color = ScottPlot.Colors.Gray;
+        line.LegendText = $"float32 model: {100 * floatError:F2}%";
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var pts = groups[g].OrderBy(x => (int)x["weight_bits"]!).ToArray();
+            double shift = groups.Count == 1 ? 0 : 0.25 * (g / (groups.Count - 1.0) - 0.5);
+            double[] xs = pts.Select(x => (int)x["weight_bits"]! + shift).ToArray();
+            double[] ys = pts.Select(x => 100 * (double)x["test_error"]!).ToArray();
+            var color = palette.GetColor(g);
+            Plots.ErrorBars(plt, xs, ys, pts.Select(x => 100 * ((double[])x["test_error_ci95"]!)[0]).ToArray(), pts.Select(x => 100 * ((double[])x["test_error_ci95"]!)[1]).ToArray(), color);
+            var s = plt.Add.Scatter(xs, ys);
+            s.Color = color; s.LineWidth = 1.5f; s.MarkerSize = 6;
+            s.LegendText = $"{(groups[g].Key.Item3 == 0 ? "float" : $"{groups[g].Key.Item3}-bit")} state, prune {groups[g].Key.Item1:0.##}, noise {groups[g].Key.Item2:0.###}";
+        }
+        var bits = groups.SelectMany(gr => gr.Select(x => (int)x["weight_bits"]!)).Distinct().Order().ToArray();
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (int b in bits) ticks.AddMajor(b, b.ToString(CultureInfo.InvariantCulture));
+        plt.Axes.Bottom.TickGenerator = ticks;
         plt.XLabel("weight bits");
-        plt.YLabel("test error (%)");
-        plt.Title("robustness of the trained network to weight precision");
-        plt.ShowLegend();
-        AtomicFile.Write(path, tmp => plt.SavePng(tmp, 900, 560));
+        plt.YLabel("test error (%), bars: 95% Wilson interval");
+        plt.Title($"robustness to weight precision (n = {samples:N0} test digits per point)");
+        plt.ShowLegend(ScottPlot.Edge.Right);
+        Figure.Write(plt, path, 1000, 560);
     }
 }

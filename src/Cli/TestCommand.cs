@@ -13,9 +13,12 @@ public static class TestCommand
         var split = new Option<string>("--split") { Description = "test: the 10,000 test digits; train: the first digits of the training pool (the ones trained on), to tell under- from over-fitting", DefaultValueFactory = _ => "test" };
         var readout = new Option<string?>("--readout") { Description = "S2M models: which label spikes decide the class: after-burn-in (default: those after the first 10% of the sample) | whole (all of them) | free-energy (no spikes: the weights read as an RBM, docs/s2m.md)" };
         var energyScale = new Option<double?>("--energy-scale") { Description = "with --readout free-energy: energy per mV of weight (default: from the erf activation of blank-out, docs/s2m.md)" };
+        var outOpt = new Option<string?>("--out") { Description = "the NumPy .npz file --record writes" };
+        var record = new RecordOptions();
         var c = new Command("test", "test a trained model on the test images of its dataset (MNIST digits unless it was trained on another)");
         c.Arguments.Add(model);
-        Add(c, testSamples, sampleMs, split, readout, energyScale, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
+        Add(c, testSamples, sampleMs, split, readout, energyScale, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, outOpt, JsonOpt);
+        record.AddTo(c);
         c.SetAction(r => Guard(() =>
         {
             string path = r.GetValue(model)!;
@@ -35,6 +38,9 @@ public static class TestCommand
             if (ntest < 1) throw new NeuromorphicException($"--test-samples must be at least 1, got {ntest}");
             string which = r.GetValue(split)!;
             if (which is not ("test" or "train")) throw new NeuromorphicException($"--split: expected test or train, got '{which}'");
+            string? outPath = r.GetValue(outOpt);
+            var kinds = record.Kinds(r, outPath, "--out");
+            if (outPath != null && kinds == null) throw new NeuromorphicException($"--out {outPath}: test writes a file only with --record (spikes, state or spikes,state)");
             var data = OpenData(r, config, path, net.Layers);
             var testSet = which == "test" ? data.LoadTest() : data.LoadTrain();
             if (which == "train") ntest = Math.Min(ntest, Trainer.TrainPoolSize);
@@ -49,7 +55,17 @@ public static class TestCommand
                 ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
                 ["test_sample_ms"] = config.TestSampleMs, ["readout"] = config.Rule == RuleKind.S2m ? (config.Readout == Neuromorphic.Simulator.S2m.S2mReadout.WholeSample ? "whole" : "after-burn-in") : null,
             };
-            FinalTest(engine, data, testSet, Math.Min(ntest, testSet.Count), figures);
+            ntest = Math.Min(ntest, testSet.Count);
+            var recording = record.Create(r, kinds, engine, config.StepsPerSample(false), ntest, 100);
+            FinalTest(engine, data, testSet, ntest, figures);
+            if (recording != null)
+            {
+                // A second pass over the first samples with the recorder: the same presentations, so the same spikes and predictions.
+                recording.Simulate(engine, testSet, Evaluation.TestPresentationBase);
+                recording.WriteNpz(outPath!);
+                Output.Line($"recording of the first {recording.Samples} {data.Items} ({r.GetValue(record.Record)}) written to {outPath}");
+                figures["record"] = outPath; figures["recorded_samples"] = recording.Samples;
+            }
             if (r.GetValue(JsonOpt)) Output.Json(figures);
             return 0;
         }));

@@ -198,7 +198,7 @@ public static class TrainCommand
             var final = FinalTest(Tester(engine), data, testSet, Math.Min(ntest, testSet.Count), figures);
             if (reportPath != null)
             {
-                ReportPage.Write(reportPath, new ReportPage.Run(Path.GetFileName(outPath), net, config, data, testSet, trainer.History, progress, final, figures),
+                ReportPage.Write(reportPath, new ReportPage.Run(Path.GetFileName(outPath), net, config, data, testSet, trainer.History, progress, final, figures, outPath),
                     backend, nreport);
                 Output.Line($"report written to {reportPath}");
                 figures["report"] = reportPath;

@@ -105,7 +105,7 @@ public class SweepCliTests
             Assert.That(bytes.Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), "PNG signature");
             using var img = SkiaSharp.SKBitmap.Decode(png);
             Assert.That(img, Is.Not.Null);
-            Assert.That((img.Width, img.Height), Is.EqualTo((900, 560)));
+            Assert.That((img.Width, img.Height), Is.EqualTo((1000, 560)));
             Assert.That(Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith('.')), Is.Empty, "no temporary files left");
         }
         finally { Directory.Delete(dir, true); }

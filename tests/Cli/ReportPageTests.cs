@@ -30,12 +30,24 @@ public class ReportPageTests
         foreach (var html in new[] { trainReport, page })
         {
             string text = File.ReadAllText(html);
-            foreach (var section in new[] { "Configuration", "Learning curve", "Epochs", "Confusion matrix", "Receptive fields", "Firing rates", "SynOps per image" })
+            foreach (var section in new[] { "Provenance", "Configuration", "Learning curve", "Epochs", "Confusion matrix", "Receptive fields", "Firing rates", "Spike raster of one image", "SynOps per image" })
                 Assert.That(text, Does.Contain($"<h2>{section}"), $"{html}: section {section}");
+            // Provenance: the tool's version with its commit, the command line, the weights' hash (the test's, in the JSON), the wall time.
+            Assert.That(text, Does.Contain(Neuromorphic.Cli.Commands.Version));
+            Assert.That(Neuromorphic.Cli.Commands.Version, Does.Match(@"\+[0-9a-f]{40}"), "the version carries the commit");
+            Assert.That(text, Does.Contain(html == page ? "neuromorphic report " + System.Net.WebUtility.HtmlEncode(model) : "neuromorphic train --arch 784-12-10"));
+            Assert.That(text, Does.Contain((html == page ? report : train).GetProperty("weights_sha256").GetString()));
+            Assert.That(text, Does.Contain("SHA-256 of the model file"));
+            Assert.That(Regex.IsMatch(text, @"wall time of the command up to this page</td><td>\d+\.\d s"), Is.True, "wall time");
+            // The configuration names enumerations and leaves out S2M's fields on an eRBP run.
+            Assert.That(Regex.IsMatch(text, "<td>Rule</td><td>(Erbp|Perbp)</td>"), Is.True, "the rule by name, not its number");
+            Assert.That(text, Does.Not.Contain("<td>Ecd.").And.Not.Contain("<td>S2mInitMv</td>"));
+            Assert.That(text, Does.Contain("<td>Erbp.LearningRate</td>"));
+            Assert.That(text, Does.Contain("95% CI"), "the test error carries its interval");
             Assert.That(text, Does.Not.Contain("<script"), "readable without scripts");
             Assert.That(Regex.IsMatch(text, @"(src|href)\s*=\s*""(?!data:)"), Is.False, "every image is a data: URI, no link leaves the file");
             int images = Regex.Matches(text, "<img ").Count;
-            Assert.That(images, Is.EqualTo(4), "learning curve, receptive fields, rates, SynOps");
+            Assert.That(images, Is.EqualTo(5), "learning curve, receptive fields, rates, raster, SynOps");
 
             var check = Chromium.Check(html, _dir);
             Assert.That(check.ConsoleMessages, Is.Empty, $"{html}: console messages");

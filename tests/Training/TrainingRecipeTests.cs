@@ -151,7 +151,7 @@ public class TrainingRecipeTests
         finally { Console.SetOut(oldOut); }
         Assert.That(code, Is.Zero);
         using var img = SkiaSharp.SKBitmap.Decode(png);
-        Assert.That((img.Width, img.Height), Is.EqualTo((900, 560)));
+        Assert.That((img.Width, img.Height), Is.EqualTo((1000, 560)));
         Assert.That(ModelFile.Load(a).History.Select(h => h.TestAccuracy), Is.EqualTo(new[] { 0.62, 0.81 }));
     }
 }

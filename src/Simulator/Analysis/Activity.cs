@@ -117,6 +117,41 @@ public static class ReceptiveFields
         return (first.Weights, units, units, first.Name);
     }
 
+    /// <summary>Pixels that carry no information on <paramref name="set"/>: the same byte in every image (MNIST's black
+    /// border). Their data neurons fire at the same baseline rate whatever the image, so their input weights learn nothing
+    /// about digits and keep their initial noise.</summary>
+    public static bool[] ConstantPixels(MnistSet set)
+    {
+        var constant = Enumerable.Repeat(true, set.PixelsPerImage).ToArray();
+        if (set.Count == 0) return constant;
+        var first = set.Image(0).ToArray();
+        for (int i = 1; i < set.Count; i++)
+        {
+            var image = set.Image(i);
+            for (int j = 0; j < constant.Length; j++) constant[j] &= image[j] == first[j];
+        }
+        return constant;
+    }
+
+    /// <summary>For each unit of the first layer after the data, the class whose prediction neuron it excites most (the
+    /// largest weight of the unit's row into the prediction layer), or null when that layer does not project straight to
+    /// the prediction layer (deeper networks, S2M).</summary>
+    public static int[]? DrivenClass(Network net, SimulationConfig config)
+    {
+        if (config.Rule == RuleKind.S2m) return null;
+        var first = net.Projections.First(p => p.Forward && p.Source == net.DataPopulation);
+        if (first.Target == net.OutputPopulation) return null;
+        var next = net.Projections.FirstOrDefault(p => p.Forward && p.Source == first.Target && p.Target == net.OutputPopulation);
+        if (next == null) return null;
+        int units = net.Populations[first.Target].Size, classes = net.Populations[net.OutputPopulation].Size;
+        return Enumerable.Range(0, units).Select(u =>
+        {
+            int best = 0;
+            for (int k = 1; k < classes; k++) if (next.Weights[u * classes + k] > next.Weights[u * classes + best]) best = k;
+            return best;
+        }).ToArray();
+    }
+
     /// <summary>Rows and columns of an input of <paramref name="pixels"/> pixels: a square image (28 x 28 for 784).</summary>
     public static (int Rows, int Cols) SquareImage(int pixels, string where)
     {

@@ -222,6 +222,19 @@ public sealed class CpuEngine : SimulationEngine
                     for (int b = lo; b < hi; b++)
                         recorder.OnSpikes(step, p, b, _pops[p].SpikeList.AsSpan(_pops[p].Lane(b), _pops[p].SpikeCount[PopState.Counter(b)]));
                 }
+            if (recorder is IStateRecorder states)
+                for (int p = 0; p < pops.Count; p++)
+                {
+                    if (pops[p].Kind != PopulationKind.TwoCompartment || (pops[p].ErrorPath && !learn)) continue;
+                    var ids = states.StateNeurons(p);
+                    var s = _pops[p];
+                    for (int b = lo; b < hi; b++)
+                        for (int k = 0; k < ids.Length; k++)
+                        {
+                            int i = s.Lane(b) + ids[k];
+                            states.OnState(step, p, b, k, s.Current[i], s.Soma[i], s.Dendrite[i]);
+                        }
+                }
         }
     }
 

@@ -78,6 +78,12 @@ public sealed record SimulationConfig
     /// <summary>S2M: visible-hidden weights start Uniform(-b, b) with b in mV; biases start at 0.</summary>
     public double S2mInitMv { get; init; } = 10;
 
+    /// <summary>Fields only S2M reads, and fields only the eRBP family (and its networks under rule none) reads: the run
+    /// report shows a model's configuration without the other rule's fields.</summary>
+    public static readonly string[] S2mOnlyFields = [nameof(Ecd), nameof(Sampler), nameof(LabelUnitsPerClass), nameof(BiasRateHz), nameof(Readout), nameof(S2mInitMv)];
+    public static readonly string[] ErbpOnlyFields = [nameof(Hidden), nameof(Output), nameof(Error), nameof(Erbp), nameof(LayerGateMv), nameof(LabelWeightMv),
+        nameof(ErrorWeightMv), nameof(InitScale), nameof(FeedbackScale), nameof(TransmissionProbability)];
+
     /// <summary>eta of the rule in use (eRBP's or eCD's).</summary>
     public double RuleLearningRate => Rule == RuleKind.S2m ? Ecd.LearningRate : Erbp.LearningRate;
 

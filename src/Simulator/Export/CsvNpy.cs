@@ -80,10 +80,11 @@ public static class CsvNpy
         for (int i = 0; i < NeuronFields.Length; i++) list.Add(($"{n.Name}_{NeuronFields[i]}", new("<f8", [], [v[i]])));
     }
 
-    public static byte[] NpyBytes(NpyArray a)
+    /// <summary>The magic, version 1.0 and the padded header of a .npy file of <paramref name="descr"/> and <paramref name="shape"/> (C order).</summary>
+    public static byte[] NpyHeader(string descr, long[] shape)
     {
-        string shape = a.Shape.Length switch { 0 => "()", 1 => $"({a.Shape[0]},)", _ => "(" + string.Join(", ", a.Shape) + ")" };
-        string dict = $"{{'descr': '{a.Descr}', 'fortran_order': False, 'shape': {shape}, }}";
+        string shapeText = shape.Length switch { 0 => "()", 1 => $"({shape[0]},)", _ => "(" + string.Join(", ", shape) + ")" };
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         int total = 10 + dict.Length + 1;
         int pad = (64 - total % 64) % 64;
         var header = dict + new string(' ', pad) + "\n";
@@ -91,6 +92,23 @@ public static class CsvNpy
         ms.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
         ms.Write(BitConverter.GetBytes((ushort)header.Length));
         ms.Write(Encoding.ASCII.GetBytes(header));
+        return ms.ToArray();
+    }
+
+    /// <summary>A one-dimensional array of strings as a .npy (NumPy's fixed-width unicode, '&lt;U<i>n</i>', UTF-32).</summary>
+    public static byte[] NpyStrings(IReadOnlyList<string> values)
+    {
+        int width = Math.Max(1, values.Select(v => v.Length).DefaultIfEmpty(1).Max());
+        using var ms = new MemoryStream();
+        ms.Write(NpyHeader($"<U{width}", [values.Count]));
+        foreach (var v in values) ms.Write(Encoding.UTF32.GetBytes(v.PadRight(width, '\0')));
+        return ms.ToArray();
+    }
+
+    public static byte[] NpyBytes(NpyArray a)
+    {
+        using var ms = new MemoryStream();
+        ms.Write(NpyHeader(a.Descr, a.Shape));
         var bw = new BinaryWriter(ms);
         if (a.Strings is { } texts)
         {
@@ -106,6 +124,7 @@ public static class CsvNpy
                 case "<f4": bw.Write((float)v); break;
                 case "<f8": bw.Write(v); break;
                 case "<i8": bw.Write((long)v); break;
+                case "<i4": bw.Write((int)v); break;
                 case "<i2": bw.Write((short)v); break;
                 case "|i1": bw.Write((sbyte)v); break;
                 default: throw new InvalidOperationException(a.Descr);
