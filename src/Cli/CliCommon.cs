@@ -48,7 +48,7 @@ public static class CliCommon
         return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? program : program + " " + path)} --help`)";
     }
 
-    static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (int i = 0; i <= a.Length; i++) d[i, 0] = i;

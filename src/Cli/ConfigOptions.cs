@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Neuromorphic.Neurons;
 
 namespace Neuromorphic.Cli;
@@ -54,52 +53,13 @@ public sealed class ConfigOptions
         if (withRule) c.Options.Add(Rule);
     }
 
-    public static RuleKind ParseRule(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "erbp" => RuleKind.Erbp,
-        "perbp" => RuleKind.Perbp,
-        "s2m" => RuleKind.S2m,
-        "none" => RuleKind.None,
-        _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp, s2m or none"),
-    };
-
-    public static Neuromorphic.Plasticity.ScheduleKind ParseSchedule(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "exponential" or "exp" or "step" => Neuromorphic.Plasticity.ScheduleKind.Exponential,
-        "cosine" or "cos" => Neuromorphic.Plasticity.ScheduleKind.Cosine,
-        "1/t" or "inverse" or "inverse-time" => Neuromorphic.Plasticity.ScheduleKind.InverseTime,
-        _ => throw new NeuromorphicException($"--eta-schedule '{text}': expected exponential, cosine or 1/t"),
-    };
-
-    public static Neuromorphic.Plasticity.FeedbackKind ParseFeedback(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "random" => Neuromorphic.Plasticity.FeedbackKind.Random,
-        "sign" or "sign-symmetric" => Neuromorphic.Plasticity.FeedbackKind.Sign,
-        "symmetric" => Neuromorphic.Plasticity.FeedbackKind.Symmetric,
-        _ => throw new NeuromorphicException($"--feedback '{text}': expected random, sign or symmetric"),
-    };
-
-    public static Neuromorphic.Plasticity.UpdateKind ParseUpdate(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "additive" => Neuromorphic.Plasticity.UpdateKind.Additive,
-        "manhattan" => Neuromorphic.Plasticity.UpdateKind.Manhattan,
-        _ => throw new NeuromorphicException($"--update '{text}': expected additive or manhattan"),
-    };
-
-    public static Neuromorphic.Simulator.S2m.S2mReadout ParseReadout(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "after-burn-in" or "burn-in" => Neuromorphic.Simulator.S2m.S2mReadout.AfterBurnIn,
-        "whole" or "all" => Neuromorphic.Simulator.S2m.S2mReadout.WholeSample,
-        _ => throw new NeuromorphicException($"--readout '{text}': expected after-burn-in or whole"),
-    };
-
-    public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "stochastic" => Neuromorphic.Plasticity.Rounding.Stochastic,
-        "nearest" => Neuromorphic.Plasticity.Rounding.Nearest,
-        "truncate" => Neuromorphic.Plasticity.Rounding.Truncate,
-        _ => throw new NeuromorphicException($"--rounding '{text}': expected stochastic, nearest or truncate"),
-    };
+    // The names of the enums live in ConfigJson (one table for the options and for --config files).
+    public static RuleKind ParseRule(string text) => ConfigJson.Parse<RuleKind>(text);
+    public static Neuromorphic.Plasticity.ScheduleKind ParseSchedule(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.ScheduleKind>(text);
+    public static Neuromorphic.Plasticity.FeedbackKind ParseFeedback(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.FeedbackKind>(text);
+    public static Neuromorphic.Plasticity.UpdateKind ParseUpdate(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.UpdateKind>(text);
+    public static Neuromorphic.Simulator.S2m.S2mReadout ParseReadout(string text) => ConfigJson.Parse<Neuromorphic.Simulator.S2m.S2mReadout>(text);
+    public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.Rounding>(text);
 
     /// <summary>The configuration the options describe: the preset (or <paramref name="defaultPreset"/>, or the
     /// paper's defaults), or --config FILE, then every option given explicitly.</summary>
@@ -121,8 +81,7 @@ public sealed class ConfigOptions
         if (r.GetValue(Config) is { } path)
         {
             Neuromorphic.Simulator.Files.InputFile.Require(path, "configuration file (--config)"); // missing, empty, a pipe or a device
-            try { c = JsonSerializer.Deserialize<SimulationConfig>(File.ReadAllText(path), new JsonSerializerOptions { IncludeFields = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? c; }
-            catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
+            c = ConfigJson.Read(File.ReadAllText(path), path);
         }
         var rule = forceRule ?? (r.GetValue(Rule) is { } ruleText ? ParseRule(ruleText) : c.Rule);
         // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.
@@ -161,20 +120,7 @@ public sealed class ConfigOptions
             c = rule == RuleKind.S2m
                 ? c with { Sampler = c.Sampler with { NoiseWeightMv = nm } }
                 : c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
-        if (r.GetValue(Encoder) is { } enc)
-            c = c with
-            {
-                Encoder = c.Encoder with
-                {
-                    Kind = enc.Trim().ToLowerInvariant() switch
-                    {
-                        "escape" or "escape-noise" => EncoderKind.EscapeNoise,
-                        "poisson" => EncoderKind.Poisson,
-                        "linear" => EncoderKind.Linear,
-                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape, poisson or linear"),
-                    },
-                },
-            };
+        if (r.GetValue(Encoder) is { } enc) c = c with { Encoder = c.Encoder with { Kind = ConfigJson.Parse<EncoderKind>(enc) } };
         if (r.GetValue(WeightBits) is { } wb)
         {
             if (wb < Neuromorphic.Plasticity.QuantFormat.MinBits || wb > Neuromorphic.Plasticity.QuantFormat.MaxBits) throw new NeuromorphicException($"--weight-bits must lie in {Neuromorphic.Plasticity.QuantFormat.MinBits}..{Neuromorphic.Plasticity.QuantFormat.MaxBits}, got {wb}");
@@ -185,16 +131,7 @@ public sealed class ConfigOptions
         if (r.GetValue(PowerOfTwo)) c = c with { WeightStepPowerOfTwo = true };
         if (r.GetValue(StateBits) is { } sb) c = c with { StateBits = sb };
         if (r.GetValue(StateRange) is { } sr) c = c with { StateRangeMv = sr };
-        if (r.GetValue(BatchUpdateOpt) is { } bu)
-            c = c with
-            {
-                BatchUpdate = bu.Trim().ToLowerInvariant() switch
-                {
-                    "step" => Neuromorphic.Plasticity.BatchUpdateMode.PerStep,
-                    "sample" => Neuromorphic.Plasticity.BatchUpdateMode.PerSample,
-                    _ => throw new NeuromorphicException($"--batch-update '{bu}': expected step or sample"),
-                },
-            };
+        if (r.GetValue(BatchUpdateOpt) is { } bu) c = c with { BatchUpdate = ConfigJson.Parse<Neuromorphic.Plasticity.BatchUpdateMode>(bu) };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
         if (r.GetValue(EtaSchedule) is { } es) c = c with { Schedule = c.Schedule with { Kind = ParseSchedule(es) } };
         if (r.GetValue(EtaFloor) is { } ef)

@@ -125,7 +125,7 @@ public static class ReportPage
         // Configuration: every field of the stored configuration, flattened.
         sb.Append("<h2>Configuration</h2>\n<p class=\"note\">Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz).</p>\n");
         var fields = new List<string[]>();
-        using (var doc = JsonDocument.Parse(JsonSerializer.Serialize(run.Config, ModelFile.Json)))
+        using (var doc = JsonDocument.Parse(ConfigJson.Write(run.Config).ToJsonString()))
             Flatten(doc.RootElement, "", fields);
         // Three tables side by side: the configuration has some eighty fields.
         sb.Append("<div class=\"cols\">");
