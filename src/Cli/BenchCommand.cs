@@ -35,6 +35,7 @@ public static class BenchCommand
             SimulationConfig? storedConfig = null;
             if (r.GetValue(model) is { } modelPath)
             {
+                cfg.RefuseWithModel(r, modelPath, "bench", cfg.Rule, cfg.BatchUpdateOpt);
                 var (loaded, stored) = LoadModel(modelPath);
                 if (r.GetValue(cfg.Rule) is { } given && ConfigOptions.ParseRule(given) is var rule && rule != RuleKind.None && rule != stored.Rule)
                     throw new NeuromorphicException($"--rule {given}: {modelPath} was trained with --rule {stored.Rule.ToString().ToLowerInvariant()}");

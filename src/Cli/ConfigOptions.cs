@@ -46,11 +46,21 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitScale = new("--init-scale") { Description = "eRBP: s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V (7)" };
     public readonly Option<double?> FeedbackScale = new("--feedback-scale") { Description = "eRBP: s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(classes+hidden)) V (7)" };
 
+    /// <summary>Every model option, --rule last.</summary>
+    public IEnumerable<Option> All => [Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale, Rule];
+
     public void AddTo(Command c, bool withRule = true)
     {
-        foreach (var o in new Option[] { Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale })
-            c.Options.Add(o);
-        if (withRule) c.Options.Add(Rule);
+        foreach (var o in All) if (withRule || o != Rule) c.Options.Add(o);
+    }
+
+    /// <summary>A model file fixes every model parameter and the architecture: an option that would change them is
+    /// refused (it would be ignored), naming it and <paramref name="command"/>; <paramref name="applied"/> are those the command applies to a model.</summary>
+    public void RefuseWithModel(ParseResult r, string modelPath, string command, params Option[] applied)
+    {
+        foreach (var o in All.Append(CliCommon.ArchOpt).Except(applied))
+            if (r.GetResult(o) is { Implicit: false })
+                throw new NeuromorphicException($"{o.Name} with {command} --model {modelPath}: the model file sets its architecture and every model parameter, so {o.Name} would be ignored; drop it (or leave out --model to simulate random weights with it)");
     }
 
     // The names of the enums live in ConfigJson (one table for the options and for --config files).

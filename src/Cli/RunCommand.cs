@@ -30,6 +30,7 @@ public static class RunCommand
         c.SetAction(r => Guard(() =>
         {
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
+            if (r.GetValue(model) is { } modelPath) cfg.RefuseWithModel(r, modelPath, "run");
             var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
             int n = r.GetValue(samples);
             if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");

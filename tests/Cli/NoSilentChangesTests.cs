@@ -68,4 +68,20 @@ public class NoSilentChangesTests
         var presets = CliRun.LastJson(CliRun.Run("presets", "--json"));
         Assert.That(presets.GetProperty("presets")[0].GetProperty("values").GetProperty("Rule").GetString(), Is.EqualTo("perbp"));
     }
+
+    [Test]
+    public void ModelOptionsThatAModelFileFixesAreRefused()
+    {
+        var config = new SimulationConfig { Rule = RuleKind.None, TestSampleMs = 5 };
+        var model = Path.Combine(_dir, "m.nmm");
+        Neuromorphic.Simulator.Files.ModelFile.From(ErbpNetwork.Build([784, 3, 10], config), config, new()).Save(model);
+        HostileInputTests.OneLine(HostileInputTests.Cli("run", "--model", model, "--dt-ms", "0.5", "--data-dir", _dir),
+            $"--dt-ms with run --model {model}: the model file sets its architecture and every model parameter, so --dt-ms would be ignored");
+        HostileInputTests.OneLine(HostileInputTests.Cli("run", "--model", model, "--arch", "784-50-10", "--data-dir", _dir), "--arch with run --model");
+        HostileInputTests.OneLine(HostileInputTests.Cli("plot", "raster", "--model", model, "--tau-syn-ms", "8", "--out", Path.Combine(_dir, "r.png"), "--data-dir", _dir),
+            "--tau-syn-ms with plot raster --model");
+        HostileInputTests.OneLine(HostileInputTests.Cli("bench", "--model", model, "--seed", "3", "--data-dir", _dir), "--seed with bench --model");
+        // Without --model the same options apply: the command gets as far as the data folder (here a file).
+        HostileInputTests.OneLine(HostileInputTests.Cli("run", "--dt-ms", "0.5", "--arch", "784-50-10", "--data-dir", model), "--data-dir");
+    }
 }
