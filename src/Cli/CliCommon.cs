@@ -21,7 +21,13 @@ public static class CliCommon
     public static int Invoke(Command root, string[] args, string program = "neuromorphic")
     {
         var parse = root.Parse(args);
-        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+        {
+            bool was = Output.JsonOnStdout;
+            Output.JsonOnStdout = parse.Errors.Count == 0 && parse.GetResult(JsonOpt) != null && parse.GetValue(JsonOpt);
+            try { return parse.Invoke(); }
+            finally { Output.JsonOnStdout = was; }
+        }
         Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse, program), Text.MaxLine)}");
         return 2;
     }
@@ -44,8 +50,16 @@ public static class CliCommon
             var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
             if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
         }
-        string path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(command.Name));
-        return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? program : program + " " + path)} --help`)";
+        return $"{message.Split('\n')[0].Trim()} (see `{CommandPath(parse, program)} --help`)";
+    }
+
+    /// <summary>The command line of the parsed command, from the program: `neuromorphic plot weights`, not `weights`.</summary>
+    internal static string CommandPath(ParseResult parse, string program = "neuromorphic")
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? s = parse.CommandResult; s != null; s = s.Parent)
+            if (s is System.CommandLine.Parsing.CommandResult c && c != parse.RootCommandResult) names.Insert(0, c.Command.Name);
+        return string.Join(' ', names.Prepend(program));
     }
 
     internal static int Distance(string a, string b)

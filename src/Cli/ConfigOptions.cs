@@ -46,6 +46,52 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitScale = new("--init-scale") { Description = "eRBP: s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V (7)" };
     public readonly Option<double?> FeedbackScale = new("--feedback-scale") { Description = "eRBP: s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(classes+hidden)) V (7)" };
 
+    /// <summary>The value each option sets, read from a configuration as the option spells it: what help shows for a
+    /// preset and what `train --json` reports with its source.</summary>
+    IEnumerable<(Option Option, Func<SimulationConfig, object?> Value)> Values() =>
+    [
+        (Rule, c => ConfigJson.Name(c.Rule)), (Seed, c => c.Seed), (SampleMs, c => c.SampleMs), (TestSampleMs, c => c.TestSampleMs), (DtMs, c => c.DtMs),
+        (TauMembraneMs, c => c.Hidden.TauMembraneMs), (TauSynMs, c => c.Hidden.TauSynapseMs), (TauDendriteMs, c => c.Hidden.TauDendriteMs),
+        (Eta, c => c.RuleLearningRate), (EtaDecay, c => c.EtaDecayPerEpoch), (Gate, c => c.Erbp.GateHighMv),
+        (LayerGates, c => c.LayerGateMv is { } g ? string.Join(',', g.Select(x => x.ToString(CultureInfo.InvariantCulture))) : null),
+        (BlankOut, c => c.TransmissionProbability), (NoiseMv, c => c.Rule == RuleKind.S2m ? c.Sampler.NoiseWeightMv : c.Hidden.NoiseWeightMv),
+        (Encoder, c => ConfigJson.Name(c.Encoder.Kind)), (MaxRateHz, c => c.Encoder.MaxRateHz),
+        (LabelUnits, c => c.LabelUnitsPerClass), (BiasRateHz, c => c.BiasRateHz), (InitMv, c => c.S2mInitMv), (BurnIn, c => c.Ecd.BurnInFraction), (TauStdpMs, c => c.Ecd.TauStdpMs),
+        (WeightBits, c => c.WeightBits == 0 ? "float32" : c.WeightBits), (RoundingOpt, c => ConfigJson.Name(c.WeightRounding)), (WeightRange, c => c.WeightRangeFactor),
+        (PowerOfTwo, c => c.WeightStepPowerOfTwo), (StateBits, c => c.StateBits == 0 ? "float32" : c.StateBits), (StateRange, c => c.StateRangeMv),
+        (BatchUpdateOpt, c => ConfigJson.Name(c.BatchUpdate)), (EtaSchedule, c => ConfigJson.Name(c.Schedule.Kind)), (EtaFloor, c => c.Schedule.FloorFraction),
+        (FeedbackOpt, c => ConfigJson.Name(c.Erbp.Feedback)), (FeedbackRefresh, c => c.Erbp.FeedbackRefreshSamples), (UpdateOpt, c => ConfigJson.Name(c.Erbp.Update)),
+        (LearnBlanked, c => c.Erbp.LearnOnBlankedSpikes), (InitScale, c => c.InitScale), (FeedbackScale, c => c.FeedbackScale),
+    ];
+
+    /// <summary>A command that starts from a preset (train: best) says so in its help: each option whose value the
+    /// preset sets differently from the plain default gets "[preset NAME: VALUE]".</summary>
+    public void ShowPreset(string presetName)
+    {
+        var preset = Neuromorphic.Simulator.Training.Presets.ConfigOf(presetName);
+        var plain = new SimulationConfig();
+        foreach (var (o, value) in Values())
+            if (!Equals(value(preset), value(plain)))
+                o.Description += $" [preset {presetName}: {Convert.ToString(value(preset), CultureInfo.InvariantCulture)}]";
+    }
+
+    /// <summary>Every value the options set, as the options spell them, and where it came from: the command line, the
+    /// --config file, the preset the configuration started from, or the default.</summary>
+    public (Dictionary<string, object?> Values, Dictionary<string, string> Sources) Explain(ParseResult r, SimulationConfig config)
+    {
+        var values = new Dictionary<string, object?>();
+        var sources = new Dictionary<string, string>();
+        foreach (var (o, value) in Values())
+        {
+            string key = o.Name.TrimStart('-').Replace('-', '_');
+            values[key] = value(config);
+            sources[key] = r.GetResult(o) is { Implicit: false } ? "command line"
+                : r.GetValue(Config) is { } file ? $"--config {file}"
+                : config.Preset != "" ? $"preset {config.Preset}" : "default";
+        }
+        return (values, sources);
+    }
+
     /// <summary>Every model option, --rule last.</summary>
     public IEnumerable<Option> All => [Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale, Rule];
 

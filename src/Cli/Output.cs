@@ -4,19 +4,31 @@ using Text = Neuromorphic.Simulator.Text;
 
 namespace Neuromorphic.Cli;
 
-/// <summary>Console output: tables for people, one JSON object as the last line for scripts, progress on stderr.</summary>
+/// <summary>Console output: tables for people, one JSON object as the last line for scripts (with --json the only
+/// thing on stdout), progress on stderr.</summary>
 public static class Output
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
     public static void Json(IDictionary<string, object?> figures) => Console.Out.WriteLine(JsonSerializer.Serialize(figures, JsonOptions));
 
+    /// <summary>True while a command runs with --json (<see cref="CliCommon.Invoke"/>): then standard output holds only
+    /// the JSON object (`| jq` works), and tables and lines for people go to standard error.</summary>
+    public static bool JsonOnStdout { get; internal set; }
+
+    /// <summary>Where text for people goes: stdout, or stderr under --json.</summary>
+    public static TextWriter Human => JsonOnStdout ? Console.Error : Console.Out;
+
+    /// <summary>Writes a Spectre table (or other renderable) for people to <see cref="Human"/> as it is now (not the
+    /// console Spectre captured at start, so that callers that redirect it get it).</summary>
+    public static void Write(Spectre.Console.Rendering.IRenderable r) => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Human) }).Write(r);
+
     public static void Table(string title, IEnumerable<(string Key, string Value)> rows)
     {
         var t = new Table().Border(TableBorder.Rounded).Title(title);
         t.AddColumn("figure"); t.AddColumn(new TableColumn("value").RightAligned());
         foreach (var (k, v) in rows) t.AddRow(Markup.Escape(Text.Escape(k, Text.MaxLine)), Markup.Escape(Text.Escape(v, Text.MaxLine)));
-        AnsiConsole.Write(t);
+        Write(t);
     }
 
     /// <summary>One line for people; anything a file put into it is escaped (<see cref="Text.Escape"/>).</summary>
@@ -40,7 +52,7 @@ public static class Output
         };
     }
 
-    public static void Line(string text) => Console.Out.WriteLine(Text.Escape(text, int.MaxValue));
+    public static void Line(string text) => Human.WriteLine(Text.Escape(text, int.MaxValue));
 }
 
 /// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is

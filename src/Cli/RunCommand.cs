@@ -85,7 +85,7 @@ public static class RunCommand
                     ["backend"] = engine.BackendName, ["dataset"] = data.Name, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
                     ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
                     ["spike_hash"] = rec.SpikeHash.ToString("x16"),
-                    ["accuracy"] = (double)correct / n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
+                    ["accuracy"] = (double)correct / n, ["test_accuracy"] = (double)correct / n, ["test_samples"] = n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
                 });
             return 0;
         }));

@@ -84,4 +84,26 @@ public class NoSilentChangesTests
         // Without --model the same options apply: the command gets as far as the data folder (here a file).
         HostileInputTests.OneLine(HostileInputTests.Cli("run", "--dt-ms", "0.5", "--arch", "784-50-10", "--data-dir", model), "--data-dir");
     }
+
+    [Test]
+    public void TrainHelpShowsThePresetsValues()
+    {
+        var help = CliRun.Run("train", "--help");
+        Assert.That(help.Code, Is.Zero);
+        string Line(string option) => help.Out.Split('\n').First(l => l.TrimStart().StartsWith(option + " "));
+        Assert.That(Line("--test-sample-ms"), Does.Contain("[preset best: 500]"));
+        Assert.That(Line("--eta"), Does.Contain("[preset best: 0.003]"));
+        Assert.That(Line("--encoder"), Does.Contain("[preset best: linear]"));
+        Assert.That(Line("--rule"), Does.Contain("[preset best: perbp]"));
+        Assert.That(Line("--dt-ms"), Does.Not.Contain("[preset"), "a value the preset leaves alone");
+        // run starts from no preset: its help shows none.
+        Assert.That(CliRun.Run("run", "--help").Out, Does.Not.Contain("[preset best"));
+    }
+
+    [Test]
+    public void ParseErrorsOfNestedCommandsNameTheWholeCommand()
+    {
+        HostileInputTests.OneLine(HostileInputTests.Cli("plot", "weights", "m.nmm", "--unitz", "3"), "Did you mean '--units'? (see `neuromorphic plot weights --help`)");
+        HostileInputTests.OneLine(HostileInputTests.Cli("study", "status", "s.json", "--jsn"), "(see `neuromorphic study status --help`)");
+    }
 }
