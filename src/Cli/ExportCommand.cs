@@ -71,7 +71,12 @@ public static class ExportCommand
                 EvaluationResult Test(Network n, string label)
                 {
                     using var engine = Backends.Create(backend, n, config, batch);
-                    var bar = new ProgressLine(label, ntest);
+                    // The default simulates every test digit twice: say what it costs, and how to shorten it.
+                    var bar = new ProgressLine(label, ntest)
+                    {
+                        EstimateNote = r.GetResult(testSamples) is { Implicit: false } || n != net ? null : "--test-samples N shortens it (0 skips the test)",
+                        Phases = profile != "float" ? 2 : 1,
+                    };
                     return Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
                 }
                 var floatRes = Test(net, "float model");

@@ -63,6 +63,12 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
     readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     double _lastPrint = -1e9;
     readonly bool _interactive = !Console.IsErrorRedirected;
+    bool _estimated;
+
+    /// <summary>For a heavy default: once the rate is measured, one line with the estimated time of <see cref="Phases"/>
+    /// phases like this one, then this note (the option that shortens it).</summary>
+    public string? EstimateNote { get; init; }
+    public int Phases { get; init; } = 1;
 
     public void Report(int done, int seen, int correct, bool force = false)
     {
@@ -73,6 +79,12 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
         bool measured = t >= 0.5 && seen > 0;
         double rate = measured ? seen / t : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
+        if (measured && rate > 0 && EstimateNote != null && !_estimated && done < total)
+        {
+            _estimated = true;
+            var all = TimeSpan.FromSeconds(total / rate * Phases);
+            Console.Error.WriteLine($"{(_interactive ? "\n" : "")}estimate: about {(int)all.TotalHours:00}:{all.Minutes:00}:{all.Seconds:00} for {(Phases > 1 ? $"{Phases} x " : "")}{total:N0} samples at {rate:F1} samples/s; {EstimateNote}");
+        }
         int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
         string bar = new string('#', filled) + new string('.', width - filled);
         string acc = !accuracy ? "" : seen > 0 ? $"  acc {100.0 * correct / seen,5:F1}%" : "  acc   -  ";
