@@ -44,6 +44,7 @@ public static class BenchCommand
                 committed = CommittedModel(arch ?? Architecture.Parse(r.GetValue(ArchOpt)!), training ? ruleGiven : RuleKind.None);
             if ((modelGiven ?? committed) is { } modelPath)
             {
+                cfg.RefuseWithModel(r, modelPath, "bench", cfg.Rule, cfg.BatchUpdateOpt);
                 var (loaded, stored) = LoadModel(modelPath);
                 if (r.GetValue(cfg.Rule) is { } given && ConfigOptions.ParseRule(given) is var rule && rule != RuleKind.None && rule != stored.Rule)
                     throw new NeuromorphicException($"--rule {given}: {modelPath} was trained with --rule {stored.Rule.ToString().ToLowerInvariant()}");

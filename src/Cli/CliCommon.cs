@@ -26,7 +26,13 @@ public static class CliCommon
     public static int Invoke(Command root, string[] args, string program = "neuromorphic")
     {
         var parse = root.Parse(args, Parser);
-        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version")) return parse.Invoke();
+        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+        {
+            bool was = Output.JsonOnStdout;
+            Output.JsonOnStdout = parse.Errors.Count == 0 && parse.GetResult(JsonOpt) != null && parse.GetValue(JsonOpt);
+            try { return parse.Invoke(); }
+            finally { Output.JsonOnStdout = was; }
+        }
         Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse, program), Text.MaxLine)}");
         return 2;
     }
@@ -49,14 +55,19 @@ public static class CliCommon
             var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
             if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
         }
-        // The command's whole path (`study run`, not `run`): its results' parents up to the root, the root left out.
-        var chain = new List<string>();
-        for (var r = (System.CommandLine.Parsing.SymbolResult?)parse.CommandResult; r != null; r = r.Parent) if (r is System.CommandLine.Parsing.CommandResult cr) chain.Insert(0, cr.Command.Name);
-        string path = string.Join(' ', chain.Skip(1));
-        return $"{message.Split('\n')[0].Trim()} (see `{(command == parse.RootCommandResult.Command ? program : program + " " + path)} --help`)";
+        return $"{message.Split('\n')[0].Trim()} (see `{CommandPath(parse, program)} --help`)";
     }
 
-    static int Distance(string a, string b)
+    /// <summary>The command line of the parsed command, from the program: `neuromorphic plot weights`, not `weights`.</summary>
+    internal static string CommandPath(ParseResult parse, string program = "neuromorphic")
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? s = parse.CommandResult; s != null; s = s.Parent)
+            if (s is System.CommandLine.Parsing.CommandResult c && c != parse.RootCommandResult) names.Insert(0, c.Command.Name);
+        return string.Join(' ', names.Prepend(program));
+    }
+
+    internal static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (int i = 0; i <= a.Length; i++) d[i, 0] = i;

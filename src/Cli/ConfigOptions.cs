@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Neuromorphic.Neurons;
 
 namespace Neuromorphic.Cli;
@@ -49,64 +48,82 @@ public sealed class ConfigOptions
     public readonly Option<double?> InitScale = new("--init-scale") { Description = "eRBP: s of the forward initialisation Uniform(-b, b), b = sqrt(s/(fan_in+fan_out)) V (7)" };
     public readonly Option<double?> FeedbackScale = new("--feedback-scale") { Description = "eRBP: s of the random feedback G ~ Uniform(-a, a), a = sqrt(s/(classes+hidden)) V (7)" };
 
-    /// <summary>The model options (all but <see cref="Rule"/>).</summary>
-    Option[] ModelOptions => [Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale];
+    /// <summary>The value each option sets, read from a configuration as the option spells it: what help shows for a
+    /// preset and what `train --json` reports with its source.</summary>
+    IEnumerable<(Option Option, Func<SimulationConfig, object?> Value)> Values() =>
+    [
+        (Rule, c => ConfigJson.Name(c.Rule)), (Seed, c => c.Seed), (SampleMs, c => c.SampleMs), (TestSampleMs, c => c.TestSampleMs), (DtMs, c => c.DtMs),
+        (TauMembraneMs, c => c.Hidden.TauMembraneMs), (TauSynMs, c => c.Hidden.TauSynapseMs), (TauDendriteMs, c => c.Hidden.TauDendriteMs),
+        (Eta, c => c.RuleLearningRate), (EtaDecay, c => c.EtaDecayPerEpoch), (Gate, c => c.Erbp.GateHighMv),
+        (LayerGates, c => c.LayerGateMv is { } g ? string.Join(',', g.Select(x => x.ToString(CultureInfo.InvariantCulture))) : null),
+        (BlankOut, c => c.TransmissionProbability), (NoiseMv, c => c.Rule == RuleKind.S2m ? c.Sampler.NoiseWeightMv : c.Hidden.NoiseWeightMv),
+        (Encoder, c => ConfigJson.Name(c.Encoder.Kind)), (MaxRateHz, c => c.Encoder.MaxRateHz),
+        (LabelUnits, c => c.LabelUnitsPerClass), (BiasRateHz, c => c.BiasRateHz), (InitMv, c => c.S2mInitMv), (BurnIn, c => c.Ecd.BurnInFraction), (TauStdpMs, c => c.Ecd.TauStdpMs),
+        (WeightBits, c => c.WeightBits == 0 ? "float32" : c.WeightBits), (RoundingOpt, c => ConfigJson.Name(c.WeightRounding)), (WeightRange, c => c.WeightRangeFactor),
+        (PowerOfTwo, c => c.WeightStepPowerOfTwo), (StateBits, c => c.StateBits == 0 ? "float32" : c.StateBits), (StateRange, c => c.StateRangeMv),
+        (BatchUpdateOpt, c => ConfigJson.Name(c.BatchUpdate)), (EtaSchedule, c => ConfigJson.Name(c.Schedule.Kind)), (EtaFloor, c => c.Schedule.FloorFraction),
+        (FeedbackOpt, c => ConfigJson.Name(c.Erbp.Feedback)), (FeedbackRefresh, c => c.Erbp.FeedbackRefreshSamples), (UpdateOpt, c => ConfigJson.Name(c.Erbp.Update)),
+        (LearnBlanked, c => c.Erbp.LearnOnBlankedSpikes), (InitScale, c => c.InitScale), (FeedbackScale, c => c.FeedbackScale),
+    ];
 
-    public void AddTo(Command c, bool withRule = true)
+    /// <summary>A command that starts from a preset (train: best) says so in its help: each option whose value the
+    /// preset sets differently from the plain default gets "[preset NAME: VALUE]".</summary>
+    public void ShowPreset(string presetName)
     {
-        foreach (var o in ModelOptions) c.Options.Add(o);
-        if (withRule) c.Options.Add(Rule);
+        var preset = Neuromorphic.Simulator.Training.Presets.ConfigOf(presetName);
+        var plain = new SimulationConfig();
+        foreach (var (o, value) in Values())
+            if (!Equals(value(preset), value(plain)))
+                o.Description += $" [preset {presetName}: {Convert.ToString(value(preset), CultureInfo.InvariantCulture)}]";
     }
+
+    /// <summary>Every value the options set, as the options spell them, and where it came from: the command line, the
+    /// --config file, the preset the configuration started from, or the default.</summary>
+    public (Dictionary<string, object?> Values, Dictionary<string, string> Sources) Explain(ParseResult r, SimulationConfig config)
+    {
+        var values = new Dictionary<string, object?>();
+        var sources = new Dictionary<string, string>();
+        foreach (var (o, value) in Values())
+        {
+            string key = o.Name.TrimStart('-').Replace('-', '_');
+            values[key] = value(config);
+            sources[key] = r.GetResult(o) is { Implicit: false } ? "command line"
+                : r.GetValue(Config) is { } file ? $"--config {file}"
+                : config.Preset != "" ? $"preset {config.Preset}" : "default";
+        }
+        return (values, sources);
+    }
+
+    /// <summary>Every model option, --rule last.</summary>
+    public IEnumerable<Option> All => [Config, Seed, SampleMs, TestSampleMs, DtMs, TauMembraneMs, TauSynMs, TauDendriteMs, Eta, EtaDecay, Gate, LayerGates, BlankOut, LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv, NoiseMv, Encoder, MaxRateHz, WeightBits, RoundingOpt, WeightRange, PowerOfTwo, StateBits, StateRange, BatchUpdateOpt, PresetOpt, EtaSchedule, EtaFloor, FeedbackOpt, FeedbackRefresh, UpdateOpt, LearnBlanked, InitScale, FeedbackScale, Rule];
+
+    /// <summary>The model options (all but <see cref="Rule"/>).</summary>
+    IEnumerable<Option> ModelOptions => All.Where(o => o != Rule);
 
     /// <summary>Whether the command line gives a model option other than <see cref="BatchUpdateOpt"/> (and <see cref="Rule"/>).</summary>
     public bool AnyGivenBesidesBatchUpdate(ParseResult r) => ModelOptions.Any(o => o != BatchUpdateOpt && r.GetResult(o) is { Implicit: false });
 
-    public static RuleKind ParseRule(string text) => text.Trim().ToLowerInvariant() switch
+    public void AddTo(Command c, bool withRule = true)
     {
-        "erbp" => RuleKind.Erbp,
-        "perbp" => RuleKind.Perbp,
-        "s2m" => RuleKind.S2m,
-        "none" => RuleKind.None,
-        _ => throw new NeuromorphicException($"--rule '{text}': unknown rule; expected erbp, perbp, s2m or none"),
-    };
+        foreach (var o in All) if (withRule || o != Rule) c.Options.Add(o);
+    }
 
-    public static Neuromorphic.Plasticity.ScheduleKind ParseSchedule(string text) => text.Trim().ToLowerInvariant() switch
+    /// <summary>A model file fixes every model parameter and the architecture: an option that would change them is
+    /// refused (it would be ignored), naming it and <paramref name="command"/>; <paramref name="applied"/> are those the command applies to a model.</summary>
+    public void RefuseWithModel(ParseResult r, string modelPath, string command, params Option[] applied)
     {
-        "exponential" or "exp" or "step" => Neuromorphic.Plasticity.ScheduleKind.Exponential,
-        "cosine" or "cos" => Neuromorphic.Plasticity.ScheduleKind.Cosine,
-        "1/t" or "inverse" or "inverse-time" => Neuromorphic.Plasticity.ScheduleKind.InverseTime,
-        _ => throw new NeuromorphicException($"--eta-schedule '{text}': expected exponential, cosine or 1/t"),
-    };
+        foreach (var o in All.Append(CliCommon.ArchOpt).Except(applied))
+            if (r.GetResult(o) is { Implicit: false })
+                throw new NeuromorphicException($"{o.Name} with {command} --model {modelPath}: the model file sets its architecture and every model parameter, so {o.Name} would be ignored; drop it (or leave out --model to simulate random weights with it)");
+    }
 
-    public static Neuromorphic.Plasticity.FeedbackKind ParseFeedback(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "random" => Neuromorphic.Plasticity.FeedbackKind.Random,
-        "sign" or "sign-symmetric" => Neuromorphic.Plasticity.FeedbackKind.Sign,
-        "symmetric" => Neuromorphic.Plasticity.FeedbackKind.Symmetric,
-        _ => throw new NeuromorphicException($"--feedback '{text}': expected random, sign or symmetric"),
-    };
-
-    public static Neuromorphic.Plasticity.UpdateKind ParseUpdate(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "additive" => Neuromorphic.Plasticity.UpdateKind.Additive,
-        "manhattan" => Neuromorphic.Plasticity.UpdateKind.Manhattan,
-        _ => throw new NeuromorphicException($"--update '{text}': expected additive or manhattan"),
-    };
-
-    public static Neuromorphic.Simulator.S2m.S2mReadout ParseReadout(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "after-burn-in" or "burn-in" => Neuromorphic.Simulator.S2m.S2mReadout.AfterBurnIn,
-        "whole" or "all" => Neuromorphic.Simulator.S2m.S2mReadout.WholeSample,
-        _ => throw new NeuromorphicException($"--readout '{text}': expected after-burn-in or whole"),
-    };
-
-    public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "stochastic" => Neuromorphic.Plasticity.Rounding.Stochastic,
-        "nearest" => Neuromorphic.Plasticity.Rounding.Nearest,
-        "truncate" => Neuromorphic.Plasticity.Rounding.Truncate,
-        _ => throw new NeuromorphicException($"--rounding '{text}': expected stochastic, nearest or truncate"),
-    };
+    // The names of the enums live in ConfigJson (one table for the options and for --config files).
+    public static RuleKind ParseRule(string text) => ConfigJson.Parse<RuleKind>(text);
+    public static Neuromorphic.Plasticity.ScheduleKind ParseSchedule(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.ScheduleKind>(text);
+    public static Neuromorphic.Plasticity.FeedbackKind ParseFeedback(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.FeedbackKind>(text);
+    public static Neuromorphic.Plasticity.UpdateKind ParseUpdate(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.UpdateKind>(text);
+    public static Neuromorphic.Simulator.S2m.S2mReadout ParseReadout(string text) => ConfigJson.Parse<Neuromorphic.Simulator.S2m.S2mReadout>(text);
+    public static Neuromorphic.Plasticity.Rounding ParseRounding(string text) => ConfigJson.Parse<Neuromorphic.Plasticity.Rounding>(text);
 
     /// <summary>The configuration the options describe: the preset (or <paramref name="defaultPreset"/>, or the
     /// paper's defaults), or --config FILE, then every option given explicitly.</summary>
@@ -128,8 +145,7 @@ public sealed class ConfigOptions
         if (r.GetValue(Config) is { } path)
         {
             Neuromorphic.Simulator.Files.InputFile.Require(path, "configuration file (--config)"); // missing, empty, a pipe or a device
-            try { c = JsonSerializer.Deserialize<SimulationConfig>(File.ReadAllText(path), new JsonSerializerOptions { IncludeFields = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? c; }
-            catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
+            c = ConfigJson.Read(File.ReadAllText(path), path);
         }
         var rule = forceRule ?? (r.GetValue(Rule) is { } ruleText ? ParseRule(ruleText) : c.Rule);
         // peRBP's published values (blank-out p = 0.45, eta = 1e-3) unless the config file set its own.
@@ -182,21 +198,7 @@ public sealed class ConfigOptions
             c = rule == RuleKind.S2m
                 ? c with { Sampler = c.Sampler with { NoiseWeightMv = nm } }
                 : c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
-        if (r.GetValue(Encoder) is { } enc)
-            c = c with
-            {
-                Encoder = c.Encoder with
-                {
-                    Kind = enc.Trim().ToLowerInvariant() switch
-                    {
-                        "escape" or "escape-noise" => EncoderKind.EscapeNoise,
-                        "poisson" => EncoderKind.Poisson,
-                        "linear" => EncoderKind.Linear,
-                        "reference" => EncoderKind.Reference,
-                        _ => throw new NeuromorphicException($"--encoder '{enc}': unknown encoder; expected escape, poisson, linear or reference"),
-                    },
-                },
-            };
+        if (r.GetValue(Encoder) is { } enc) c = c with { Encoder = c.Encoder with { Kind = ConfigJson.Parse<EncoderKind>(enc) } };
         if (r.GetValue(WeightBits) is { } wb)
         {
             if (wb < Neuromorphic.Plasticity.QuantFormat.MinBits || wb > Neuromorphic.Plasticity.QuantFormat.MaxBits) throw new NeuromorphicException($"--weight-bits must lie in {Neuromorphic.Plasticity.QuantFormat.MinBits}..{Neuromorphic.Plasticity.QuantFormat.MaxBits}, got {wb}");
@@ -207,16 +209,7 @@ public sealed class ConfigOptions
         if (r.GetValue(PowerOfTwo)) c = c with { WeightStepPowerOfTwo = true };
         if (r.GetValue(StateBits) is { } sb) c = c with { StateBits = sb };
         if (r.GetValue(StateRange) is { } sr) c = c with { StateRangeMv = sr };
-        if (r.GetValue(BatchUpdateOpt) is { } bu)
-            c = c with
-            {
-                BatchUpdate = bu.Trim().ToLowerInvariant() switch
-                {
-                    "step" => Neuromorphic.Plasticity.BatchUpdateMode.PerStep,
-                    "sample" => Neuromorphic.Plasticity.BatchUpdateMode.PerSample,
-                    _ => throw new NeuromorphicException($"--batch-update '{bu}': expected step or sample"),
-                },
-            };
+        if (r.GetValue(BatchUpdateOpt) is { } bu) c = c with { BatchUpdate = ConfigJson.Parse<Neuromorphic.Plasticity.BatchUpdateMode>(bu) };
         if (r.GetValue(MaxRateHz) is { } mr) c = c with { Encoder = c.Encoder with { MaxRateHz = mr } };
         if (r.GetValue(EtaSchedule) is { } es) c = c with { Schedule = c.Schedule with { Kind = ParseSchedule(es) } };
         if (r.GetValue(EtaFloor) is { } ef)

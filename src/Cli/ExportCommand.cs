@@ -109,7 +109,11 @@ public static class ExportCommand
                 EvaluationResult Test(Network n, SimulationConfig cfg, string label)
                 {
                     using var engine = Backends.Create(backend, n, cfg, batch);
-                    var bar = new ProgressLine(label, ntest);
+                    // The default simulates every test digit two or three times: say what one pass costs, and how to shorten it.
+                    var bar = new ProgressLine(label, ntest)
+                    {
+                        EstimateNote = r.GetResult(testSamples) is { Implicit: false } || n != net ? null : "per evaluation; --test-samples N shortens it (0 skips the test)",
+                    };
                     return Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
                 }
                 string Hash(EvaluationResult e) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(e.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));

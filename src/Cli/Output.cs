@@ -4,19 +4,31 @@ using Text = Neuromorphic.Simulator.Text;
 
 namespace Neuromorphic.Cli;
 
-/// <summary>Console output: tables for people, one JSON object as the last line for scripts, progress on stderr.</summary>
+/// <summary>Console output: tables for people, one JSON object as the last line for scripts (with --json the only
+/// thing on stdout), progress on stderr.</summary>
 public static class Output
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
     public static void Json(IDictionary<string, object?> figures) => Console.Out.WriteLine(JsonSerializer.Serialize(figures, JsonOptions));
 
+    /// <summary>True while a command runs with --json (<see cref="CliCommon.Invoke"/>): then standard output holds only
+    /// the JSON object (`| jq` works), and tables and lines for people go to standard error.</summary>
+    public static bool JsonOnStdout { get; internal set; }
+
+    /// <summary>Where text for people goes: stdout, or stderr under --json.</summary>
+    public static TextWriter Human => JsonOnStdout ? Console.Error : Console.Out;
+
+    /// <summary>Writes a Spectre table (or other renderable) for people to <see cref="Human"/> as it is now (not the
+    /// console Spectre captured at start, so that callers that redirect it get it).</summary>
+    public static void Write(Spectre.Console.Rendering.IRenderable r) => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Human) }).Write(r);
+
     public static void Table(string title, IEnumerable<(string Key, string Value)> rows)
     {
         var t = new Table().Border(TableBorder.Rounded).Title(title);
         t.AddColumn("figure"); t.AddColumn(new TableColumn("value").RightAligned());
         foreach (var (k, v) in rows) t.AddRow(Markup.Escape(Text.Escape(k, Text.MaxLine)), Markup.Escape(Text.Escape(v, Text.MaxLine)));
-        AnsiConsole.Write(t);
+        Write(t);
     }
 
     /// <summary>One line for people; anything a file put into it is escaped (<see cref="Text.Escape"/>).</summary>
@@ -40,7 +52,7 @@ public static class Output
         };
     }
 
-    public static void Line(string text) => Console.Out.WriteLine(Text.Escape(text, int.MaxValue));
+    public static void Line(string text) => Human.WriteLine(Text.Escape(text, int.MaxValue));
 }
 
 /// <summary>A progress line on stderr: samples/s, running accuracy and ETA. During training the accuracy is
@@ -51,6 +63,12 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
     readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     double _lastPrint = -1e9;
     readonly bool _interactive = !Console.IsErrorRedirected;
+    bool _estimated;
+
+    /// <summary>For a heavy default: once the rate is measured, one line with the estimated time of <see cref="Phases"/>
+    /// phases like this one, then this note (the option that shortens it).</summary>
+    public string? EstimateNote { get; init; }
+    public int Phases { get; init; } = 1;
 
     public void Report(int done, int seen, int correct, bool force = false)
     {
@@ -61,6 +79,12 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
         bool measured = t >= 0.5 && seen > 0;
         double rate = measured ? seen / t : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
+        if (measured && rate > 0 && EstimateNote != null && !_estimated && done < total)
+        {
+            _estimated = true;
+            var all = TimeSpan.FromSeconds(total / rate * Phases);
+            Console.Error.WriteLine($"{(_interactive ? "\n" : "")}estimate: about {(int)all.TotalHours:00}:{all.Minutes:00}:{all.Seconds:00} for {(Phases > 1 ? $"{Phases} x " : "")}{total:N0} samples at {rate:F1} samples/s; {EstimateNote}");
+        }
         int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
         string bar = new string('#', filled) + new string('.', width - filled);
         string acc = !accuracy ? "" : seen > 0 ? $"  acc {100.0 * correct / seen,5:F1}%" : "  acc   -  ";

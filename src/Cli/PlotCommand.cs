@@ -105,6 +105,7 @@ public static class PlotCommand
             var backend = Backends.Parse(r.GetValue(CliCommon.BackendOpt)!);
             string? path = r.GetValue(model);
             Network? net = null; SimulationConfig config;
+            if (path != null) cfg.RefuseWithModel(r, path, "plot raster");
             if (path != null) (net, config, _) = CliCommon.LoadModelFile(path);
             else config = cfg.Build(r, RuleKind.None);
             bool training = r.GetValue(learn);

@@ -13,7 +13,7 @@ public static class PresetsCommand
             {
                 Output.Line($"{p.Name}{(p.Name == Presets.DefaultForTraining ? " (train's default)" : "")}: {p.Description}");
                 Output.Line($"  source: {p.Source}");
-                Output.Line($"  values: {System.Text.Json.JsonSerializer.Serialize(p.Config with { Preset = p.Name }, ModelFile.Json)}");
+                Output.Line($"  values: {ConfigJson.Write(p.Config with { Preset = p.Name }).ToJsonString()}");
             }
             if (r.GetValue(JsonOpt))
                 Output.Json(new Dictionary<string, object?>
@@ -22,7 +22,7 @@ public static class PresetsCommand
                     ["presets"] = Presets.All.Select(p => new Dictionary<string, object?>
                     {
                         ["name"] = p.Name, ["description"] = p.Description, ["source"] = p.Source,
-                        ["values"] = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(p.Config with { Preset = p.Name }, ModelFile.Json)).RootElement,
+                        ["values"] = ConfigJson.Write(p.Config with { Preset = p.Name }),
                     }).ToList(),
                 });
             return 0;

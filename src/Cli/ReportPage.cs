@@ -151,9 +151,7 @@ public static class ReportPage
         sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz), " +
             $"but those only the other rule reads ({string.Join(", ", hidden)}). Enumerations by name.")).Append("</p>\n");
         var fields = new List<string[]>();
-        var named = new JsonSerializerOptions(ModelFile.Json);
-        named.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
-        using (var doc = JsonDocument.Parse(JsonSerializer.Serialize(run.Config, named)))
+        using (var doc = JsonDocument.Parse(ConfigJson.Write(run.Config).ToJsonString()))
             foreach (var p in doc.RootElement.EnumerateObject().Where(p => !hidden.Contains(p.Name)))
                 Flatten(p.Value, p.Name, fields);
         // Three tables side by side: the configuration has some eighty fields.

@@ -33,6 +33,7 @@ public static class RunCommand
         c.SetAction(r => Guard(() =>
         {
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
+            if (r.GetValue(model) is { } modelPath) cfg.RefuseWithModel(r, modelPath, "run");
             var (net, config) = r.GetValue(model) is { } path ? LoadModel(path) : (null, cfg.Build(r, RuleKind.None));
             int n = r.GetValue(samples);
             if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
@@ -100,7 +101,7 @@ public static class RunCommand
                     ["backend"] = engine.BackendName, ["dataset"] = data.Name, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
                     ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
                     ["spike_hash"] = rec.SpikeHash.ToString("x16"), ["record"] = recording == null ? null : outPath, ["recorded_samples"] = recording?.Samples,
-                    ["accuracy"] = (double)correct / n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
+                    ["accuracy"] = (double)correct / n, ["test_accuracy"] = (double)correct / n, ["test_samples"] = n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
                 });
             return 0;
         }));

@@ -157,6 +157,10 @@ public static class StudyCommand
         var results = new StudyResult[l.Runs.Count];
         var ran = new bool[l.Runs.Count];
         var gate = new object();
+        // With several runs: after each, how many are done, the time so far and an estimate of the rest at this pace.
+        var clock = Stopwatch.StartNew();
+        int finished = 0;
+        static string Clock(TimeSpan t) => $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
         try
         {
             Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = stop.Token }, i =>
@@ -168,7 +172,12 @@ public static class StudyCommand
                 string what = !didRun ? "already finished, skipped"
                     : res.Ok ? $"ok in {res.Seconds:F1} s" + (StudyMerge.Number(res.Figures, "test_error") is { } e ? $", test error {e:P2}" : "")
                     : $"FAILED (exit code {res.ExitCode}): {res.Message}";
-                lock (gate) Output.Line($"run {i} ({run.Label}): {what} -> {StudyPlan.ResultPath(s, i)}");
+                lock (gate)
+                {
+                    Output.Line($"run {i} ({run.Label}): {what} -> {StudyPlan.ResultPath(s, i)}");
+                    if (indices.Count > 1 && ++finished < indices.Count)
+                        Console.Error.WriteLine($"study: {finished}/{indices.Count} runs done, {Clock(clock.Elapsed)} elapsed, about {Clock(clock.Elapsed / finished * (indices.Count - finished))} left");
+                }
             });
         }
         catch (Exception e) when (e is OperationCanceledException || e is AggregateException a && a.InnerExceptions.All(x => x is OperationCanceledException))
@@ -177,6 +186,7 @@ public static class StudyCommand
             return 143;
         }
         var failed = indices.Where(i => !results[i].Ok).ToList();
+        Console.Error.WriteLine($"study: {indices.Count} run(s) in {Clock(clock.Elapsed)}");
         if (json)
             Output.Json(new Dictionary<string, object?>
             {
@@ -202,7 +212,7 @@ public static class StudyCommand
         if (json)
             Output.Json(new Dictionary<string, object?>
             {
-                ["study"] = s.Name, ["runs"] = l.Runs.Count, ["done"] = done, ["failed"] = failed, ["pending"] = pending, ["slurm_job_id"] = job,
+                ["study"] = s.Name, ["runs"] = l.Runs.Count, ["done"] = done, ["done_indices"] = done, ["done_count"] = done.Count, ["failed"] = failed, ["pending"] = pending, ["slurm_job_id"] = job,
             });
         return 0;
     }
@@ -238,8 +248,7 @@ public static class StudyCommand
             cells.AddRange(sum.Metrics.Select(m => g.Stats.TryGetValue(m, out var st) ? Markup.Escape(Show(m, st.Mean, st.Std)) : ""));
             t.AddRow(cells.ToArray());
         }
-        // Written to Console.Out as it is now (not the console Spectre captured at start), so that callers that redirect it get the table.
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }).Write(t);
+        Output.Write(t);
         if (sum.Missing.Count > 0) Output.Line($"missing (no result yet): {StudyPlan.Ranges(sum.Missing)}");
         foreach (var f in sum.Failed) Output.Line($"failed: run {f.Index} ({l.Runs[f.Index].Label}): exit code {f.ExitCode}: {f.Message}");
         Output.Line($"runs: {runsCsv}");
@@ -308,7 +317,7 @@ public static class StudyCommand
         var scriptPath = SlurmScript.ScriptPath(s);
         if (dryRun)
         {
-            Console.Out.Write(script);
+            Output.Human.Write(script);
             if (json) Output.Json(new Dictionary<string, object?> { ["study"] = s.Name, ["runs"] = l.Runs.Count, ["script"] = script, ["dry_run"] = true });
             return 0;
         }

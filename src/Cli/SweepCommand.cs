@@ -61,8 +61,14 @@ public static class SweepCommand
 
             var options = new SweepOptions(bitList, pruneList, noiseList, stateList, r.GetValue(pow2), mse, backend, batch, testSet, ntest, nretrain, trainSet);
             var sw = System.Diagnostics.Stopwatch.StartNew();
+            int estimated = 0;
             var result = Sweep.Run(net, config, options,
-                setting => { var bar = new ProgressLine(setting.Label, ntest); return (done, correct) => bar.Report(done, done, correct, done == ntest); },
+                setting =>
+                {
+                    // The default tests every setting on all test digits: the first says what one setting costs, and how to shorten it.
+                    var bar = new ProgressLine(setting.Label, ntest) { EstimateNote = r.GetResult(testSamples) is { Implicit: false } || estimated++ > 0 ? null : "each setting takes about as long; --test-samples N (or fewer --weight-bits) shortens it" };
+                    return (done, correct) => bar.Report(done, done, correct, done == ntest);
+                },
                 x => Console.Error.WriteLine($"{x.Setting.Label,-45} test error {x.Result.Error:P2} ({x.DeltaError:+0.00%;-0.00%;0.00%})  [{sw.Elapsed:mm\\:ss}]"));
             // The settings are tested on the same digits as the float model: a difference is noise unless McNemar's
             // paired test says otherwise (only the digits the two classify differently count).

@@ -52,7 +52,7 @@ public static class TestCommand
             using var engine = Backends.Create(backend, net, config, testBatch);
             var figures = new Dictionary<string, object?>
             {
-                ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["train_samples_total"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
                 ["test_sample_ms"] = config.TestSampleMs, ["readout"] = config.Rule == RuleKind.S2m ? (config.Readout == Neuromorphic.Simulator.S2m.S2mReadout.WholeSample ? "whole" : "after-burn-in") : null,
             };
             ntest = Math.Min(ntest, testSet.Count);

@@ -27,6 +27,7 @@ public static class TrainCommand
         var c = new Command("train", "train a spiking classifier (MNIST digits by default) with eRBP or an S2M (eCD), test it and save the model");
         Add(c, ArchOpt, hidden, prune, epochs, trainSamples, testSamples, valSamples, outOpt, ckEvery, resume, testBatch, testEvery, plotOpt, reportOpt, reportDigits, trainPool, sampling, testEveryN, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt);
         cfg.AddTo(c);
+        cfg.ShowPreset(Presets.DefaultForTraining);
         c.SetAction(r => Guard(() =>
         {
             int batch = CheckBatch(r.GetValue(BatchOpt));
@@ -139,6 +140,10 @@ public static class TrainCommand
             if (plotPath != null) Neuromorphic.Simulator.Files.AtomicFile.CheckWritable(plotPath, "--plot");
             bool testEach = (r.GetValue(testEvery) || every > 0) && ntest > 0;
             long samplesAtStart = progress.SamplesSeen;
+            // The whole run's clock: each epoch's end says how long the epochs left should take at this pace, the end the total.
+            var runClock = System.Diagnostics.Stopwatch.StartNew();
+            int epochsAtStart = progress.EpochsCompleted;
+            static string Clock(TimeSpan t) => $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
             ProgressLine? bar = null; int barEpoch = -1;
             nval = Math.Min(nval, trainSet.Count - Trainer.TrainPoolSize);
             trainer.Run(
@@ -147,9 +152,15 @@ public static class TrainCommand
                     if (barEpoch != progress.EpochsCompleted) { barEpoch = progress.EpochsCompleted; bar = new ProgressLine($"epoch {barEpoch + 1}/{ep}", perEpoch); }
                     bar!.Report(done, seen, correct, done == perEpoch);
                 },
-                rep => Output.Line($"epoch {rep.Epoch}: eta {engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
-                    (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
-                    (rep.Test is { } t ? $", test error {t.Error:P2}" : "")),
+                rep =>
+                {
+                    Output.Line($"epoch {rep.Epoch}: eta {engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
+                        (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
+                        (rep.Test is { } t ? $", test error {t.Error:P2}" : ""));
+                    int doneHere = rep.Epoch - epochsAtStart, left = ep - rep.Epoch;
+                    if (left > 0 && doneHere > 0)
+                        Console.Error.WriteLine($"overall: {Clock(runClock.Elapsed)} elapsed; the {left} epoch(s) left take about {Clock(runClock.Elapsed / doneHere * left)} more at this pace, then the final test");
+                },
                 e =>
                 {
                     if (nval <= 0) return null;
@@ -167,12 +178,19 @@ public static class TrainCommand
             double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
             var figures = new Dictionary<string, object?>
             {
-                ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
+                ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["train_samples_total"] = progress.SamplesSeen, ["train_samples_per_epoch"] = perEpoch, ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = outPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
                 ["batch"] = batch, // the training batch; test_batch is the validation and test batch
             };
             foreach (var kv in extra) figures[kv.Key] = kv.Value;
             if (pruneFraction != null) figures["retrain_samples"] = progress.SamplesSeen - samplesAtStart;
             figures["preset"] = config.Preset;
+            if (r.GetValue(resume) == null)
+            {
+                // What ran, as the options spell it, and where each value came from (command line, --config, preset, default).
+                var (values, sources) = cfg.Explain(r, config);
+                figures["options"] = values;
+                figures["option_sources"] = sources;
+            }
             figures["feedback"] = config.Erbp.Feedback.ToString().ToLowerInvariant();
             figures["update"] = config.Erbp.Update.ToString().ToLowerInvariant();
             if (config.Erbp.Feedback != Neuromorphic.Plasticity.FeedbackKind.Random && trainer.TrainSamplesDone > 0)
@@ -203,6 +221,7 @@ public static class TrainCommand
                 Output.Line($"report written to {reportPath}");
                 figures["report"] = reportPath;
             }
+            Console.Error.WriteLine($"train done in {Clock(runClock.Elapsed)} (training, validation{(ntest > 0 ? ", test" : "")}{(reportPath != null ? ", report" : "")})");
             if (r.GetValue(JsonOpt)) Output.Json(figures);
             return 0;
         }));

@@ -96,7 +96,7 @@ public static class Chromium
             foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
                 if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
         Assert.Fail("headless Chromium is needed to check the report page and was not found (chromium, chromium-browser or google-chrome on PATH, " +
-            "or $NEUROMORPHIC_CHROMIUM); .ci/run installs it, or: apt-get install -y chromium");
+            "or $NEUROMORPHIC_CHROMIUM); tools/test.sh installs it, or: apt-get install -y chromium");
         return "";
     }
 

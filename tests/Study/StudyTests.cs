@@ -164,7 +164,8 @@ public class StudyPlanTests
             var r = StudyCli.Run("study", "submit", file, "--slurm", "--max-parallel", "2", "--json");
             Assert.That(r.Code, Is.Zero, r.Err);
             Assert.That(StudyCli.LastJson(r.Out).GetProperty("job_id").GetString(), Is.EqualTo("4242"));
-            Assert.That(r.Out, Does.Contain("submitted job array 4242 (6 runs)"));
+            // With --json the line for people goes to stderr (stdout is the JSON object).
+            Assert.That(r.Err, Does.Contain("submitted job array 4242 (6 runs)"));
         }
         finally { Environment.SetEnvironmentVariable("PATH", path); }
         var script = Path.Combine(_dir, "runs", "study.sbatch");
@@ -226,9 +227,10 @@ public class StudyMergeTests
         Assert.That(groups[1].GetProperty("n").GetInt32(), Is.EqualTo(1));
         Assert.That(groups[1].GetProperty("test_error_mean").GetDouble(), Is.EqualTo(0.20).Within(1e-12));
         Assert.That(groups[1].GetProperty("test_error_std").ValueKind, Is.EqualTo(JsonValueKind.Null));
-        Assert.That(r.Out, Does.Contain("13.00% ± 3.61%"));
-        Assert.That(r.Out, Does.Contain("missing (no result yet): 5"));
-        Assert.That(r.Out, Does.Contain("failed: run 3 (arch=784-30-10 seed=1): exit code 2"));
+        // With --json the table and lines for people go to stderr (stdout is the JSON object).
+        Assert.That(r.Err, Does.Contain("13.00% ± 3.61%"));
+        Assert.That(r.Err, Does.Contain("missing (no result yet): 5"));
+        Assert.That(r.Err, Does.Contain("failed: run 3 (arch=784-30-10 seed=1): exit code 2"));
 
         var runs = File.ReadAllLines(Path.Combine(outDir, "runs.csv"));
         Assert.That(runs, Has.Length.EqualTo(7));

@@ -135,7 +135,7 @@ public static class StudyMerge
     /// <summary>The summary as JSON: counts, missing and failed indices, and one object per group.</summary>
     public static Dictionary<string, object?> ToFigures(StudySummary s) => new()
     {
-        ["study"] = s.Study.Name, ["runs"] = s.Runs.Count, ["done"] = s.Done.Count,
+        ["study"] = s.Study.Name, ["runs"] = s.Runs.Count, ["done"] = s.Done.Count, ["done_count"] = s.Done.Count,
         ["missing"] = s.Missing.ToList(),
         ["failed"] = s.Failed.Select(f => new Dictionary<string, object?> { ["index"] = f.Index, ["exit_code"] = f.ExitCode, ["message"] = f.Message }).ToList(),
         ["metrics"] = s.Metrics.ToList(), ["group_over"] = s.Study.GroupOver,
