@@ -63,15 +63,15 @@ public static class BenchCommand
             int n = r.GetValue(samples);
             if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
             var trainConfig = repeats > 0 ? cfg.Build(r, RuleKind.Erbp) with { Rule = RuleKind.Erbp } : null;
-            // Said once the command line has passed every check (an error stays the only line).
+            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel);
+            var report = Bench.Run(setup, repeats, trainConfig, r.GetValue(compareCpu),
+                (learning, total) => { var bar = new ProgressLine(learning ? "bench (training)" : "bench", total, accuracy: false); return done => bar.Report(done, done, 0, done == total); });
+            // Said once the run has passed every check, engine memory included (an error stays the only line).
             if (committed != null)
                 Console.Error.WriteLine($"bench: from the committed trained model {committed} ({Architecture.Format(layers)}, {storedConfig!.Rule.ToString().ToLowerInvariant()}, its configuration); --fresh times the seeded network");
             else if (modelGiven == null && !r.GetValue(fresh))
                 Console.Error.WriteLine("bench: note: a fresh seeded network fires less than a trained one, so these figures overstate the speed on a trained network"
                     + " (no committed model in models/index.json fits this architecture, rule and options; --model MODEL times a trained one, --fresh says the fresh one is meant)");
-            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel);
-            var report = Bench.Run(setup, repeats, trainConfig, r.GetValue(compareCpu),
-                (learning, total) => { var bar = new ProgressLine(learning ? "bench (training)" : "bench", total, accuracy: false); return done => bar.Report(done, done, 0, done == total); });
             var (run, net, engineName) = (report.Run, report.Run.Network, report.Run.Backend);
             double t = run.Seconds, sps = report.SamplesPerSecond;
             var figures = new Dictionary<string, object?>

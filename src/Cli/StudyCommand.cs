@@ -78,7 +78,8 @@ public static class StudyCommand
             if (!options.Contains(name)) throw new NeuromorphicException($"{path}: option '{name}': `{study.Command}` has no option --{name}");
         foreach (var axis in study.Axes)
             if (!options.Contains(axis.Name)) throw new NeuromorphicException($"{path}: axis '{axis.Name}': `{study.Command}` has no option --{axis.Name}");
-        var runs = StudyPlan.Runs(study, options.Contains("out"));
+        // `run` and `test` take --out only for a --record file, not a model: the study leaves it to the study file.
+        var runs = StudyPlan.Runs(study, options.Contains("out") && study.Command is not ("run" or "test"));
         foreach (var i in StudyPlan.Representatives(study))
         {
             var run = runs[i];

@@ -60,7 +60,7 @@ public class NoSilentChangesTests
             var config = Presets.ConfigOf(p.Name);
             var json = ConfigJson.Write(config);
             Assert.That((string?)json["Rule"], Is.EqualTo(config.Rule.ToString().ToLowerInvariant()), p.Name);
-            Assert.That((string?)json["Encoder"]!["Kind"], Is.AnyOf("escape", "poisson", "linear"), p.Name);
+            Assert.That((string?)json["Encoder"]!["Kind"], Is.AnyOf("escape", "poisson", "linear", "reference"), p.Name);
             Assert.That(json.ContainsKey("RuleLearningRate"), Is.False, "computed values are not written");
             Assert.That(ConfigJson.Read(json.ToJsonString(), p.Name), Is.EqualTo(config), p.Name);
         }
