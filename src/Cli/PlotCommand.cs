@@ -26,13 +26,15 @@ public static class PlotCommand
                 var other => throw new NeuromorphicException($"--x '{other}': expected epochs or samples"),
             };
             var runs = new List<(string, List<EpochRecord>)>();
+            var points = new List<IReadOnlyList<TestPoint>>();
             foreach (var m in r.GetValue(models)!)
             {
                 var file = ModelFile.Load(m);
                 if (file.History.Count == 0) throw new NeuromorphicException($"{m}: the model has no training history (trained before histories were stored, or imported)");
                 runs.Add((Path.GetFileNameWithoutExtension(m), file.History));
+                points.Add(file.TestPoints);
             }
-            Plots.CurveFigure(runs, outPath, r.GetValue(logX), r.GetValue(logY), samplesAxis).Sized(size).Save(outPath, format);
+            Plots.CurveFigure(runs, outPath, r.GetValue(logX), r.GetValue(logY), samplesAxis, points).Sized(size).Save(outPath, format);
             Output.Line($"learning curves of {runs.Count} model(s) written to {outPath}");
             if (r.GetValue(json))
                 Output.Json(new Dictionary<string, object?> { ["out"] = outPath, ["models"] = runs.Count, ["epochs"] = runs.Select(x => x.Item2.Count).ToArray() });

@@ -117,8 +117,9 @@ public static class Plots
     /// each point with its 95% Wilson interval (n in the legend). <paramref name="logX"/> draws the x axis on a log
     /// scale, as the eRBP paper's convergence figures do. The legend sits right of the axes, over no data.
     /// </summary>
-    public static void Curve(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string path, bool logX, bool logY = false, bool samplesAxis = false)
-        => CurveFigure(runs, path, logX, logY, samplesAxis).Save(path);
+    public static void Curve(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string path, bool logX, bool logY = false, bool samplesAxis = false,
+        IReadOnlyList<IReadOnlyList<TestPoint>>? testPoints = null)
+        => CurveFigure(runs, path, logX, logY, samplesAxis, testPoints).Save(path);
 
     /// <summary>Training samples of each epoch of <paramref name="h"/> (the history holds the running total).</summary>
     static long EpochSamples(List<EpochRecord> h, int i) => h[i].SamplesSeen - (i == 0 ? 0 : h[i - 1].SamplesSeen);
@@ -154,7 +155,8 @@ public static class Plots
     }
 
     /// <summary>The figure of <see cref="Curve"/>, 1000 x 560; <paramref name="what"/> names it in the error when nothing can be drawn.</summary>
-    public static Figure CurveFigure(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string what, bool logX, bool logY = false, bool samplesAxis = false)
+    public static Figure CurveFigure(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string what, bool logX, bool logY = false, bool samplesAxis = false,
+        IReadOnlyList<IReadOnlyList<TestPoint>>? testPoints = null)
     {
         var plt = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -189,6 +191,26 @@ public static class Plots
                 series++;
             }
             Line(e => e.TestAccuracy, i => h[i].TestSamples, "test", ScottPlot.LinePattern.Solid, -1);
+            // Tests during training (--test-every): the papers' curve, drawn where they fall between epoch ends.
+            if (testPoints != null && r < testPoints.Count && h.Count > 0
+                && testPoints[r].Any(p => !h.Any(e => e.SamplesSeen == p.SamplesSeen && e.TestSamples > 0)))
+            {
+                double firstEpoch = Math.Max(1, EpochSamples(h, 0));
+                var pts = testPoints[r].Where(p => p.TestSamples > 0 && double.IsFinite(p.TestAccuracy) && (!logX || p.SamplesSeen > 0)).ToList();
+                if (pts.Count > 0)
+                {
+                    double[] raw = pts.Select(p => samplesAxis ? p.SamplesSeen : p.SamplesSeen / firstEpoch).ToArray();
+                    xMin = Math.Min(xMin, raw.Min()); xMax = Math.Max(xMax, raw.Max());
+                    double[] xs = raw.Select(x => logX ? Math.Log10(x) : x).ToArray();
+                    var ci = pts.Select(p => Binomial.Wilson(1 - p.TestAccuracy, p.TestSamples)).ToArray();
+                    double[] ys = pts.Select(p => Y(100 * (1 - p.TestAccuracy))).ToArray();
+                    ErrorBars(plt, xs, ys, ci.Select(c => Y(100 * c.Low)).ToArray(), ci.Select(c => Y(100 * c.High)).ToArray(), color);
+                    var sc = plt.Add.Scatter(xs, ys);
+                    sc.Color = color; sc.LineWidth = 2; sc.MarkerSize = 5; sc.MarkerShape = ScottPlot.MarkerShape.FilledSquare;
+                    sc.LegendText = $"{name}: tests during training ({SampleCounts(pts.Select(p => (long)p.TestSamples))})";
+                    series++;
+                }
+            }
             Line(e => e.ValidationAccuracy, i => h[i].ValidationSamples, "validation", ScottPlot.LinePattern.Dashed, 0);
             Line(e => e.TrainAccuracy, i => EpochSamples(h, i), "while learning", ScottPlot.LinePattern.Dotted, 1);
         }

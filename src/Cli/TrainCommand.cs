@@ -209,7 +209,7 @@ public static class TrainCommand
             }
             if (plotPath != null)
             {
-                Plots.Curve([(Path.GetFileNameWithoutExtension(outPath), trainer.History)], plotPath, logX: false);
+                Plots.Curve([(Path.GetFileNameWithoutExtension(outPath), trainer.History)], plotPath, logX: false, testPoints: [trainer.TestPoints]);
                 Output.Line($"learning curve written to {plotPath}");
                 figures["plot"] = plotPath;
             }
