@@ -155,6 +155,11 @@ public sealed class ConfigOptions
         if (rule == RuleKind.S2m && c.Rule != RuleKind.S2m)
             c = c with { TransmissionProbability = 0.5, SampleMs = 140, TestSampleMs = 140 };
         c = c with { Rule = rule };
+        // The synaptic sampling machine's own options mean nothing to an eRBP network: refused, not ignored.
+        if (rule is RuleKind.Erbp or RuleKind.Perbp)
+            foreach (var o in new Option[] { LabelUnits, BiasRateHz, InitMv, BurnIn, TauStdpMs, StdpPairingOpt, WeightMaxMv })
+                if (r.GetResult(o) is { Implicit: false })
+                    throw new NeuromorphicException($"{o.Name} is an option of the synaptic sampling machine (--rule s2m); rule {ConfigJson.Name(rule)} would ignore it");
         if (r.GetValue(Seed) is { } seed) c = c with { Seed = seed };
         if (r.GetValue(SampleMs) is { } s) c = c with { SampleMs = s };
         if (r.GetValue(TestSampleMs) is { } ts) c = c with { TestSampleMs = ts };

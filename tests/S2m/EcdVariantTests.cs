@@ -133,4 +133,15 @@ public class EcdVariantTests
     }
 
     static int[] Bits(float[] a) => a.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    [TestCase("--stdp-pairing", "nearest")]
+    [TestCase("--weight-max-mv", "20")]
+    [TestCase("--tau-stdp-ms", "5")]
+    public void AnS2mOptionWithAnErbpRuleIsRefusedNotIgnored(string option, string value)
+    {
+        var (code, _, err) = Neuromorphic.Tests.Cli.CliRun.Run("train", "--rule", "perbp", option, value, "--data-dir", "/nonexistent-nm");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(err, Does.Contain(option).And.Contain("--rule s2m"));
+    }
 }
