@@ -90,6 +90,10 @@ public static class FusedNetworkKernel
 {
     /// <summary>Threads per group (and the size of the scan buffer).</summary>
     public const int MaxGroupSize = 256;
+    /// <summary>Threads per group where every population fits them: 62 registers a thread hold a multiprocessor to
+    /// four groups of 256, and more lanes of fewer threads ran faster on an H200 (training 1.36x, inference 1.31x
+    /// against 256; docs/performance.md).</summary>
+    public const int PreferredGroupSize = 128;
     /// <summary>At most this many neurons per thread (<see cref="Chunk.MaxNeurons"/>).</summary>
     public const int MaxChunk = Chunk.MaxNeurons;
     public const int MaxPopulations = 16;

@@ -14,20 +14,16 @@ public static class BenchCommand
         var vsTraining = new Option<int>("--vs-training") { Description = "inference only: also time eRBP training at batch 1 on the same backend, alternating with the inference run this many times, and report the medians and their ratio (0 = off)", DefaultValueFactory = _ => 0 };
         var model = new Option<string?>("--model") { Description = "start from this model file's weights and configuration instead of a fresh seeded network (a trained machine fires as it does in training; fresh weights do not): inference, or training with --train or --rule" };
         var fresh = new Option<bool>("--fresh") { Description = "time the fresh seeded network even where a committed trained model (models/index.json) fits the architecture and rule" };
-        var kernel = new Option<string>("--inference-kernel") { Description = "ILGPU backends, inference: chain (FusedInferenceKernel, the default) | network (the fused network kernel with learning off), to compare the two", DefaultValueFactory = _ => "chain" };
+        var kernel = InferenceKernelOption();
+        var groupSize = new Option<int?>("--group-size") { Description = "ILGPU backends: threads per lane of the fused kernels at most (1-256; default 256), to tune occupancy on a device" };
         var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
-        Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model, fresh, kernel);
+        Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model, fresh, kernel, groupSize);
         cfg.AddTo(c);
         c.SetAction(r => Guard(() =>
         {
             int batch = CheckBatch(r.GetValue(BatchOpt));
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
-            bool networkKernel = r.GetValue(kernel) switch
-            {
-                "chain" => false,
-                "network" => true,
-                var k => throw new NeuromorphicException($"--inference-kernel must be chain or network, got {k}"),
-            };
+            bool networkKernel = NetworkKernelChosen(r.GetValue(kernel));
             bool training = r.GetValue(train) || (r.GetValue(cfg.Rule) is { } rt && ConfigOptions.ParseRule(rt) != RuleKind.None);
             var config = cfg.Build(r, training ? null : RuleKind.None);
             if (!training) config = config with { Rule = RuleKind.None };
@@ -63,7 +59,8 @@ public static class BenchCommand
             int n = r.GetValue(samples);
             if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
             var trainConfig = repeats > 0 ? cfg.Build(r, RuleKind.Erbp) with { Rule = RuleKind.Erbp } : null;
-            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel);
+            if (r.GetValue(groupSize) is { } gs && gs is < 1 or > 256) throw new NeuromorphicException($"--group-size must lie in 1..256, got {gs}");
+            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel, r.GetValue(groupSize));
             var report = Bench.Run(setup, repeats, trainConfig, r.GetValue(compareCpu),
                 (learning, total) => { var bar = new ProgressLine(learning ? "bench (training)" : "bench", total, accuracy: false); return done => bar.Report(done, done, 0, done == total); });
             // Said once the run has passed every check, engine memory included (an error stays the only line).
@@ -79,7 +76,7 @@ public static class BenchCommand
                 ["backend"] = engineName, ["device"] = run.Device, ["model"] = modelGiven ?? committed, ["fresh_network"] = modelGiven == null && committed == null,
                 ["arch"] = Architecture.Format(net.Layers), ["batch"] = batch, ["mode"] = training ? $"train ({config.Rule})".ToLowerInvariant() : "inference",
                 ["batch_update"] = training && batch > 1 ? (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample ? "sample" : "step") : null,
-                ["ilgpu_path"] = run.Path?.ToString(),
+                ["ilgpu_path"] = run.Path?.ToString(), ["group_size"] = r.GetValue(groupSize),
                 ["samples"] = run.Samples, ["steps_per_sample"] = report.StepsPerSample, ["seconds"] = Math.Round(t, 3),
                 ["samples_per_s"] = Math.Round(sps, 2), ["synaptic_events_per_s"] = Math.Round(run.SynOps / t, 0),
                 ["neuron_updates_per_s"] = Math.Round(report.NeuronUpdatesPerSecond, 0), ["spikes_per_sample"] = Math.Round((double)run.Spikes / run.Samples, 1),

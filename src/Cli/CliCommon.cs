@@ -120,6 +120,16 @@ public static class CliCommon
     /// <summary>The batch of an inference: <paramref name="given"/> (checked), else lanes in parallel: 16 on the CPU, 1024 on a GPU.</summary>
     internal static int InferenceBatch(int? given, BackendKind backend) => given is { } b ? CheckBatch(b) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
 
+    /// <summary>--inference-kernel of bench and test: which ILGPU fused kernel runs inference (issue 17's comparison).</summary>
+    internal static Option<string> InferenceKernelOption() => new("--inference-kernel") { Description = "ILGPU backends, inference: chain (FusedInferenceKernel, the default) | network (the fused network kernel with learning off), to compare the two", DefaultValueFactory = _ => "chain" };
+
+    internal static bool NetworkKernelChosen(string? kernel) => kernel switch
+    {
+        "chain" or null => false,
+        "network" => true,
+        var k => throw new NeuromorphicException($"--inference-kernel must be chain or network, got {k}"),
+    };
+
     internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 
     /// <summary>Adds the model options that inference reads (run, plot raster): a list of names, so that training

@@ -56,6 +56,7 @@ public static class OptionNames
         [RunFields.HiddenUnits] = "--hidden",
         [RunFields.Layers] = "--arch",
         [RunFields.InferenceKernel] = "--inference-kernel",
+        [RunFields.GroupSize] = "--group-size",
     };
 
     /// <summary>The option that sets <paramref name="field"/>; the field itself where no option does (a field only a

@@ -14,10 +14,11 @@ public static class TestCommand
         var readout = new Option<string?>("--readout") { Description = "S2M models: which label spikes decide the class: after-burn-in (default: those after the first 10% of the sample) | whole (all of them) | free-energy (no spikes: the weights read as an RBM, docs/s2m.md)" };
         var energyScale = new Option<double?>("--energy-scale") { Description = "with --readout free-energy: energy per mV of weight (default: from the erf activation of blank-out, docs/s2m.md)" };
         var outOpt = new Option<string?>("--out") { Description = "the NumPy .npz file --record writes" };
+        var kernel = InferenceKernelOption();
         var record = new RecordOptions();
         var c = new Command("test", "test a trained model on the test images of its dataset (MNIST digits unless it was trained on another)");
         c.Arguments.Add(model);
-        Add(c, testSamples, sampleMs, split, readout, energyScale, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, outOpt, JsonOpt);
+        Add(c, testSamples, sampleMs, split, readout, energyScale, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, outOpt, JsonOpt, kernel);
         record.AddTo(c);
         c.SetAction(r => Guard(() =>
         {
@@ -49,7 +50,14 @@ public static class TestCommand
             // Predictions do not depend on the batch (each digit's random numbers are keyed by the digit), so
             // unless --batch is given, test as train's final test does: 16 lanes on the CPU, 1024 on a GPU.
             int testBatch = InferenceBatch(r.GetResult(BatchOpt) is { Implicit: false } ? r.GetValue(BatchOpt) : null, backend);
+            bool networkKernel = NetworkKernelChosen(r.GetValue(kernel));
             using var engine = Backends.Create(backend, net, config, testBatch);
+            if (networkKernel)
+            {
+                if (engine is not IlgpuEngine ilgpu)
+                    throw new NeuromorphicException($"--inference-kernel network chooses between ILGPU's fused kernels: use it with --backend cuda or ilgpu-cpu, not {engine.BackendName}");
+                ilgpu.UseNetworkKernelForInference = true;
+            }
             var figures = new Dictionary<string, object?>
             {
                 ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["train_samples_total"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),

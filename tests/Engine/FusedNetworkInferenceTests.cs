@@ -5,7 +5,8 @@ namespace Neuromorphic.Tests.Engine;
 
 /// <summary>Inference on the fused network kernel with learning off (<see cref="IlgpuEngine.UseNetworkKernelForInference"/>):
 /// bit-identical to the CPU path, for a plain chain (which the fused inference kernel also covers) and for a pruned,
-/// blank-out network (which only the network kernel and the per-phase kernels cover).</summary>
+/// blank-out network (which only the network kernel and the per-phase kernels cover, and where inference now takes
+/// the network kernel by default).</summary>
 public class FusedNetworkInferenceTests
 {
     [TestCase(1.0, false)]
@@ -31,7 +32,8 @@ public class FusedNetworkInferenceTests
         TestNetworks.AssertSameInference(cpu, rc, gpu, rg);
         gpu.UseNetworkKernelForInference = false;
         var rd = gpu.Run(input, false);
-        Assert.That(gpu.LastRunPath, Is.EqualTo(pruned ? IlgpuRunPath.PerPhase : IlgpuRunPath.FusedInference), "the default route");
+        // The default route: the chain kernel where it applies, else the network kernel (no longer the per-phase kernels).
+        Assert.That(gpu.LastRunPath, Is.EqualTo(pruned ? IlgpuRunPath.FusedNetwork : IlgpuRunPath.FusedInference), "the default route");
         Assert.That(rd.OutputCounts, Is.EqualTo(rc.OutputCounts));
         Assert.That(rd.OutputDrive, Is.EqualTo(rc.OutputDrive));
     }

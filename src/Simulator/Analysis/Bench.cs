@@ -9,7 +9,7 @@ namespace Neuromorphic.Simulator.Analysis;
 /// <see cref="NetworkKernelForInference"/> an ILGPU backend runs inference on the fused network kernel with learning off
 /// instead of the chain kernel (the measurement that decides whether one fused kernel can serve both).</summary>
 public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationConfig Config, int Batch, int Samples, bool Training, MnistSet Images,
-    Func<Network>? FromModel = null, bool NetworkKernelForInference = false);
+    Func<Network>? FromModel = null, bool NetworkKernelForInference = false, int? GroupSizeLimit = null);
 
 /// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>; <see cref="Path"/>:
 /// the ILGPU code path of the last batch (null on the CPU).</summary>
@@ -44,6 +44,12 @@ public static class Bench
             if (engine is not IlgpuEngine ilgpu)
                 throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend, (k, b) => $"{k} network chooses between ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
             ilgpu.UseNetworkKernelForInference = true;
+        }
+        if (s.GroupSizeLimit is { } g)
+        {
+            if (engine is not IlgpuEngine ilgpu)
+                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+            ilgpu.FusedGroupSizeLimit = g;
         }
         var input = engine.NewInput();
         var test = s.Images;

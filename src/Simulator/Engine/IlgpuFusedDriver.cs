@@ -43,9 +43,17 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
 
     /// <summary>Whether every population fits one group of a kernel with these limits.</summary>
     bool Fits(IEnumerable<Population> pops, int maxPopulations, int maxGroupSize, int maxChunk)
+        => FitsGroup(pops, maxPopulations, d.GroupSize(maxGroupSize), maxChunk);
+
+    static bool FitsGroup(IEnumerable<Population> pops, int maxPopulations, int group, int maxChunk)
+        => pops.Count() <= maxPopulations && pops.All(p => (p.Size + group - 1) / group <= maxChunk);
+
+    /// <summary>Threads per lane of <see cref="FusedNetworkKernel"/>: its preferred group where the network fits it, else its largest.</summary>
+    int NetworkGroupSize()
     {
-        int group = d.GroupSize(maxGroupSize);
-        return pops.Count() <= maxPopulations && pops.All(p => (p.Size + group - 1) / group <= maxChunk);
+        int preferred = d.GroupSize(FusedNetworkKernel.PreferredGroupSize);
+        return FitsGroup(Network.Populations, FusedNetworkKernel.MaxPopulations, preferred, FusedNetworkKernel.MaxChunk)
+            ? preferred : d.GroupSize(FusedNetworkKernel.MaxGroupSize);
     }
 
     /// <summary>Whether <see cref="FusedInferenceKernel"/> covers the network: a chain data -&gt; LIF -&gt; ... -&gt; LIF
@@ -152,6 +160,9 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             _combine = acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
         }
         // Lane-private weights only for learning (B copies of the plastic weights).
+        // Each lane learns on its own copy; the kernels index the copies with 32-bit integers.
+        if (learn && (long)d.BatchCapacity * _nPlastic > int.MaxValue)
+            throw NeuromorphicException.ForField(RunFields.Batch, (b) => $"{b} {d.BatchCapacity} with per-sample updates needs {d.BatchCapacity:N0} private copies of {_nPlastic:N0} plastic weights, over the 2^31 a fused kernel can index: use {b} {int.MaxValue / _nPlastic} or less");
         if (learn && _nLaneWeights == null) _nLaneWeights = acc.Allocate1D<float>(Math.Max(1L, (long)d.BatchCapacity * _nPlastic));
         var laneWeights = _nLaneWeights?.View ?? _nWeights!.View;
 
@@ -192,7 +203,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         _nFloats!.MemSetToZero();
         _nInts!.MemSetToZero();
         int section = d.BatchCapacity * _nTotal;
-        _net!(new KernelConfig(n, d.GroupSize(FusedNetworkKernel.MaxGroupSize)), new FusedNetworkArgs
+        _net!(new KernelConfig(n, NetworkGroupSize()), new FusedNetworkArgs
         {
             Populations = popList.Count, Projections = projList.Count, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
             EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = learn ? 1 : 0, OnsetSteps = Constants.OnsetSteps,

@@ -40,7 +40,11 @@ internal sealed class IlgpuShared : IDisposable
     public MemoryBuffer1D<ulong, Stride1D.Dense> Thresholds { get; }
 
     /// <summary>Threads per group of a one-group-per-lane kernel: at most <paramref name="max"/>.</summary>
-    public int GroupSize(int max) => Math.Min(max, Accelerator.MaxNumThreadsPerGroup);
+    public int GroupSize(int max) => Math.Min(Math.Min(max, Accelerator.MaxNumThreadsPerGroup), GroupSizeLimit);
+
+    /// <summary>An upper bound on <see cref="GroupSize"/> (threads per lane), for tuning on a device: fewer threads
+    /// per lane let more lanes share a multiprocessor when registers limit the occupancy.</summary>
+    public int GroupSizeLimit { get; set; } = int.MaxValue;
 
     /// <summary>Copies the batch's pixels, labels and presentation numbers to the device and zeroes the SynOps counters.</summary>
     public void Load(BatchInput input)

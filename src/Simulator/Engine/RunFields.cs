@@ -16,4 +16,6 @@ public static class RunFields
     public const string Layers = "Layers";
     /// <summary>Which fused kernel runs inference on an ILGPU backend (<see cref="IlgpuEngine.UseNetworkKernelForInference"/>).</summary>
     public const string InferenceKernel = "InferenceKernel";
+    /// <summary>Threads per lane of ILGPU's fused kernels at most (<see cref="IlgpuEngine.FusedGroupSizeLimit"/>).</summary>
+    public const string GroupSize = "GroupSize";
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# One prepared GPU run (issue 32): parity, throughput, a profile and a short CUDA training, in priority order,
+# each step under its own time limit and the whole under a deadline, every figure written under $OUT.
+#
+# Here (a machine with the .NET SDK):
+#   ../shared/tools/gpu-bundle src/Cli cli                # .gpu/cli.tar.xz, a self-contained build
+#   mkdir -p .gpudata && for f in ~/.cache/neuromorphic/mnist/*; do gzip -c $f > .gpudata/$(basename $f).gz; done
+# There (device tool): carry [".gpu", ".gpudata"], command: bash tools/gpu/check.sh
+# Output: $OUT/results.jsonl (one JSON object per step, with its name), $OUT/log.txt, $OUT/ncu.txt.
+set -u
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+DEADLINE=${DEADLINE:-420}          # seconds after which remaining steps are skipped
+start=$(date +%s)
+log() { echo "[$(( $(date +%s) - start ))s] $*" | tee -a "$OUT/log.txt"; }
+mkdir -p /tmp/b /tmp/mnist
+tar xJf .gpu/cli.tar.xz -C /tmp/b || { log "bundle missing"; exit 1; }
+for f in .gpudata/*.gz; do gunzip -c "$f" > /tmp/mnist/$(basename "$f" .gz); done
+export NEUROMORPHIC_DATA_DIR=/tmp/mnist DOTNET_CLI_TELEMETRY_OPTOUT=1
+N=/tmp/b/neuromorphic
+M=models/erbp-784-200-10-2ep.nmm
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,driver_version --format=csv | tee -a "$OUT/log.txt"
+nproc | tee -a "$OUT/log.txt"
+
+# step NAME LIMIT_S ARGS...: runs the CLI with --json, appends {"step": NAME, ...its figures} to results.jsonl.
+step() {
+  local name=$1 limit=$2; shift 2
+  local now=$(( $(date +%s) - start ))
+  if (( now + limit / 3 > DEADLINE )); then log "skip $name (deadline)"; return; fi
+  log "start $name: $*"
+  local t0=$(date +%s%N)
+  timeout "$limit" "$N" "$@" --json > "/tmp/$name.out" 2> "/tmp/$name.err"
+  local rc=$? t1=$(date +%s%N)
+  local last; last=$(tail -n 1 "/tmp/$name.out")
+  if [[ $rc -eq 0 && $last == \{* ]]; then
+    python3 -c 'import json,sys; d=json.loads(sys.argv[3]); d={"step":sys.argv[1],"wall_s":round(float(sys.argv[2]),2),**d}; print(json.dumps(d))' \
+      "$name" "$(( (t1 - t0) / 1000000 ))e-3" "$last" >> "$OUT/results.jsonl"
+    log "done $name rc=0"
+  else
+    echo "{\"step\":\"$name\",\"rc\":$rc,\"error\":$(tail -n 3 "/tmp/$name.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()[-600:]))')}" >> "$OUT/results.jsonl"
+    log "FAILED $name rc=$rc"; tail -n 5 "/tmp/$name.err" | tee -a "$OUT/log.txt"
+  fi
+}
+
+# 1. Parity: fused network kernel training (per-sample updates, batch 64, 256 samples) CUDA vs the native CPU path.
+step parity_train_cuda 90 train --backend cuda --batch 64 --batch-update sample --train-samples 256 --epochs 1 --validation-samples 0 --test-samples 1000 --out /tmp/p_cuda.nmm
+step parity_train_cpu 90 train --backend cpu --batch 64 --batch-update sample --train-samples 256 --epochs 1 --validation-samples 0 --test-samples 1000 --out /tmp/p_cpu.nmm
+# Inference: the chain kernel, the network kernel and the CPU on all 10,000 test digits of the committed model.
+step test_chain 60 test $M --backend cuda --batch 4096 --inference-kernel chain
+step test_network 60 test $M --backend cuda --batch 4096 --inference-kernel network
+step test_cpu 90 test $M --backend cpu --batch 16
+
+# 2. Throughput (the committed trained model by default).
+for b in 1024 4096 16384; do
+  step bench_inf_chain_$b 40 bench --backend cuda --batch $b --inference-kernel chain
+  step bench_inf_network_$b 40 bench --backend cuda --batch $b --inference-kernel network
+done
+step bench_train_1 40 bench --backend cuda --train --batch 1 --samples 100
+for b in 256 1024 4096 16384; do
+  step bench_train_sample_$b 60 bench --backend cuda --train --batch-update sample --batch $b --samples $b
+done
+step bench_train_cpu16 40 bench --backend cpu --train --batch-update sample --batch 16 --samples 256
+
+# 3. Accuracy of per-sample updates at batch 256 on CUDA, the main job's protocol (batch 1: 4.22%).
+# Two epochs of 50,000 if the measured speed allows them in about 150 s, else fewer digits per epoch (said in the JSON).
+sps=$(python3 -c 'import json,sys
+r=[json.loads(l) for l in open(sys.argv[1])]
+print(next((int(d["samples_per_s"]) for d in r if d.get("step")=="bench_train_sample_256" and "samples_per_s" in d), 0))' "$OUT/results.jsonl" 2>/dev/null || echo 0)
+per_epoch=$(( sps * 70 )); (( per_epoch > 50000 )) && per_epoch=50000
+if (( per_epoch >= 5000 )); then
+  step train_b256_2ep 200 train --backend cuda --batch 256 --batch-update sample --epochs 2 --eta-decay 0.5 --train-samples $per_epoch --out /tmp/b256.nmm
+else log "skip train_b256_2ep: $sps samples/s at batch 256"; fi
+
+# 4. Where the time goes: one launch of each kernel of a training batch and an inference batch under Nsight Compute.
+now=$(( $(date +%s) - start ))
+if command -v ncu >/dev/null && (( now + 60 < DEADLINE )); then
+  log "ncu"
+  timeout 120 ncu --clock-control none --launch-count 2 --section SpeedOfLight --section Occupancy --section LaunchStats \
+    --section MemoryWorkloadAnalysis "$N" bench --backend cuda --train --batch-update sample --batch 1024 --samples 1024 > "$OUT/ncu.txt" 2>&1
+  log "ncu rc=$?"
+  timeout 90 ncu --clock-control none --launch-count 1 --section SpeedOfLight --section Occupancy --section LaunchStats \
+    "$N" bench --backend cuda --batch 4096 --samples 4096 >> "$OUT/ncu.txt" 2>&1
+  log "ncu inference rc=$?"
+else log "ncu skipped"; fi
+log "end"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The second GPU run of issue 32 (same setup as check.sh): the batch limit of per-sample training, threads per lane,
+# the chain kernel against the network kernel where both apply, and the learning rate of large per-sample batches.
+#
+# Here (a machine with the .NET SDK):
+#   ../shared/tools/gpu-bundle src/Cli cli                # .gpu/cli.tar.xz, a self-contained build
+#   mkdir -p .gpudata && for f in ~/.cache/neuromorphic/mnist/*; do gzip -c $f > .gpudata/$(basename $f).gz; done
+# There (device tool): carry [".gpu", ".gpudata"], command: bash tools/gpu/check.sh
+# Output: $OUT/results.jsonl (one JSON object per step, with its name), $OUT/log.txt, $OUT/ncu.txt.
+set -u
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+DEADLINE=${DEADLINE:-330}          # seconds after which remaining steps are skipped
+start=$(date +%s)
+log() { echo "[$(( $(date +%s) - start ))s] $*" | tee -a "$OUT/log.txt"; }
+mkdir -p /tmp/b /tmp/mnist
+tar xJf .gpu/cli.tar.xz -C /tmp/b || { log "bundle missing"; exit 1; }
+for f in .gpudata/*.gz; do gunzip -c "$f" > /tmp/mnist/$(basename "$f" .gz); done
+export NEUROMORPHIC_DATA_DIR=/tmp/mnist DOTNET_CLI_TELEMETRY_OPTOUT=1
+N=/tmp/b/neuromorphic
+M=models/erbp-784-200-10-2ep.nmm
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,driver_version --format=csv | tee -a "$OUT/log.txt"
+nproc | tee -a "$OUT/log.txt"
+
+# step NAME LIMIT_S ARGS...: runs the CLI with --json, appends {"step": NAME, ...its figures} to results.jsonl.
+step() {
+  local name=$1 limit=$2; shift 2
+  local now=$(( $(date +%s) - start ))
+  if (( now + limit / 3 > DEADLINE )); then log "skip $name (deadline)"; return; fi
+  log "start $name: $*"
+  local t0=$(date +%s%N)
+  timeout "$limit" "$N" "$@" --json > "/tmp/$name.out" 2> "/tmp/$name.err"
+  local rc=$? t1=$(date +%s%N)
+  local last; last=$(tail -n 1 "/tmp/$name.out")
+  if [[ $rc -eq 0 && $last == \{* ]]; then
+    python3 -c 'import json,sys; d=json.loads(sys.argv[3]); d={"step":sys.argv[1],"wall_s":round(float(sys.argv[2]),2),**d}; print(json.dumps(d))' \
+      "$name" "$(( (t1 - t0) / 1000000 ))e-3" "$last" >> "$OUT/results.jsonl"
+    log "done $name rc=0"
+  else
+    echo "{\"step\":\"$name\",\"rc\":$rc,\"error\":$(tail -n 3 "/tmp/$name.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()[-600:]))')}" >> "$OUT/results.jsonl"
+    log "FAILED $name rc=$rc"; tail -n 5 "/tmp/$name.err" | tee -a "$OUT/log.txt"
+  fi
+}
+
+# 1. Per-sample training beyond 2^31 private weights must be refused in one line; the largest batch that fits.
+step bench_train_sample_16384 40 bench --backend cuda --train --batch-update sample --batch 16384 --samples 16384
+step bench_train_sample_8192 60 bench --backend cuda --train --batch-update sample --batch 8192 --samples 8192
+# 2. Threads per lane (registers limit the network kernel to 4 groups of 256 per multiprocessor).
+for g in 64 128 256; do
+  step bench_train_4096_g$g 40 bench --backend cuda --train --batch-update sample --batch 4096 --samples 4096 --group-size $g
+  step bench_inf_16384_g$g 40 bench --backend cuda --batch 16384 --inference-kernel network --group-size $g
+done
+# 3. Where both kernels apply (deterministic synapses, 250 ms): chain against network.
+for k in chain network; do
+  step bench_fresh_p1_$k 40 bench --backend cuda --fresh --blank-out 1 --test-sample-ms 250 --batch 16384 --inference-kernel $k
+done
+step test_default 60 test $M --backend cuda --batch 4096
+# 4. Per-sample updates at large batches: the learning rate (best: 3e-3 x 0.75 per epoch at batch 1, 4.22%).
+step train_b256_eta16 120 train --backend cuda --batch 256 --batch-update sample --epochs 2 --eta-decay 0.5 --eta 1.875e-4 --out /tmp/t1.nmm
+step train_b256_eta64 120 train --backend cuda --batch 256 --batch-update sample --epochs 2 --eta-decay 0.5 --eta 4.6875e-5 --out /tmp/t2.nmm
+step train_b1024_eta32 120 train --backend cuda --batch 1024 --batch-update sample --epochs 2 --eta-decay 0.5 --eta 9.375e-5 --out /tmp/t3.nmm
+step train_b256_eta4 120 train --backend cuda --batch 256 --batch-update sample --epochs 2 --eta-decay 0.5 --eta 7.5e-4 --out /tmp/t4.nmm
+log "end"
