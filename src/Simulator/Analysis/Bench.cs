@@ -48,7 +48,7 @@ public static class Bench
         if (s.GroupSizeLimit is { } g)
         {
             if (engine is not IlgpuEngine ilgpu)
-                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused network kernel: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
             ilgpu.FusedGroupSizeLimit = g;
         }
         var input = engine.NewInput();

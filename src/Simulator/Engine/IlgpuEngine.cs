@@ -48,7 +48,7 @@ public sealed class IlgpuEngine : SimulationEngine
     /// the per-phase kernels. Both are bit-identical to the CPU path.</summary>
     public bool UseFusedInference { get; set; } = true;
 
-    /// <summary>Threads per lane of the fused kernels at most (default: the kernels' own maximum); see <see cref="IlgpuShared.GroupSizeLimit"/>.</summary>
+    /// <summary>Threads per lane of the fused network kernel at most (default: its own choice, 128 or 256); see <see cref="IlgpuShared.GroupSizeLimit"/>.</summary>
     public int FusedGroupSizeLimit { get => _shared.GroupSizeLimit; set => _shared.GroupSizeLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
     /// <summary>Training batches run as one launch of <see cref="FusedNetworkKernel"/> when each lane may learn
