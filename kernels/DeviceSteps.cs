@@ -9,9 +9,9 @@ namespace Neuromorphic.Kernels;
 /// The device steps that every kernel is made of, each written once: integrate one neuron (encoder, LIF, error
 /// neuron) from the state arrays, list a population's spikes, and gather one projection's weights for one
 /// postsynaptic neuron (with or without eRBP learning on the way). The per-phase kernels (<see cref="StepKernels"/>),
-/// the fused kernels (<see cref="FusedNetworkKernel"/>, <see cref="FusedInferenceKernel"/>) and the S2M kernels
+/// the fused kernel (<see cref="FusedNetworkKernel"/>) and the S2M kernels
 /// (<see cref="S2mKernels"/>) differ only in how threads are assigned to these steps and where the state lives:
-/// a neuron is an index k into [lane][neuron] arrays (the fused kernels pass sections of one flat array).
+/// a neuron is an index k into [lane][neuron] arrays (the fused kernel passes sections of one flat array).
 /// <para>The mathematics is not here either: each step calls the functions of src/Neurons and src/Plasticity that
 /// the native CPU path calls, with the same counter-based keys, so every kernel stays bit-identical to it.</para>
 /// </summary>
@@ -73,7 +73,7 @@ public static class DeviceSteps
     }
 
     /// <summary>
-    /// A population's spike list, built by a whole thread group (the fused kernels): an inclusive prefix sum
+    /// A population's spike list, built by a whole thread group (the fused kernel): an inclusive prefix sum
     /// (Hillis-Steele, in shared memory) of the per-thread spike counts gives each thread its offset, and it writes
     /// the neurons of its <paramref name="chunk"/> that spiked from <paramref name="listBase"/> + offset on: the list
     /// comes out in ascending neuron order, as from <see cref="ListFlags"/> and on the CPU. The last thread writes the
@@ -96,18 +96,6 @@ public static class DeviceSteps
             if ((chunk.Spiked & (1UL << (i - chunk.Start))) != 0) { ints[o] = i; o++; }
         if (t == g - 1) counts[population] = through;
         Group.Barrier();
-    }
-
-    /// <summary>
-    /// One postsynaptic neuron's share of a projection at one step, gather form, for a projection every spike
-    /// reaches (no mask, no blank-out): acc + W[j, post] for the spikes j of the list, in list order, with W
-    /// row-major [pre][post] of <paramref name="postSize"/> columns from <paramref name="w0"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float GatherAll(float acc, ArrayView<float> weights, long w0, int postSize, ArrayView<int> list, int listBase, int count, int post)
-    {
-        for (int s = 0; s < count; s++) acc += weights[w0 + list[listBase + s] * postSize + post];
-        return acc;
     }
 
     /// <summary>
@@ -181,7 +169,7 @@ public static class DeviceSteps
 }
 
 /// <summary>
-/// One thread's share of a population in a fused kernel: the contiguous neurons [Start, End) of a population of
+/// One thread's share of a population in the fused kernel: the contiguous neurons [Start, End) of a population of
 /// size n split over a group of g threads, and which of them spiked (a bit each: at most <see cref="MaxNeurons"/>).
 /// </summary>
 public struct Chunk
@@ -210,7 +198,7 @@ public struct Chunk
 }
 
 /// <summary>
-/// The state of a fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
+/// The state of the fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
 /// (lanes x total neurons): float I | V | U | soma inbox | dendrite inbox | drive (the prediction neurons' integrated
 /// synaptic current, the readout's tie-break); int dead-time counter | spike list | spikes per neuron.
 /// </summary>

@@ -15,7 +15,7 @@ public static class BenchCommand
         var model = new Option<string?>("--model") { Description = "start from this model file's weights and configuration instead of a fresh seeded network (a trained machine fires as it does in training; fresh weights do not): inference, or training with --train or --rule" };
         var fresh = new Option<bool>("--fresh") { Description = "time the fresh seeded network even where a committed trained model (models/index.json) fits the architecture and rule" };
         var kernel = InferenceKernelOption();
-        var groupSize = new Option<int?>("--group-size") { Description = "ILGPU backends: threads per lane of the fused kernels at most (1-256; default 256), to tune occupancy on a device" };
+        var groupSize = new Option<int?>("--group-size") { Description = "ILGPU backends: threads per lane of the fused network kernel at most (1-256; default: 128 where every population fits 128 threads of 64 neurons, else 256), to tune occupancy on a device" };
         var c = new Command("bench", "simulate a fixed, seeded network on real MNIST digits and report throughput (--rule none: inference; erbp, perbp or s2m: training)");
         Add(c, ArchOpt, samples, train, compareCpu, vsTraining, BackendOpt, BatchOpt, DatasetOpt, DataDirOpt, JsonOpt, model, fresh, kernel, groupSize);
         cfg.AddTo(c);
@@ -23,7 +23,7 @@ public static class BenchCommand
         {
             int batch = CheckBatch(r.GetValue(BatchOpt));
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
-            bool networkKernel = NetworkKernelChosen(r.GetValue(kernel));
+            bool perPhase = PerPhaseInferenceChosen(r.GetValue(kernel), backend);
             bool training = r.GetValue(train) || (r.GetValue(cfg.Rule) is { } rt && ConfigOptions.ParseRule(rt) != RuleKind.None);
             var config = cfg.Build(r, training ? null : RuleKind.None);
             if (!training) config = config with { Rule = RuleKind.None };
@@ -60,7 +60,7 @@ public static class BenchCommand
             if (n <= 0) n = Math.Max(batch * 2, training ? 200 : 64);
             var trainConfig = repeats > 0 ? cfg.Build(r, RuleKind.Erbp) with { Rule = RuleKind.Erbp } : null;
             if (r.GetValue(groupSize) is { } gs && gs is < 1 or > 256) throw new NeuromorphicException($"--group-size must lie in 1..256, got {gs}");
-            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, networkKernel, r.GetValue(groupSize));
+            var setup = new BenchSetup(backend, layers, config, batch, n, training, test, fromModel, perPhase, r.GetValue(groupSize));
             var report = Bench.Run(setup, repeats, trainConfig, r.GetValue(compareCpu),
                 (learning, total) => { var bar = new ProgressLine(learning ? "bench (training)" : "bench", total, accuracy: false); return done => bar.Report(done, done, 0, done == total); });
             // Said once the run has passed every check, engine memory included (an error stays the only line).

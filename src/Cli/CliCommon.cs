@@ -120,15 +120,24 @@ public static class CliCommon
     /// <summary>The batch of an inference: <paramref name="given"/> (checked), else lanes in parallel: 16 on the CPU, 1024 on a GPU.</summary>
     internal static int InferenceBatch(int? given, BackendKind backend) => given is { } b ? CheckBatch(b) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
 
-    /// <summary>--inference-kernel of bench and test: which ILGPU fused kernel runs inference (issue 17's comparison).</summary>
-    internal static Option<string> InferenceKernelOption() => new("--inference-kernel") { Description = "ILGPU backends, inference: chain (FusedInferenceKernel, the default) | network (the fused network kernel with learning off), to compare the two", DefaultValueFactory = _ => "chain" };
+    /// <summary>--inference-kernel of bench and test: which ILGPU kernels run inference, the fused network kernel or the
+    /// per-phase kernels (to compare them). The chain kernel it once chose is gone, merged into the network kernel.</summary>
+    internal static Option<string> InferenceKernelOption() => new("--inference-kernel") { Description = "ILGPU backends, inference: network (the fused network kernel with learning off, one launch per batch; the default) | per-phase (the per-phase kernels, several launches per step), to compare the two", DefaultValueFactory = _ => "network" };
 
-    internal static bool NetworkKernelChosen(string? kernel) => kernel switch
+    /// <summary>Whether --inference-kernel asks for the per-phase kernels (checked against the backend before any work).</summary>
+    internal static bool PerPhaseInferenceChosen(string? kernel, BackendKind backend)
     {
-        "chain" or null => false,
-        "network" => true,
-        var k => throw new NeuromorphicException($"--inference-kernel must be chain or network, got {k}"),
-    };
+        bool perPhase = kernel switch
+        {
+            "network" or null => false,
+            "per-phase" => true,
+            "chain" => throw new NeuromorphicException("--inference-kernel chain: the chain kernel was merged into the network kernel (docs/performance.md); use --inference-kernel network"),
+            var k => throw new NeuromorphicException($"--inference-kernel must be network or per-phase, got {k}"),
+        };
+        if (perPhase && Backends.Resolve(backend) == BackendKind.Cpu)
+            throw new NeuromorphicException("--inference-kernel per-phase chooses between ILGPU's kernels: use it with --backend cuda or ilgpu-cpu, not cpu");
+        return perPhase;
+    }
 
     internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 

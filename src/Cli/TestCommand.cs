@@ -24,6 +24,7 @@ public static class TestCommand
         {
             string path = r.GetValue(model)!;
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
+            bool perPhase = PerPhaseInferenceChosen(r.GetValue(kernel), backend);
             var (net, config, file) = LoadModelFile(path);
             if (r.GetValue(sampleMs) is { } ms) { config = config with { TestSampleMs = ms }; config.Validate(); }
             bool freeEnergy = false;
@@ -50,14 +51,8 @@ public static class TestCommand
             // Predictions do not depend on the batch (each digit's random numbers are keyed by the digit), so
             // unless --batch is given, test as train's final test does: 16 lanes on the CPU, 1024 on a GPU.
             int testBatch = InferenceBatch(r.GetResult(BatchOpt) is { Implicit: false } ? r.GetValue(BatchOpt) : null, backend);
-            bool networkKernel = NetworkKernelChosen(r.GetValue(kernel));
             using var engine = Backends.Create(backend, net, config, testBatch);
-            if (networkKernel)
-            {
-                if (engine is not IlgpuEngine ilgpu)
-                    throw new NeuromorphicException($"--inference-kernel network chooses between ILGPU's fused kernels: use it with --backend cuda or ilgpu-cpu, not {engine.BackendName}");
-                ilgpu.UseNetworkKernelForInference = true;
-            }
+            if (perPhase) ((IlgpuEngine)engine).UseFusedInference = false;
             var figures = new Dictionary<string, object?>
             {
                 ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["train_samples_total"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),

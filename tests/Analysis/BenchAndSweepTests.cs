@@ -46,17 +46,19 @@ public class BenchAndSweepTests
     }
 
     [Test]
-    public void InferenceKernelNetworkRunsIlgpusFusedNetworkKernel()
+    public void InferenceRunsTheFusedNetworkKernelUnlessPerPhaseIsAsked()
     {
         // The kernels' parity with the CPU path has its own tests (tests/Engine/FusedNetworkInferenceTests.cs); here the
-        // option must reach the engine. (Spike counts of two bench runs are not comparable: the warm-up, timed, decides
+        // choice must reach the engine. (Spike counts of two bench runs are not comparable: the warm-up, timed, decides
         // which digits are measured.)
         var config = TestNetworks.Config();
-        var network = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true));
+        var network = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images()));
         Assert.That(network.Path, Is.EqualTo(IlgpuRunPath.FusedNetwork));
         Assert.That(network.Samples, Is.EqualTo(4));
+        var perPhase = Bench.Measure(new BenchSetup(BackendKind.IlgpuCpu, [20, 12, 5], config, 2, 4, false, Images(), PerPhaseInference: true));
+        Assert.That(perPhase.Path, Is.EqualTo(IlgpuRunPath.PerPhase));
         Assert.That(Bench.Measure(new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images())).Path, Is.Null);
-        var cpu = new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images(), NetworkKernelForInference: true);
+        var cpu = new BenchSetup(BackendKind.Cpu, [20, 12, 5], config, 2, 4, false, Images(), PerPhaseInference: true);
         var e = Assert.Throws<Neuromorphic.Simulator.NeuromorphicException>(() => Bench.Measure(cpu))!;
         Assert.That(e.Fields, Is.EqualTo(new[] { RunFields.InferenceKernel, RunFields.Backend }));
     }

@@ -358,4 +358,18 @@ f.close()
         var header = new byte[] { 0, 0, 8, 3, 0x04, 0, 0, 0, 0x04, 0, 0, 0, 0, 0, 0x10, 0 };
         Assert.That(() => IdxReader.Parse(header, "wrap-idx3-ubyte", 3), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("wrap-idx3-ubyte: truncated IDX file: 16 bytes, header promises more than 16"));
     }
+
+    [Test]
+    public void TheDeletedChainKernelAndPerPhaseOnTheCpuAreOneLineBeforeAnyWork()
+    {
+        // --inference-kernel chain chose FusedInferenceKernel, merged into the network kernel: scripts that still ask
+        // for it are told so, not given another kernel silently.
+        var model = Model("m.nmm");
+        const string merged = "--inference-kernel chain: the chain kernel was merged into the network kernel (docs/performance.md); use --inference-kernel network";
+        OneLine(Cli("bench", "--backend", "ilgpu-cpu", "--inference-kernel", "chain"), merged);
+        OneLine(Cli("test", model, "--backend", "ilgpu-cpu", "--inference-kernel", "chain"), merged);
+        OneLine(Cli("test", model, "--backend", "ilgpu-cpu", "--inference-kernel", "fused"), "--inference-kernel must be network or per-phase, got fused");
+        OneLine(Cli("bench", "--backend", "cpu", "--inference-kernel", "per-phase"), "--inference-kernel per-phase chooses between ILGPU's kernels: use it with --backend cuda or ilgpu-cpu, not cpu");
+        OneLine(Cli("test", model, "--backend", "cpu", "--inference-kernel", "per-phase"), "--inference-kernel per-phase chooses between ILGPU's kernels");
+    }
 }

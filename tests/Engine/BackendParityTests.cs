@@ -33,7 +33,7 @@ public class BackendParityTests
     }
 
     [Test]
-    public void FusedInferenceKernelMatchesTheCpuPathExactly()
+    public void FusedInferenceMatchesTheCpuPathExactly()
     {
         var config = TestNetworks.Config(RuleKind.None, seed: 12, noiseMv: 25);
         var net = ErbpNetwork.Build([20, 30, 24, 5], config);
@@ -41,10 +41,12 @@ public class BackendParityTests
         using var gpu = new IlgpuEngine(net, config, 4, BackendKind.IlgpuCpu);
         var input = TestNetworks.Input(cpu, 4, 3);
         var rc = cpu.Run(input, false);
-        var rg = gpu.Run(input, false); // no recorder: the fused one-launch kernel
+        var rg = gpu.Run(input, false); // no recorder: one launch of the fused network kernel
+        Assert.That(gpu.LastRunPath, Is.EqualTo(IlgpuRunPath.FusedNetwork));
         TestNetworks.AssertSameInference(cpu, rc, gpu, rg);
         gpu.UseFusedInference = false;
         Assert.That(gpu.Run(input, false).OutputCounts, Is.EqualTo(rc.OutputCounts), "per-phase kernels agree too");
+        Assert.That(gpu.LastRunPath, Is.EqualTo(IlgpuRunPath.PerPhase));
     }
 
     [TestCase(RuleKind.Erbp, 1.0)]

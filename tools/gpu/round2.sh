@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The second GPU run of issue 32 (same setup as check.sh): the batch limit of per-sample training, threads per lane,
 # the chain kernel against the network kernel where both apply, and the learning rate of large per-sample batches.
+# A record of the run: the chain kernel it compares was deleted afterwards (docs/performance.md, "One fused kernel"),
+# so its `--inference-kernel chain` steps are now refused in one line (per-phase is the other kernel left).
 #
 # Here (a machine with the .NET SDK):
 #   ../shared/tools/gpu-bundle src/Cli cli                # .gpu/cli.tar.xz, a self-contained build

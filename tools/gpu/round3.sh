@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The third GPU run of issue 32 (same setup as check.sh): parity with 128 threads per lane (the network kernel's new
 # default), the chain kernel at 128 threads, and longer per-sample training at batch 256.
+# A record of the run: the chain kernel it compares was deleted afterwards (docs/performance.md, "One fused kernel"),
+# so its `--inference-kernel chain` steps are now refused in one line (per-phase is the other kernel left).
 #
 # Here (a machine with the .NET SDK):
 #   ../shared/tools/gpu-bundle src/Cli cli                # .gpu/cli.tar.xz, a self-contained build

@@ -6,10 +6,10 @@ namespace Neuromorphic.Simulator.Analysis;
 
 /// <summary>What to measure: a network (fresh and seeded from <see cref="Layers"/> and <see cref="Config"/>, or
 /// <see cref="FromModel"/>'s), a backend and batch, <see cref="Samples"/> samples of <see cref="Images"/>. With
-/// <see cref="NetworkKernelForInference"/> an ILGPU backend runs inference on the fused network kernel with learning off
-/// instead of the chain kernel (the measurement that decides whether one fused kernel can serve both).</summary>
+/// <see cref="PerPhaseInference"/> an ILGPU backend runs inference on the per-phase kernels instead of the fused network
+/// kernel (to compare the two).</summary>
 public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationConfig Config, int Batch, int Samples, bool Training, MnistSet Images,
-    Func<Network>? FromModel = null, bool NetworkKernelForInference = false, int? GroupSizeLimit = null);
+    Func<Network>? FromModel = null, bool PerPhaseInference = false, int? GroupSizeLimit = null);
 
 /// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>; <see cref="Path"/>:
 /// the ILGPU code path of the last batch (null on the CPU).</summary>
@@ -39,16 +39,16 @@ public static class Bench
         // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
         var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Family == ModelFamily.SynapticSampling ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
         using var engine = Backends.Create(s.Backend, net, s.Config, s.Batch);
-        if (s.NetworkKernelForInference)
+        if (s.PerPhaseInference)
         {
             if (engine is not IlgpuEngine ilgpu)
-                throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend, (k, b) => $"{k} network chooses between ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
-            ilgpu.UseNetworkKernelForInference = true;
+                throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend, (k, b) => $"{k} per-phase chooses between ILGPU's kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+            ilgpu.UseFusedInference = false;
         }
         if (s.GroupSizeLimit is { } g)
         {
             if (engine is not IlgpuEngine ilgpu)
-                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused network kernel: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
             ilgpu.FusedGroupSizeLimit = g;
         }
         var input = engine.NewInput();

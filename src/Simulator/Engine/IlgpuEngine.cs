@@ -10,8 +10,6 @@ public enum IlgpuRunPath
 {
     /// <summary>The per-phase kernels of kernels/StepKernels.cs, several launches per step.</summary>
     PerPhase,
-    /// <summary>One launch of <see cref="FusedInferenceKernel"/> (inference of a feed-forward chain).</summary>
-    FusedInference,
     /// <summary>One launch of <see cref="FusedNetworkKernel"/>, learning or not.</summary>
     FusedNetwork,
 }
@@ -45,19 +43,12 @@ public sealed class IlgpuEngine : SimulationEngine
     readonly string _deviceName;
     public override string DeviceName => _deviceName;
 
-    /// <summary>Inference without a recorder runs as one fused launch per batch (see
-    /// <see cref="UseNetworkKernelForInference"/> for which kernel); off, every step launches the per-phase kernels.</summary>
+    /// <summary>Inference without a recorder runs as one launch per batch of <see cref="FusedNetworkKernel"/> with learning
+    /// off, wherever the network fits it (masks, blank-out and dendrite projections included); off, every step launches
+    /// the per-phase kernels. Both are bit-identical to the CPU path.</summary>
     public bool UseFusedInference { get; set; } = true;
 
-    /// <summary>
-    /// Fused inference runs on <see cref="FusedNetworkKernel"/> with learning off (any network the kernel fits: masks,
-    /// blank-out, dendrite projections) instead of <see cref="FusedInferenceKernel"/> (plain feed-forward chains only).
-    /// Off by default: the chain kernel is the fast path measured on an H100 (docs/performance.md), and the network kernel
-    /// has not been measured against it on a GPU yet. Both are bit-identical to the CPU path.
-    /// </summary>
-    public bool UseNetworkKernelForInference { get; set; }
-
-    /// <summary>Threads per lane of the fused kernels at most (default: the kernels' own maximum); see <see cref="IlgpuShared.GroupSizeLimit"/>.</summary>
+    /// <summary>Threads per lane of the fused network kernel at most (default: its own choice, 128 or 256); see <see cref="IlgpuShared.GroupSizeLimit"/>.</summary>
     public int FusedGroupSizeLimit { get => _shared.GroupSizeLimit; set => _shared.GroupSizeLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
     /// <summary>Training batches run as one launch of <see cref="FusedNetworkKernel"/> when each lane may learn
@@ -82,13 +73,10 @@ public sealed class IlgpuEngine : SimulationEngine
         int steps = Config.StepsPerSample(train);
         _shared.Load(input);
         _lastLearned = learn;
-        if (!learn && recorder == null && UseFusedInference)
-        {
-            if (!UseNetworkKernelForInference && _fused.CoversChain()) return Ran(IlgpuRunPath.FusedInference, _fused.RunChain(input, steps));
-            // Where the chain kernel does not reach (blank-out synapses, dendrite projections), the network kernel with
-            // learning off: bit-identical to the per-phase kernels and 3 to 10 times faster on an H200 (docs/performance.md).
-            if (_fused.CoversNetwork()) return Ran(IlgpuRunPath.FusedNetwork, _fused.RunNetwork(input, steps, learn: false, LearningRate));
-        }
+        // Inference: the network kernel with learning off. On an H200, 2 to 10 times the per-phase kernels, and 0.92 of the
+        // chain kernel it replaced, which covered plain chains only (docs/performance.md).
+        if (!learn && recorder == null && UseFusedInference && _fused.CoversNetwork())
+            return Ran(IlgpuRunPath.FusedNetwork, _fused.RunNetwork(input, steps, learn: false, LearningRate));
         bool lanesIndependent = n == 1 || Config.BatchUpdate == BatchUpdateMode.PerSample;
         if (learn && recorder == null && UseFusedTraining && lanesIndependent && _fused.CoversNetwork())
             return Ran(IlgpuRunPath.FusedNetwork, _fused.RunNetwork(input, steps, learn: true, LearningRate));

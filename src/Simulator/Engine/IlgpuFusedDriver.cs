@@ -8,22 +8,13 @@ namespace Neuromorphic.Simulator.Engine;
 
 /// <summary>
 /// The fused ILGPU driver: a whole batch in one launch, one thread group per lane running every step of its sample.
-/// Two kernels: <see cref="FusedInferenceKernel"/> for inference of a plain feed-forward chain (the fast path measured
-/// on an H100, docs/performance.md), and <see cref="FusedNetworkKernel"/> for any network, learning (each lane on a
-/// private copy of the plastic weights, combined after the batch by <see cref="FusedNetworkKernel.CombineLanes"/>) or
-/// not (learning off: inference). Owns the buffers of both, allocated on first use.
+/// One kernel, <see cref="FusedNetworkKernel"/>, for any network it fits, learning (each lane on a private copy of the
+/// plastic weights, combined after the batch by <see cref="FusedNetworkKernel.CombineLanes"/>) or not (learning off:
+/// inference). Owns its buffers, allocated on first use.
 /// </summary>
 internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
 {
-    // Chain kernel: layout, one flat weight array, coefficients, float and int state sections.
-    MemoryBuffer1D<int, Stride1D.Dense>? _cLayout, _cInts;
-    MemoryBuffer1D<float, Stride1D.Dense>? _cWeights, _cFloats;
-    MemoryBuffer1D<LifCoefficients, Stride1D.Dense>? _cCoefficients;
-    Action<KernelConfig, ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _chain;
-    int[] _cOffsets = [];
-    int _cTotal;
-
-    // Network kernel. Shared weights are laid out plastic projections first, so that a lane's private block has the same offsets.
+    // Shared weights are laid out plastic projections first, so that a lane's private block has the same offsets.
     MemoryBuffer1D<float, Stride1D.Dense>? _nWeights, _nLaneWeights, _nFloats;
     MemoryBuffer1D<int, Stride1D.Dense>? _nInts;
     MemoryBuffer1D<byte, Stride1D.Dense>? _nMasks;
@@ -36,15 +27,10 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     int[] _nOffsets = [], _nWeightOffsets = [];
     int _nTotal, _nPlastic;
 
-    bool _lastRunChain;
-
     Network Network => d.Network;
     EngineConstants Constants => d.Constants;
 
-    /// <summary>Whether every population fits one group of a kernel with these limits.</summary>
-    bool Fits(IEnumerable<Population> pops, int maxPopulations, int maxGroupSize, int maxChunk)
-        => FitsGroup(pops, maxPopulations, d.GroupSize(maxGroupSize), maxChunk);
-
+    /// <summary>Whether every population fits one group of <paramref name="group"/> threads.</summary>
     static bool FitsGroup(IEnumerable<Population> pops, int maxPopulations, int group, int maxChunk)
         => pops.Count() <= maxPopulations && pops.All(p => (p.Size + group - 1) / group <= maxChunk);
 
@@ -56,74 +42,9 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             ? preferred : d.GroupSize(FusedNetworkKernel.MaxGroupSize);
     }
 
-    /// <summary>Whether <see cref="FusedInferenceKernel"/> covers the network: a chain data -&gt; LIF -&gt; ... -&gt; LIF
-    /// (outside the error path) with plain dense soma projections (no masks, no blank-out).</summary>
-    public bool CoversChain()
-    {
-        var pops = Network.Populations;
-        var chain = pops.Where(p => !p.ErrorPath).ToList();
-        if (chain.Count > FusedInferenceKernel.MaxPopulations || chain[0].Kind != PopulationKind.Data) return false;
-        for (int p = 0; p < chain.Count; p++)
-            if (pops[p] != chain[p] || (p > 0 && chain[p].Kind != PopulationKind.TwoCompartment)) return false;
-        var forward = Network.Projections.Where(q => !q.ErrorPath).ToList();
-        if (forward.Count != chain.Count - 1) return false;
-        for (int q = 0; q < forward.Count; q++)
-        {
-            var proj = forward[q];
-            if (proj.Source != q || proj.Target != q + 1 || proj.Mask != null || proj.Compartment != Compartment.Soma
-                || BlankOutSynapse.IsStochastic(Constants.BlankOut[Network.Projections.IndexOf(proj)])) return false;
-        }
-        return Fits(chain, FusedInferenceKernel.MaxPopulations, FusedInferenceKernel.MaxGroupSize, FusedInferenceKernel.MaxChunk);
-    }
-
     /// <summary>Whether <see cref="FusedNetworkKernel"/> covers the network (any populations and projections, within its limits).</summary>
     public bool CoversNetwork()
-        => Fits(Network.Populations, FusedNetworkKernel.MaxPopulations, FusedNetworkKernel.MaxGroupSize, FusedNetworkKernel.MaxChunk);
-
-    /// <summary>Inference of the loaded batch with <see cref="FusedInferenceKernel"/> (check <see cref="CoversChain"/> first).</summary>
-    public BatchResult RunChain(BatchInput input, int steps)
-    {
-        var acc = d.Accelerator;
-        int n = input.Count;
-        var chain = Network.Populations.Where(p => !p.ErrorPath).ToList();
-        int P = chain.Count;
-        if (_chain == null)
-        {
-            _cOffsets = new int[P];
-            for (int p = 1; p < P; p++) _cOffsets[p] = _cOffsets[p - 1] + chain[p - 1].Size;
-            _cTotal = _cOffsets[P - 1] + chain[P - 1].Size;
-            var layout = new int[3 * P - 1];
-            int w = 0;
-            for (int p = 0; p < P; p++) { layout[p] = chain[p].Size; layout[P + p] = _cOffsets[p]; }
-            for (int q = 0; q < P - 1; q++) { layout[2 * P + q] = w; w += chain[q].Size * chain[q + 1].Size; }
-            _cLayout = acc.Allocate1D(layout);
-            _cWeights = acc.Allocate1D<float>(w);
-            _cCoefficients = acc.Allocate1D(Constants.Lif.Take(P).ToArray());
-            _cFloats = acc.Allocate1D<float>((long)FusedState.FloatSections * d.BatchCapacity * _cTotal);
-            _cInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _cTotal);
-            _chain = acc.LoadStreamKernel<ArrayView<int>, FusedArgs, ArrayView<LifCoefficients>, ArrayView<float>, ArrayView<byte>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedInferenceKernel.Run);
-        }
-        // The kernel reads one flat weight array: copy the projections in on the device.
-        int wo = 0;
-        for (int q = 0; q < P - 1; q++)
-        {
-            int len = chain[q].Size * chain[q + 1].Size;
-            ((ArrayView<float>)d.Weights[q].View).CopyTo(((ArrayView<float>)_cWeights!.View).SubView(wo, len));
-            wo += len;
-        }
-        _cFloats!.MemSetToZero();
-        _cInts!.MemSetToZero();
-        int section = d.BatchCapacity * _cTotal;
-        _chain(new KernelConfig(n, d.GroupSize(FusedInferenceKernel.MaxGroupSize)), _cLayout!.View, new FusedArgs
-        {
-            Populations = P, TotalNeurons = _cTotal, Steps = steps, InputStride = input.InputSize,
-            EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Seed = Constants.Seed,
-        }, _cCoefficients!.View, _cWeights!.View, d.Pixels.View, d.Presentations.View, d.Thresholds.View, _cFloats!.View, _cInts!.View, d.SynOps.View);
-        acc.Synchronize();
-        _lastRunChain = true;
-        return Result(n, _cInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
-            _cFloats.View.SubView((long)FusedState.DriveSection * section, section), _cTotal, _cOffsets[Network.OutputPopulation]);
-    }
+        => FitsGroup(Network.Populations, FusedNetworkKernel.MaxPopulations, d.GroupSize(FusedNetworkKernel.MaxGroupSize), FusedNetworkKernel.MaxChunk);
 
     /// <summary>
     /// The loaded batch with <see cref="FusedNetworkKernel"/> (check <see cref="CoversNetwork"/> first). Learning: every
@@ -223,7 +144,6 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
                 shared.SubView(_nWeightOffsets[q], proj.Weights.Length).CopyTo((ArrayView<float>)d.Weights[q].View);
             }
         acc.Synchronize();
-        _lastRunChain = false;
         return Result(n, _nInts.View.SubView((long)FusedState.SpikeCountSection * section, section),
             _nFloats.View.SubView((long)FusedState.DriveSection * section, section), _nTotal, _nOffsets[Network.OutputPopulation]);
     }
@@ -265,14 +185,13 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     public float[][] ReadState(int population)
     {
         int size = Network.Populations[population].Size;
-        var (floats, total, offsets) = _lastRunChain ? (_cFloats!, _cTotal, _cOffsets) : (_nFloats!, _nTotal, _nOffsets);
-        int section = d.BatchCapacity * total, off = offsets[population];
-        float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)floats.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
+        int section = d.BatchCapacity * _nTotal, off = _nOffsets[population];
+        float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)_nFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
         return [Section(FusedState.CurrentSection), Section(FusedState.SomaSection), Section(FusedState.DendriteSection)];
     }
 
     public void Dispose()
     {
-        foreach (var b in new MemoryBuffer?[] { _cLayout, _cInts, _cWeights, _cFloats, _cCoefficients, _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs }) b?.Dispose();
+        foreach (var b in new MemoryBuffer?[] { _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs }) b?.Dispose();
     }
 }

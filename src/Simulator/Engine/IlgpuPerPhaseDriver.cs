@@ -9,7 +9,7 @@ namespace Neuromorphic.Simulator.Engine;
 /// projection order of <see cref="CpuEngine"/> (integrate and <see cref="StepKernels.Compact"/> per population, one
 /// delivery kernel per projection). It serves every case: a spike recorder (it copies the spike lists to the host
 /// each step), per-step training with several lanes (<see cref="StepKernels.DeliverLearn"/> walks the lanes in order),
-/// and whatever the fused kernels do not cover. Owns one set of state buffers per population, [lane][neuron].
+/// and whatever the fused network kernel does not cover. Owns one set of state buffers per population, [lane][neuron].
 /// </summary>
 internal sealed class IlgpuPerPhaseDriver : IDisposable
 {
