@@ -1,91 +1,26 @@
 namespace Neuromorphic.Cli;
 
-/// <summary>What the commands share: the common options, the guard that turns user errors into one line and exit
-/// code 2, the parse-error line, reading a model file, opening the dataset, the final test's table.</summary>
+/// <summary>What the commands share: the common options, the guard and the parse-error line (from
+/// <see cref="CommandLine"/>), reading a model file, opening the dataset, the final test's table.</summary>
 public static class CliCommon
 {
-    internal static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
+    internal static readonly Option<bool> JsonOpt = CommandLine.JsonOpt;
     internal static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the dataset's files (default: MNIST ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist, the others ~/.cache/neuromorphic/NAME)" };
     internal static readonly Option<string?> DatasetOpt = new("--dataset") { Description = "images to read: mnist (default) | fashion-mnist | kmnist | emnist-digits | idx:DIR (four IDX files with the standard names); a model's own dataset by default" };
     internal static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
     internal static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
     /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
     internal static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
-    internal static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)", DefaultValueFactory = _ => "784-200-10" };
+    internal static readonly Option<string> ArchOpt = CommandLine.ArchOpt;
 
-    /// <summary>How every command line is parsed: without response files. System.CommandLine would otherwise read any
-    /// argument starting with @ as a file of more arguments (`@/dev/zero` fills the memory, a pipe hangs, a study's
-    /// value "@x" reads a file), and `--out @run.png` could not name a file.</summary>
-    public static readonly ParserConfiguration Parser = new() { ResponseFileTokenReplacer = null };
+    /// <summary>How every command line is parsed (<see cref="CommandLine.Parser"/>).</summary>
+    public static ParserConfiguration Parser => CommandLine.Parser;
 
-    /// <summary>The first parse error in words (no .NET type names), with the closest option or command for an
-    /// unknown one, and the command whose --help lists them.</summary>
-    /// <summary>Parses and runs <paramref name="root"/> (neuromorphic's, or a tool's built from the same options). A parse
-    /// error: the one error, a suggestion for a misspelt option, and where help is, on stderr, exit 2 (not the whole
-    /// help on stdout). Help itself, and a bare command, go the usual way.</summary>
-    public static int Invoke(Command root, string[] args, string program = "neuromorphic")
-    {
-        var parse = root.Parse(args, Parser);
-        if (parse.Errors.Count == 0 || args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
-        {
-            bool was = Output.JsonOnStdout;
-            Output.JsonOnStdout = parse.Errors.Count == 0 && parse.GetResult(JsonOpt) != null && parse.GetValue(JsonOpt);
-            try { return parse.Invoke(); }
-            finally { Output.JsonOnStdout = was; }
-        }
-        Console.Error.WriteLine($"error: {Text.Escape(ParseErrorLine(parse, program), Text.MaxLine)}");
-        return 2;
-    }
+    /// <summary>Parses and runs <paramref name="root"/> (<see cref="CommandLine.Invoke"/>).</summary>
+    public static int Invoke(Command root, string[] args, string program = "neuromorphic") => CommandLine.Invoke(root, args, program);
 
-    internal static string ParseErrorLine(ParseResult parse, string program = "neuromorphic")
-    {
-        var command = parse.CommandResult.Command;
-        var unknown = parse.UnmatchedTokens.FirstOrDefault();
-        string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e => e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
-        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
-        {
-            string t = m.Groups[1].Value;
-            return "as " + (t.Contains("UInt64") ? "a whole number in 0..18446744073709551615"
-                : t.Contains("Int32") ? "a whole number" : t.Contains("Int64") ? "a whole number"
-                : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a value of the expected kind");
-        });
-        if (unknown != null)
-        {
-            var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name)).Distinct();
-            var best = names.Select(n => (Name: n, Distance: Distance(unknown, n))).OrderBy(x => x.Distance).FirstOrDefault();
-            if (best.Name != null && best.Distance <= Math.Max(2, unknown.Length / 3)) message += $" Did you mean '{best.Name}'?";
-        }
-        return $"{message.Split('\n')[0].Trim()} (see `{CommandPath(parse, program)} --help`)";
-    }
-
-    /// <summary>The command line of the parsed command, from the program: `neuromorphic plot weights`, not `weights`.</summary>
-    internal static string CommandPath(ParseResult parse, string program = "neuromorphic")
-    {
-        var names = new List<string>();
-        for (System.CommandLine.Parsing.SymbolResult? s = parse.CommandResult; s != null; s = s.Parent)
-            if (s is System.CommandLine.Parsing.CommandResult c && c != parse.RootCommandResult) names.Insert(0, c.Command.Name);
-        return string.Join(' ', names.Prepend(program));
-    }
-
-    internal static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
-
-    /// <summary>Runs a command body: user errors become one line on stderr and exit code 2.</summary>
-    public static int Guard(Func<int> body)
-    {
-        try { return body(); }
-        catch (NeuromorphicException e) { Console.Error.WriteLine($"error: {OptionNames.Message(e)}"); return 2; }
-        catch (IOException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
-        catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"error: {Text.Escape(e.Message, Text.MaxLine)}"); return 2; }
-    }
+    /// <summary>Runs a command body: user errors become one line on stderr and exit code 2 (<see cref="CommandLine.Guard"/>).</summary>
+    public static int Guard(Func<int> body) => CommandLine.Guard(body);
 
     internal static void Add(Command c, params Option[] options) { foreach (var o in options) c.Options.Add(o); }
 

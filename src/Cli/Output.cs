@@ -14,7 +14,7 @@ public static class Output
 
     /// <summary>True while a command runs with --json (<see cref="CliCommon.Invoke"/>): then standard output holds only
     /// the JSON object (`| jq` works), and tables and lines for people go to standard error.</summary>
-    public static bool JsonOnStdout { get; internal set; }
+    public static bool JsonOnStdout => CommandLine.JsonOnStdout;
 
     /// <summary>Where text for people goes: stdout, or stderr under --json.</summary>
     public static TextWriter Human => JsonOnStdout ? Console.Error : Console.Out;

@@ -102,14 +102,7 @@ public sealed class Figure
 public static class Plots
 {
     /// <summary>One history record as JSON figures (NaN accuracies as null).</summary>
-    public static Dictionary<string, object?> HistoryJson(EpochRecord e) => new()
-    {
-        ["epoch"] = e.Epoch, ["learning_rate"] = e.LearningRate, ["samples_seen"] = e.SamplesSeen,
-        ["train_accuracy"] = Math.Round(e.TrainAccuracy, 6),
-        ["validation_accuracy"] = double.IsNaN(e.ValidationAccuracy) ? null : Math.Round(e.ValidationAccuracy, 6), ["validation_samples"] = e.ValidationSamples,
-        ["test_accuracy"] = double.IsNaN(e.TestAccuracy) ? null : Math.Round(e.TestAccuracy, 6), ["test_samples"] = e.TestSamples,
-        ["synops_per_sample"] = e.SynOpsPerSample,
-    };
+    public static Dictionary<string, object?> HistoryJson(EpochRecord e) => TrainingRun.HistoryFigures(e);
 
     /// <summary>
     /// Learning curves: error (%) against epochs (integer ticks) or training samples seen, for each named history: the

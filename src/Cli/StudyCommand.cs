@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Neuromorphic.Simulator.Study;
+using Neuromorphic.Cli.Study;
 using Spectre.Console;
 using Text = Neuromorphic.Simulator.Text;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Neuromorphic.Cli;
-using Neuromorphic.Simulator.Study;
+using Neuromorphic.Cli.Study;
 using NUnit.Framework;
 
 namespace Neuromorphic.Tests.Study;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Neuromorphic.Cli;
-using Neuromorphic.Simulator.Study;
+using Neuromorphic.Cli.Study;
 using NUnit.Framework;
 
 namespace Neuromorphic.Tests.Study;

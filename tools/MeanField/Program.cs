@@ -35,7 +35,7 @@ var errorWeight = new Option<double?>("--error-weight-mv") { Description = "weig
 var refractory = new Option<double?>("--refractory-ms") { Description = "refractory period of hidden and prediction neurons, ms (3.9)" };
 foreach (var o in new Option[] { hidden, epochs, trainSamples, subSteps, noiseSigma, targetHz, dataDir, gateLow, gateHigh, errorWeight, refractory })
     root.Options.Add(o);
-root.SetAction(r => CliCommon.Guard(() =>
+root.SetAction(r => CommandLine.Guard(() =>
 {
     if (notModelled.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } refused)
         throw new NeuromorphicException($"{refused.Name}: the mean-field model has no counterpart for it (the simulator's `neuromorphic train` does)");
@@ -75,4 +75,4 @@ root.SetAction(r => CliCommon.Guard(() =>
     }
     return 0;
 }));
-return CliCommon.Invoke(root, args, "meanfield");
+return CommandLine.Invoke(root, args, "meanfield");

@@ -18,4 +18,16 @@ public static class RunFields
     public const string InferenceKernel = "InferenceKernel";
     /// <summary>Threads per lane of ILGPU's fused network kernel at most (<see cref="IlgpuEngine.FusedGroupSizeLimit"/>).</summary>
     public const string GroupSize = "GroupSize";
+    /// <summary>Training digits per epoch of a training run.</summary>
+    public const string TrainSamples = "TrainSamples";
+    /// <summary>Held-out digits a training run tests after each epoch.</summary>
+    public const string ValidationSamples = "ValidationSamples";
+    /// <summary>Training images a run draws from (50,000 or all 60,000).</summary>
+    public const string TrainPool = "TrainPool";
+    /// <summary>How an epoch draws its digits (<see cref="Training.SamplingKind"/>).</summary>
+    public const string Sampling = "Sampling";
+    /// <summary>Training samples between tests on the test digits during a run.</summary>
+    public const string TestEvery = "TestEvery";
+    /// <summary>Fraction of the weakest weights a resumed run removes before re-learning.</summary>
+    public const string Prune = "Prune";
 }

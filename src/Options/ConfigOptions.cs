@@ -112,7 +112,7 @@ public sealed class ConfigOptions
     /// refused (it would be ignored), naming it and <paramref name="command"/>; <paramref name="applied"/> are those the command applies to a model.</summary>
     public void RefuseWithModel(ParseResult r, string modelPath, string command, params Option[] applied)
     {
-        foreach (var o in All.Append(CliCommon.ArchOpt).Except(applied))
+        foreach (var o in All.Append(CommandLine.ArchOpt).Except(applied))
             if (r.GetResult(o) is { Implicit: false })
                 throw new NeuromorphicException($"{o.Name} with {command} --model {modelPath}: the model file sets its architecture and every model parameter, so {o.Name} would be ignored; drop it (or leave out --model to simulate random weights with it)");
     }

@@ -109,7 +109,7 @@ public static class ConfigJson
     {
         static string Fold(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
         string k = Fold(key);
-        var best = keys.Select(n => (Name: n, Distance: CliCommon.Distance(k, Fold(n)))).OrderBy(x => x.Distance).FirstOrDefault();
+        var best = keys.Select(n => (Name: n, Distance: CommandLine.Distance(k, Fold(n)))).OrderBy(x => x.Distance).FirstOrDefault();
         return best.Name != null && best.Distance <= Math.Max(2, k.Length / 3) ? best.Name : null;
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Neuromorphic.Simulator.Study;
+namespace Neuromorphic.Cli.Study;
 
 /// <summary>One row of the summary: the runs that share every axis value except the one averaged over
 /// (<see cref="StudyFile.GroupOver"/>, `seed` by default), and mean and standard deviation of each metric over them.</summary>

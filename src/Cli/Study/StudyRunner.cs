@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neuromorphic.Simulator.Files;
 
-namespace Neuromorphic.Simulator.Study;
+namespace Neuromorphic.Cli.Study;
 
 /// <summary>The record of one finished run, OUT/I.json. <see cref="Status"/> is "ok" (exit code 0 and a JSON
 /// object on the last line of standard output, kept as <see cref="Figures"/>) or "failed" (with the exit code and

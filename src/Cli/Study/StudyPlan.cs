@@ -1,4 +1,4 @@
-namespace Neuromorphic.Simulator.Study;
+namespace Neuromorphic.Cli.Study;
 
 /// <summary>Run <paramref name="Index"/> of a study: its axis values (axis name to option text) and the full
 /// argument list after the executable, `--json` included.</summary>

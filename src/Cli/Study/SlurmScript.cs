@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Neuromorphic.Simulator.Study;
+namespace Neuromorphic.Cli.Study;
 
 /// <summary>Resources asked of Slurm for every array element; null: Slurm's (or the partition's) default.</summary>
 public sealed record SlurmOptions(string? Partition = null, string? Time = null, int? CpusPerTask = null, string? Gpus = null, int? MaxParallel = null);
@@ -59,7 +59,7 @@ public static class SlurmScript
     {
         var path = JobIdPath(study);
         if (!File.Exists(path)) return null;
-        var id = Files.InputFile.ReadText(path, "Slurm job id file", 4096).Trim();
+        var id = InputFile.ReadText(path, "Slurm job id file", 4096).Trim();
         return id.Length is > 0 and <= 40 && id.All(ch => char.IsAsciiDigit(ch) || ch == '_') ? id
             : throw new NeuromorphicException($"{path}: expected the job id that `study submit` wrote, got '{Text.Escape(id)}'");
     }

@@ -57,6 +57,12 @@ public static class OptionNames
         [RunFields.Layers] = "--arch",
         [RunFields.InferenceKernel] = "--inference-kernel",
         [RunFields.GroupSize] = "--group-size",
+        [RunFields.TrainSamples] = "--train-samples",
+        [RunFields.ValidationSamples] = "--validation-samples",
+        [RunFields.TrainPool] = "--train-pool",
+        [RunFields.Sampling] = "--sampling",
+        [RunFields.TestEvery] = "--test-every",
+        [RunFields.Prune] = "--prune",
     };
 
     /// <summary>The option that sets <paramref name="field"/>; the field itself where no option does (a field only a

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Neuromorphic.Simulator.Files;
 
-namespace Neuromorphic.Simulator.Study;
+namespace Neuromorphic.Cli.Study;
 
 /// <summary>One axis of a study: an option of the base command and the values it takes, in file order.
 /// A value is the option's text (`"784-200-10"`, `"0.5"`), or null for a flag that is off, or "" for a flag that is on.</summary>
