@@ -29,8 +29,11 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     MemoryBuffer1D<byte, Stride1D.Dense>? _nMasks;
     MemoryBuffer1D<FusedPopulation, Stride1D.Dense>? _nPops;
     MemoryBuffer1D<FusedProjection, Stride1D.Dense>? _nProjs;
+    /// <summary>The bias currents of the populations that have one, one after another (one element of 0 when none has).</summary>
+    MemoryBuffer1D<float, Stride1D.Dense>? _nBiases;
+    int[] _nBiasOffsets = [];
     Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _net;
+        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>? _net;
     Action<Index1D, int, ArrayView<float>, ArrayView<float>>? _broadcast;
     Action<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>? _combine;
     int[] _nOffsets = [], _nWeightOffsets = [];
@@ -57,10 +60,12 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     }
 
     /// <summary>Whether <see cref="FusedInferenceKernel"/> covers the network: a chain data -&gt; LIF -&gt; ... -&gt; LIF
-    /// (outside the error path) with plain dense soma projections (no masks, no blank-out).</summary>
+    /// (outside the error path) with plain dense soma projections (no masks, no blank-out) and no bias currents (the
+    /// network kernel takes those).</summary>
     public bool CoversChain()
     {
         var pops = Network.Populations;
+        if (pops.Any(p => p.BiasMv != null)) return false;
         var chain = pops.Where(p => !p.ErrorPath).ToList();
         if (chain.Count > FusedInferenceKernel.MaxPopulations || chain[0].Kind != PopulationKind.Data) return false;
         for (int p = 0; p < chain.Count; p++)
@@ -154,8 +159,16 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             _nInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _nTotal);
             _nPops = acc.Allocate1D<FusedPopulation>(pops.Count);
             _nProjs = acc.Allocate1D<FusedProjection>(Q);
+            _nBiasOffsets = new int[pops.Count];
+            var biases = new List<float>();
+            for (int p = 0; p < pops.Count; p++)
+            {
+                _nBiasOffsets[p] = pops[p].BiasMv != null ? biases.Count : FusedPopulation.NoBias;
+                if (pops[p].BiasMv is { } bias) biases.AddRange(bias);
+            }
+            _nBiases = acc.Allocate1D(biases.Count > 0 ? biases.ToArray() : [0f]);
             _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedNetworkKernel.Run);
+                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>(FusedNetworkKernel.Run);
             _broadcast = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.BroadcastWeights);
             _combine = acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
         }
@@ -175,7 +188,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         {
             if (!included[p]) continue;
             fusedIndex[p] = popList.Count;
-            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p] });
+            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p], BiasOffset = _nBiasOffsets[p] });
         }
         var projList = new List<FusedProjection>();
         for (int q = 0; q < Q; q++)
@@ -211,7 +224,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
             StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, d.Pixels.View, d.Labels.View, d.Presentations.View,
-            d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View);
+            d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View, _nBiases!.View);
         if (learn)
             for (int q = 0; q < Q; q++)
             {
@@ -273,6 +286,6 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new MemoryBuffer?[] { _cLayout, _cInts, _cWeights, _cFloats, _cCoefficients, _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs }) b?.Dispose();
+        foreach (var b in new MemoryBuffer?[] { _cLayout, _cInts, _cWeights, _cFloats, _cCoefficients, _nWeights, _nLaneWeights, _nFloats, _nInts, _nMasks, _nPops, _nProjs, _nBiases }) b?.Dispose();
     }
 }
