@@ -195,9 +195,11 @@ f.close()
     [Test]
     public void FormatsWithoutABiasAndHostileBiasesAreRefusedInOneLine()
     {
-        var (model, _, path) = Import("12.5", "2.0");
+        var (_, _, path) = Import("12.5", "2.0");
         var saved = Path.Combine(_dir, "m.nmm");
-        model.Save(saved);
+        var json = CliRun.LastJson(CliRun.Run("import", path, "--out", saved, "--json"));
+        Assert.That(json.GetProperty("bias_currents").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "hidden1", "prediction" }));
+        Assert.That(json.GetProperty("notes").EnumerateArray().Count(e => e.GetString()!.Contains("nonzero bias")), Is.EqualTo(2));
         foreach (var fmt in new[] { "msgpack", "npz", "csv", "npy" })
         {
             var r = CliRun.Run("export", saved, "--format", fmt, "--out", Path.Combine(_dir, "x." + fmt), "--test-samples", "0");
