@@ -50,6 +50,13 @@ public static class DeviceSteps
         return spike;
     }
 
+    /// <summary>The somatic input of LIF neuron k for this step: its inbox <paramref name="inboxMv"/>, plus its bias current
+    /// <paramref name="bias"/>[<paramref name="biasIndex"/>] by <see cref="TwoCompartmentLif.SomaInputMv"/> when the
+    /// population has one (<paramref name="biasIndex"/> &gt;= 0; -1: none, the inbox as is, as on the CPU path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SomaInput(float inboxMv, ArrayView<float> bias, int biasIndex)
+        => biasIndex < 0 ? inboxMv : TwoCompartmentLif.SomaInputMv(inboxMv, bias[biasIndex]);
+
     /// <summary>One error neuron k: <see cref="ErrorNeuron.Step(ref float, float, float, int, float)"/> on its
     /// potential, with the input delivered by last step's spikes (the caller clears its inbox).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -16,6 +16,10 @@ public struct FusedPopulation
     /// <summary>The population's index in the network: keys its random numbers, as on the CPU path.</summary>
     public int Index;
     public LifCoefficients Lif;
+    /// <summary>First neuron's bias current in the kernel's bias array; <see cref="NoBias"/> for none.</summary>
+    public int BiasOffset;
+
+    public const int NoBias = -1;
 
     /// <summary>Values of <see cref="Kind"/>: data neurons (encoders of the pixels), label neurons (encoder of the
     /// true class while learning), two-compartment LIF neurons, error neurons.</summary>
@@ -74,7 +78,7 @@ public struct CombineArgs
 
 /// <summary>
 /// A whole network (data, label, LIF, error populations; soma and dendrite projections; eRBP learning,
-/// blank-out, pruning masks, weight grids) for every step of a sample in one launch: one thread group
+/// blank-out, pruning masks, weight grids, bias currents) for every step of a sample in one launch: one thread group
 /// per lane, group barriers where the per-phase kernels have launch boundaries.
 /// <para>Learning in one launch needs no step-by-step exchange between lanes: each lane learns on a private
 /// copy of the plastic weights (<see cref="BroadcastWeights"/> fills it), and after the batch
@@ -101,7 +105,7 @@ public static class FusedNetworkKernel
     public static void Run(FusedNetworkArgs a, ArrayView<FusedPopulation> pops, ArrayView<FusedProjection> projs,
         ArrayView<float> weights, ArrayView<float> laneWeights, ArrayView<byte> masks,
         ArrayView<byte> pixels, ArrayView<int> labels, ArrayView<long> presentations, ArrayView<ulong> thresholds,
-        ArrayView<float> f, ArrayView<int> n, ArrayView<long> synOps)
+        ArrayView<float> f, ArrayView<int> n, ArrayView<long> synOps, ArrayView<float> biases)
     {
         var scan = SharedMemory.Allocate<int>(MaxGroupSize);
         var counts = SharedMemory.Allocate<int>(MaxPopulations);
@@ -137,7 +141,8 @@ public static class FusedNetworkKernel
                     else if (pop.Kind == FusedPopulation.KindLif)
                     {
                         bool noise = DeviceSteps.NoiseEvent(pop.Lif, a.Seed, counter, pop.Index, i);
-                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, s.SomaInbox[k], s.DendriteInbox[k], noise, pop.Lif, out float ci);
+                        float input = DeviceSteps.SomaInput(s.SomaInbox[k], biases, pop.BiasOffset < 0 ? -1 : pop.BiasOffset + i);
+                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, input, s.DendriteInbox[k], noise, pop.Lif, out float ci);
                         s.SomaInbox[k] = 0f; s.DendriteInbox[k] = 0f;
                         if (pop.Index == a.OutputPopulation) s.Drive[k] += ci;
                     }

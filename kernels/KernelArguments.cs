@@ -17,6 +17,8 @@ public struct LifArgs
     public int Size, Population, Step;
     /// <summary>1 for the prediction population: its synaptic current is integrated into the drive buffer.</summary>
     public int IsOutput;
+    /// <summary>1 when the population has a bias current (the kernel's bias array, one value per neuron).</summary>
+    public int HasBias;
     public ulong Seed;
 }
 

@@ -183,7 +183,8 @@ public static class ExportCommand
                 Output.Json(new Dictionary<string, object?>
                 {
                     ["file"] = path, ["model"] = outPath, ["family"] = ModelFamilies.Name(config.Family), ["arch"] = Architecture.Format(res.Model.Layers), ["dt_ms"] = config.DtMs,
-                    ["transmission_probability"] = config.TransmissionProbability, ["notes"] = res.Notes,
+                    ["transmission_probability"] = config.TransmissionProbability,
+                    ["bias_currents"] = res.Model.Biases?.Select(b => b.Population).ToArray() ?? [], ["notes"] = res.Notes,
                 });
             return 0;
         }));

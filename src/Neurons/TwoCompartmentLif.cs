@@ -123,7 +123,7 @@ public readonly struct LifCoefficients
 /// <summary>
 /// Two-compartment LIF neuron (hidden and prediction layers), one step of dt, exact where linear:
 /// <code>
-///   I  &lt;- I + (sum of weights of spikes delivered last step)          (jump)
+///   I  &lt;- I + (sum of weights of spikes delivered last step) [+ bias]  (jump)
 ///   C dV/dt = -g_V V + I,   tau_syn dI/dt = -I                          (solved exactly over dt)
 ///   tau_U dU/dt = -U,       U &lt;- U + (sum of feedback of error spikes)  (dendrite: gates learning only)
 ///   V &gt; V_T  =&gt; spike, V &lt;- 0, V held at 0 for the refractory period
@@ -155,8 +155,17 @@ public static class TwoCompartmentLif
     /// <summary>The highest rate a neuron can fire at (Hz): one spike per refractory period plus one step.</summary>
     public static double SaturationRateHz(in LifParameters p, double dtMs) => 1000.0 / (dtMs * ((int)Math.Round(p.RefractoryMs / dtMs) + 1));
 
+    /// <summary>
+    /// The somatic input of one step for a neuron with a bias current: the weights delivered by last step's spikes plus
+    /// the neuron's bias <paramref name="biasMv"/>, a constant input that enters I every step exactly as the weight of a
+    /// presynaptic neuron spiking at every step would (imported NIR Affine biases, docs/formats.md). One home for the sum,
+    /// so that the CPU loop and every kernel add in the same order; neurons without a bias take the delivered sum as is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SomaInputMv(float deliveredMv, float biasMv) => deliveredMv + biasMv;
+
     /// <summary>Advances one neuron by one step. <paramref name="inputMv"/> and <paramref name="dendriteInputMv"/>
-    /// are the sums delivered by last step's spikes; <paramref name="noiseEvent"/> says whether the Poisson noise
+    /// are the sums delivered by last step's spikes (with a bias current: <see cref="SomaInputMv"/>); <paramref name="noiseEvent"/> says whether the Poisson noise
     /// source fired this step. Returns true when the neuron spikes.</summary>
     public static bool Step(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
         ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)

@@ -172,7 +172,6 @@ f.close()
         Expect("del f['node/edges']\nf['node'].create_dataset('edges', data=np.array([['input','fc'],['fc','ghost']], dtype=object), dtype=h5py.string_dtype())", "names node 'ghost', which is not in /node/nodes");
         Expect("del f['node/nodes/fc/weight']\nf['node/nodes/fc'].create_dataset('weight', shape=(100000, 100000), dtype='f4')", "more than 100000000 elements");
         Expect("del f['node/nodes/lif/tau_mem']\nf['node/nodes/lif'].create_dataset('tau_mem', data=np.array([0.001, 0.002]))", "parameter 'tau_mem' differs between neurons");
-        Expect("del f['node/nodes/fc/bias']\nf['node/nodes/fc'].create_dataset('bias', data=np.array([0, 0.5], np.float32))", "node 'fc' has a nonzero bias (1 of 2 values, |b| up to 0.5): a constant input current");
         Expect("del f['node/nodes/fc/weight']\nf['node/nodes/fc'].create_dataset('weight', data='oops', dtype=h5py.string_dtype())", "node 'fc' lacks numeric dataset 'weight'");
         Expect("del f['node/nodes/out_lif/v_leak']\nf['node/nodes/out_lif'].create_dataset('v_leak', data=np.full(10, -0.5))", "v_leak = -0.5");
     }

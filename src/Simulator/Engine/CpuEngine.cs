@@ -266,7 +266,8 @@ public sealed class CpuEngine : SimulationEngine
             {
                 ref readonly var c = ref Constants.Lif[p];
                 bool noisy = c.NoiseThreshold != 0;
-                if (!noisy && c.StateBits == 0)
+                var bias = pop.BiasMv;
+                if (!noisy && c.StateBits == 0 && bias == null)
                 {
                     var list = s.SpikeList.AsSpan(o, size);
                     count = TwoCompartmentLif.StepRow(s.Current.AsSpan(o, size), s.Soma.AsSpan(o, size), s.Dendrite.AsSpan(o, size),
@@ -281,7 +282,8 @@ public sealed class CpuEngine : SimulationEngine
                 for (int i = 0; i < size; i++)
                 {
                     bool noise = noisy && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(p, i)), c.NoiseThreshold);
-                    if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], noise, c))
+                    float input = bias == null ? inS[i] : TwoCompartmentLif.SomaInputMv(inS[i], bias[i]);
+                    if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], input, inD[i], noise, c))
                     {
                         s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
                     }

@@ -22,6 +22,17 @@ internal abstract class DeviceArrays(Accelerator accelerator) : IDisposable
         return b;
     }
 
+    /// <summary>A new buffer holding <paramref name="values"/> (at least one element: a kernel takes a view even of nothing),
+    /// never zeroed: constants of the population such as its bias currents.</summary>
+    protected MemoryBuffer1D<T, Stride1D.Dense> Constant<T>(T[]? values) where T : unmanaged
+    {
+        var b = accelerator.Allocate1D<T>(Math.Max(1, values?.Length ?? 0));
+        _all.Add(b);
+        if (values is { Length: > 0 }) b.CopyFromCPU(values);
+        else b.MemSetToZero();
+        return b;
+    }
+
     /// <summary>Every buffer back to rest (0), as at the start of a batch.</summary>
     public void Zero() { foreach (var z in _zero) z(); }
 

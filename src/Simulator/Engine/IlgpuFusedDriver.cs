@@ -20,8 +20,11 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     MemoryBuffer1D<byte, Stride1D.Dense>? _nMasks;
     MemoryBuffer1D<FusedPopulation, Stride1D.Dense>? _nPops;
     MemoryBuffer1D<FusedProjection, Stride1D.Dense>? _nProjs;
+    /// <summary>The bias currents of the populations that have one, one after another (one element of 0 when none has).</summary>
+    MemoryBuffer1D<float, Stride1D.Dense>? _nBiases;
+    int[] _nBiasOffsets = [];
     Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>? _net;
+        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>? _net;
     Action<Index1D, int, ArrayView<float>, ArrayView<float>>? _broadcast;
     Action<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>? _combine;
     int[] _nOffsets = [], _nWeightOffsets = [];
@@ -75,8 +78,16 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             _nInts = acc.Allocate1D<int>((long)FusedState.IntSections * d.BatchCapacity * _nTotal);
             _nPops = acc.Allocate1D<FusedPopulation>(pops.Count);
             _nProjs = acc.Allocate1D<FusedProjection>(Q);
+            _nBiasOffsets = new int[pops.Count];
+            var biases = new List<float>();
+            for (int p = 0; p < pops.Count; p++)
+            {
+                _nBiasOffsets[p] = pops[p].BiasMv != null ? biases.Count : FusedPopulation.NoBias;
+                if (pops[p].BiasMv is { } bias) biases.AddRange(bias);
+            }
+            _nBiases = acc.Allocate1D(biases.Count > 0 ? biases.ToArray() : [0f]);
             _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>>(FusedNetworkKernel.Run);
+                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>(FusedNetworkKernel.Run);
             _broadcast = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.BroadcastWeights);
             _combine = acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
         }
@@ -96,7 +107,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         {
             if (!included[p]) continue;
             fusedIndex[p] = popList.Count;
-            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p] });
+            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p], BiasOffset = _nBiasOffsets[p] });
         }
         var projList = new List<FusedProjection>();
         for (int q = 0; q < Q; q++)
@@ -132,7 +143,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
             StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, d.Pixels.View, d.Labels.View, d.Presentations.View,
-            d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View);
+            d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View, _nBiases!.View);
         if (learn)
             for (int q = 0; q < Q; q++)
             {

@@ -18,9 +18,12 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
         public readonly MemoryBuffer1D<float, Stride1D.Dense> Current, Soma, Dendrite, InSoma, InDendrite, Drive;
         public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory, List, Counts, NeuronSpikes;
         public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags;
+        /// <summary>The bias current per neuron (one element of 0 for a population without one).</summary>
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Bias;
 
-        public PopBuffers(Accelerator acc, int batch, int n) : base(acc)
+        public PopBuffers(Accelerator acc, int batch, int n, float[]? bias) : base(acc)
         {
+            Bias = Constant(bias);
             long k = (long)batch * n;
             (Current, Soma, Dendrite, InSoma, InDendrite, Drive) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
             (Refractory, List, Counts, NeuronSpikes) = (Buffer<int>(k), Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k));
@@ -31,7 +34,7 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
     readonly IlgpuShared _d;
     readonly PopBuffers[] _pops;
     readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
-    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>> _lif;
+    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>> _lif;
     readonly Action<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
     readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
@@ -41,9 +44,9 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
     {
         _d = shared;
         var acc = shared.Accelerator;
-        _pops = shared.Network.Populations.Select(p => new PopBuffers(acc, shared.BatchCapacity, p.Size)).ToArray();
+        _pops = shared.Network.Populations.Select(p => new PopBuffers(acc, shared.BatchCapacity, p.Size, p.BiasMv)).ToArray();
         _input = acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
-        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>>(StepKernels.IntegrateLif);
+        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>>(StepKernels.IntegrateLif);
         _error = acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
         _compact = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
         _deliver = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
@@ -82,8 +85,8 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                         }, _d.Pixels.View, _d.Labels.View, _d.Presentations.View, _d.Thresholds.View, s.Refractory.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                     case PopulationKind.TwoCompartment:
-                        _lif(extent, new LifArgs { Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed, IsOutput = p == network.OutputPopulation ? 1 : 0 },
-                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View, s.NeuronSpikes.View, s.Drive.View);
+                        _lif(extent, new LifArgs { Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed, IsOutput = p == network.OutputPopulation ? 1 : 0, HasBias = pop.BiasMv != null ? 1 : 0 },
+                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View, s.NeuronSpikes.View, s.Drive.View, s.Bias.View);
                         break;
                     case PopulationKind.Error:
                         _error(extent, new ErrorArgs { ThresholdMv = constants.ErrorThresholdMv, StateBits = constants.StateBits, StateStepMv = constants.StateStepMv }, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);

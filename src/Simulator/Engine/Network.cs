@@ -21,8 +21,11 @@ public enum PopulationKind
 /// <summary>Which state variable of the target a projection's spikes add to.</summary>
 public enum Compartment { Soma, Dendrite }
 
-/// <summary>A group of identical neurons. <see cref="ErrorPath"/> populations take part only in training.</summary>
-public sealed record Population(string Name, PopulationKind Kind, int Size, LifParameters Lif = default, bool ErrorPath = false);
+/// <summary>A group of identical neurons. <see cref="ErrorPath"/> populations take part only in training.
+/// <see cref="BiasMv"/>: for two-compartment neurons, a constant input per neuron added to the synaptic current every
+/// step (mV, like a weight: <see cref="TwoCompartmentLif.SomaInputMv"/>); null for none (every trained model; NIR
+/// import sets it from Affine biases).</summary>
+public sealed record Population(string Name, PopulationKind Kind, int Size, LifParameters Lif = default, bool ErrorPath = false, float[]? BiasMv = null);
 
 /// <summary>
 /// Dense all-to-all connections from one population to another. Weights are row-major

@@ -193,7 +193,7 @@ public static class CsvNpy
         return header[c..end].TrimEnd(',');
     }
 
-    public static void WriteNpz(string path, ExportedNetwork net) => WriteNpz(path, Arrays(net));
+    public static void WriteNpz(string path, ExportedNetwork net) { net.RefuseBias("npz"); WriteNpz(path, Arrays(net)); }
     public static void WriteNpz(string path, ExportedS2m s2m) => WriteNpz(path, Arrays(s2m));
 
     static void WriteNpz(string path, List<(string Name, NpyArray Array)> arrays) => AtomicFile.Write(path, tmp =>
@@ -207,7 +207,7 @@ public static class CsvNpy
             }
     });
 
-    public static void WriteNpyFolder(string dir, ExportedNetwork net) => WriteNpyFolder(dir, Arrays(net));
+    public static void WriteNpyFolder(string dir, ExportedNetwork net) { net.RefuseBias("npy"); WriteNpyFolder(dir, Arrays(net)); }
     public static void WriteNpyFolder(string dir, ExportedS2m s2m) => WriteNpyFolder(dir, Arrays(s2m));
 
     static void WriteNpyFolder(string dir, List<(string Name, NpyArray Array)> arrays)
@@ -337,7 +337,10 @@ public static class CsvNpy
     /// <summary>A folder: fc{l}_weight.csv (and fc{l}_mantissa.csv) as plain matrices, one row per presynaptic neuron;
     /// network.csv, projections.csv and neurons.csv with a header row.</summary>
     public static void WriteCsvFolder(string dir, ExportedNetwork net)
-        => WriteCsvFolder(dir, Engine.ModelFamily.FeedForward, net.Chip, net.DtMs, net.Synapses, net.TrainedTransmissionProbability, net.Projections, net.Neurons, null);
+    {
+        net.RefuseBias("csv");
+        WriteCsvFolder(dir, Engine.ModelFamily.FeedForward, net.Chip, net.DtMs, net.Synapses, net.TrainedTransmissionProbability, net.Projections, net.Neurons, null);
+    }
 
     /// <summary>An S2M: visible_hidden_weight.csv (and _mantissa.csv), [visible + 1][hidden + 1]; network.csv,
     /// projections.csv, neurons.csv (the samplers) and s2m.csv (where each unit lies).</summary>

@@ -12,9 +12,10 @@ public sealed record NeuronLayer(string Name, string Population, int Size, doubl
 /// <summary>One forward projection as exported: float weights row-major [pre][post] in mV (the jump of the
 /// target's synaptic current per presynaptic spike), and the chip's integers when a profile was chosen.
 /// <see cref="TransmissionProbability"/> is the probability that a presynaptic spike reaches each synapse when the
-/// tables are run as written (1: deterministic synapses).</summary>
+/// tables are run as written (1: deterministic synapses). <see cref="BiasMv"/>: the bias current of the target's
+/// neurons (mV added to their synaptic current every step; null for none), which only NIR carries (Affine bias).</summary>
 public sealed record ExportedProjection(string Name, string Source, string Target, int Rows, int Columns, float[] Weights, IntegerWeights? Integer,
-    double TransmissionProbability = 1.0);
+    double TransmissionProbability = 1.0, float[]? BiasMv = null);
 
 /// <summary>The one refractory convention of every export format: files state the <b>dead time</b>, the shortest
 /// interval between two spikes of a neuron (NIR's refractory_period, <c>refractory_period_ms</c> in the tables). Our
@@ -114,11 +115,22 @@ public sealed record ExportedNetwork(string Chip, int[] Layers, double DtMs, Neu
             var src = net.Populations[p.Source];
             var dst = net.Populations[p.Target];
             trained = Math.Min(trained, p.TransmissionProbability);
-            projections.Add(new ExportedProjection($"fc{l}", src.Name, dst.Name, src.Size, dst.Size, w, integer, mode == SynapseModes.Stochastic ? p.TransmissionProbability : 1.0));
+            if (dst.BiasMv != null && integer != null)
+                throw new NeuromorphicException($"--chip {chip}: the model's {dst.Name} neurons have bias currents (imported from NIR Affine biases), which the integer tables cannot hold; export with --chip float --format nir");
+            projections.Add(new ExportedProjection($"fc{l}", src.Name, dst.Name, src.Size, dst.Size, w, integer, mode == SynapseModes.Stochastic ? p.TransmissionProbability : 1.0,
+                (float[]?)dst.BiasMv?.Clone()));
             var lif = dst.Lif;
             neurons.Add(new NeuronLayer($"lif{l}", dst.Name, dst.Size, lif.TauMembraneMs, lif.TauSynapseMs, lif.ThresholdMv, 0.0, lif.RefractoryMs));
         }
         return new ExportedNetwork(chip, net.Layers, config.DtMs, [.. neurons], [.. projections], JsonSerializer.Serialize(config, Files.ModelFile.Json), mode, trained);
+    }
+
+    /// <summary>Refuses, in one line, to write a network with bias currents in <paramref name="format"/>, whose tables have
+    /// no place for them (only NIR's Affine bias does): every writer but NIR's calls it before writing anything.</summary>
+    public void RefuseBias(string format)
+    {
+        if (Projections.FirstOrDefault(p => p.BiasMv != null) is { } p)
+            throw new NeuromorphicException($"--format {format}: the model's {p.Target} neurons have bias currents (imported from NIR Affine biases), which {format} tables cannot hold; export with --format nir");
     }
 
     /// <summary>Checks sizes against the layers: every reader calls this before the data is used.</summary>

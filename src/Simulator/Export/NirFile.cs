@@ -59,7 +59,7 @@ public static class NirFile
             var p = net.Projections[l];
             var w = new float[p.Columns, p.Rows]; // NIR: (out, in)
             for (int i = 0; i < p.Rows; i++) for (int j = 0; j < p.Columns; j++) w[j, i] = p.Weights[i * p.Columns + j];
-            var fc = new H5Group { ["type"] = "Affine", ["weight"] = w, ["bias"] = new float[p.Columns] };
+            var fc = new H5Group { ["type"] = "Affine", ["weight"] = w, ["bias"] = p.BiasMv ?? new float[p.Columns] };
             var meta = new H5Group
             {
                 ["unit"] = "mV (jump of the target's synaptic current per input spike)", ["source_projection"] = $"{p.Source}->{p.Target}",

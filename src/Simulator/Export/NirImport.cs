@@ -15,8 +15,9 @@ namespace Neuromorphic.Simulator.Export;
 /// (the current dies within the step) and W' chosen so that v moves by exactly that.</item>
 /// <item>IF (dv/dt = r I): v jumps by W r dt; emulated like LIF with tau_mem = 10^9 ms (no leak).</item>
 /// </list>
-/// Our engine has one parameter set for all hidden layers and one for the prediction layer, no bias current, leak
-/// to 0 and reset to 0: anything else is refused with a message naming the node and the parameter.
+/// An Affine bias b becomes a bias current per neuron: b times the same factor, added to the neuron's input every step.
+/// Our engine has one parameter set for all hidden layers and one for the prediction layer, leak to 0 and reset to 0:
+/// anything else is refused with a message naming the node and the parameter.
 /// </summary>
 public static class NirImport
 {
@@ -77,6 +78,7 @@ public static class NirImport
         var probabilities = new List<(string Node, double? P)>();
         var weights = new List<float[]>();
         var lifs = new List<(string Name, LifParameters P)>();
+        var biases = new List<float[]?>();
         for (int i = 1; i + 1 < chain.Count; i += 2)
         {
             string fcName = chain[i], nName = chain[i + 1];
@@ -88,11 +90,10 @@ public static class NirImport
             int outN = (int)w.Shape[0], inN = (int)w.Shape[1];
             if (inN != layers[^1]) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' weight is ({outN}, {inN}) but its input has {layers[^1]} neurons");
             if (outN < 1 || outN > ExportedNetwork.MaxLayerSize) throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has {outN} outputs");
-            if (fc.Arrays.TryGetValue("bias", out var bias) && bias.Values.Any(b => b != 0))
-                throw new NeuromorphicException($"{path}: node '{Text.Escape(fcName)}' has a nonzero bias ({bias.Values.Count(b => b != 0)} of {bias.Count} values, |b| up to {bias.Values.Max(Math.Abs):G4}): a constant input current per neuron, which this engine's neurons do not have (no bias current; they leak and reset to 0); export the network with bias-free layers (bias=False in snnTorch and Norse)");
             probabilities.Add((fcName, TransmissionProbability(fc, fcName, path)));
             var node = nodes.Groups[nName];
             var (lif, factor) = Neuron(node, types[nName], nName, outN, dtMs, path, notes);
+            biases.Add(Bias(fc, types[fcName], fcName, outN, factor, path, notes));
             var wt = new float[inN * outN]; // ours: [pre][post]
             for (int o = 0; o < outN; o++)
                 for (int k = 0; k < inN; k++)
@@ -123,8 +124,38 @@ public static class NirImport
         catch (NeuromorphicException e) { throw e.Prefixed($"{path}: configuration (/node/metadata/neuromorphic_config and the nodes' parameters): "); }
         var net = ErbpNetwork.Build([.. layers], config);
         var fwd = net.ForwardProjections.ToArray();
-        for (int l = 0; l < fwd.Length; l++) Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);
+        for (int l = 0; l < fwd.Length; l++)
+        {
+            Array.Copy(weights[l], fwd[l].Weights, weights[l].Length);
+            if (biases[l] is { } b) net.Populations[fwd[l].Target] = net.Populations[fwd[l].Target] with { BiasMv = b };
+        }
         return new Result(ModelFile.From(net, config, new TrainingProgress()), notes);
+    }
+
+    /// <summary>
+    /// The bias current of the layer an Affine node feeds (null for a Linear node or an all-zero bias: snnTorch and Norse
+    /// write zeros for bias-free layers). NIR's Affine is y = W x + b at every step, so b enters the neuron each step as
+    /// the weight of an input spiking at every step would: b times the same factor as the weights (docs/formats.md).
+    /// </summary>
+    static float[]? Bias(NirGroup fc, string type, string name, int size, double factor, string path, List<string> notes)
+    {
+        if (!fc.Arrays.TryGetValue("bias", out var bias))
+        {
+            if (fc.Strings.ContainsKey("bias") || fc.Unsupported.ContainsKey("bias")) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' parameter 'bias' is not numeric");
+            return null;
+        }
+        if (bias.Values.All(b => b == 0)) return null;
+        if (type == "Linear") throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' is Linear (no bias) but holds a nonzero dataset 'bias'");
+        if (bias.Count != size) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' bias has {bias.Count} values for {size} outputs");
+        var mv = new float[size];
+        for (int o = 0; o < size; o++)
+        {
+            double v = bias.Values[o] * factor;
+            if (!float.IsFinite((float)v)) throw new NeuromorphicException($"{path}: node '{Text.Escape(name)}' bias {o} becomes {v:G4} mV, which is not a finite float32 number");
+            mv[o] = (float)v;
+        }
+        notes.Add($"node '{Text.Escape(name)}' has a nonzero bias ({bias.Values.Count(b => b != 0)} of {bias.Count} values, |b| up to {bias.Values.Max(Math.Abs):G4}): imported as a bias current of the layer's neurons, b x {factor:G6} = up to {mv.Max(Math.Abs):G4} mV added to their synaptic current every step");
+        return mv;
     }
 
     /// <summary>The transmission probability an Affine node's metadata states (our export writes it), or null.</summary>

@@ -95,13 +95,17 @@ public static class WeightTables
     /// <summary>Largest file read (a 100M-weight table is 500 MB).</summary>
     public const long MaxFileBytes = 1L << 30;
 
-    public static void Write(string path, ExportedNetwork net) => Save(path, new WeightTableFile
+    public static void Write(string path, ExportedNetwork net)
     {
-        Family = Engine.ModelFamilies.Name(Engine.ModelFamily.FeedForward), Chip = net.Chip, Layers = net.Layers, DtMs = net.DtMs,
-        Synapses = net.Synapses, TrainedTransmissionProbability = net.TrainedTransmissionProbability,
-        Neurons = net.Neurons.Select(n => Table(n, net.DtMs)).ToArray(),
-        Projections = net.Projections.Select(Table).ToArray(),
-    });
+        net.RefuseBias("msgpack");
+        Save(path, new WeightTableFile
+        {
+            Family = Engine.ModelFamilies.Name(Engine.ModelFamily.FeedForward), Chip = net.Chip, Layers = net.Layers, DtMs = net.DtMs,
+            Synapses = net.Synapses, TrainedTransmissionProbability = net.TrainedTransmissionProbability,
+            Neurons = net.Neurons.Select(n => Table(n, net.DtMs)).ToArray(),
+            Projections = net.Projections.Select(Table).ToArray(),
+        });
+    }
 
     public static void Write(string path, ExportedS2m s2m)
     {

@@ -15,6 +15,15 @@ public sealed class StoredProjection
     [Key(4)] public byte[]? Mask { get; set; }
 }
 
+/// <summary>One population's bias currents as stored in a model file: mV per neuron, added to the synaptic current
+/// every step (<see cref="Population.BiasMv"/>).</summary>
+[MessagePackObject]
+public sealed class StoredBias
+{
+    [Key(0)] public string Population { get; set; } = "";
+    [Key(1)] public float[] BiasMv { get; set; } = [];
+}
+
 /// <summary>Training progress: where a resumed run continues.</summary>
 [MessagePackObject]
 public sealed class TrainingProgress
@@ -96,6 +105,9 @@ public sealed class ModelFile
     [Key(7)] public List<EpochRecord> History { get; set; } = [];
     /// <summary>Every test on the test digits during training, in order (empty before --test-every existed).</summary>
     [Key(8)] public List<TestPoint> TestPoints { get; set; } = [];
+    /// <summary>Bias currents of the populations that have one (NIR import of Affine biases); null for none, and in files
+    /// written before they existed (which load unchanged, with no bias).</summary>
+    [Key(9)] public StoredBias[]? Biases { get; set; }
 
     static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
@@ -114,6 +126,9 @@ public sealed class ModelFile
             Weights = (float[])p.Weights.Clone(), Mask = p.Mask?.ToArray(),
         }).ToArray(),
         Progress = progress,
+        Biases = net.Populations.Any(p => p.BiasMv != null)
+            ? net.Populations.Where(p => p.BiasMv != null).Select(p => new StoredBias { Population = p.Name, BiasMv = (float[])p.BiasMv!.Clone() }).ToArray()
+            : null,
     };
 
     public SimulationConfig Config()
@@ -140,6 +155,15 @@ public sealed class ModelFile
                 throw new NeuromorphicException($"{path}: projection '{Text.Escape(s.Name)}' holds a weight that is not a finite number");
             Array.Copy(s.Weights, p.Weights, s.Weights.Length);
             p.Mask = s.Mask;
+        }
+        foreach (var b in Biases ?? [])
+        {
+            int p = b == null ? -1 : net.Populations.FindIndex(x => x.Name == b.Population);
+            if (b?.BiasMv == null || p < 0 || net.Populations[p].Kind != PopulationKind.TwoCompartment || net.Populations[p].BiasMv != null)
+                throw new NeuromorphicException($"{path}: bias entry '{Text.Escape(b?.Population)}' names no population of two-compartment neurons (or one named twice, or holds no values): {string.Join(", ", net.Populations.Where(x => x.Kind == PopulationKind.TwoCompartment).Select(x => x.Name))} may carry a bias");
+            if (b.BiasMv.Length != net.Populations[p].Size || b.BiasMv.Any(v => !float.IsFinite(v)))
+                throw new NeuromorphicException($"{path}: bias of '{Text.Escape(b.Population)}' holds {b.BiasMv.Length} values for {net.Populations[p].Size} neurons, or a value that is not a finite number");
+            net.Populations[p] = net.Populations[p] with { BiasMv = b.BiasMv };
         }
         return net;
     }
