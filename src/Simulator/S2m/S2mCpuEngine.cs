@@ -99,12 +99,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         for (int b = 0; b < n; b++)
         {
-            for (int k = 0; k < _l.Classes; k++)
-            {
-                int c = 0;
-                for (int u = 0; u < _l.LabelUnits; u++) c += _labelCounts[b * _v + _l.LabelStart + k * _l.LabelUnits + u];
-                result.OutputCounts[b * _l.Classes + k] = c;
-            }
+            Readout.LabelCounts(_labelCounts.AsSpan(b * _v, _v), _l, result.OutputCounts.AsSpan(b * _l.Classes, _l.Classes));
             result.SynOps += _synOps[b];
             result.Spikes += _spikes[b];
         }
