@@ -58,23 +58,10 @@ public sealed class BatchResult(int capacity, int classes)
     /// [lane][class]: the tie-break of <see cref="Predicted"/>.</summary>
     public float[] OutputDrive { get; } = new float[capacity * classes];
 
-    /// <summary>Class of the prediction neuron with most spikes. Ties, silence included (no prediction neuron
-    /// spiked), go to the neuron with the larger integrated synaptic current: the one driven harder, which would
-    /// have spiked first or more often in a longer sample. -1 only when nothing at all distinguishes them.</summary>
+    /// <summary>The class of lane <paramref name="lane"/> by <see cref="Readout.Predict"/> (most spikes, ties to the
+    /// larger integrated current, -1 when nothing distinguishes the classes).</summary>
     public int Predicted(int lane)
-    {
-        int best = -1, bestCount = -1;
-        float bestDrive = float.NegativeInfinity;
-        bool allAlike = true;
-        for (int k = 0; k < Classes; k++)
-        {
-            int c = OutputCounts[lane * Classes + k];
-            float d = OutputDrive[lane * Classes + k];
-            if (k > 0 && (c != OutputCounts[lane * Classes] || d != OutputDrive[lane * Classes])) allAlike = false;
-            if (c > bestCount || (c == bestCount && d > bestDrive)) { bestCount = c; bestDrive = d; best = k; }
-        }
-        return allAlike && bestCount == 0 ? -1 : best;
-    }
+        => Readout.Predict(OutputCounts.AsSpan(lane * Classes, Classes), OutputDrive.AsSpan(lane * Classes, Classes));
 }
 
 /// <summary>Receives every step's spikes, for rasters, per-step counts and parity checks.</summary>

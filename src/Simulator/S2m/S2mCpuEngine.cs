@@ -12,11 +12,11 @@ namespace Neuromorphic.Simulator.S2m;
 /// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw per use);</item>
 /// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses only.</item>
 /// </list>
-/// <para>The transposed mirror: the network's W ([visible + 1][hidden + 1], row-major) owns the values; the engine
-/// keeps W transposed beside it so that a hidden spike's synapses are a contiguous row as well. Every update writes
-/// both (a visible spike's row into W, then its values into the mirror's column; a hidden spike's row into the
-/// mirror, then back into W's column), so the two never disagree (<see cref="MirrorDisagreements"/>; a test checks
-/// it after training). Whoever changes W from outside calls <see cref="PushWeights"/>, which rebuilds the mirror.</para>
+/// <para>The transposed mirror (<see cref="TransposedMirror"/>): the network's W ([visible + 1][hidden + 1], row-major)
+/// owns the values; the engine keeps W transposed beside it so that a hidden spike's synapses are a contiguous row as
+/// well. Every update writes both (a visible spike's row into W, then its values into the mirror's column; a hidden
+/// spike's row into the mirror, then back into W's column), so the two never disagree (<see cref="MirrorDisagreements"/>;
+/// a test checks it after training). Whoever changes W from outside calls <see cref="PushWeights"/>, which rebuilds the mirror.</para>
 /// <para>Inference runs lanes in parallel; training runs one time loop over all lanes (the ILGPU driver applies the
 /// same order), or, with <see cref="BatchUpdateMode.PerSample"/>, each lane on its own copy of W and the mirror on
 /// its own core, the lanes' changes summed after the batch in lane order.</para>
@@ -39,11 +39,8 @@ public sealed class S2mCpuEngine : SimulationEngine
     // hidden synapses) and backward (hidden spike over the _v visible ones). Per lane because inference runs
     // lanes in parallel; grown on demand.
     readonly uint[][] _forwardDraws, _backwardDraws;
-    // W transposed, [hidden + 1][visible + 1], and the mask likewise (null: nothing pruned).
-    readonly float[] _wt;
-    byte[]? _maskT;
-    // Per-sample batches: lane b's private W and mirror (allocated on first use).
-    float[][]? _laneW, _laneWt;
+    // W transposed, [hidden + 1][visible + 1], and the mask likewise; per-sample batches' lane copies.
+    readonly TransposedMirror _mirror;
     readonly bool _fixedPointState;
     readonly int[][] _changed;
     // Fixed-point weights: the lane's presentation, part of its rounding draws' key.
@@ -66,7 +63,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         _changed = new int[b][];
         _presentation = new long[b];
         for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
-        _wt = new float[_v * _h];
+        _mirror = new TransposedMirror(_v, _h);
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
     }
@@ -78,33 +75,12 @@ public sealed class S2mCpuEngine : SimulationEngine
     public override void PushWeights()
     {
         var proj = Network.Projections[0];
-        Transpose(proj.Weights, _wt, _v, _h);
-        if (proj.Mask is { } m) { _maskT ??= new byte[m.Length]; Transpose(m, _maskT, _v, _h); }
-        else _maskT = null;
-    }
-
-    static void Transpose<T>(T[] src, T[] dst, int rows, int cols)
-    {
-        // In blocks, so both sides stay in cache.
-        const int B = 32;
-        for (int j0 = 0; j0 < rows; j0 += B)
-            for (int i0 = 0; i0 < cols; i0 += B)
-                for (int j = j0, je = Math.Min(j0 + B, rows); j < je; j++)
-                    for (int i = i0, ie = Math.Min(i0 + B, cols); i < ie; i++)
-                        dst[i * rows + j] = src[j * cols + i];
+        _mirror.Rebuild(proj.Weights, proj.Mask);
     }
 
     /// <summary>Entries where the mirror is not exactly W transposed (bit for bit): 0 unless something changed W
     /// without <see cref="PushWeights"/>. For the tests.</summary>
-    public int MirrorDisagreements()
-    {
-        var w = Network.Projections[0].Weights;
-        int bad = 0;
-        for (int j = 0; j < _v; j++)
-            for (int i = 0; i < _h; i++)
-                if (BitConverter.SingleToInt32Bits(w[j * _h + i]) != BitConverter.SingleToInt32Bits(_wt[i * _v + j])) bad++;
-        return bad;
-    }
+    public int MirrorDisagreements() => _mirror.Disagreements(Network.Projections[0].Weights);
 
     public override BatchResult Run(BatchInput input, bool train, ISpikeRecorder? recorder = null)
     {
@@ -116,19 +92,14 @@ public sealed class S2mCpuEngine : SimulationEngine
         else if (train || recorder != null || n == 1)
         {
             for (int b = 0; b < n; b++) ResetLane(input, b, train);
-            RunLanes(input, 0, n, steps, train, recorder, w, _wt);
+            RunLanes(input, 0, n, steps, train, recorder, w, _mirror.Weights);
         }
         else
-            LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null, w, _wt); });
+            LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null, w, _mirror.Weights); });
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         for (int b = 0; b < n; b++)
         {
-            for (int k = 0; k < _l.Classes; k++)
-            {
-                int c = 0;
-                for (int u = 0; u < _l.LabelUnits; u++) c += _labelCounts[b * _v + _l.LabelStart + k * _l.LabelUnits + u];
-                result.OutputCounts[b * _l.Classes + k] = c;
-            }
+            Readout.LabelCounts(_labelCounts.AsSpan(b * _v, _v), _l, result.OutputCounts.AsSpan(b * _l.Classes, _l.Classes));
             result.SynOps += _synOps[b];
             result.Spikes += _spikes[b];
         }
@@ -136,39 +107,18 @@ public sealed class S2mCpuEngine : SimulationEngine
     }
 
     /// <summary>Each lane learns its whole sample on a private copy of W and the mirror, lanes on all cores; then
-    /// W += the lanes' changes summed in lane order (<see cref="BatchUpdate"/>), elementwise, in W and in the mirror
-    /// alike, so the two stay equal.</summary>
+    /// W and the mirror += the lanes' changes summed in lane order (<see cref="TransposedMirror.MergeLanes"/>).</summary>
     void RunPerSample(BatchInput input, int n, int steps)
     {
         var w = Network.Projections[0].Weights;
-        _laneW ??= new float[BatchCapacity][];
-        _laneWt ??= new float[BatchCapacity][];
-        for (int b = 0; b < n; b++) { _laneW[b] ??= new float[w.Length]; _laneWt[b] ??= new float[w.Length]; }
+        _mirror.EnsureLanes(n, BatchCapacity);
         LaneScheduler.Run(n, null, b =>
         {
-            w.CopyTo(_laneW[b], 0);
-            _wt.CopyTo(_laneWt[b], 0);
+            var (laneW, laneMirror) = _mirror.CopyToLane(w, b);
             ResetLane(input, b, true);
-            RunLanes(input, b, b + 1, steps, true, null, _laneW[b], _laneWt[b]);
+            RunLanes(input, b, b + 1, steps, true, null, laneW, laneMirror);
         });
-        var format = Network.Projections[0].WeightFormat;
-        var nearest = format is { } f ? (f with { Rounding = Rounding.Nearest }).Coefficients : default;
-        Merge(w, _laneW, n, format.HasValue, nearest);
-        Merge(_wt, _laneWt, n, format.HasValue, nearest);
-    }
-
-    static void Merge(float[] shared, float[][] lanes, int n, bool quantized, QuantCoefficients nearest)
-    {
-        Parallel.For(0, Environment.ProcessorCount, LaneScheduler.Options, part =>
-        {
-            int parts = Environment.ProcessorCount, lo = (int)((long)shared.Length * part / parts), hi = (int)((long)shared.Length * (part + 1) / parts);
-            for (int k = lo; k < hi; k++)
-            {
-                float s = shared[k], sum = 0f;
-                for (int b = 0; b < n; b++) sum = BatchUpdate.Accumulate(sum, lanes[b][k], s);
-                shared[k] = BatchUpdate.Apply(s, sum, quantized, nearest);
-            }
-        });
+        _mirror.MergeLanes(w, n, Network.Projections[0].WeightFormat);
     }
 
     void ResetLane(BatchInput input, int b, bool train)
@@ -362,6 +312,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         bool stochastic = BlankOutSynapse.IsStochastic(blank), drawn = stochastic && backwardRows;
         int first = mode == VisibleMode.Free ? 0 : _l.LabelStart, width = _l.Visible - first;
         var inbox = _vIn.AsSpan(b * _v + first, width);
+        var maskT = _mirror.Mask;
         Span<uint> part = stochastic && !drawn ? (width <= 2048 ? stackalloc uint[width] : new uint[width]) : default;
         long events = 0;
         for (int s = 0; s < n; s++)
@@ -375,7 +326,7 @@ public sealed class S2mCpuEngine : SimulationEngine
                 draws = part;
             }
             events += BlankOutSynapse.DeliverRow(wt.AsSpan(i * rows + first, width), inbox, draws, stochastic ? (uint)blank : 0u, stochastic,
-                _maskT == null ? default : _maskT.AsSpan(i * rows + first, width));
+                maskT == null ? default : maskT.AsSpan(i * rows + first, width));
         }
         _synOps[b] += events;
     }
@@ -408,9 +359,10 @@ public sealed class S2mCpuEngine : SimulationEngine
             int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
                 mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0, _s.Ecd);
-            for (int c = 0; c < m; c++) { int i = changed[c]; wt[i * rows + j] = row[i]; }
+            TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), wt, rows, j);
         }
         var preTrace = _vTrace.AsSpan(ov, _v);
+        var maskT = _mirror.Mask;
         var preSpiked = _vSpiked.AsSpan(ov, _v);
         for (int s = 0; s < _hCount[b]; s++)
         {
@@ -418,9 +370,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
             int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, _maskT == null ? default : _maskT.AsSpan(i * rows, end), changed, quantized, grid,
+                thr, stochastic, etaG, maskT == null ? default : maskT.AsSpan(i * rows, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0, _s.Ecd);
-            for (int c = 0; c < m; c++) { int j = changed[c]; w[j * cols + i] = row[j]; }
+            TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), w, cols, i);
         }
     }
 

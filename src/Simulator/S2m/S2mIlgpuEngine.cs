@@ -132,12 +132,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         var labels = new int[BatchCapacity * _l.Rows];
         _vis.LabelCounts.CopyToCPU(labels);
         for (int b = 0; b < n; b++)
-            for (int k = 0; k < _l.Classes; k++)
-            {
-                int c = 0;
-                for (int u = 0; u < _l.LabelUnits; u++) c += labels[b * _l.Rows + _l.LabelStart + k * _l.LabelUnits + u];
-                result.OutputCounts[b * _l.Classes + k] = c;
-            }
+            Readout.LabelCounts(labels.AsSpan(b * _l.Rows, _l.Rows), _l, result.OutputCounts.AsSpan(b * _l.Classes, _l.Classes));
         var syn = new long[BatchCapacity];
         _synOps.CopyToCPU(syn);
         var sv = new int[BatchCapacity * _l.Rows];
