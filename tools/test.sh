@@ -5,7 +5,8 @@
 # python3-h5py (the NIR tests), chromium (the report page test), slurm-wlm and munge (a single-node Slurm on
 # localhost for the study end-to-end test, .ci/slurm.sh; its daemons are stopped on exit).
 # Arguments go to `dotnet test` (e.g. --filter Name~Cli). NEUROMORPHIC_SLURM=0 skips Slurm (that test is then ignored);
-# NEUROMORPHIC_SKIP_TOOL=1 skips the packed-tool check. Exit code: dotnet test's, else the tool check's.
+# NEUROMORPHIC_SKIP_TOOL=1 skips the packed-tool check. Exit code: dotnet test's, else the layout check's
+# (dotnet format whitespace against .editorconfig), else the tool check's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -54,6 +55,13 @@ if [ -n "$summary" ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
+# The layout conventions of .editorconfig (whitespace only), kept by a check rather than by reviewers. Fix with
+# `dotnet format whitespace Neuromorphic.sln`.
+if ! dotnet format whitespace Neuromorphic.sln --verify-no-changes; then
+  echo "error: files differ from .editorconfig's layout (above); run: dotnet format whitespace Neuromorphic.sln" >&2
+  exit 1
+fi
+echo "layout: dotnet format whitespace --verify-no-changes passed"
 if [ "${NEUROMORPHIC_SKIP_TOOL:-0}" != 1 ]; then
   tools/pack-tool.sh --check
 fi

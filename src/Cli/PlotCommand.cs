@@ -22,7 +22,8 @@ public static class PlotCommand
             var (format, size) = curveFig.Parse(r, outPath);
             bool samplesAxis = r.GetValue(xAxis)!.Trim().ToLowerInvariant() switch
             {
-                "epochs" => false, "samples" => true,
+                "epochs" => false,
+                "samples" => true,
                 var other => throw new NeuromorphicException($"--x '{other}': expected epochs or samples"),
             };
             var runs = new List<(string, List<EpochRecord>)>();
@@ -173,7 +174,8 @@ public static class PlotCommand
             var (format, size) = weightsFig.Parse(r, outPath);
             bool byClass = r.GetValue(sort)!.Trim().ToLowerInvariant() switch
             {
-                "unit" => false, "class" => true,
+                "unit" => false,
+                "class" => true,
                 var other => throw new NeuromorphicException($"--sort '{other}': expected unit or class"),
             };
             var (net, config, _) = CliCommon.LoadModelFile(path);
@@ -203,8 +205,11 @@ public static class PlotCommand
             {
                 double largest = 0;
                 for (int j = 0; j < rows * cols; j++) for (int u = 0; u < n; u++) largest = Math.Max(largest, Math.Abs(weights[(long)j * stride + u]));
-                Output.Json(new Dictionary<string, object?> { ["out"] = outPath, ["model"] = path, ["projection"] = projection, ["units"] = n, ["rows"] = rows, ["cols"] = cols, ["max_abs_weight_mv"] = Math.Round(largest, 6),
-                    ["masked_pixels"] = silent?.Count(x => x), ["order"] = order, ["driven_class"] = driven?.Take(n).ToArray() });
+                Output.Json(new Dictionary<string, object?>
+                {
+                    ["out"] = outPath, ["model"] = path, ["projection"] = projection, ["units"] = n, ["rows"] = rows, ["cols"] = cols, ["max_abs_weight_mv"] = Math.Round(largest, 6),
+                    ["masked_pixels"] = silent?.Count(x => x), ["order"] = order, ["driven_class"] = driven?.Take(n).ToArray()
+                });
             }
             return 0;
         }));
@@ -231,7 +236,9 @@ public static class PlotCommand
             var (format, size) = ratesFig.Parse(r, outPath);
             var drawn = r.GetValue(style)!.Trim().ToLowerInvariant() switch
             {
-                "histogram" => Plots.RatesStyle.Histogram, "log" => Plots.RatesStyle.Log, "ecdf" => Plots.RatesStyle.Ecdf,
+                "histogram" => Plots.RatesStyle.Histogram,
+                "log" => Plots.RatesStyle.Log,
+                "ecdf" => Plots.RatesStyle.Ecdf,
                 var other => throw new NeuromorphicException($"--style '{other}': expected histogram, log or ecdf"),
             };
             int n = r.GetValue(digits);

@@ -35,7 +35,9 @@ public sealed class Figure
     public static FigureFormat FormatOf(string path, string? format, string option = "--format") => format?.Trim().ToLowerInvariant() switch
     {
         null => Path.GetExtension(path).ToLowerInvariant() switch { ".svg" => FigureFormat.Svg, ".pdf" => FigureFormat.Pdf, _ => FigureFormat.Png },
-        "png" => FigureFormat.Png, "svg" => FigureFormat.Svg, "pdf" => FigureFormat.Pdf,
+        "png" => FigureFormat.Png,
+        "svg" => FigureFormat.Svg,
+        "pdf" => FigureFormat.Pdf,
         _ => throw new NeuromorphicException($"{option} '{format}': expected png, svg or pdf"),
     };
 

@@ -43,7 +43,8 @@ public static class SweepCommand
             var backend = Backends.Parse(r.GetValue(BackendOpt)!);
             bool mse = r.GetValue(scale)!.Trim().ToLowerInvariant() switch
             {
-                "mse" => true, "max" => false,
+                "mse" => true,
+                "max" => false,
                 var other => throw new NeuromorphicException($"--scale '{other}': expected mse or max"),
             };
             int batch = InferenceBatch(r.GetValue(InferenceBatchOpt), backend);

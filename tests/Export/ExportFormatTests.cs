@@ -42,7 +42,11 @@ public class ExportFormatTests
         }
     }
 
-    [TestCase("float")] [TestCase("loihi")] [TestCase("spinnaker")] [TestCase("int8")] [TestCase("int4")]
+    [TestCase("float")]
+    [TestCase("loihi")]
+    [TestCase("spinnaker")]
+    [TestCase("int8")]
+    [TestCase("int4")]
     public void MessagePackRoundTrip(string chip)
     {
         var (net, config) = Small();
@@ -70,7 +74,9 @@ public class ExportFormatTests
         Assert.That(p0["sign_mode"], Is.EqualTo(1), "Lava's numbering: 1 = mixed");
     }
 
-    [TestCase("float")] [TestCase("loihi")] [TestCase("int4")]
+    [TestCase("float")]
+    [TestCase("loihi")]
+    [TestCase("int4")]
     public void CsvRoundTrip(string chip)
     {
         var (net, config) = Small();
@@ -81,7 +87,9 @@ public class ExportFormatTests
         Assert.That(File.ReadAllLines(Path.Combine(_dir, "csv", "fc1_weight.csv")), Has.Length.EqualTo(20), "one row per presynaptic neuron");
     }
 
-    [TestCase("float")] [TestCase("spinnaker")] [TestCase("int8")]
+    [TestCase("float")]
+    [TestCase("spinnaker")]
+    [TestCase("int8")]
     public void NpzAndNpyRoundTrip(string chip)
     {
         var (net, config) = Small();
@@ -96,7 +104,8 @@ public class ExportFormatTests
         AssertSame(e, CsvNpy.FromArrays(CsvNpy.ReadNpyFolder(Path.Combine(_dir, "npy")), chip, "npy"));
     }
 
-    [TestCase("float")] [TestCase("loihi")]
+    [TestCase("float")]
+    [TestCase("loihi")]
     public void NirRoundTripThroughImportKeepsEveryWeightAndParameter(string chip)
     {
         var (net, config) = Small();

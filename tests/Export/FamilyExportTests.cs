@@ -57,7 +57,8 @@ public class FamilyExportTests
         Assert.That(b.Sampler with { Name = "", Population = "" }, Is.EqualTo(a.Sampler with { Name = "", Population = "" }));
     }
 
-    [TestCase("float")] [TestCase("loihi")]
+    [TestCase("float")]
+    [TestCase("loihi")]
     public void S2mRoundTripsThroughEveryFormatThatHoldsIt(string chip)
     {
         var (net, config) = SmallS2m();
@@ -113,7 +114,10 @@ public class FamilyExportTests
         Assert.That(e.Matrix.Weights, Is.EqualTo(net.Projections[0].Weights.Select(w => (float)(w * 0.5)).ToArray()));
     }
 
-    [TestCase("msgpack")] [TestCase("npz")] [TestCase("csv")] [TestCase("nir")]
+    [TestCase("msgpack")]
+    [TestCase("npz")]
+    [TestCase("csv")]
+    [TestCase("nir")]
     public void BlankOutIsStoredAndReadBack(string format)
     {
         var (net, config) = SmallPerbp();

@@ -22,7 +22,10 @@ public static class Backends
 
     public static string Name(BackendKind kind) => kind switch
     {
-        BackendKind.Cpu => "cpu", BackendKind.Cuda => "cuda", BackendKind.IlgpuCpu => "ilgpu-cpu", _ => "auto",
+        BackendKind.Cpu => "cpu",
+        BackendKind.Cuda => "cuda",
+        BackendKind.IlgpuCpu => "ilgpu-cpu",
+        _ => "auto",
     };
 
     /// <summary>True when ILGPU sees a CUDA device.</summary>

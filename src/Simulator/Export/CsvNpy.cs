@@ -176,8 +176,12 @@ public static class CsvNpy
             int o = data + (int)(k * size);
             values[k] = descr switch
             {
-                "<f4" => BitConverter.ToSingle(b, o), "<f8" => BitConverter.ToDouble(b, o), "<i4" => BitConverter.ToInt32(b, o),
-                "<i8" => BitConverter.ToInt64(b, o), "<i2" => BitConverter.ToInt16(b, o), _ => (sbyte)b[o],
+                "<f4" => BitConverter.ToSingle(b, o),
+                "<f8" => BitConverter.ToDouble(b, o),
+                "<i4" => BitConverter.ToInt32(b, o),
+                "<i8" => BitConverter.ToInt64(b, o),
+                "<i2" => BitConverter.ToInt16(b, o),
+                _ => (sbyte)b[o],
             };
         }
         return new NpyArray(descr, shape, values);

@@ -116,7 +116,11 @@ public static class NirImport
         var output = lifs[^1].P;
         config = config with
         {
-            DtMs = dtMs, Rule = RuleKind.None, WeightBits = 0, LayerGateMv = null, TransmissionProbability = blankOut,
+            DtMs = dtMs,
+            Rule = RuleKind.None,
+            WeightBits = 0,
+            LayerGateMv = null,
+            TransmissionProbability = blankOut,
             Hidden = hidden with { TauDendriteMs = config.Hidden.TauDendriteMs, NoiseWeightMv = config.Hidden.NoiseWeightMv, NoiseRateHz = config.Hidden.NoiseRateHz },
             Output = output with { TauDendriteMs = config.Output.TauDendriteMs, NoiseWeightMv = config.Output.NoiseWeightMv, NoiseRateHz = config.Output.NoiseRateHz },
         };

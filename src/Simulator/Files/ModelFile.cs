@@ -115,21 +115,21 @@ public sealed class ModelFile
 
     public static ModelFile From(Network net, SimulationConfig config, TrainingProgress progress, List<EpochRecord>? history = null,
         List<TestPoint>? testPoints = null) => new()
-    {
-        History = history ?? [],
-        TestPoints = testPoints ?? [],
-        Layers = net.Layers,
-        ConfigJson = JsonSerializer.Serialize(config, Json),
-        Projections = net.Projections.Select(p => new StoredProjection
         {
-            Name = p.Name, Rows = net.Populations[p.Source].Size, Columns = net.Populations[p.Target].Size,
-            Weights = (float[])p.Weights.Clone(), Mask = p.Mask?.ToArray(),
-        }).ToArray(),
-        Progress = progress,
-        Biases = net.Populations.Any(p => p.BiasMv != null)
+            History = history ?? [],
+            TestPoints = testPoints ?? [],
+            Layers = net.Layers,
+            ConfigJson = JsonSerializer.Serialize(config, Json),
+            Projections = net.Projections.Select(p => new StoredProjection
+            {
+                Name = p.Name, Rows = net.Populations[p.Source].Size, Columns = net.Populations[p.Target].Size,
+                Weights = (float[])p.Weights.Clone(), Mask = p.Mask?.ToArray(),
+            }).ToArray(),
+            Progress = progress,
+            Biases = net.Populations.Any(p => p.BiasMv != null)
             ? net.Populations.Where(p => p.BiasMv != null).Select(p => new StoredBias { Population = p.Name, BiasMv = (float[])p.BiasMv!.Clone() }).ToArray()
             : null,
-    };
+        };
 
     public SimulationConfig Config()
         => JsonSerializer.Deserialize<SimulationConfig>(ConfigJson, Json) ?? throw new NeuromorphicException("model file: empty configuration");

@@ -32,7 +32,11 @@ public static class Presets
     // barely moves weights of mV against a 100 mV threshold).
     static readonly SimulationConfig S2mBase = new SimulationConfig() with
     {
-        Rule = RuleKind.S2m, TransmissionProbability = 0.5, SampleMs = 140, TestSampleMs = 140, LabelUnitsPerClass = 4,
+        Rule = RuleKind.S2m,
+        TransmissionProbability = 0.5,
+        SampleMs = 140,
+        TestSampleMs = 140,
+        LabelUnitsPerClass = 4,
         Ecd = new EcdParameters(LearningRate: 0.3),
     };
 
@@ -40,7 +44,10 @@ public static class Presets
     // class, bias units at 1 kHz, 1 s test samples.
     static readonly SimulationConfig Ecd2014 = S2mBase with
     {
-        SampleMs = 100, TestSampleMs = 1000, BiasRateHz = 1000, Ecd = S2mBase.Ecd with { BurnInFraction = 0.1 },
+        SampleMs = 100,
+        TestSampleMs = 1000,
+        BiasRateHz = 1000,
+        Ecd = S2mBase.Ecd with { BurnInFraction = 0.1 },
     };
 
     static readonly SimulationConfig Paper = new SimulationConfig() with

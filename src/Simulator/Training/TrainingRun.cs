@@ -170,7 +170,8 @@ public sealed class TrainingRun : IDisposable
                 var t = Evaluation.Run(Tester(), TestSet, 0, Math.Min(ntest, TestSet.Count), Evaluation.TestPresentationBase);
                 if (every > 0) _cb.Line($"test after {progress.SamplesSeen:N0} training samples: error {t.Error:P2} on {t.Samples:N0} digits");
                 return t;
-            } : null);
+            }
+        : null);
         trainer.SaveCheckpoint(s.OutPath);
         _cb.Line($"model written to {s.OutPath}");
         double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
