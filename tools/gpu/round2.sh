@@ -7,41 +7,10 @@
 # Here (a machine with the .NET SDK):
 #   ../shared/tools/gpu-bundle src/Cli cli                # .gpu/cli.tar.xz, a self-contained build
 #   mkdir -p .gpudata && for f in ~/.cache/neuromorphic/mnist/*; do gzip -c $f > .gpudata/$(basename $f).gz; done
-# There (device tool): carry [".gpu", ".gpudata"], command: bash tools/gpu/check.sh
+# There (device tool): carry [".gpu", ".gpudata"], command: bash tools/gpu/round2.sh
 # Output: $OUT/results.jsonl (one JSON object per step, with its name), $OUT/log.txt, $OUT/ncu.txt.
-set -u
-OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 DEADLINE=${DEADLINE:-330}          # seconds after which remaining steps are skipped
-start=$(date +%s)
-log() { echo "[$(( $(date +%s) - start ))s] $*" | tee -a "$OUT/log.txt"; }
-mkdir -p /tmp/b /tmp/mnist
-tar xJf .gpu/cli.tar.xz -C /tmp/b || { log "bundle missing"; exit 1; }
-for f in .gpudata/*.gz; do gunzip -c "$f" > /tmp/mnist/$(basename "$f" .gz); done
-export NEUROMORPHIC_DATA_DIR=/tmp/mnist DOTNET_CLI_TELEMETRY_OPTOUT=1
-N=/tmp/b/neuromorphic
-M=models/erbp-784-200-10-2ep.nmm
-nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,driver_version --format=csv | tee -a "$OUT/log.txt"
-nproc | tee -a "$OUT/log.txt"
-
-# step NAME LIMIT_S ARGS...: runs the CLI with --json, appends {"step": NAME, ...its figures} to results.jsonl.
-step() {
-  local name=$1 limit=$2; shift 2
-  local now=$(( $(date +%s) - start ))
-  if (( now + limit / 3 > DEADLINE )); then log "skip $name (deadline)"; return; fi
-  log "start $name: $*"
-  local t0=$(date +%s%N)
-  timeout "$limit" "$N" "$@" --json > "/tmp/$name.out" 2> "/tmp/$name.err"
-  local rc=$? t1=$(date +%s%N)
-  local last; last=$(tail -n 1 "/tmp/$name.out")
-  if [[ $rc -eq 0 && $last == \{* ]]; then
-    python3 -c 'import json,sys; d=json.loads(sys.argv[3]); d={"step":sys.argv[1],"wall_s":round(float(sys.argv[2]),2),**d}; print(json.dumps(d))' \
-      "$name" "$(( (t1 - t0) / 1000000 ))e-3" "$last" >> "$OUT/results.jsonl"
-    log "done $name rc=0"
-  else
-    echo "{\"step\":\"$name\",\"rc\":$rc,\"error\":$(tail -n 3 "/tmp/$name.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()[-600:]))')}" >> "$OUT/results.jsonl"
-    log "FAILED $name rc=$rc"; tail -n 5 "/tmp/$name.err" | tee -a "$OUT/log.txt"
-  fi
-}
+source "$(dirname "$0")/common.sh"
 
 # 1. Per-sample training beyond 2^31 private weights must be refused in one line; the largest batch that fits.
 step bench_train_sample_16384 40 bench --backend cuda --train --batch-update sample --batch 16384 --samples 16384
