@@ -21,18 +21,7 @@ public class NirBiasTests
     /// <summary>784-2-10 with no input weights: hidden neuron 1 (CubaLIF, w_in = tau_syn/dt: factor 1) is driven by its
     /// bias argv[2] alone and class 3 listens to it (weight 400); class 7 (LIF, tau 2 ms, threshold 1) by its own bias
     /// argv[3]. Without biases nothing fires.</summary>
-    const string Biased = """
-f = h5py.File(sys.argv[1], 'w')
-f.create_dataset('version', data='0.5.0', dtype=h5py.string_dtype())
-g = f.create_group('node')
-g.create_dataset('type', data='NIRGraph', dtype=h5py.string_dtype())
-n = g.create_group('nodes')
-def node(name, t, **kw):
-    x = n.create_group(name)
-    x.create_dataset('type', data=t, dtype=h5py.string_dtype())
-    for k, v in kw.items(): x.create_dataset(k, data=v)
-    return x
-dt = 1e-4
+    const string Biased = NirInteropTests.GraphPreamble + "\n" + """
 md = g.create_group('metadata'); md.create_dataset('dt', data=dt)
 node('input', 'Input', shape=np.array([784]))
 node('fc', 'Affine', weight=np.zeros((2, 784), np.float32), bias=np.array([0.0, float(sys.argv[2])], np.float32))

@@ -76,10 +76,9 @@ print('tau_syn', nodes['lif1']['tau_syn'][0], 'dt', g['metadata/dt'][()], 'w13',
         Assert.That(o, Does.Contain($"w13 {((double)e.Projections[0].Weights[3 * 7 + 1]).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
-    /// <summary>A 784-2-10 graph as snnTorch writes one: Affine with zero bias, CubaLIF with w_in = tau_syn/dt and
-    /// r = 1, then Linear and LIF with scalar-like per-neuron arrays; hidden neuron 0 sees every pixel, and only class 3
-    /// listens to it.</summary>
-    internal const string HandBuilt = """
+    /// <summary>The start of every hand-built NIR file of the tests: an HDF5 file at argv[1] with a NIRGraph, node(name,
+    /// type, **datasets) to add a node, and dt (0.1 ms).</summary>
+    internal const string GraphPreamble = """
 f = h5py.File(sys.argv[1], 'w')
 f.create_dataset('version', data='0.5.0', dtype=h5py.string_dtype())
 g = f.create_group('node')
@@ -91,6 +90,12 @@ def node(name, t, **kw):
     for k, v in kw.items(): x.create_dataset(k, data=v)
     return x
 dt = 1e-4
+""";
+
+    /// <summary>A 784-2-10 graph as snnTorch writes one: Affine with zero bias, CubaLIF with w_in = tau_syn/dt and
+    /// r = 1, then Linear and LIF with scalar-like per-neuron arrays; hidden neuron 0 sees every pixel, and only class 3
+    /// listens to it.</summary>
+    internal const string HandBuilt = GraphPreamble + "\n" + """
 node('input', 'Input', shape=np.array([784]))
 w1 = np.zeros((2, 784), np.float32); w1[0, :] = float(sys.argv[2])
 node('fc', 'Affine', weight=w1, bias=np.zeros(2, np.float32))
