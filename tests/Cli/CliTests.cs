@@ -118,13 +118,14 @@ public class BenchCliTests
     [Test]
     public void BenchPicksTheCommittedModelThatFitsTheArchitectureAndRule()
     {
-        // models/index.json: two peRBP 784-200-10 models (the main job's first) and an S2M 824-500.
+        // models/index.json: three peRBP 784-200-10 models (the main job's first), a peRBP 784-500-10 and an S2M 824-500.
         Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], RuleKind.None)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
         Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], null)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
         Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 200, 10], RuleKind.Perbp)), Is.EqualTo("erbp-784-200-10-2ep.nmm"));
         Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 500, 10], RuleKind.S2m)), Is.EqualTo("s2m-824-500-3ep.nmm"));
         Assert.That(BenchCommand.CommittedModel([784, 200, 10], RuleKind.Erbp), Is.Null, "no plain eRBP model is committed");
-        Assert.That(BenchCommand.CommittedModel([784, 500, 10], RuleKind.None), Is.Null, "the S2M is not an eRBP network");
+        Assert.That(Path.GetFileName(BenchCommand.CommittedModel([784, 500, 10], RuleKind.None)), Is.EqualTo("erbp-784-500-10-best-floor-31ep.nmm"),
+            "the peRBP 784-500-10, not the S2M (824-500)");
         Assert.That(BenchCommand.CommittedModel([784, 12, 10], null), Is.Null);
     }
 
