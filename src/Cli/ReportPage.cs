@@ -147,7 +147,7 @@ public static class ReportPage
             "Intervals are 95% Wilson score intervals of a binomial error rate on n images.")).Append("</p>\n");
 
         // Configuration: every field of the stored configuration, flattened.
-        var hidden = run.Config.Rule == RuleKind.S2m ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
+        var hidden = run.Config.Family == ModelFamily.SynapticSampling ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
         sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz), " +
             $"but those only the other rule reads ({string.Join(", ", hidden)}). Enumerations by name.")).Append("</p>\n");
         var fields = new List<string[]>();

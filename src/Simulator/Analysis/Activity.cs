@@ -138,7 +138,7 @@ public static class ReceptiveFields
     /// the prediction layer (deeper networks, S2M).</summary>
     public static int[]? DrivenClass(Network net, SimulationConfig config)
     {
-        if (config.Rule == RuleKind.S2m) return null;
+        if (config.Family == ModelFamily.SynapticSampling) return null;
         var first = net.Projections.First(p => p.Forward && p.Source == net.DataPopulation);
         if (first.Target == net.OutputPopulation) return null;
         var next = net.Projections.FirstOrDefault(p => p.Forward && p.Source == first.Target && p.Target == net.OutputPopulation);
