@@ -82,7 +82,7 @@ public static class TestCommand
 
     /// <summary>test --readout free-energy: each digit's class by the free energy of the S2M's weights read as an RBM
     /// (<see cref="FreeEnergy"/>, <see cref="S2mEnergyReading"/>); no spikes.</summary>
-    static int FreeEnergyTest(Network net, SimulationConfig config, ModelFile file, Dataset data, MnistSet testSet, MnistSet train, int ntest,
+    static int FreeEnergyTest(Network net, SimulationConfig config, ModelFile file, Dataset data, IdxImageSet testSet, IdxImageSet train, int ntest,
         double? energyPerMv, string path, string which, bool json)
     {
         var layout = S2mLayout.Of(net, config);
