@@ -71,7 +71,8 @@ public sealed class IdxImageSet
     public ReadOnlySpan<byte> Image(int i) => Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
 
     /// <summary>Loads an image file and its label file (uncompressed) and checks that they belong together.</summary>
-    public static IdxImageSet Load(string imagesPath, string labelsPath) => Parse(ReadFile(imagesPath), imagesPath, ReadFile(labelsPath), labelsPath, null);
+    public static IdxImageSet Load(string imagesPath, string labelsPath) =>
+        Parse(ReadFile(imagesPath), imagesPath, ReadFile(labelsPath), labelsPath, null);
 
     static byte[] ReadFile(string path) { Files.InputFile.Require(path, "file"); return File.ReadAllBytes(path); }
 
