@@ -46,7 +46,7 @@ public static class BenchCommand
                     throw new NeuromorphicException($"--rule {given}: {modelPath} was trained with --rule {stored.Rule.ToString().ToLowerInvariant()}");
                 // The model's configuration, with the batch mode of this command line; an S2M stays an S2M when benched for inference.
                 config = stored with { BatchUpdate = config.BatchUpdate };
-                if (!training && config.Rule != RuleKind.S2m) config = config with { Rule = RuleKind.None };
+                if (!training && config.Family != ModelFamily.SynapticSampling) config = config with { Rule = RuleKind.None };
                 arch = loaded.Layers;
                 storedConfig = stored;
                 fromModel = () => LoadModel(modelPath).Item1;
@@ -123,7 +123,8 @@ public static class BenchCommand
             if (dir != null) break;
         }
         if (dir == null) return null;
-        string want = Architecture.Format(rule == RuleKind.S2m && layers.Length > 2 ? [layers[0], layers[1], layers[^1]] : layers);
+        bool s2m = rule is { } rk && ModelFamilies.Of(rk) == ModelFamily.SynapticSampling;
+        string want = Architecture.Format(s2m && layers.Length > 2 ? [layers[0], layers[1], layers[^1]] : layers);
         try
         {
             using var index = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "index.json")));

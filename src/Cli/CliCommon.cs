@@ -102,7 +102,8 @@ public static class CliCommon
 
     /// <summary>The final test (or `test`): classifies the first <paramref name="ntest"/> images of <paramref name="testSet"/>,
     /// prints the table and adds the figures; null when <paramref name="ntest"/> is 0.</summary>
-    internal static EvaluationResult? FinalTest(SimulationEngine engine, Dataset data, MnistSet testSet, int ntest, Dictionary<string, object?> figures)
+    internal static EvaluationResult? FinalTest(SimulationEngine engine, Dataset data, IdxImageSet testSet, int ntest,
+        Dictionary<string, object?> figures)
     {
         figures["dataset"] = data.Name;
         if (ntest == 0) return null;

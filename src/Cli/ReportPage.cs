@@ -15,7 +15,7 @@ public static class ReportPage
 {
     /// <summary>What the page is made of: the model (name, network, configuration, history, progress), its data, and the
     /// test already run (null: none), with the figures of that run.</summary>
-    public sealed record Run(string Name, Network Net, SimulationConfig Config, Dataset Data, MnistSet TestSet,
+    public sealed record Run(string Name, Network Net, SimulationConfig Config, Dataset Data, IdxImageSet TestSet,
         IReadOnlyList<EpochRecord> History, TrainingProgress Progress, EvaluationResult? Test, IReadOnlyDictionary<string, object?> Figures, string? ModelPath = null);
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -147,7 +147,7 @@ public static class ReportPage
             "Intervals are 95% Wilson score intervals of a binomial error rate on n images.")).Append("</p>\n");
 
         // Configuration: every field of the stored configuration, flattened.
-        var hidden = run.Config.Rule == RuleKind.S2m ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
+        var hidden = run.Config.Family == ModelFamily.SynapticSampling ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
         sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz), " +
             $"but those only the other rule reads ({string.Join(", ", hidden)}). Enumerations by name.")).Append("</p>\n");
         var fields = new List<string[]>();
@@ -251,7 +251,7 @@ public static class ReportPage
 
     /// <summary>Rows: true class; columns: predicted class (and "none" where nothing told the classes apart); each cell
     /// shaded by its share of the row.</summary>
-    static string Confusion(EvaluationResult test, MnistSet set, Dataset data)
+    static string Confusion(EvaluationResult test, IdxImageSet set, Dataset data)
     {
         int k = set.Classes;
         var m = new int[k, k + 1];

@@ -30,7 +30,9 @@ public static class TestCommand
             bool freeEnergy = false;
             if (r.GetValue(readout) is { } ro)
             {
-                if (config.Rule != RuleKind.S2m) throw new NeuromorphicException($"--readout {ro}: only S2M models have a label readout; {path} is {config.Rule.ToString().ToLowerInvariant()}");
+                if (config.Family != ModelFamily.SynapticSampling)
+                    throw new NeuromorphicException(
+                        $"--readout {ro}: only S2M models have a label readout; {path} is {config.Rule.ToString().ToLowerInvariant()}");
                 if (ro.Trim().Equals("free-energy", StringComparison.OrdinalIgnoreCase)) freeEnergy = true;
                 else config = config with { Readout = ConfigOptions.ParseReadout(ro) };
             }
@@ -56,7 +58,10 @@ public static class TestCommand
             var figures = new Dictionary<string, object?>
             {
                 ["split"] = which, ["model"] = path, ["epochs"] = file.Progress.EpochsCompleted, ["train_samples"] = file.Progress.SamplesSeen, ["train_samples_total"] = file.Progress.SamplesSeen, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
-                ["test_sample_ms"] = config.TestSampleMs, ["readout"] = config.Rule == RuleKind.S2m ? (config.Readout == Neuromorphic.Simulator.S2m.S2mReadout.WholeSample ? "whole" : "after-burn-in") : null,
+                ["test_sample_ms"] = config.TestSampleMs,
+                ["readout"] = config.Family == ModelFamily.SynapticSampling
+                    ? (config.Readout == Neuromorphic.Simulator.S2m.S2mReadout.WholeSample ? "whole" : "after-burn-in")
+                    : null,
             };
             ntest = Math.Min(ntest, testSet.Count);
             var recording = record.Create(r, kinds, engine, config.StepsPerSample(false), ntest, 100);
@@ -77,7 +82,7 @@ public static class TestCommand
 
     /// <summary>test --readout free-energy: each digit's class by the free energy of the S2M's weights read as an RBM
     /// (<see cref="FreeEnergy"/>, <see cref="S2mEnergyReading"/>); no spikes.</summary>
-    static int FreeEnergyTest(Network net, SimulationConfig config, ModelFile file, Dataset data, MnistSet testSet, MnistSet train, int ntest,
+    static int FreeEnergyTest(Network net, SimulationConfig config, ModelFile file, Dataset data, IdxImageSet testSet, IdxImageSet train, int ntest,
         double? energyPerMv, string path, string which, bool json)
     {
         var layout = S2mLayout.Of(net, config);

@@ -79,14 +79,15 @@ public static class TrainCommand
             {
                 var config = TrainingRun.NewRunConfig(cfg.Build(r, defaultPreset: Presets.DefaultForTraining), ep);
                 bool explicitArch = r.GetResult(ArchOpt) is { Implicit: false };
-                if (config.Rule != RuleKind.S2m && r.GetValue(hidden) != null && explicitArch) throw new NeuromorphicException("--hidden and --arch both given; use one");
-                int[]? given = config.Rule != RuleKind.S2m && explicitArch ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
+                if (config.Family != ModelFamily.SynapticSampling && r.GetValue(hidden) != null && explicitArch)
+                    throw new NeuromorphicException("--hidden and --arch both given; use one");
+                int[]? given = config.Family != ModelFamily.SynapticSampling && explicitArch ? Architecture.Parse(r.GetValue(ArchOpt)!) : null;
                 // The data decide the input and output layers; the model file records which data they were.
                 data = OpenData(r, config, null, given, "--arch");
                 config = config with { Dataset = data.Name };
                 if (r.GetValue(hidden) is { } hc) Architecture.Check([data.PixelsPerImage, hc, data.Classes], "--hidden");
                 var net = TrainingRun.NewNetwork(config, data.PixelsPerImage, data.Classes, r.GetValue(hidden),
-                    config.Rule != RuleKind.S2m && r.GetValue(hidden) == null ? ArchFor(r, data) : null);
+                    config.Family != ModelFamily.SynapticSampling && r.GetValue(hidden) == null ? ArchFor(r, data) : null);
                 start = new TrainingStart(net, config, new TrainingProgress(), []);
                 // What ran, as the options spell it, and where each value came from (command line, --config, preset, default).
                 var (values, sources) = cfg.Explain(r, config);

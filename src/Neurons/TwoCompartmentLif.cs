@@ -248,35 +248,35 @@ public static class TwoCompartmentLif
     }
 
     /// <summary>The vector loop of <see cref="StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool, int)"/>,
-    /// written once for every width <typeparamref name="TF"/> (<see cref="Lanes{TF, TI}"/>): from neuron
+    /// written once for every width <typeparamref name="TF"/> (<see cref="Simd{TF, TI}"/>): from neuron
     /// <paramref name="next"/> while a whole vector fits, advancing it and appending spikes at <paramref name="spikeCount"/>.</summary>
     static void StepRowVectors<TF, TI>(ref float cur0, ref float soma0, ref float dend0, ref int refr0, ref float inS0, ref float inD0,
         int n, in LifCoefficients c, Span<int> spikes, bool dendrite, ref int next, ref int spikeCount) where TF : struct where TI : struct
     {
         // Locals, not the caller's by-ref counters, inside the loop (they stay in registers).
-        int width = Lanes<TF, TI>.Count, i = next, count = spikeCount;
-        var md = Lanes<TF, TI>.Splat(c.MembraneDecay); var gain = Lanes<TF, TI>.Splat(c.CurrentToMembrane);
-        var sd = Lanes<TF, TI>.Splat(c.SynapseDecay); var dd = Lanes<TF, TI>.Splat(c.DendriteDecay);
-        var thr = Lanes<TF, TI>.Splat(c.ThresholdMv); var refrSteps = Lanes<TF, TI>.Splat(c.RefractorySteps);
-        var zero = Lanes<TF, TI>.Splat(0f); var zeroI = Lanes<TF, TI>.Splat(0); var one = Lanes<TF, TI>.Splat(1);
+        int width = Simd<TF, TI>.Count, i = next, count = spikeCount;
+        var md = Simd<TF, TI>.Splat(c.MembraneDecay); var gain = Simd<TF, TI>.Splat(c.CurrentToMembrane);
+        var sd = Simd<TF, TI>.Splat(c.SynapseDecay); var dd = Simd<TF, TI>.Splat(c.DendriteDecay);
+        var thr = Simd<TF, TI>.Splat(c.ThresholdMv); var refrSteps = Simd<TF, TI>.Splat(c.RefractorySteps);
+        var zero = Simd<TF, TI>.Splat(0f); var zeroI = Simd<TF, TI>.Splat(0); var one = Simd<TF, TI>.Splat(1);
         for (; i <= n - width; i += width)
         {
             nuint x = (nuint)i;
-            var cur = Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref cur0, x), Lanes<TF, TI>.Load(ref inS0, x));
-            var v = Lanes<TF, TI>.Add(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Load(ref soma0, x), md), Lanes<TF, TI>.Multiply(cur, gain));
-            Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(cur, sd), ref cur0, x);
-            Lanes<TF, TI>.Store(zero, ref inS0, x);
+            var cur = Simd<TF, TI>.Add(Simd<TF, TI>.Load(ref cur0, x), Simd<TF, TI>.Load(ref inS0, x));
+            var v = Simd<TF, TI>.Add(Simd<TF, TI>.Multiply(Simd<TF, TI>.Load(ref soma0, x), md), Simd<TF, TI>.Multiply(cur, gain));
+            Simd<TF, TI>.Store(Simd<TF, TI>.Multiply(cur, sd), ref cur0, x);
+            Simd<TF, TI>.Store(zero, ref inS0, x);
             if (dendrite)
             {
-                Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref dend0, x), Lanes<TF, TI>.Load(ref inD0, x)), dd), ref dend0, x);
-                Lanes<TF, TI>.Store(zero, ref inD0, x);
+                Simd<TF, TI>.Store(Simd<TF, TI>.Multiply(Simd<TF, TI>.Add(Simd<TF, TI>.Load(ref dend0, x), Simd<TF, TI>.Load(ref inD0, x)), dd), ref dend0, x);
+                Simd<TF, TI>.Store(zero, ref inD0, x);
             }
-            var r = Lanes<TF, TI>.Load(ref refr0, x);
-            var refractory = Lanes<TF, TI>.GreaterThan(r, zeroI);
-            var spike = Lanes<TF, TI>.AndNot(Lanes<TF, TI>.GreaterThan(v, thr), refractory);
-            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(refractory, Lanes<TF, TI>.Subtract(r, one), Lanes<TF, TI>.Select(spike, refrSteps, r)), ref refr0, x);
-            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(Lanes<TF, TI>.Or(refractory, spike), zero, v), ref soma0, x);
-            for (ulong bits = Lanes<TF, TI>.SignBits(spike); bits != 0; bits &= bits - 1)
+            var r = Simd<TF, TI>.Load(ref refr0, x);
+            var refractory = Simd<TF, TI>.GreaterThan(r, zeroI);
+            var spike = Simd<TF, TI>.AndNot(Simd<TF, TI>.GreaterThan(v, thr), refractory);
+            Simd<TF, TI>.Store(Simd<TF, TI>.Select(refractory, Simd<TF, TI>.Subtract(r, one), Simd<TF, TI>.Select(spike, refrSteps, r)), ref refr0, x);
+            Simd<TF, TI>.Store(Simd<TF, TI>.Select(Simd<TF, TI>.Or(refractory, spike), zero, v), ref soma0, x);
+            for (ulong bits = Simd<TF, TI>.SignBits(spike); bits != 0; bits &= bits - 1)
                 spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
         }
         next = i;
@@ -289,7 +289,7 @@ public static class TwoCompartmentLif
     /// width-generic interface (ISimdVector) is not public in .NET 10, so each operation picks its intrinsic by a type
     /// test that the JIT folds away in each instantiation: the compiled loop is the hand-written one of that width.
     /// </summary>
-    static class Lanes<TF, TI> where TF : struct where TI : struct
+    static class Simd<TF, TI> where TF : struct where TI : struct
     {
         static bool Wide { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => typeof(TF) == typeof(Vector512<float>); }
         public static int Count { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Wide ? 16 : 8; }

@@ -56,7 +56,8 @@ public sealed class ConfigOptions
         (TauMembraneMs, c => c.Hidden.TauMembraneMs), (TauSynMs, c => c.Hidden.TauSynapseMs), (TauDendriteMs, c => c.Hidden.TauDendriteMs),
         (Eta, c => c.RuleLearningRate), (EtaDecay, c => c.EtaDecayPerEpoch), (Gate, c => c.Erbp.GateHighMv),
         (LayerGates, c => c.LayerGateMv is { } g ? string.Join(',', g.Select(x => x.ToString(CultureInfo.InvariantCulture))) : null),
-        (BlankOut, c => c.TransmissionProbability), (NoiseMv, c => c.Rule == RuleKind.S2m ? c.Sampler.NoiseWeightMv : c.Hidden.NoiseWeightMv),
+        (BlankOut, c => c.TransmissionProbability),
+        (NoiseMv, c => c.Family == ModelFamily.SynapticSampling ? c.Sampler.NoiseWeightMv : c.Hidden.NoiseWeightMv),
         (Encoder, c => ConfigJson.Name(c.Encoder.Kind)), (MaxRateHz, c => c.Encoder.MaxRateHz),
         (LabelUnits, c => c.LabelUnitsPerClass), (BiasRateHz, c => c.BiasRateHz), (InitMv, c => c.S2mInitMv), (BurnIn, c => c.Ecd.BurnInFraction), (TauStdpMs, c => c.Ecd.TauStdpMs),
         (WeightBits, c => c.WeightBits == 0 ? "float32" : c.WeightBits), (RoundingOpt, c => ConfigJson.Name(c.WeightRounding)), (WeightRange, c => c.WeightRangeFactor),
@@ -138,7 +139,7 @@ public sealed class ConfigOptions
         if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn)
         {
             var preset = Neuromorphic.Simulator.Training.Presets.Get(pn);
-            if (givenRule is { } rk && rk != RuleKind.None && (rk == RuleKind.S2m) != Neuromorphic.Simulator.Training.Presets.IsS2m(preset))
+            if (givenRule is { } rk && rk != RuleKind.None && ModelFamilies.Of(rk) != preset.Config.Family)
                 throw new NeuromorphicException($"--preset {preset.Name} describes {(Neuromorphic.Simulator.Training.Presets.IsS2m(preset) ? "a synaptic sampling machine" : "an eRBP network")}; it cannot be trained with --rule {rk.ToString().ToLowerInvariant()} (`neuromorphic presets` lists them)");
             c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
         }
@@ -152,7 +153,7 @@ public sealed class ConfigOptions
         if (rule == RuleKind.Perbp && c.Rule != RuleKind.Perbp && c.TransmissionProbability == 1.0 && c.Preset == "")
             c = c with { TransmissionProbability = 0.45, Erbp = c.Erbp with { LearningRate = 10e-4 } };
         // S2M's published values (140 ms samples, blank-out p = 0.5) unless the config file set its own.
-        if (rule == RuleKind.S2m && c.Rule != RuleKind.S2m)
+        if (ModelFamilies.Of(rule) == ModelFamily.SynapticSampling && c.Family != ModelFamily.SynapticSampling)
             c = c with { TransmissionProbability = 0.5, SampleMs = 140, TestSampleMs = 140 };
         c = c with { Rule = rule };
         // The synaptic sampling machine's own options mean nothing to an eRBP network: refused, not ignored.
@@ -200,7 +201,7 @@ public sealed class ConfigOptions
         }
         if (r.GetValue(BlankOut) is { } p) c = c with { TransmissionProbability = p };
         if (r.GetValue(NoiseMv) is { } nm)
-            c = rule == RuleKind.S2m
+            c = c.Family == ModelFamily.SynapticSampling
                 ? c with { Sampler = c.Sampler with { NoiseWeightMv = nm } }
                 : c with { Hidden = c.Hidden with { NoiseWeightMv = nm }, Output = c.Output with { NoiseWeightMv = nm } };
         if (r.GetValue(Encoder) is { } enc) c = c with { Encoder = c.Encoder with { Kind = ConfigJson.Parse<EncoderKind>(enc) } };

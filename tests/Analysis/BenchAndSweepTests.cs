@@ -9,7 +9,7 @@ namespace Neuromorphic.Tests.Analysis;
 public class BenchAndSweepTests
 {
     /// <summary>Eight bright random 4x5 images of 5 classes.</summary>
-    static MnistSet Images() => new(Enumerable.Range(0, 8 * 20).Select(i => (byte)(i * 37 % 3 == 0 ? 0 : 200 + i % 50)).ToArray(),
+    static IdxImageSet Images() => new(Enumerable.Range(0, 8 * 20).Select(i => (byte)(i * 37 % 3 == 0 ? 0 : 200 + i % 50)).ToArray(),
         Enumerable.Range(0, 8).Select(i => (byte)(i % 5)).ToArray(), 4, 5, ["a", "b", "c", "d", "e"]);
 
     [Test]

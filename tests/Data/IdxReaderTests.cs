@@ -36,7 +36,7 @@ public class IdxReaderTests
     [Test]
     public void ReadsAWellFormedPair()
     {
-        var set = MnistSet.Load(Write("i", Images(3)), Write("l", Labels(3)));
+        var set = IdxImageSet.Load(Write("i", Images(3)), Write("l", Labels(3)));
         Assert.That(set.Count, Is.EqualTo(3));
         Assert.That(set.Image(1)[0], Is.EqualTo(unchecked((byte)(16 + 784))));
         Assert.That(set.Labels[2], Is.EqualTo(2));
@@ -64,7 +64,7 @@ public class IdxReaderTests
     [Test]
     public void RejectsACountMismatchBetweenImagesAndLabels()
     {
-        var e = Assert.Throws<NeuromorphicException>(() => MnistSet.Load(Write("i", Images(3)), Write("l", Labels(4))));
+        var e = Assert.Throws<NeuromorphicException>(() => IdxImageSet.Load(Write("i", Images(3)), Write("l", Labels(4))));
         Assert.That(e!.Message, Does.Contain("count mismatch"));
     }
 

@@ -7,7 +7,8 @@ namespace Neuromorphic.Tests.Engine;
 public class BatchInputTests
 {
     /// <summary>Four 2x3 images whose pixels name the image (image i: every pixel 10 i + position), labels 3, 1, 4, 1.</summary>
-    internal static MnistSet Images() => new(Enumerable.Range(0, 4).SelectMany(i => Enumerable.Range(0, 6).Select(j => (byte)(10 * i + j))).ToArray(), [3, 1, 4, 1], 2, 3);
+    internal static IdxImageSet Images() =>
+        new(Enumerable.Range(0, 4).SelectMany(i => Enumerable.Range(0, 6).Select(j => (byte)(10 * i + j))).ToArray(), [3, 1, 4, 1], 2, 3);
 
     [Test]
     public void FillPutsEachImageItsLabelAndItsPresentationIntoItsLane()

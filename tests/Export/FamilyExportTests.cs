@@ -14,7 +14,13 @@ namespace Neuromorphic.Tests.Export;
 public class FamilyExportTests
 {
     string _dir = "";
-    [SetUp] public void SetUp() { _dir = Path.Combine(Path.GetTempPath(), "nm-family-" + Guid.NewGuid().ToString("N")); Directory.CreateDirectory(_dir); }
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "nm-family-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+    }
+
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
 
     static (Network, SimulationConfig) SmallS2m()
@@ -43,14 +49,16 @@ public class FamilyExportTests
         Assert.That(new SimulationConfig { Rule = RuleKind.None }.Family, Is.EqualTo(ModelFamily.FeedForward));
         var again = Networks.Build(s2m.Layers, sc);
         Assert.That(again.Projections.Single().Name, Is.EqualTo("visible<->hidden"));
-        Assert.That(ModelFamilies.ExportRefusal(ModelFamily.SynapticSampling, "nir"), Does.Contain("undirected"));
-        Assert.That(ModelFamilies.Formats.Where(f => ModelFamilies.ExportRefusal(ModelFamily.FeedForward, f) != null), Is.Empty);
+        Assert.That(ExportFormats.Refusal(ExportFormats.Parse("nir"), ModelFamily.SynapticSampling), Does.Contain("undirected"));
+        Assert.That(ExportFormats.All.Where(f => ExportFormats.Refusal(f, ModelFamily.FeedForward) != null), Is.Empty);
     }
 
     static void AssertSameS2m(ExportedS2m a, ExportedS2m b)
     {
-        Assert.That((b.Chip, b.Pixels, b.Classes, b.LabelUnitsPerClass, b.Hidden, b.DtMs, b.BiasRateHz), Is.EqualTo((a.Chip, a.Pixels, a.Classes, a.LabelUnitsPerClass, a.Hidden, a.DtMs, a.BiasRateHz)));
-        Assert.That((b.Synapses, b.TrainedTransmissionProbability, b.Matrix.TransmissionProbability), Is.EqualTo((a.Synapses, a.TrainedTransmissionProbability, a.Matrix.TransmissionProbability)));
+        Assert.That((b.Chip, b.Pixels, b.Classes, b.LabelUnitsPerClass, b.Hidden, b.DtMs, b.BiasRateHz),
+            Is.EqualTo((a.Chip, a.Pixels, a.Classes, a.LabelUnitsPerClass, a.Hidden, a.DtMs, a.BiasRateHz)));
+        Assert.That((b.Synapses, b.TrainedTransmissionProbability, b.Matrix.TransmissionProbability),
+            Is.EqualTo((a.Synapses, a.TrainedTransmissionProbability, a.Matrix.TransmissionProbability)));
         Assert.That((b.Matrix.Rows, b.Matrix.Columns), Is.EqualTo((a.Matrix.Rows, a.Matrix.Columns)));
         Assert.That(b.Matrix.Weights, Is.EqualTo(a.Matrix.Weights), "float32 weights bit for bit");
         if (a.Matrix.Integer is { } q) Assert.That(b.Matrix.Integer!.Mantissas, Is.EqualTo(q.Mantissas));
@@ -68,7 +76,8 @@ public class FamilyExportTests
         Assert.That(e.Matrix.TransmissionProbability, Is.EqualTo(0.5));
         if (chip == "float") Assert.That(e.Matrix.Weights, Is.EqualTo(net.Projections[0].Weights));
 
-        string msg = Path.Combine(_dir, "s.msgpack"), npz = Path.Combine(_dir, "s.npz"), npy = Path.Combine(_dir, "npy"), csv = Path.Combine(_dir, "csv");
+        string msg = Path.Combine(_dir, "s.msgpack"), npz = Path.Combine(_dir, "s.npz");
+        string npy = Path.Combine(_dir, "npy"), csv = Path.Combine(_dir, "csv");
         WeightTables.Write(msg, e);
         CsvNpy.WriteNpz(npz, e);
         CsvNpy.WriteNpyFolder(npy, e);
@@ -80,7 +89,8 @@ public class FamilyExportTests
         AssertSameS2m(e, CsvNpy.ReadCsvS2mFolder(csv));
         // The feed-forward readers say what the file is instead of failing on a missing fc2.
         Assert.That(() => WeightTables.Read(msg), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("synaptic sampling machine"));
-        Assert.That(() => CsvNpy.FromArrays(CsvNpy.ReadNpz(npz), chip, npz), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("synaptic sampling machine"));
+        Assert.That(() => CsvNpy.FromArrays(CsvNpy.ReadNpz(npz), chip, npz),
+            Throws.TypeOf<NeuromorphicException>().With.Message.Contains("synaptic sampling machine"));
         Assert.That(() => CsvNpy.ReadCsvFolder(csv), Throws.TypeOf<NeuromorphicException>().With.Message.Contains("synaptic sampling machine"));
         var z = CsvNpy.ReadNpz(npz);
         Assert.That(z["family"].Strings, Is.EqualTo(new[] { "synaptic-sampling" }));
@@ -125,7 +135,8 @@ public class FamilyExportTests
         {
             var e = ExportedNetwork.From(net, config, "float", mode);
             float[] learned = net.ForwardProjections.First().Weights;
-            Assert.That(e.Projections[0].Weights, Is.EqualTo(mode == SynapseModes.Expected ? learned.Select(w => (float)(w * 0.45)).ToArray() : learned));
+            Assert.That(e.Projections[0].Weights,
+                Is.EqualTo(mode == SynapseModes.Expected ? learned.Select(w => (float)(w * 0.45)).ToArray() : learned));
             double p = mode == SynapseModes.Stochastic ? 0.45 : 1.0;
             string path = Path.Combine(_dir, $"{mode}.{format}");
             if (format == "nir")
@@ -135,7 +146,8 @@ public class FamilyExportTests
                 Assert.That(imported.Model.Config().TransmissionProbability, Is.EqualTo(p));
                 Assert.That(imported.Notes.Any(n => n.Contains("blank-out")), Is.EqualTo(p < 1), "a note whenever the imported synapses draw");
                 var n2 = imported.Model.ToNetwork(imported.Model.Config(), path);
-                Assert.That(n2.ForwardProjections.Select(x => x.TransmissionProbability), Is.All.EqualTo(p), "the imported network draws as the tables say");
+                Assert.That(n2.ForwardProjections.Select(x => x.TransmissionProbability), Is.All.EqualTo(p),
+                    "the imported network draws as the tables say");
                 continue;
             }
             ExportedNetwork back = format switch
@@ -157,14 +169,17 @@ public class FamilyExportTests
     {
         var (net, config) = SmallPerbp(); // hidden hold 3.9 ms at dt 0.1 ms: dead time 4.0 ms
         var e = ExportedNetwork.From(net, config, "float");
-        string msg = Path.Combine(_dir, "w.msgpack"), npz = Path.Combine(_dir, "w.npz"), csv = Path.Combine(_dir, "csv"), nir = Path.Combine(_dir, "w.nir");
+        string msg = Path.Combine(_dir, "w.msgpack"), npz = Path.Combine(_dir, "w.npz");
+        string csv = Path.Combine(_dir, "csv"), nir = Path.Combine(_dir, "w.nir");
         WeightTables.Write(msg, e); CsvNpy.WriteNpz(npz, e); CsvNpy.WriteCsvFolder(csv, e); NirFile.Write(nir, e, "test");
         var root = (IDictionary<object, object>)MessagePack.MessagePackSerializer.Deserialize<object>(File.ReadAllBytes(msg))!;
         double fromMsgpack = Convert.ToDouble(((IDictionary<object, object>)((object[])root["neurons"])[0])["refractory_period_ms"]);
         double fromNpz = CsvNpy.ReadNpz(npz)["lif1_refractory_period_ms"].Values[0];
         var csvRow = File.ReadAllLines(Path.Combine(csv, "neurons.csv"));
-        double fromCsv = double.Parse(csvRow[1].Split(',')[Array.IndexOf(csvRow[0].Split(','), "refractory_period_ms")], System.Globalization.CultureInfo.InvariantCulture);
-        double fromNir = NirFile.Read(nir).Groups["node"].Groups["nodes"].Groups["lif1"].Groups["metadata"].Arrays["refractory_period"].Values[0] * 1000;
+        double fromCsv = double.Parse(csvRow[1].Split(',')[Array.IndexOf(csvRow[0].Split(','), "refractory_period_ms")],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var lif1 = NirFile.Read(nir).Groups["node"].Groups["nodes"].Groups["lif1"];
+        double fromNir = lif1.Groups["metadata"].Arrays["refractory_period"].Values[0] * 1000;
         Assert.That(new[] { fromMsgpack, fromNpz, fromCsv }, Is.All.EqualTo(4.0));
         Assert.That(fromNir, Is.EqualTo(4.0).Within(1e-12));
         // And each reader turns it back into our neuron's hold.

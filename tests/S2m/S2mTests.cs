@@ -379,7 +379,7 @@ public class S2mEngineTests
 
 public class S2mTrainingTests
 {
-    static MnistSet SyntheticSet(int n)
+    static IdxImageSet SyntheticSet(int n)
     {
         var pixels = new byte[n * 20];
         var labels = new byte[n];
@@ -388,7 +388,7 @@ public class S2mTrainingTests
             labels[i] = (byte)(i % 3);
             for (int j = 0; j < 20; j++) pixels[i * 20 + j] = (byte)((j % 3 == labels[i] || j % 7 == 0) ? 240 : 0);
         }
-        return new MnistSet(pixels, labels, 4, 5);
+        return new IdxImageSet(pixels, labels, 4, 5);
     }
 
     [Test]

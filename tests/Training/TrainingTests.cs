@@ -45,7 +45,7 @@ public class TrainingTests
     }
 
     /// <summary>Random bright 20-pixel "digits" with labels 0..4.</summary>
-    internal static MnistSet SyntheticSet(int n)
+    internal static IdxImageSet SyntheticSet(int n)
     {
         var pixels = new byte[n * 20];
         var labels = new byte[n];
@@ -54,7 +54,7 @@ public class TrainingTests
             labels[i] = (byte)(i % 5);
             for (int j = 0; j < 20; j++) pixels[i * 20 + j] = (byte)((j % 5 == labels[i] || j % 7 == 0) ? 240 : 0);
         }
-        return new MnistSet(pixels, labels, 4, 5);
+        return new IdxImageSet(pixels, labels, 4, 5);
     }
 
     [Test]

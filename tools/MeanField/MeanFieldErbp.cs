@@ -215,7 +215,7 @@ public sealed class MeanFieldNetwork
     }
 
     /// <summary>Accuracy on digits [first, first + count) of a set.</summary>
-    public double Test(MnistSet set, int first, int count)
+    public double Test(IdxImageSet set, int first, int count)
     {
         int right = 0;
         long inside = 0;

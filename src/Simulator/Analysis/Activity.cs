@@ -48,7 +48,7 @@ public sealed class Activity
 
     /// <summary>Simulates images <paramref name="first"/> .. first + count - 1 of <paramref name="set"/> one per run (lane 0),
     /// with the same presentation numbers as the test (<see cref="Training.Evaluation.TestPresentationBase"/> + index).</summary>
-    public static Activity Record(SimulationEngine engine, MnistSet set, int first, int count, Action<int>? progress = null)
+    public static Activity Record(SimulationEngine engine, IdxImageSet set, int first, int count, Action<int>? progress = null)
     {
         var net = engine.Network;
         var sizes = net.Populations.Select(p => p.Size).ToArray();
@@ -120,7 +120,7 @@ public static class ReceptiveFields
     /// <summary>Pixels that carry no information on <paramref name="set"/>: the same byte in every image (MNIST's black
     /// border). Their data neurons fire at the same baseline rate whatever the image, so their input weights learn nothing
     /// about digits and keep their initial noise.</summary>
-    public static bool[] ConstantPixels(MnistSet set)
+    public static bool[] ConstantPixels(IdxImageSet set)
     {
         var constant = Enumerable.Repeat(true, set.PixelsPerImage).ToArray();
         if (set.Count == 0) return constant;
@@ -138,7 +138,7 @@ public static class ReceptiveFields
     /// the prediction layer (deeper networks, S2M).</summary>
     public static int[]? DrivenClass(Network net, SimulationConfig config)
     {
-        if (config.Rule == RuleKind.S2m) return null;
+        if (config.Family == ModelFamily.SynapticSampling) return null;
         var first = net.Projections.First(p => p.Forward && p.Source == net.DataPopulation);
         if (first.Target == net.OutputPopulation) return null;
         var next = net.Projections.FirstOrDefault(p => p.Forward && p.Source == first.Target && p.Target == net.OutputPopulation);

@@ -8,7 +8,7 @@ namespace Neuromorphic.Simulator.Analysis;
 /// <see cref="FromModel"/>'s), a backend and batch, <see cref="Samples"/> samples of <see cref="Images"/>. With
 /// <see cref="PerPhaseInference"/> an ILGPU backend runs inference on the per-phase kernels instead of the fused network
 /// kernel (to compare the two).</summary>
-public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationConfig Config, int Batch, int Samples, bool Training, MnistSet Images,
+public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationConfig Config, int Batch, int Samples, bool Training, IdxImageSet Images,
     Func<Network>? FromModel = null, bool PerPhaseInference = false, int? GroupSizeLimit = null);
 
 /// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>; <see cref="Path"/>:

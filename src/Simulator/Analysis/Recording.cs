@@ -98,7 +98,7 @@ public sealed class Recording : IStateRecorder
     /// <summary>Simulates images 0 .. <see cref="Samples"/> - 1 of <paramref name="set"/> without learning, a batch at a
     /// time, with the presentation numbers of <see cref="Training.Evaluation.Run"/> (so the spikes and predictions are
     /// those of the test), and records them.</summary>
-    public void Simulate(SimulationEngine engine, Data.MnistSet set, long presentationBase)
+    public void Simulate(SimulationEngine engine, Data.IdxImageSet set, long presentationBase)
     {
         var input = engine.NewInput();
         int count = Math.Min(Samples, set.Count);

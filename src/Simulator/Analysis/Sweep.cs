@@ -12,7 +12,7 @@ public sealed record SweepRow(SweepSetting Setting, EvaluationResult Result, dou
 /// the test images and batch, and the re-learning after pruning (<see cref="RetrainSamples"/> &gt; 0 needs
 /// <see cref="TrainSet"/>).</summary>
 public sealed record SweepOptions(int[] WeightBits, double[] Prune, double[] Noise, int[] StateBits, bool PowerOfTwoStep, bool MinimumMseScale,
-    BackendKind Backend, int Batch, MnistSet TestSet, int TestSamples, int RetrainSamples = 0, MnistSet? TrainSet = null);
+    BackendKind Backend, int Batch, IdxImageSet TestSet, int TestSamples, int RetrainSamples = 0, IdxImageSet? TrainSet = null);
 
 /// <summary>The robustness sweep of `neuromorphic sweep`: the float model first, then for every state width, pruned
 /// fraction and noise level the unquantized copy (unless all are zero) and one copy per weight width; each copy is

@@ -6,7 +6,7 @@ namespace Neuromorphic.Simulator.Data;
 /// A dataset in the IDX format of MNIST: which one (<c>--dataset</c>), the folder of its files, how they are verified,
 /// and its class names. <see cref="Resolve"/> is the one place that turns <c>--dataset</c> and <c>--data-dir</c> into a
 /// folder; <see cref="Ensure"/> verifies it (and fetches MNIST); <see cref="LoadTrain"/> and <see cref="LoadTest"/> give
-/// the splits as <see cref="MnistSet"/>s.
+/// the splits as <see cref="IdxImageSet"/>s.
 /// <list type="bullet">
 /// <item><c>mnist</c>: the four uncompressed files, size and SHA-256 (<see cref="MnistFiles"/>, fetched with npm).</item>
 /// <item><c>fashion-mnist</c>, <c>kmnist</c>: the four gzip files as published, size and SHA-256 (the figures of
@@ -191,14 +191,14 @@ public sealed class Dataset
     }
 
     /// <summary>The training split (all of it: the trainer takes its pool and validation images from it).</summary>
-    public MnistSet LoadTrain() => Load(0);
+    public IdxImageSet LoadTrain() => Load(0);
     /// <summary>The test split.</summary>
-    public MnistSet LoadTest() => Load(2);
+    public IdxImageSet LoadTest() => Load(2);
 
-    MnistSet Load(int imagesPart)
+    IdxImageSet Load(int imagesPart)
     {
         if (!_ensured) throw new InvalidOperationException("Dataset.Ensure must run before a split is loaded");
-        var set = MnistSet.Parse(Read(imagesPart), PathOf(imagesPart), Read(imagesPart + 1), PathOf(imagesPart + 1), ClassNames);
+        var set = IdxImageSet.Parse(Read(imagesPart), PathOf(imagesPart), Read(imagesPart + 1), PathOf(imagesPart + 1), ClassNames);
         if (set.Rows != Rows || set.Cols != Cols)
             throw new NeuromorphicException($"{PathOf(imagesPart)}: images are {set.Rows}x{set.Cols}, expected {Rows}x{Cols}");
         if (_named?.Transposed == true) Transpose(set.Pixels, set.Rows, set.Cols);

@@ -51,11 +51,11 @@ public static class IdxReader
 /// <summary>Images and labels of one split of an IDX (MNIST-format) dataset: MNIST, Fashion-MNIST, KMNIST, EMNIST
 /// digits or any four IDX files. Pixels are row-major bytes, <see cref="PixelsPerImage"/> per image; labels are class
 /// numbers below <see cref="Classes"/>, whose names are <see cref="ClassNames"/>.</summary>
-public sealed class MnistSet
+public sealed class IdxImageSet
 {
     static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-    public MnistSet(byte[] pixels, byte[] labels, int rows, int cols, IReadOnlyList<string>? classNames = null)
+    public IdxImageSet(byte[] pixels, byte[] labels, int rows, int cols, IReadOnlyList<string>? classNames = null)
     {
         Pixels = pixels; Labels = labels; Rows = rows; Cols = cols; ClassNames = classNames ?? Digits;
     }
@@ -71,13 +71,14 @@ public sealed class MnistSet
     public ReadOnlySpan<byte> Image(int i) => Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
 
     /// <summary>Loads an image file and its label file (uncompressed) and checks that they belong together.</summary>
-    public static MnistSet Load(string imagesPath, string labelsPath) => Parse(ReadFile(imagesPath), imagesPath, ReadFile(labelsPath), labelsPath, null);
+    public static IdxImageSet Load(string imagesPath, string labelsPath) =>
+        Parse(ReadFile(imagesPath), imagesPath, ReadFile(labelsPath), labelsPath, null);
 
     static byte[] ReadFile(string path) { Files.InputFile.Require(path, "file"); return File.ReadAllBytes(path); }
 
     /// <summary>A split from the bytes of its image and label files (already decompressed): shapes and counts checked,
     /// every label below the number of <paramref name="classNames"/> (the digits 0-9 when null).</summary>
-    public static MnistSet Parse(byte[] images, string imagesPath, byte[] labels, string labelsPath, IReadOnlyList<string>? classNames)
+    public static IdxImageSet Parse(byte[] images, string imagesPath, byte[] labels, string labelsPath, IReadOnlyList<string>? classNames)
     {
         var (shape, pixels) = IdxReader.Parse(images, imagesPath, 3);
         var (lshape, values) = IdxReader.Parse(labels, labelsPath, 1);
@@ -86,6 +87,6 @@ public sealed class MnistSet
         var names = classNames ?? Digits;
         for (int i = 0; i < values.Length; i++)
             if (values[i] >= names.Count) throw new NeuromorphicException($"{labelsPath}: label {i} is {values[i]}, expected 0-{names.Count - 1}");
-        return new MnistSet(pixels, values, shape[1], shape[2], names);
+        return new IdxImageSet(pixels, values, shape[1], shape[2], names);
     }
 }

@@ -73,8 +73,8 @@ public static class MnistFiles
             if (Check(Path.Combine(dir, e.Name), e) is { } problem) throw new NeuromorphicException(problem);
     }
 
-    public static MnistSet LoadTrain(string dir) => MnistSet.Load(Path.Combine(dir, Files[0].Name), Path.Combine(dir, Files[1].Name));
-    public static MnistSet LoadTest(string dir) => MnistSet.Load(Path.Combine(dir, Files[2].Name), Path.Combine(dir, Files[3].Name));
+    public static IdxImageSet LoadTrain(string dir) => IdxImageSet.Load(Path.Combine(dir, Files[0].Name), Path.Combine(dir, Files[1].Name));
+    public static IdxImageSet LoadTest(string dir) => IdxImageSet.Load(Path.Combine(dir, Files[2].Name), Path.Combine(dir, Files[3].Name));
 
     /// <summary>What to do by hand when npm is not available.</summary>
     public static string ManualInstructions(string dir) =>

@@ -11,8 +11,8 @@ public enum ModelFamily
     SynapticSampling,
 }
 
-/// <summary>What each family builds and what it can be exported to: the one place commands ask (model files,
-/// train, test, export, import), instead of testing the learning rule.</summary>
+/// <summary>What each family builds: the one place commands ask (model files, train, test, export, import), instead
+/// of testing the learning rule. Which export formats hold a family: <see cref="Export.ExportFormats"/>.</summary>
 public static class ModelFamilies
 {
     /// <summary>The family a learning rule trains: eCD an S2M, eRBP and peRBP (and none, inference only) a feed-forward network.</summary>
@@ -41,16 +41,5 @@ public static class ModelFamilies
             ? S2m.S2mNetwork.Build(layers[1], config, layers[0], layers[2])
             : throw new NeuromorphicException($"an S2M has layers pixels-hidden-classes, got {Architecture.Format(layers)}"),
         _ => throw new NeuromorphicException($"model family {(int)config.Family} is not one of feed-forward (0), synaptic-sampling (1)"),
-    };
-
-    /// <summary>Export formats (<c>export --format</c>) in the order the help lists them.</summary>
-    public static readonly string[] Formats = ["msgpack", "nir", "csv", "npy", "npz"];
-
-    /// <summary>Why <paramref name="format"/> cannot hold a network of <paramref name="family"/> (null: it can).</summary>
-    public static string? ExportRefusal(ModelFamily family, string format) => (family, format) switch
-    {
-        (ModelFamily.SynapticSampling, "nir") =>
-            "NIR describes directed graphs and has no node for a symmetric (undirected) weight matrix shared by two layers of samplers; export an S2M as msgpack, npz, npy or csv",
-        _ => null,
     };
 }

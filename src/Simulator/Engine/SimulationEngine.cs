@@ -27,7 +27,7 @@ public sealed class BatchInput
     /// the pixels of image <paramref name="image"/>(b), its label when <paramref name="withLabels"/> (a training sample;
     /// otherwise -1, the label neurons stay silent) and presentation number <paramref name="presentation"/>(b). The one
     /// loop that turns images into a batch (training, evaluation, activity, `run`, `bench`, `plot raster`).</summary>
-    public void Fill(Data.MnistSet set, int count, Func<int, int> image, Func<int, long> presentation, bool withLabels)
+    public void Fill(Data.IdxImageSet set, int count, Func<int, int> image, Func<int, long> presentation, bool withLabels)
     {
         if (count < 0 || count > Labels.Length) throw new ArgumentOutOfRangeException(nameof(count), count, $"a batch of {Labels.Length} lanes");
         if (set.PixelsPerImage != InputSize) throw new ArgumentException($"images of {set.PixelsPerImage} pixels for an input of {InputSize}", nameof(set));

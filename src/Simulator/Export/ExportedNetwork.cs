@@ -66,8 +66,10 @@ public static class SynapseModes
         return w;
     }
 
-    /// <summary>The mode of an export of <paramref name="net"/>: <paramref name="requested"/> when its synapses blank out, else deterministic.</summary>
-    public static string For(Network net, string requested) => net.ForwardProjections.Any(p => p.TransmissionProbability < 1) ? requested : Deterministic;
+    /// <summary>The mode of an export of <paramref name="net"/>: <paramref name="requested"/> when its synapses blank out,
+    /// else deterministic.</summary>
+    public static string For(Network net, string requested) =>
+        net.ForwardProjections.Any(p => p.TransmissionProbability < 1) ? requested : Deterministic;
 
     /// <summary>The network that runs exported weights <paramref name="weights"/> (one array per forward projection) with
     /// the draws of blank-out (<paramref name="draws"/>, probability as trained) or with every synapse transmitting; its
@@ -90,7 +92,8 @@ public static class SynapseModes
 /// <see cref="Synapses"/> says what the tables hold for a model trained with blank-out (<see cref="SynapseModes"/>),
 /// <see cref="TrainedTransmissionProbability"/> the p it was trained with (1 without blank-out).
 /// </summary>
-public sealed record ExportedNetwork(string Chip, int[] Layers, double DtMs, NeuronLayer[] Neurons, ExportedProjection[] Projections, string ConfigJson,
+public sealed record ExportedNetwork(string Chip, int[] Layers, double DtMs, NeuronLayer[] Neurons, ExportedProjection[] Projections,
+    string ConfigJson,
     string Synapses = SynapseModes.Deterministic, double TrainedTransmissionProbability = 1.0)
 {
     /// <summary>Caps for reading files from elsewhere: layer sizes and elements of one array.</summary>
@@ -99,7 +102,9 @@ public sealed record ExportedNetwork(string Chip, int[] Layers, double DtMs, Neu
 
     public static ExportedNetwork From(Network net, SimulationConfig config, string chip, string synapses = SynapseModes.Stochastic)
     {
-        if (config.Family != ModelFamily.FeedForward) throw new NeuromorphicException($"a {ModelFamilies.Name(config.Family)} model is exported by {nameof(ExportedS2m)}, not as a feed-forward network");
+        if (config.Family != ModelFamily.FeedForward)
+            throw new NeuromorphicException($"a {ModelFamilies.Name(config.Family)} model is exported by {nameof(ExportedS2m)}, not as a "
+                + "feed-forward network");
         chip = ChipProfiles.Parse(chip);
         string mode = SynapseModes.For(net, synapses);
         var neurons = new List<NeuronLayer>();
@@ -116,38 +121,52 @@ public sealed record ExportedNetwork(string Chip, int[] Layers, double DtMs, Neu
             var dst = net.Populations[p.Target];
             trained = Math.Min(trained, p.TransmissionProbability);
             if (dst.BiasMv != null && integer != null)
-                throw new NeuromorphicException($"--chip {chip}: the model's {dst.Name} neurons have bias currents (imported from NIR Affine biases), which the integer tables cannot hold; export with --chip float --format nir");
-            projections.Add(new ExportedProjection($"fc{l}", src.Name, dst.Name, src.Size, dst.Size, w, integer, mode == SynapseModes.Stochastic ? p.TransmissionProbability : 1.0,
+                throw new NeuromorphicException($"--chip {chip}: the model's {dst.Name} neurons have bias currents (imported from NIR Affine "
+                    + $"biases), which the integer tables cannot hold; export with --chip float --format {ExportFormats.BiasFormats}");
+            projections.Add(new ExportedProjection($"fc{l}", src.Name, dst.Name, src.Size, dst.Size, w, integer,
+                mode == SynapseModes.Stochastic ? p.TransmissionProbability : 1.0,
                 (float[]?)dst.BiasMv?.Clone()));
             var lif = dst.Lif;
             neurons.Add(new NeuronLayer($"lif{l}", dst.Name, dst.Size, lif.TauMembraneMs, lif.TauSynapseMs, lif.ThresholdMv, 0.0, lif.RefractoryMs));
         }
-        return new ExportedNetwork(chip, net.Layers, config.DtMs, [.. neurons], [.. projections], JsonSerializer.Serialize(config, Files.ModelFile.Json), mode, trained);
+        return new ExportedNetwork(chip, net.Layers, config.DtMs, [.. neurons], [.. projections],
+            JsonSerializer.Serialize(config, Files.ModelFile.Json), mode, trained);
     }
 
-    /// <summary>Refuses, in one line, to write a network with bias currents in <paramref name="format"/>, whose tables have
-    /// no place for them (only NIR's Affine bias does): every writer but NIR's calls it before writing anything.</summary>
+    /// <summary>Why a network with bias currents cannot be written in <paramref name="format"/>, whose tables have no place
+    /// for them (<see cref="IExportFormat.HoldsBiasCurrents"/>); null when the network has none.</summary>
+    public string? BiasRefusal(string format) => Projections.FirstOrDefault(p => p.BiasMv != null) is { } p
+        ? $"--format {format}: the model's {p.Target} neurons have bias currents (imported from NIR Affine biases), which {format} tables "
+            + $"cannot hold; export with --format {ExportFormats.BiasFormats}"
+        : null;
+
+    /// <summary>Refuses, in one line, to write a network with bias currents in <paramref name="format"/>: the writers of
+    /// formats without a place for them call it before writing anything (<c>export</c> asks <see cref="ExportFormats"/>
+    /// before it creates anything).</summary>
     public void RefuseBias(string format)
     {
-        if (Projections.FirstOrDefault(p => p.BiasMv != null) is { } p)
-            throw new NeuromorphicException($"--format {format}: the model's {p.Target} neurons have bias currents (imported from NIR Affine biases), which {format} tables cannot hold; export with --format nir");
+        if (BiasRefusal(format) is { } why) throw new NeuromorphicException(why);
     }
 
     /// <summary>Checks sizes against the layers: every reader calls this before the data is used.</summary>
     public void Validate(string path)
     {
-        if (Layers.Length < 2 || Layers.Any(s => s <= 0 || s > MaxLayerSize)) throw new NeuromorphicException($"{path}: layers [{string.Join(", ", Layers)}] are not 2 or more sizes in 1..{MaxLayerSize}");
+        if (Layers.Length < 2 || Layers.Any(s => s <= 0 || s > MaxLayerSize))
+            throw new NeuromorphicException($"{path}: layers [{string.Join(", ", Layers)}] are not 2 or more sizes in 1..{MaxLayerSize}");
         if (Projections.Length != Layers.Length - 1 || Neurons.Length != Layers.Length - 1)
-            throw new NeuromorphicException($"{path}: {Projections.Length} projections and {Neurons.Length} neuron layers for {Layers.Length} layers (expected {Layers.Length - 1} of each)");
+            throw new NeuromorphicException($"{path}: {Projections.Length} projections and {Neurons.Length} neuron layers for {Layers.Length} "
+                + $"layers (expected {Layers.Length - 1} of each)");
         if (!(DtMs > 0 && DtMs <= 10)) throw new NeuromorphicException($"{path}: dt_ms {DtMs} is not in (0, 10]");
         for (int l = 0; l < Projections.Length; l++)
         {
             var p = Projections[l];
             if (p.Rows != Layers[l] || p.Columns != Layers[l + 1] || p.Weights.Length != (long)p.Rows * p.Columns)
-                throw new NeuromorphicException($"{path}: projection '{p.Name}' is {p.Rows}x{p.Columns} with {p.Weights.Length} weights; layers give {Layers[l]}x{Layers[l + 1]}");
+                throw new NeuromorphicException($"{path}: projection '{p.Name}' is {p.Rows}x{p.Columns} with {p.Weights.Length} weights; layers "
+                    + $"give {Layers[l]}x{Layers[l + 1]}");
             Validation.CheckProjection(p, path);
             var n = Neurons[l];
-            if (n.Size != Layers[l + 1]) throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' has {n.Size} neurons; layer {l + 1} has {Layers[l + 1]}");
+            if (n.Size != Layers[l + 1])
+                throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' has {n.Size} neurons; layer {l + 1} has {Layers[l + 1]}");
             Validation.CheckNeurons(n, path);
         }
         Validation.CheckBlankOut(Synapses, TrainedTransmissionProbability, path);
@@ -159,16 +178,21 @@ static class Validation
 {
     public static void CheckProjection(ExportedProjection p, string path)
     {
-        if (p.Weights.Any(w => !float.IsFinite(w))) throw new NeuromorphicException($"{path}: projection '{p.Name}' holds a weight that is not a finite number");
+        if (p.Weights.Any(w => !float.IsFinite(w)))
+            throw new NeuromorphicException($"{path}: projection '{p.Name}' holds a weight that is not a finite number");
         if (!(p.TransmissionProbability > 0 && p.TransmissionProbability <= 1))
-            throw new NeuromorphicException($"{path}: projection '{p.Name}' has transmission_probability {p.TransmissionProbability}, expected a probability in (0, 1]");
+            throw new NeuromorphicException($"{path}: projection '{p.Name}' has transmission_probability {p.TransmissionProbability}, expected "
+                + "a probability in (0, 1]");
         if (p.Integer is not { } q) return;
-        if (q.Mantissas.Length != p.Weights.Length) throw new NeuromorphicException($"{path}: projection '{p.Name}' has {q.Mantissas.Length} mantissas for {p.Weights.Length} weights");
-        if (!(q.Scale > 0) || double.IsInfinity(q.Scale)) throw new NeuromorphicException($"{path}: projection '{p.Name}' has scale {q.Scale}, expected a positive number");
+        if (q.Mantissas.Length != p.Weights.Length)
+            throw new NeuromorphicException($"{path}: projection '{p.Name}' has {q.Mantissas.Length} mantissas for {p.Weights.Length} weights");
+        if (!(q.Scale > 0) || double.IsInfinity(q.Scale))
+            throw new NeuromorphicException($"{path}: projection '{p.Name}' has scale {q.Scale}, expected a positive number");
         for (int k = 0; k < q.Mantissas.Length; k++)
         {
             if (q.Mantissas[k] < q.MinCode || q.Mantissas[k] > q.MaxCode)
-                throw new NeuromorphicException($"{path}: projection '{p.Name}' mantissa {k} = {q.Mantissas[k]} lies outside [{q.MinCode}, {q.MaxCode}]");
+                throw new NeuromorphicException($"{path}: projection '{p.Name}' mantissa {k} = {q.Mantissas[k]} lies outside [{q.MinCode}, "
+                    + $"{q.MaxCode}]");
             if (q.Value(k) != p.Weights[k])
                 throw new NeuromorphicException($"{path}: projection '{p.Name}' weight {k} = {p.Weights[k]} is not mantissa * scale = {q.Value(k)}");
         }
@@ -177,14 +201,18 @@ static class Validation
     public static void CheckNeurons(NeuronLayer n, string path)
     {
         foreach (var (v, what) in new[] { (n.TauMembraneMs, "tau_mem_ms"), (n.TauSynapseMs, "tau_syn_ms"), (n.ThresholdMv, "v_threshold_mv") })
-            if (!(v > 0) || double.IsInfinity(v)) throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' field {what} = {v}, expected a positive number");
-        if (!(n.RefractoryMs >= 0) || double.IsInfinity(n.RefractoryMs)) throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' has a refractory period of {n.RefractoryMs} ms, expected >= 0");
+            if (!(v > 0) || double.IsInfinity(v))
+                throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' field {what} = {v}, expected a positive number");
+        if (!(n.RefractoryMs >= 0) || double.IsInfinity(n.RefractoryMs))
+            throw new NeuromorphicException($"{path}: neuron layer '{n.Name}' has a refractory period of {n.RefractoryMs} ms, expected >= 0");
     }
 
     public static void CheckBlankOut(string synapses, double trained, string path)
     {
-        if (!(trained > 0 && trained <= 1)) throw new NeuromorphicException($"{path}: trained_transmission_probability {trained}, expected a probability in (0, 1]");
-        if (synapses == SynapseModes.Deterministic && trained != 1) throw new NeuromorphicException($"{path}: synapses deterministic but trained_transmission_probability {trained}");
+        if (!(trained > 0 && trained <= 1))
+            throw new NeuromorphicException($"{path}: trained_transmission_probability {trained}, expected a probability in (0, 1]");
+        if (synapses == SynapseModes.Deterministic && trained != 1)
+            throw new NeuromorphicException($"{path}: synapses deterministic but trained_transmission_probability {trained}");
     }
 }
 
@@ -205,7 +233,8 @@ public sealed record ExportedS2m(string Chip, double DtMs, int Pixels, int Class
 
     public static ExportedS2m From(Network net, SimulationConfig config, string chip, string synapses = SynapseModes.Stochastic)
     {
-        if (config.Family != ModelFamily.SynapticSampling) throw new NeuromorphicException($"a {ModelFamilies.Name(config.Family)} model is exported by {nameof(ExportedNetwork)}, not as an S2M");
+        if (config.Family != ModelFamily.SynapticSampling)
+            throw new NeuromorphicException($"a {ModelFamilies.Name(config.Family)} model is exported by {nameof(ExportedNetwork)}, not as an S2M");
         chip = ChipProfiles.Parse(chip);
         var layout = S2m.S2mLayout.Of(net, config);
         var proj = net.Projections[0];
@@ -215,25 +244,31 @@ public sealed record ExportedS2m(string Chip, double DtMs, int Pixels, int Class
         if (integer != null) for (int k = 0; k < w.Length; k++) w[k] = integer.Value(k);
         var lif = config.Sampler;
         return new ExportedS2m(chip, config.DtMs, layout.Pixels, layout.Classes, layout.LabelUnits, layout.Hidden,
-            new NeuronLayer("sampler", "visible+hidden", layout.Visible + layout.Hidden, lif.TauMembraneMs, lif.TauSynapseMs, lif.ThresholdMv, 0.0, lif.RefractoryMs),
+            new NeuronLayer("sampler", "visible+hidden", layout.Visible + layout.Hidden, lif.TauMembraneMs, lif.TauSynapseMs, lif.ThresholdMv, 0.0,
+                lif.RefractoryMs),
             config.BiasRateHz,
-            new ExportedProjection("visible_hidden", "visible", "hidden", layout.Rows, layout.Columns, w, integer, mode == SynapseModes.Stochastic ? proj.TransmissionProbability : 1.0),
+            new ExportedProjection("visible_hidden", "visible", "hidden", layout.Rows, layout.Columns, w, integer,
+                mode == SynapseModes.Stochastic ? proj.TransmissionProbability : 1.0),
             mode, proj.TransmissionProbability, JsonSerializer.Serialize(config, Files.ModelFile.Json));
     }
 
     public void Validate(string path)
     {
-        if (Pixels < 1 || Pixels > ExportedNetwork.MaxLayerSize || Hidden < 1 || Hidden > ExportedNetwork.MaxLayerSize || Classes < 2 || Classes > 100_000
+        if (Pixels < 1 || Pixels > ExportedNetwork.MaxLayerSize || Hidden < 1 || Hidden > ExportedNetwork.MaxLayerSize
+            || Classes < 2 || Classes > 100_000
             || LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000)
-            throw new NeuromorphicException($"{path}: S2M of {Pixels} pixels, {Classes} classes x {LabelUnitsPerClass} label units and {Hidden} hidden units is out of range");
+            throw new NeuromorphicException($"{path}: S2M of {Pixels} pixels, {Classes} classes x {LabelUnitsPerClass} label units and {Hidden} "
+                + "hidden units is out of range");
         if (!(DtMs > 0 && DtMs <= 10)) throw new NeuromorphicException($"{path}: dt_ms {DtMs} is not in (0, 10]");
         var l = Layout;
         var m = Matrix;
         if (m.Rows != l.Rows || m.Columns != l.Columns || m.Weights.Length != (long)m.Rows * m.Columns)
-            throw new NeuromorphicException($"{path}: matrix '{m.Name}' is {m.Rows}x{m.Columns} with {m.Weights.Length} weights; the layout gives {l.Rows}x{l.Columns} (visible + bias, hidden + bias)");
+            throw new NeuromorphicException($"{path}: matrix '{m.Name}' is {m.Rows}x{m.Columns} with {m.Weights.Length} weights; the layout "
+                + $"gives {l.Rows}x{l.Columns} (visible + bias, hidden + bias)");
         Validation.CheckProjection(m, path);
         Validation.CheckNeurons(Sampler, path);
-        if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw new NeuromorphicException($"{path}: bias_rate_hz {BiasRateHz}, expected a rate in (0, 1/dt]");
+        if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1)
+            throw new NeuromorphicException($"{path}: bias_rate_hz {BiasRateHz}, expected a rate in (0, 1/dt]");
         Validation.CheckBlankOut(Synapses, TrainedTransmissionProbability, path);
     }
 }

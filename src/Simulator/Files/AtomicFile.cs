@@ -43,7 +43,8 @@ public static class AtomicFile
         foreach (var f in Directory.EnumerateFiles(dir, prefix + "*"))
         {
             var suffix = Path.GetFileName(f)[prefix.Length..];
-            if (!int.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == Environment.ProcessId || Running(pid)) continue;
+            if (!int.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == Environment.ProcessId || Running(pid))
+                continue;
             try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
@@ -80,16 +81,20 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>As <see cref="CheckWritable"/> for an output folder (CSV and NumPy exports): not an existing file, creatable.</summary>
+    /// <summary>As <see cref="CheckWritable"/> for an output folder (CSV and NumPy exports): not an existing file, creatable.
+    /// A folder the check had to create is removed again: a refusal after the check leaves no empty folder behind (the
+    /// writer creates it).</summary>
     public static void CheckWritableFolder(string? path, string option)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new NeuromorphicException($"{option}: empty path; expected a folder");
         if (File.Exists(path)) throw new NeuromorphicException($"{option} '{path}' is a file; expected a folder");
         try
         {
+            bool existed = Directory.Exists(path);
             Directory.CreateDirectory(path);
             var probe = Path.Combine(path, $".write-check.tmp-{Environment.ProcessId}");
             using (new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            if (!existed) Directory.Delete(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -84,7 +84,8 @@ public static class FreeEnergy
 
     /// <summary>The classes of images first .. first + count - 1 of <paramref name="set"/> by <see cref="Classify"/>, pixels
     /// read as intensities byte / 255 in [0, 1].</summary>
-    public static int[] ClassifyImages(S2mLayout layout, float[] weights, Data.MnistSet set, int first, int count, double scale = 1, double shift = 0)
+    public static int[] ClassifyImages(S2mLayout layout, float[] weights, Data.IdxImageSet set, int first, int count, double scale = 1,
+        double shift = 0)
     {
         if (set.PixelsPerImage != layout.Pixels) throw new NeuromorphicException($"images of {set.PixelsPerImage} pixels, the machine has {layout.Pixels} pixel units");
         var predictions = new int[count];

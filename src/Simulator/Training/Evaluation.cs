@@ -19,7 +19,7 @@ public static class Evaluation
     public const long TestPresentationBase = 1L << 38, ValidationPresentationBase = 1L << 37;
 
     /// <summary>Classifies <paramref name="count"/> images starting at <paramref name="first"/> (no learning).</summary>
-    public static EvaluationResult Run(SimulationEngine engine, MnistSet set, int first, int count, long presentationBase,
+    public static EvaluationResult Run(SimulationEngine engine, IdxImageSet set, int first, int count, long presentationBase,
         Action<int, int>? progress = null)
     {
         var input = engine.NewInput();

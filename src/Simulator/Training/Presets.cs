@@ -21,11 +21,11 @@ public static class Presets
     public const string DefaultForS2m = "best-s2m";
 
     /// <summary>The preset `train` starts from for a rule given without --preset.</summary>
-    public static string DefaultFor(RuleKind rule) => rule == RuleKind.S2m ? DefaultForS2m : DefaultForTraining;
+    public static string DefaultFor(RuleKind rule) => ModelFamilies.Of(rule) == ModelFamily.SynapticSampling ? DefaultForS2m : DefaultForTraining;
 
     /// <summary>Whether a preset describes a synaptic sampling machine (its rule cannot be switched to eRBP, nor an
     /// eRBP preset's to S2M: the two share almost no parameters).</summary>
-    public static bool IsS2m(Preset p) => p.Config.Rule == RuleKind.S2m;
+    public static bool IsS2m(Preset p) => p.Config.Family == ModelFamily.SynapticSampling;
 
     // The S2M of MODEL.md section 6 at this project's units: 140 ms samples (the 2014 code), blank-out p = 0.5,
     // 4 label units per class, eta 0.3 mV per unit of trace (docs/s2m.md: tuned on 794-100; the 2014 value 32e-3

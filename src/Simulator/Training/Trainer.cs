@@ -45,8 +45,8 @@ public sealed record EpochReport(int Epoch, double TrainAccuracy, EvaluationResu
 /// the paper's on-line learning). Every sample starts from rest; its random numbers are keyed by its
 /// presentation number, so a run resumed from a checkpoint repeats the uninterrupted run bit for bit.
 /// </summary>
-public sealed class Trainer(SimulationEngine engine, MnistSet train, TrainOptions options, TrainingProgress progress, List<EpochRecord>? history = null,
-    List<TestPoint>? testPoints = null)
+public sealed class Trainer(SimulationEngine engine, IdxImageSet train, TrainOptions options, TrainingProgress progress,
+    List<EpochRecord>? history = null, List<TestPoint>? testPoints = null)
 {
     public const int TrainPoolSize = 50_000, FullTrainPoolSize = 60_000;
 

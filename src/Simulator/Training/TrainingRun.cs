@@ -82,8 +82,8 @@ public sealed class TrainingRun : IDisposable
     public Network Network => _start.Network;
     public SimulationConfig Config => _start.Config;
     public Dataset Data { get; }
-    public MnistSet TrainSet { get; }
-    public MnistSet TestSet { get; }
+    public IdxImageSet TrainSet { get; }
+    public IdxImageSet TestSet { get; }
     public TrainingProgress Progress => _start.Progress;
     public List<EpochRecord> History => _start.History;
     public List<TestPoint> TestPoints => _start.TestPoints;
