@@ -129,13 +129,13 @@ public static class DeviceSteps
 
     /// <summary>
     /// <see cref="Gather"/> with eRBP learning: before transmitting W[j, post] it updates it by
-    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> of the postsynaptic neuron's I and U
+    /// <see cref="ErbpRule.WeightChange(float, float, in ErbpConstants)"/> of the postsynaptic neuron's I and U
     /// (<see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, ulong, int, int, int)"/> on a
-    /// weight grid); with <see cref="Learning.LearnBlanked"/> a synapse also learns on the spikes blank-out keeps from it.
+    /// weight grid); a synapse the spike does not reach learns where <see cref="ErbpRule.Learns"/> says so.
     /// The thread calling it owns column <paramref name="post"/>, so the updates need no atomics.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float GatherLearn(float acc, in Synapses p, in Learning l, float postCurrent, float postDendrite,
+    public static float GatherLearn(float acc, in Synapses p, in ErbpConstants rule, float postCurrent, float postDendrite,
         ArrayView<float> weights, ArrayView<byte> mask, ulong counter, ArrayView<int> list, int listBase, int count, int post, out int reached)
     {
         reached = 0;
@@ -145,10 +145,10 @@ public static class DeviceSteps
             int w = j * p.PreStride + post * p.PostStride;
             if (Pruned(p, mask, w)) continue;
             bool transmits = Transmits(p, counter, j, post);
-            if (!transmits && l.LearnBlanked == 0) continue;
+            if (!ErbpRule.Learns(transmits, rule)) continue;
             long wi = p.WeightOffset + w;
-            float wt = WeightUpdate.Apply(weights[wi], ErbpRule.WeightChange(postCurrent, postDendrite, l.LearningRate, l.GateLow, l.GateHigh, l.Update),
-                l.Quantized != 0, l.Grid, p.Seed, counter, p.Projection, j, post);
+            float wt = WeightUpdate.Apply(weights[wi], ErbpRule.WeightChange(postCurrent, postDendrite, rule),
+                rule.Quantized != 0, rule.Grid, p.Seed, counter, p.Projection, j, post);
             weights[wi] = wt;
             if (!transmits) continue;
             acc += wt;
@@ -252,15 +252,4 @@ public struct Synapses
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Synapses Rows(long weightOffset, int postSize, int maskOffset, int projection, ulong seed, ulong blankOutThreshold)
         => new() { WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed, BlankOutThreshold = blankOutThreshold };
-}
-
-/// <summary>The eRBP constants of one learning projection at one step (<see cref="DeviceSteps.GatherLearn"/>).</summary>
-public struct Learning
-{
-    public float LearningRate, GateLow, GateHigh;
-    /// <summary>eRBP update kind (<see cref="UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
-    public int Update, LearnBlanked;
-    /// <summary>1: fixed-point weights on <see cref="Grid"/>, each change rounded with its synapse's rounding bits.</summary>
-    public int Quantized;
-    public QuantCoefficients Grid;
 }

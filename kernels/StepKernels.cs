@@ -84,7 +84,7 @@ public static class StepKernels
     /// <summary>
     /// Delivery with eRBP learning: one thread per postsynaptic neuron i owns column i of the weights, and
     /// walks the lanes in order and each lane's spikes in order, updating W[j,i] by
-    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> before transmitting it
+    /// <see cref="ErbpRule.WeightChange(float, float, in ErbpConstants)"/> before transmitting it
     /// (<see cref="DeviceSteps.GatherLearn"/>). Race-free and deterministic. Launched only for a projection that
     /// learns at this step.
     /// </summary>
@@ -93,18 +93,14 @@ public static class StepKernels
         ArrayView<long> presentations, ArrayView<long> synOps)
     {
         var projection = Projection(a);
-        var rule = new Learning
-        {
-            LearningRate = a.LearningRate, GateLow = a.GateLow, GateHigh = a.GateHigh, Update = a.Update, LearnBlanked = a.LearnBlanked,
-            Quantized = a.Quantized, Grid = a.WeightGrid,
-        };
         for (int b = 0; b < a.Lanes; b++)
         {
             int n = counts[b];
             if (n == 0) continue;
             int k = b * a.PostSize + i;
             ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-            inbox[k] = DeviceSteps.GatherLearn(inbox[k], projection, rule, current[k], dendrite[k], weights, mask, counter, list, b * a.PreSize, n, i, out int events);
+            inbox[k] = DeviceSteps.GatherLearn(inbox[k], projection, a.Rule, current[k], dendrite[k], weights, mask, counter, list,
+                b * a.PreSize, n, i, out int events);
             if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], (long)events);
         }
     }

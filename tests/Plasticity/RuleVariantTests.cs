@@ -98,7 +98,7 @@ public class RuleVariantTests
         var before = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 100 - 50)).ToArray();
         var row = (float[])before.Clone();
         const float step = 0.25f;
-        ErbpRule.ApplyToRow(row, current, dendrite, step, -600, 600, (int)UpdateKind.Manhattan);
+        ErbpRule.ApplyToRow(row, current, dendrite, new ErbpConstants(step, -600, 600, UpdateKind.Manhattan));
         int moved = 0;
         for (int i = 0; i < n; i++)
         {

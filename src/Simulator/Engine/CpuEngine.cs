@@ -331,12 +331,9 @@ public sealed class CpuEngine : SimulationEngine
         var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(dst.Lane(b), nPost);
         var current = dst.Current.AsSpan(dst.Lane(b), nPost);
         var dendrite = dst.Dendrite.AsSpan(dst.Lane(b), nPost);
-        float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
-        int update = Constants.Update;
-        bool learnBlanked = Constants.LearnOnBlankedSpikes;
+        var rule = Constants.Erbp[q].At(LearningRate);
         ulong blank = Constants.BlankOut[q];
-        bool quantized = proj.WeightFormat.HasValue;
-        var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
+        bool quantized = rule.Quantized != 0;
         bool stochastic = BlankOutSynapse.IsStochastic(blank);
         bool simple = proj.Mask == null && !stochastic && !(quantized && learn);
         var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
@@ -346,7 +343,7 @@ public sealed class CpuEngine : SimulationEngine
             ref float box = ref MemoryMarshal.GetReference(inbox);
             foreach (int j in spikeList)
             {
-                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, eta, lo, hi, update);
+                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, rule);
                 // j is a neuron of the source population, so its row lies inside the matrix checked above.
                 AddRow(ref box, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), j * nPost), nPost);
             }
@@ -354,13 +351,12 @@ public sealed class CpuEngine : SimulationEngine
             return;
         }
         long events = 0;
-        var rowEvent = new ErbpRowEvent(learn, eta, lo, hi, (UpdateKind)update, learnBlanked, quantized, qc);
         var draws = stochastic ? RowDraws(nPost) : default;
         foreach (int j in spikeList)
         {
             if (stochastic) BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, stepCounter, q, j), 0, draws);
             events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u, stochastic,
-                rowEvent, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
+                learn, rule, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
                 quantized && learn ? WeightUpdate.RoundingKey(Constants.Seed, stepCounter, q, j) : 0);
         }
         if (proj.Forward) _laneSynOps[PopState.Counter(b)] += events;

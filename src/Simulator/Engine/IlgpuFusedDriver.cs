@@ -118,9 +118,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             {
                 Source = fusedIndex[proj.Source], Target = fusedIndex[proj.Target], Dendrite = proj.Compartment == Compartment.Dendrite ? 1 : 0,
                 WeightOffset = _nWeightOffsets[q], Private = learn && proj.Plastic ? 1 : 0, MaskOffset = proj.Mask != null ? _nWeightOffsets[q] : Synapses.NoMask,
-                Forward = proj.Forward ? 1 : 0, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Index = q,
-                GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv, BlankOutThreshold = Constants.BlankOut[q],
-                Grid = proj.WeightFormat?.Coefficients ?? default,
+                Forward = proj.Forward ? 1 : 0, Index = q, BlankOutThreshold = Constants.BlankOut[q], Rule = Constants.Erbp[q].At(learningRate),
             });
         }
         ((ArrayView<FusedPopulation>)_nPops!.View).SubView(0, popList.Count).CopyFromCPU(popList.ToArray());
@@ -139,8 +137,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         {
             Populations = popList.Count, Projections = projList.Count, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
             EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = learn ? 1 : 0, OnsetSteps = Constants.OnsetSteps,
-            PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = learningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
-            Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
+            PrivateStride = _nPlastic, StateBits = Constants.StateBits, ErrorThresholdMv = Constants.ErrorThresholdMv,
             StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, d.Pixels.View, d.Labels.View, d.Presentations.View,
             d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View, _nBiases!.View);

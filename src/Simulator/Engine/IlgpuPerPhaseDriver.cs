@@ -106,10 +106,7 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                 {
                     PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
                     HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0,
-                    LearningRate = learningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
-                    Update = constants.Update, LearnBlanked = constants.LearnOnBlankedSpikes ? 1 : 0,
-                    Seed = constants.Seed, BlankOutThreshold = constants.BlankOut[q],
-                    Quantized = proj.WeightFormat.HasValue ? 1 : 0, WeightGrid = proj.WeightFormat?.Coefficients ?? default,
+                    Seed = constants.Seed, BlankOutThreshold = constants.BlankOut[q], Rule = constants.Erbp[q].At(learningRate),
                 };
                 if (learnNow)
                     _deliverLearn(args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View,

@@ -98,8 +98,7 @@ public sealed class EngineConstants
         OnsetSteps = (int)Math.Round(config.Erbp.OnsetMs / config.DtMs);
         BlankOut = net.Projections.Select(p => BlankOutSynapse.Threshold(p.TransmissionProbability)).ToArray();
         Seed = config.Seed;
-        Update = (int)config.Erbp.Update;
-        LearnOnBlankedSpikes = config.Erbp.LearnOnBlankedSpikes;
+        Erbp = net.Projections.Select(p => ErbpConstants.Of(config.Erbp, p.GateLowMv, p.GateHighMv, p.WeightFormat?.Coefficients)).ToArray();
     }
     public SimulationConfig Config { get; }
     public LifCoefficients[] Lif { get; }
@@ -113,11 +112,9 @@ public sealed class EngineConstants
     public int OnsetSteps { get; }
     public ulong[] BlankOut { get; }
     public ulong Seed { get; }
-    /// <summary>eRBP update kind (<see cref="UpdateKind"/> as an int, as the kernels take it).</summary>
-    public int Update { get; }
-    /// <summary>Blank-out synapses learn on spikes they do not transmit (the reference script's synapse).</summary>
-    public bool LearnOnBlankedSpikes { get; }
-
+    /// <summary>Per projection, the eRBP rule's constants (its gate and weight grid, the rule's variant), at the rule's
+    /// learning rate: a backend passes <c>Erbp[q].At(LearningRate)</c> whole to the rule's row or its kernel.</summary>
+    public ErbpConstants[] Erbp { get; }
 }
 
 /// <summary>
