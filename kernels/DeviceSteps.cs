@@ -35,18 +35,17 @@ public static class DeviceSteps
         return spike;
     }
 
-    /// <summary>One two-compartment LIF neuron k: <see cref="TwoCompartmentLif.Step"/> on its I, V, U and dead-time
-    /// counter, with the inputs delivered by last step's spikes (the caller clears its inboxes). Returns whether it
-    /// spiked; <paramref name="synapticCurrent"/> is its new I.</summary>
+    /// <summary>One two-compartment LIF neuron k: <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/>
+    /// on its state in <paramref name="state"/>, with the inputs delivered by last step's spikes (the caller clears its
+    /// inboxes). Returns whether it spiked; <paramref name="synapticCurrent"/> is its new I.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IntegrateLif(ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite, ArrayView<int> refractory,
-        int k, float somaInputMv, float dendriteInputMv, bool noise, in LifCoefficients c, out float synapticCurrent)
+    public static bool IntegrateLif(in LifStateView state, int k, float somaInputMv, float dendriteInputMv, bool noise, in LifCoefficients c,
+        out float synapticCurrent)
     {
-        float ci = current[k], vi = soma[k], ui = dendrite[k];
-        int r = refractory[k];
-        bool spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, somaInputMv, dendriteInputMv, noise, c);
-        current[k] = ci; soma[k] = vi; dendrite[k] = ui; refractory[k] = r;
-        synapticCurrent = ci;
+        var s = state.Load(k);
+        bool spike = TwoCompartmentLif.Step(ref s, somaInputMv, dendriteInputMv, noise, c);
+        state.Store(k, s);
+        synapticCurrent = s.SynapticCurrentMv;
         return spike;
     }
 
@@ -176,6 +175,29 @@ public static class DeviceSteps
 }
 
 /// <summary>
+/// The device view of <see cref="LifState"/> over the neurons of a kernel: one array view per state variable, neuron k's
+/// state at index k of each (the kernels' form of <see cref="LifStateRows"/>).
+/// </summary>
+public readonly struct LifStateView(ArrayView<float> synapticCurrentMv, ArrayView<float> somaMv, ArrayView<float> dendriteMv,
+    ArrayView<int> refractoryStepsLeft)
+{
+    public readonly ArrayView<float> SynapticCurrentMv = synapticCurrentMv, SomaMv = somaMv, DendriteMv = dendriteMv;
+    public readonly ArrayView<int> RefractoryStepsLeft = refractoryStepsLeft;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public LifState Load(int k) => new()
+    {
+        SynapticCurrentMv = SynapticCurrentMv[k], SomaMv = SomaMv[k], DendriteMv = DendriteMv[k], RefractoryStepsLeft = RefractoryStepsLeft[k],
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(int k, in LifState s)
+    {
+        SynapticCurrentMv[k] = s.SynapticCurrentMv; SomaMv[k] = s.SomaMv; DendriteMv[k] = s.DendriteMv; RefractoryStepsLeft[k] = s.RefractoryStepsLeft;
+    }
+}
+
+/// <summary>
 /// One thread's share of a population in the fused kernel: the contiguous neurons [Start, End) of a population of
 /// size n split over a group of g threads, and which of them spiked (a bit each: at most <see cref="MaxNeurons"/>).
 /// </summary>
@@ -216,6 +238,8 @@ public struct FusedState
 
     public ArrayView<float> Current, Soma, Dendrite, SomaInbox, DendriteInbox, Drive;
     public ArrayView<int> Refractory, SpikeCounts;
+    /// <summary>The LIF neurons' state: the I, V, U and dead-time sections.</summary>
+    public readonly LifStateView Lif => new(Current, Soma, Dendrite, Refractory);
     /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
     public int List;
 

@@ -139,7 +139,7 @@ public static class FusedNetworkKernel
                     {
                         bool noise = DeviceSteps.NoiseEvent(pop.Lif, a.Seed, counter, pop.Index, i);
                         float input = DeviceSteps.SomaInput(s.SomaInbox[k], biases, pop.BiasOffset < 0 ? -1 : pop.BiasOffset + i);
-                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, input, s.DendriteInbox[k], noise, pop.Lif, out float ci);
+                        spike = DeviceSteps.IntegrateLif(s.Lif, k, input, s.DendriteInbox[k], noise, pop.Lif, out float ci);
                         s.SomaInbox[k] = 0f; s.DendriteInbox[k] = 0f;
                         if (pop.Index == a.OutputPopulation) s.Drive[k] += ci;
                     }

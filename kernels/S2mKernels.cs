@@ -65,7 +65,7 @@ public static class S2mKernels
     /// noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
     static bool Sample(in S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite, ArrayView<int> refractory,
         ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
-        => DeviceSteps.IntegrateLif(current, potential, dendrite, refractory, k, inbox[k], 0f,
+        => DeviceSteps.IntegrateLif(new LifStateView(current, potential, dendrite, refractory), k, inbox[k], 0f,
             DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
 
     /// <summary>The matrix in one direction as <see cref="DeviceSteps"/> sees it: visible-to-hidden events walk rows

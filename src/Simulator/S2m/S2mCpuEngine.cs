@@ -239,7 +239,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     }
 
     /// <summary>n samplers from offset o: one LIF step each (inboxes consumed), spiking indices + <paramref name="index0"/>
-    /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
     /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1 hidden).</summary>
     int StepSamplers(int o, int n, float[] current, float[] potential, int[] refractory, float[] inbox, Span<int> spikes, int index0,
         int population, ulong counter)
@@ -247,7 +247,8 @@ public sealed class S2mCpuEngine : SimulationEngine
         var coef = _s.Sampler;
         int c;
         if (!_fixedPointState && coef.NoiseThreshold == 0)
-            c = TwoCompartmentLif.StepRow(current.AsSpan(o, n), potential.AsSpan(o, n), default, refractory.AsSpan(o, n), inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
+            c = TwoCompartmentLif.StepRow(new LifStateRows(current.AsSpan(o, n), potential.AsSpan(o, n), default, refractory.AsSpan(o, n)),
+                inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
         else
         {
             // Neural noise (the 2014 eCD machine) or fixed-point state: neuron by neuron, noise events keyed as in eRBP.
