@@ -175,14 +175,37 @@ public static class DeviceSteps
 }
 
 /// <summary>
-/// The device view of <see cref="LifState"/> over the neurons of a kernel: one array view per state variable, neuron k's
-/// state at index k of each (the kernels' form of <see cref="LifStateRows"/>).
+/// The device view of <see cref="LifState"/> over the neurons of a kernel (the kernels' form of <see cref="LifStateRows"/>):
+/// one section per state variable of a float and an int array, neuron k's state at index k of each. The device buffers
+/// are sized by <see cref="FloatVariables"/> and <see cref="IntVariables"/>, so a new state variable is a field here,
+/// not a buffer in every driver.
 /// </summary>
-public readonly struct LifStateView(ArrayView<float> synapticCurrentMv, ArrayView<float> somaMv, ArrayView<float> dendriteMv,
-    ArrayView<int> refractoryStepsLeft)
+public readonly struct LifStateView
 {
-    public readonly ArrayView<float> SynapticCurrentMv = synapticCurrentMv, SomaMv = somaMv, DendriteMv = dendriteMv;
-    public readonly ArrayView<int> RefractoryStepsLeft = refractoryStepsLeft;
+    /// <summary>Sections of the float array: I, V, U; of the int array: the refractory count.</summary>
+    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, FloatVariables = 3;
+    public const int RefractorySection = 0, IntVariables = 1;
+
+    public readonly ArrayView<float> SynapticCurrentMv, SomaMv, DendriteMv;
+    public readonly ArrayView<int> RefractoryStepsLeft;
+
+    LifStateView(ArrayView<float> floats, ArrayView<int> ints, long section)
+    {
+        SynapticCurrentMv = floats.SubView(CurrentSection * section, section);
+        SomaMv = floats.SubView(SomaSection * section, section);
+        DendriteMv = floats.SubView(DendriteSection * section, section);
+        RefractoryStepsLeft = ints.SubView(RefractorySection * section, section);
+    }
+
+    /// <summary>The state of <paramref name="section"/> neurons in the first <see cref="FloatVariables"/> sections of
+    /// <paramref name="floats"/> and the first <see cref="IntVariables"/> sections of <paramref name="ints"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LifStateView Of(ArrayView<float> floats, ArrayView<int> ints, long section) => new(floats, ints, section);
+
+    /// <summary>The state of the neurons of a pair of buffers of exactly <see cref="FloatVariables"/> and
+    /// <see cref="IntVariables"/> sections.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LifStateView Of(ArrayView<float> floats, ArrayView<int> ints) => new(floats, ints, ints.Length / IntVariables);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LifState Load(int k) => new()
@@ -228,18 +251,20 @@ public struct Chunk
 
 /// <summary>
 /// The state of the fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
-/// (lanes x total neurons): float I | V | U | soma inbox | dendrite inbox | drive (the prediction neurons' integrated
-/// synaptic current, the readout's tie-break); int dead-time counter | spike list | spikes per neuron.
+/// (lanes x total neurons): float <see cref="LifStateView"/> (I | V | U) | soma inbox | dendrite inbox | drive (the
+/// prediction neurons' integrated synaptic current, the readout's tie-break); int <see cref="LifStateView"/> (dead-time
+/// counter, also the encoders') | spike list | spikes per neuron. An error neuron's potential is its V.
 /// </summary>
 public struct FusedState
 {
-    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, SomaInboxSection = 3, DendriteInboxSection = 4, DriveSection = 5, FloatSections = 6;
-    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
+    public const int SomaInboxSection = LifStateView.FloatVariables, DendriteInboxSection = SomaInboxSection + 1,
+        DriveSection = SomaInboxSection + 2, FloatSections = SomaInboxSection + 3;
+    public const int ListSection = LifStateView.IntVariables, SpikeCountSection = ListSection + 1, IntSections = ListSection + 2;
 
-    public ArrayView<float> Current, Soma, Dendrite, SomaInbox, DendriteInbox, Drive;
-    public ArrayView<int> Refractory, SpikeCounts;
-    /// <summary>The LIF neurons' state: the I, V, U and dead-time sections.</summary>
-    public readonly LifStateView Lif => new(Current, Soma, Dendrite, Refractory);
+    /// <summary>The neurons' state.</summary>
+    public LifStateView Lif;
+    public ArrayView<float> SomaInbox, DendriteInbox, Drive;
+    public ArrayView<int> SpikeCounts;
     /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
     public int List;
 
@@ -247,11 +272,9 @@ public struct FusedState
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FusedState Of(ArrayView<float> f, ArrayView<int> n, int section) => new()
     {
-        Current = f.SubView(CurrentSection * section, section), Soma = f.SubView(SomaSection * section, section),
-        Dendrite = f.SubView(DendriteSection * section, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
+        Lif = LifStateView.Of(f, n, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
         DendriteInbox = f.SubView(DendriteInboxSection * section, section), Drive = f.SubView(DriveSection * section, section),
-        Refractory = n.SubView(RefractorySection * section, section), SpikeCounts = n.SubView(SpikeCountSection * section, section),
-        List = ListSection * section,
+        SpikeCounts = n.SubView(SpikeCountSection * section, section), List = ListSection * section,
     };
 }
 

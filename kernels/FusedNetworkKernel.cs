@@ -133,7 +133,7 @@ public static class FusedNetworkKernel
                         ulong threshold;
                         if (pop.Kind == FusedPopulation.KindData) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
                         else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
-                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Refractory, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
+                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Lif.RefractoryStepsLeft, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
                     }
                     else if (pop.Kind == FusedPopulation.KindLif)
                     {
@@ -145,7 +145,7 @@ public static class FusedNetworkKernel
                     }
                     else
                     {
-                        spike = DeviceSteps.IntegrateError(s.Soma, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
+                        spike = DeviceSteps.IntegrateError(s.Lif.SomaMv, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
                         s.SomaInbox[k] = 0f;
                     }
                     if (spike) { chunk.Record(i); s.SpikeCounts[k] += 1; }
@@ -169,7 +169,7 @@ public static class FusedNetworkKernel
                     int k = postOff + i;
                     int reached;
                     if (learn)
-                        inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, proj.Rule, s.Current[k], s.Dendrite[k], w, masks, counter, n,
+                        inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, proj.Rule, s.Lif.SynapticCurrentMv[k], s.Lif.DendriteMv[k], w, masks, counter, n,
                             s.List + pre, spikeCount, i, out reached);
                     else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
                     if (proj.Forward != 0) events += reached;

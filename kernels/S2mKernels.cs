@@ -25,19 +25,21 @@ public static class S2mKernels
     public const int VisibleLayer = 0, HiddenLayer = 1;
 
     /// <summary>Visible units, one thread per (lane, unit): trace, then encoder, sampler or bias unit.</summary>
-    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags,
-        ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts, ArrayView<int> spikeCounts)
+    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts, ArrayView<float> inbox,
+        ArrayView<float> trace, ArrayView<byte> flags, ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts,
+        ArrayView<int> spikeCounts)
     {
         int b = index / a.Rows, j = index % a.Rows;
+        var state = LifStateView.Of(lifFloats, lifInts);
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
         bool spike;
         if (j == a.Rows - 1) spike = a.Bias != 0;
         else if (a.Mode == ModeClamped || (a.Mode == ModeClassify && j < a.LabelStart))
-            spike = DeviceSteps.IntegrateEncoder(refractory, index, thresholds[index], CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter),
+            spike = DeviceSteps.IntegrateEncoder(state.RefractoryStepsLeft, index, thresholds[index],
+                CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter),
                 CounterRng.NeuronKey(VisibleLayer, j), a.EncoderRefractorySteps);
-        else spike = Sample(a, current, potential, dendrite, refractory, inbox, index, counter, VisibleLayer, j);
+        else spike = Sample(a, state, inbox, index, counter, VisibleLayer, j);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike)
@@ -48,14 +50,13 @@ public static class S2mKernels
     }
 
     /// <summary>Hidden units, one thread per (lane, unit).</summary>
-    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts,
-        ArrayView<long> presentations)
+    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts, ArrayView<float> inbox,
+        ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts, ArrayView<long> presentations)
     {
         int b = index / a.Columns, i = index % a.Columns;
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         bool spike = i == a.Columns - 1 ? a.Bias != 0
-            : Sample(a, current, potential, dendrite, refractory, inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
+            : Sample(a, LifStateView.Of(lifFloats, lifInts), inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike) spikeCounts[index] += 1;
@@ -63,9 +64,8 @@ public static class S2mKernels
 
     /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>) as a
     /// noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
-    static bool Sample(in S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite, ArrayView<int> refractory,
-        ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
-        => DeviceSteps.IntegrateLif(new LifStateView(current, potential, dendrite, refractory), k, inbox[k], 0f,
+    static bool Sample(in S2mArgs a, in LifStateView state, ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
+        => DeviceSteps.IntegrateLif(state, k, inbox[k], 0f,
             DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
 
     /// <summary>The matrix in one direction as <see cref="DeviceSteps"/> sees it: visible-to-hidden events walk rows

@@ -27,17 +27,17 @@ public static class StepKernels
         Flag(index, spike, flags, neuronSpikes);
     }
 
-    /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron); <paramref name="bias"/>: the population's bias
-    /// current per neuron, read when <see cref="LifArgs.HasBias"/> is 1.</summary>
-    public static void IntegrateLif(Index1D index, LifArgs a, ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inSoma, ArrayView<float> inDendrite, ArrayView<long> presentations,
+    /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron), their state in <paramref name="lifFloats"/> and
+    /// <paramref name="lifInts"/> (<see cref="LifStateView.Of(ArrayView{float}, ArrayView{int})"/>); <paramref name="bias"/>: the
+    /// population's bias current per neuron, read when <see cref="LifArgs.HasBias"/> is 1.</summary>
+    public static void IntegrateLif(Index1D index, LifArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts,
+        ArrayView<float> inSoma, ArrayView<float> inDendrite, ArrayView<long> presentations,
         ArrayView<byte> flags, ArrayView<int> neuronSpikes, ArrayView<float> drive, ArrayView<float> bias)
     {
         int b = index / a.Size, i = index % a.Size;
         bool noise = DeviceSteps.NoiseEvent(a.Coefficients, a.Seed, CounterRng.StepCounter(presentations[b], a.Step), a.Population, i);
         float input = DeviceSteps.SomaInput(inSoma[index], bias, a.HasBias != 0 ? i : -1);
-        bool spike = DeviceSteps.IntegrateLif(new LifStateView(current, soma, dendrite, refractory), index, input, inDendrite[index], noise,
-            a.Coefficients, out float cur);
+        bool spike = DeviceSteps.IntegrateLif(LifStateView.Of(lifFloats, lifInts), index, input, inDendrite[index], noise, a.Coefficients, out float cur);
         inSoma[index] = 0f; inDendrite[index] = 0f;
         if (a.IsOutput != 0) drive[index] += cur;
         Flag(index, spike, flags, neuronSpikes);

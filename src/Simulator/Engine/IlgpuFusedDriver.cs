@@ -195,7 +195,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         int size = Network.Populations[population].Size;
         int section = d.BatchCapacity * _nTotal, off = _nOffsets[population];
         float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)_nFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
-        return [Section(FusedState.CurrentSection), Section(FusedState.SomaSection), Section(FusedState.DendriteSection)];
+        return [Section(LifStateView.CurrentSection), Section(LifStateView.SomaSection), Section(LifStateView.DendriteSection)];
     }
 
     public void Dispose()
