@@ -21,7 +21,8 @@ public static class DeviceSteps
     /// <paramref name="population"/> fires at step <paramref name="counter"/> (never when the population has no noise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool NoiseEvent(in LifCoefficients c, ulong seed, ulong counter, int population, int neuron)
-        => c.NoiseThreshold != 0 && CounterRng.Bits(seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(population, neuron)) < c.NoiseThreshold;
+        => c.NoiseThreshold != 0
+            && CounterRng.Bits(seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(population, neuron)) < c.NoiseThreshold;
 
     /// <summary>One data, label or clamped visible neuron k: <see cref="InputEncoders.Step(ref int, ulong, ulong, ulong, int)"/>
     /// on its dead-time counter, with the step's input key <paramref name="stepKey"/>
@@ -85,7 +86,8 @@ public static class DeviceSteps
     /// comes out in ascending neuron order, as from <see cref="ListFlags"/> and on the CPU. The last thread writes the
     /// population's spike count to <paramref name="counts"/>[<paramref name="population"/>]; ends with a group barrier.
     /// </summary>
-    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g, in Chunk chunk)
+    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g,
+        in Chunk chunk)
     {
         scan[t] = chunk.Count;
         Group.Barrier();
@@ -216,7 +218,8 @@ public readonly struct LifStateView
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(int k, in LifState s)
     {
-        SynapticCurrentMv[k] = s.SynapticCurrentMv; SomaMv[k] = s.SomaMv; DendriteMv[k] = s.DendriteMv; RefractoryStepsLeft[k] = s.RefractoryStepsLeft;
+        SynapticCurrentMv[k] = s.SynapticCurrentMv; SomaMv[k] = s.SomaMv; DendriteMv[k] = s.DendriteMv;
+        RefractoryStepsLeft[k] = s.RefractoryStepsLeft;
     }
 }
 
@@ -265,7 +268,8 @@ public struct FusedState
     public LifStateView Lif;
     public ArrayView<float> SomaInbox, DendriteInbox, Drive;
     public ArrayView<int> SpikeCounts;
-    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
+    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them
+    /// there.</summary>
     public int List;
 
     /// <summary>The sections of <paramref name="f"/> and <paramref name="n"/>, each <paramref name="section"/> long.</summary>
@@ -298,5 +302,9 @@ public struct Synapses
     /// <summary>A row-major [pre][post] projection of <paramref name="postSize"/> columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Synapses Rows(long weightOffset, int postSize, int maskOffset, int projection, ulong seed, ulong blankOutThreshold)
-        => new() { WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed, BlankOutThreshold = blankOutThreshold };
+        => new()
+        {
+            WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed,
+            BlankOutThreshold = blankOutThreshold,
+        };
 }

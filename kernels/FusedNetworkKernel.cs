@@ -133,7 +133,9 @@ public static class FusedNetworkKernel
                         ulong threshold;
                         if (pop.Kind == FusedPopulation.KindData) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
                         else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
-                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Lif.RefractoryStepsLeft, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
+                        spike = threshold != 0
+                            && DeviceSteps.IntegrateEncoder(s.Lif.RefractoryStepsLeft, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i),
+                            a.EncoderRefractorySteps);
                     }
                     else if (pop.Kind == FusedPopulation.KindLif)
                     {
@@ -169,8 +171,8 @@ public static class FusedNetworkKernel
                     int k = postOff + i;
                     int reached;
                     if (learn)
-                        inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, proj.Rule, s.Lif.SynapticCurrentMv[k], s.Lif.DendriteMv[k], w, masks, counter, n,
-                            s.List + pre, spikeCount, i, out reached);
+                        inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, proj.Rule, s.Lif.SynapticCurrentMv[k], s.Lif.DendriteMv[k], w, masks,
+                            counter, n, s.List + pre, spikeCount, i, out reached);
                     else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
                     if (proj.Forward != 0) events += reached;
                 }

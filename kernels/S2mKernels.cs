@@ -62,8 +62,8 @@ public static class S2mKernels
         if (spike) spikeCounts[index] += 1;
     }
 
-    /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>) as a
-    /// noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
+    /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>)
+    /// as a noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
     static bool Sample(in S2mArgs a, in LifStateView state, ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
         => DeviceSteps.IntegrateLif(state, k, inbox[k], 0f,
             DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
@@ -130,8 +130,9 @@ public static class S2mKernels
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(rows, mask, counter, j, i, w)) continue;
                 float before = weights[w];
-                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, VisibleToHidden, j, i),
-                    a.Ecd.WeightMaxMv);
+                float after = WeightUpdate.Apply(before, EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter,
+                    VisibleToHidden, j, i);
+                weights[w] = EcdRule.Cap(before, after, a.Ecd.WeightMaxMv);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
@@ -140,8 +141,9 @@ public static class S2mKernels
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(columns, mask, counter, i, j, w)) continue;
                 float before = weights[w];
-                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0, a.Ecd.Nearest),
-                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j), a.Ecd.WeightMaxMv);
+                float change = EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0, a.Ecd.Nearest);
+                float after = WeightUpdate.Apply(before, change, a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j);
+                weights[w] = EcdRule.Cap(before, after, a.Ecd.WeightMaxMv);
             }
         }
     }

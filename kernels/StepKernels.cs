@@ -37,7 +37,8 @@ public static class StepKernels
         int b = index / a.Size, i = index % a.Size;
         bool noise = DeviceSteps.NoiseEvent(a.Coefficients, a.Seed, CounterRng.StepCounter(presentations[b], a.Step), a.Population, i);
         float input = DeviceSteps.SomaInput(inSoma[index], bias, a.HasBias != 0 ? i : -1);
-        bool spike = DeviceSteps.IntegrateLif(LifStateView.Of(lifFloats, lifInts), index, input, inDendrite[index], noise, a.Coefficients, out float cur);
+        bool spike = DeviceSteps.IntegrateLif(LifStateView.Of(lifFloats, lifInts), index, input, inDendrite[index], noise, a.Coefficients,
+            out float cur);
         inSoma[index] = 0f; inDendrite[index] = 0f;
         if (a.IsOutput != 0) drive[index] += cur;
         Flag(index, spike, flags, neuronSpikes);

@@ -41,7 +41,8 @@ public readonly ref struct LifStateRows(Span<float> synapticCurrentMv, Span<floa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(int i, in LifState s)
     {
-        SynapticCurrentMv[i] = s.SynapticCurrentMv; SomaMv[i] = s.SomaMv; DendriteMv[i] = s.DendriteMv; RefractoryStepsLeft[i] = s.RefractoryStepsLeft;
+        SynapticCurrentMv[i] = s.SynapticCurrentMv; SomaMv[i] = s.SomaMv; DendriteMv[i] = s.DendriteMv;
+        RefractoryStepsLeft[i] = s.RefractoryStepsLeft;
     }
 
     /// <summary>Every neuron of the row back at rest.</summary>

@@ -38,7 +38,8 @@ public readonly record struct LifParameters(
         if (!(RefractoryMs >= 0) || double.IsInfinity(RefractoryMs))
             throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
         if (!(NoiseRateHz >= 0) || double.IsInfinity(NoiseRateHz) || !double.IsFinite(NoiseWeightMv))
-            throw new ArgumentException($"{where}: noise rate must be >= 0 and its weight a finite number, got {NoiseRateHz} Hz and {NoiseWeightMv} mV");
+            throw new ArgumentException(
+                $"{where}: noise rate must be >= 0 and its weight a finite number, got {NoiseRateHz} Hz and {NoiseWeightMv} mV");
     }
 
     internal static void Require(double value, string name, string where)
@@ -136,7 +137,8 @@ public readonly struct LifCoefficients
 public static class TwoCompartmentLif
 {
     /// <summary>
-    /// Steady firing rate (Hz) of <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> for a constant synaptic current <paramref name="currentMv"/>:
+    /// Steady firing rate (Hz) of <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> for a constant synaptic current
+    /// <paramref name="currentMv"/>:
     /// after each spike V is held at 0 for the refractory steps, then charges as I (1 - a^k), a = exp(-dt/tau_m), and
     /// spikes at the first step k where it exceeds the threshold. The step grid is kept, so this is the simulated
     /// period exactly, not the continuous formula; an unbounded current gives the ceiling 1 / (dt (refractory steps + 1)).
@@ -194,10 +196,12 @@ public static class TwoCompartmentLif
     {
         var s = new LifState
         {
-            SynapticCurrentMv = synapticCurrent, SomaMv = somaticPotential, DendriteMv = dendriticPotential, RefractoryStepsLeft = refractoryStepsLeft,
+            SynapticCurrentMv = synapticCurrent, SomaMv = somaticPotential, DendriteMv = dendriticPotential,
+            RefractoryStepsLeft = refractoryStepsLeft,
         };
         bool spike = Step(ref s, inputMv, dendriteInputMv, noiseEvent, c);
-        synapticCurrent = s.SynapticCurrentMv; somaticPotential = s.SomaMv; dendriticPotential = s.DendriteMv; refractoryStepsLeft = s.RefractoryStepsLeft;
+        synapticCurrent = s.SynapticCurrentMv; somaticPotential = s.SomaMv; dendriticPotential = s.DendriteMv;
+        refractoryStepsLeft = s.RefractoryStepsLeft;
         return spike;
     }
 
@@ -292,13 +296,15 @@ public static class TwoCompartmentLif
             Lanes<TF, TI>.Store(zero, ref inS0, x);
             if (dendrite)
             {
-                Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref dend0, x), Lanes<TF, TI>.Load(ref inD0, x)), dd), ref dend0, x);
+                Lanes<TF, TI>.Store(Lanes<TF, TI>.Multiply(Lanes<TF, TI>.Add(Lanes<TF, TI>.Load(ref dend0, x), Lanes<TF, TI>.Load(ref inD0, x)),
+                    dd), ref dend0, x);
                 Lanes<TF, TI>.Store(zero, ref inD0, x);
             }
             var r = Lanes<TF, TI>.Load(ref refr0, x);
             var refractory = Lanes<TF, TI>.GreaterThan(r, zeroI);
             var spike = Lanes<TF, TI>.AndNot(Lanes<TF, TI>.GreaterThan(v, thr), refractory);
-            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(refractory, Lanes<TF, TI>.Subtract(r, one), Lanes<TF, TI>.Select(spike, refrSteps, r)), ref refr0, x);
+            Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(refractory, Lanes<TF, TI>.Subtract(r, one), Lanes<TF, TI>.Select(spike, refrSteps, r)),
+                ref refr0, x);
             Lanes<TF, TI>.Store(Lanes<TF, TI>.Select(Lanes<TF, TI>.Or(refractory, spike), zero, v), ref soma0, x);
             for (ulong bits = Lanes<TF, TI>.SignBits(spike); bits != 0; bits &= bits - 1)
                 spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
@@ -324,34 +330,60 @@ public static class TwoCompartmentLif
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TI Splat(int x) => Wide ? As<Vector512<int>, TI>(Vector512.Create(x)) : As<Vector256<int>, TI>(Vector256.Create(x));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Load(ref float r, nuint i) => Wide ? As<Vector512<float>, TF>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<float>, TF>(Vector256.LoadUnsafe(ref r, i));
+        public static TF Load(ref float r, nuint i) => Wide ? As<Vector512<float>, TF>(Vector512.LoadUnsafe(ref r, i))
+            : As<Vector256<float>, TF>(Vector256.LoadUnsafe(ref r, i));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Load(ref int r, nuint i) => Wide ? As<Vector512<int>, TI>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<int>, TI>(Vector256.LoadUnsafe(ref r, i));
+        public static TI Load(ref int r, nuint i) => Wide ? As<Vector512<int>, TI>(Vector512.LoadUnsafe(ref r, i))
+            : As<Vector256<int>, TI>(Vector256.LoadUnsafe(ref r, i));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(TF v, ref float r, nuint i) { if (Wide) As<TF, Vector512<float>>(v).StoreUnsafe(ref r, i); else As<TF, Vector256<float>>(v).StoreUnsafe(ref r, i); }
+        public static void Store(TF v, ref float r, nuint i)
+        {
+            if (Wide) As<TF, Vector512<float>>(v).StoreUnsafe(ref r, i);
+            else As<TF, Vector256<float>>(v).StoreUnsafe(ref r, i);
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(TI v, ref int r, nuint i) { if (Wide) As<TI, Vector512<int>>(v).StoreUnsafe(ref r, i); else As<TI, Vector256<int>>(v).StoreUnsafe(ref r, i); }
+        public static void Store(TI v, ref int r, nuint i)
+        {
+            if (Wide) As<TI, Vector512<int>>(v).StoreUnsafe(ref r, i);
+            else As<TI, Vector256<int>>(v).StoreUnsafe(ref r, i);
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Add(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) + As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) + As<TF, Vector256<float>>(b));
+        public static TF Add(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) + As<TF, Vector512<float>>(b))
+            : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) + As<TF, Vector256<float>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Multiply(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) * As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) * As<TF, Vector256<float>>(b));
+        public static TF Multiply(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) * As<TF, Vector512<float>>(b))
+            : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) * As<TF, Vector256<float>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Subtract(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) - As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) - As<TI, Vector256<int>>(b));
+        public static TI Subtract(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) - As<TI, Vector512<int>>(b))
+            : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) - As<TI, Vector256<int>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Or(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) | As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) | As<TI, Vector256<int>>(b));
+        public static TI Or(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) | As<TI, Vector512<int>>(b))
+            : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) | As<TI, Vector256<int>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI AndNot(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.AndNot(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.AndNot(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI AndNot(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.AndNot(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.AndNot(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         /// <summary>All bits set where a &gt; b, as an int mask.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI GreaterThan(TF a, TF b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)).AsInt32()) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)).AsInt32());
+        public static TI GreaterThan(TF a, TF b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)).AsInt32())
+            : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)).AsInt32());
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI GreaterThan(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI GreaterThan(TI a, TI b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Select(TI mask, TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask), As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask), As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI Select(TI mask, TI a, TI b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask), As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask), As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Select(TI mask, TF a, TF b) => Wide ? As<Vector512<float>, TF>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask).AsSingle(), As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b))) : As<Vector256<float>, TF>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask).AsSingle(), As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)));
+        public static TF Select(TI mask, TF a, TF b) => Wide
+            ? As<Vector512<float>, TF>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask).AsSingle(),
+                As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)))
+            : As<Vector256<float>, TF>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask).AsSingle(),
+                As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong SignBits(TI mask) => Wide ? As<TI, Vector512<int>>(mask).ExtractMostSignificantBits() : As<TI, Vector256<int>>(mask).ExtractMostSignificantBits();
+        public static ulong SignBits(TI mask) => Wide ? As<TI, Vector512<int>>(mask).ExtractMostSignificantBits()
+            : As<TI, Vector256<int>>(mask).ExtractMostSignificantBits();
     }
 
     /// <summary>

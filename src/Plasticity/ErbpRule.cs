@@ -33,13 +33,16 @@ public readonly record struct ErbpParameters(
     public void Validate(string where)
     {
         if (!(LearningRate >= 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be a number >= 0, got {LearningRate}", nameof(LearningRate));
+            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be a number >= 0, got {LearningRate}",
+                nameof(LearningRate));
         if (!(GateLowMv < GateHighMv))
             throw new ArgumentException($"{where}: GateLowMv ({GateLowMv}) must be below GateHighMv ({GateHighMv})");
         if (!(OnsetMs >= 0) || double.IsInfinity(OnsetMs)) throw new ArgumentException($"{where}: OnsetMs must be >= 0, got {OnsetMs}");
-        if (!Enum.IsDefined(Feedback)) throw new ArgumentException($"{where}: feedback kind {(int)Feedback} is not one of random (0), sign (1), symmetric (2)");
+        if (!Enum.IsDefined(Feedback))
+            throw new ArgumentException($"{where}: feedback kind {(int)Feedback} is not one of random (0), sign (1), symmetric (2)");
         if (!Enum.IsDefined(Update)) throw new ArgumentException($"{where}: update kind {(int)Update} is not one of additive (0), manhattan (1)");
-        if (FeedbackRefreshSamples < 1) throw new ArgumentException($"{where}: FeedbackRefreshSamples must be at least 1, got {FeedbackRefreshSamples}");
+        if (FeedbackRefreshSamples < 1)
+            throw new ArgumentException($"{where}: FeedbackRefreshSamples must be at least 1, got {FeedbackRefreshSamples}");
     }
 }
 

@@ -13,12 +13,14 @@ public class LifStateTests
         var arrays = new LifStateArrays(10);
         var rows = arrays.Rows(3, 5);
         rows.Store(2, new LifState { SynapticCurrentMv = 1.5f, SomaMv = -2f, DendriteMv = 7f, RefractoryStepsLeft = 4 });
-        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]), Is.EqualTo((1.5f, -2f, 7f, 4)));
+        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]),
+            Is.EqualTo((1.5f, -2f, 7f, 4)));
         var s = rows.Load(2);
         Assert.That((s.SynapticCurrentMv, s.SomaMv, s.DendriteMv, s.RefractoryStepsLeft), Is.EqualTo((1.5f, -2f, 7f, 4)));
         arrays.SomaMv[2] = 9f; // outside the row
         rows.Clear();
-        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]), Is.EqualTo((0f, 0f, 0f, 0)));
+        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]),
+            Is.EqualTo((0f, 0f, 0f, 0)));
         Assert.That(arrays.SomaMv[2], Is.EqualTo(9f), "a row clears only its own neurons");
     }
 
@@ -48,7 +50,8 @@ public class LifStateTests
             fired += count;
         }
         Assert.That(fired, Is.GreaterThan(50), "the neurons fire");
-        Assert.That(row.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(row.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits),
+            Is.EqualTo(scalar.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(row.SomaMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.SomaMv.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(row.DendriteMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.DendriteMv.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(row.RefractoryStepsLeft, Is.EqualTo(scalar.RefractoryStepsLeft));

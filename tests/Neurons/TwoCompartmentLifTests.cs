@@ -108,9 +108,11 @@ public class TwoCompartmentLifTests
     {
         var c = new LifCoefficients(new LifParameters(), 0.1);
         float[] Row(int n) => new float[n];
-        var e = Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(39), Row(40), new int[40]), Row(40), Row(40), c, new int[40]));
+        var e = Assert.Throws<ArgumentException>(()
+            => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(39), Row(40), new int[40]), Row(40), Row(40), c, new int[40]));
         Assert.That(e!.Message, Does.Contain("40 neurons"));
-        Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(40), Row(8), new int[40]), Row(40), Row(8), c, new int[40]));
+        Assert.Throws<ArgumentException>(()
+            => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(40), Row(8), new int[40]), Row(40), Row(8), c, new int[40]));
         // Without the dendrite its rows are not touched, so they may be empty.
         var cur = Row(40); cur[3] = 5000f;
         int count = TwoCompartmentLif.StepRow(new LifStateRows(cur, Row(40), [], new int[40]), Row(40), [], c, new int[40], dendrite: false);

@@ -57,7 +57,8 @@ public class ErbpDeliverRowTests
 
     /// <summary>The kernels' form: synapse by synapse, <see cref="BlankOutSynapse.Receives"/>, then
     /// <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, ulong, int, int, int)"/>.</summary>
-    static int PerSynapse(float[] row, float[] inbox, float[] cur, float[] den, ulong seed, ulong threshold, bool learn, in ErbpConstants e, byte[]? mask)
+    static int PerSynapse(float[] row, float[] inbox, float[] cur, float[] den, ulong seed, ulong threshold, bool learn, in ErbpConstants e,
+        byte[]? mask)
     {
         int events = 0;
         for (int i = 0; i < N; i++)
@@ -118,7 +119,8 @@ public class ErbpDeliverRowTests
             Assert.That(WeightUpdate.Apply(1.5f, 0f, true, grid, WeightUpdate.RoundingKey(1, 2, 0, 3), post), Is.EqualTo(1.5f));
             float w = WeightUpdate.Apply(1.5f, 0.1f, true, grid, 1, 2, 0, 3, post);
             Assert.That(w, Is.EqualTo(1.5f).Or.EqualTo(2.0f), "on the grid, one step at most");
-            Assert.That(WeightUpdate.Apply(1.5f, 0.1f, true, grid, WeightUpdate.RoundingKey(1, 2, 0, 3), post), Is.EqualTo(w), "key once per row = key per synapse");
+            Assert.That(WeightUpdate.Apply(1.5f, 0.1f, true, grid, WeightUpdate.RoundingKey(1, 2, 0, 3), post), Is.EqualTo(w),
+                "key once per row = key per synapse");
         }
         Assert.That(WeightUpdate.Apply(1.5f, 0.1f, false, grid, 0, post: 0), Is.EqualTo(1.5f + 0.1f));
     }

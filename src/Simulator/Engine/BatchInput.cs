@@ -27,7 +27,8 @@ public sealed class BatchInput
     public void Fill(Data.MnistSet set, int count, Func<int, int> image, Func<int, long> presentation, bool withLabels)
     {
         if (count < 0 || count > Labels.Length) throw new ArgumentOutOfRangeException(nameof(count), count, $"a batch of {Labels.Length} lanes");
-        if (set.PixelsPerImage != InputSize) throw new ArgumentException($"images of {set.PixelsPerImage} pixels for an input of {InputSize}", nameof(set));
+        if (set.PixelsPerImage != InputSize) throw new ArgumentException($"images of {set.PixelsPerImage} pixels for an input of {InputSize}",
+            nameof(set));
         Count = count;
         for (int b = 0; b < count; b++)
         {

@@ -147,7 +147,11 @@ public sealed class CpuEngine : SimulationEngine
                     if (learn && label >= 0 && label < size)
                     {
                         if (InputEncoders.FiresWheneverAlive(table[InputEncoders.LabelEntry])) s.Certain[o + certain++] = label;
-                        else { s.Active[o] = label; s.ActiveThreshold[o] = table[InputEncoders.LabelEntry]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
+                        else
+                        {
+                            s.Active[o] = label; s.ActiveThreshold[o] = table[InputEncoders.LabelEntry];
+                            s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1;
+                        }
                     }
                     break;
             }
@@ -166,7 +170,8 @@ public sealed class CpuEngine : SimulationEngine
     void RunPerSample(BatchInput input, int n, int steps, ISpikeRecorder? recorder)
     {
         var projs = Network.Projections;
-        _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_ => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
+        _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_
+            => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
         void Lane(int b, ISpikeRecorder? rec)
         {
             ResetLane(input, b, true);
@@ -254,8 +259,10 @@ public sealed class CpuEngine : SimulationEngine
                 int lane = PopState.Counter(b), active = s.ActiveCount[lane], certain = s.CertainCount[lane];
                 var list = s.SpikeList.AsSpan(o, size);
                 count = active == 0 ? 0 : InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active),
-                    s.ActiveKey.AsSpan(o, active), CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
-                for (int k = 0; k < count; k++) list[k] = s.Active[o + list[k]]; // list position -> neuron, in place (positions ascend, so neurons do)
+                    s.ActiveKey.AsSpan(o, active), CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter),
+                    Constants.EncoderRefractorySteps, list);
+                // List position -> neuron, in place (positions ascend, so neurons do).
+                for (int k = 0; k < count; k++) list[k] = s.Active[o + list[k]];
                 // The certain neurons: InputEncoders.Step with bits that cannot matter, once for all of them.
                 int shared = s.CertainRefractory[lane];
                 if (certain > 0 && InputEncoders.Step(ref shared, 1UL << 32, 0u, Constants.EncoderRefractorySteps))
@@ -299,7 +306,10 @@ public sealed class CpuEngine : SimulationEngine
                 float thr = Constants.ErrorThresholdMv;
                 for (int i = 0; i < size; i++)
                 {
-                    if (ErrorNeuron.Step(ref s.Lif.SomaMv[o + i], s.InSoma[o + i], thr, Constants.StateBits, Constants.StateStepMv)) { s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++; }
+                    if (ErrorNeuron.Step(ref s.Lif.SomaMv[o + i], s.InSoma[o + i], thr, Constants.StateBits, Constants.StateStepMv))
+                    {
+                        s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
+                    }
                     s.InSoma[o + i] = 0f;
                 }
                 break;
@@ -342,7 +352,8 @@ public sealed class CpuEngine : SimulationEngine
         var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
         if (simple)
         {
-            if (weights.Length < (long)Network.Populations[proj.Source].Size * nPost) throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
+            if (weights.Length < (long)Network.Populations[proj.Source].Size * nPost)
+                throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
             ref float box = ref MemoryMarshal.GetReference(inbox);
             foreach (int j in spikeList)
             {
@@ -358,8 +369,8 @@ public sealed class CpuEngine : SimulationEngine
         foreach (int j in spikeList)
         {
             if (stochastic) BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, stepCounter, q, j), 0, draws);
-            events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u, stochastic,
-                learn, rule, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
+            events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u,
+                stochastic, learn, rule, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
                 quantized && learn ? WeightUpdate.RoundingKey(Constants.Seed, stepCounter, q, j) : 0);
         }
         if (proj.Forward) _laneSynOps[PopState.Counter(b)] += events;

@@ -10,7 +10,8 @@ public sealed class EngineConstants
     {
         config.Validate();
         Config = config;
-        Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment ? new LifCoefficients(p.Lif, config.DtMs, config.StateBits, config.StateStepMv) : default).ToArray();
+        Lif = net.Populations.Select(p => p.Kind == PopulationKind.TwoCompartment
+            ? new LifCoefficients(p.Lif, config.DtMs, config.StateBits, config.StateStepMv) : default).ToArray();
         EncoderThresholds = InputEncoders.ThresholdTable(config.Encoder, config.DtMs);
         EncoderRefractorySteps = (int)Math.Round(InputEncoders.DeadTimeMs(config.Encoder) / config.DtMs);
         ErrorThresholdMv = (float)config.Error.ThresholdMv;

@@ -38,26 +38,33 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
 
     readonly IlgpuShared _d;
     readonly PopBuffers[] _pops;
-    readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
+    readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>,
+        ArrayView<int>> _input;
     readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>,
         ArrayView<int>, ArrayView<float>, ArrayView<float>> _lif;
     readonly Action<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
-    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
-    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>,
+        ArrayView<long>> _deliver;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
 
     public IlgpuPerPhaseDriver(IlgpuShared shared)
     {
         _d = shared;
         var acc = shared.Accelerator;
         _pops = shared.Network.Populations.Select(p => new PopBuffers(acc, shared.BatchCapacity, p.Size, p.BiasMv)).ToArray();
-        _input = acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
-        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>,
-            ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>>(StepKernels.IntegrateLif);
-        _error = acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
+        _input = acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>,
+            ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
+        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>>(StepKernels.IntegrateLif);
+        _error = acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+            ArrayView<int>>(StepKernels.IntegrateError);
         _compact = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
-        _deliver = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
-        _deliverLearn = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
+        _deliver = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
+        _deliverLearn = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
     }
 
     /// <summary>Simulates the batch already loaded into the shared buffers (<see cref="IlgpuShared.Load"/>), step by step.</summary>
@@ -93,13 +100,20 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                             s.NeuronSpikes.View);
                         break;
                     case PopulationKind.TwoCompartment:
-                        _lif(extent, new LifArgs { Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed, IsOutput = p == network.OutputPopulation ? 1 : 0, HasBias = pop.BiasMv != null ? 1 : 0 },
-                            s.LifFloats.View, s.LifInts.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View, s.NeuronSpikes.View,
-                            s.Drive.View, s.Bias.View);
+                        var lif = new LifArgs
+                        {
+                            Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed,
+                            IsOutput = p == network.OutputPopulation ? 1 : 0, HasBias = pop.BiasMv != null ? 1 : 0,
+                        };
+                        _lif(extent, lif, s.LifFloats.View, s.LifInts.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View,
+                            s.NeuronSpikes.View, s.Drive.View, s.Bias.View);
                         break;
                     case PopulationKind.Error:
-                        _error(extent, new ErrorArgs { ThresholdMv = constants.ErrorThresholdMv, StateBits = constants.StateBits, StateStepMv = constants.StateStepMv },
-                            s.Lif.SomaMv, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
+                        var error = new ErrorArgs
+                        {
+                            ThresholdMv = constants.ErrorThresholdMv, StateBits = constants.StateBits, StateStepMv = constants.StateStepMv,
+                        };
+                        _error(extent, error, s.Lif.SomaMv, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                 }
                 _compact(n, pop.Size, s.Flags.View, s.List.View, s.Counts.View);
@@ -122,7 +136,8 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                     _deliverLearn(args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View,
                         dst.Lif.SynapticCurrentMv, dst.Lif.DendriteMv, _d.Presentations.View, _d.SynOps.View);
                 else
-                    _deliver(n * args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View, _d.Presentations.View, _d.SynOps.View);
+                    _deliver(n * args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View,
+                        _d.Presentations.View, _d.SynOps.View);
             }
             if (recorder != null)
             {

@@ -11,7 +11,8 @@ public readonly record struct ActivationPoint(double Drive, double Measured, dou
 /// neuron. In each trial N presynaptic neurons fire together once (all z = 1); each event reaches the
 /// sampler with probability p, independently per synapse and trial (<see cref="BlankOutSynapse"/>, drawn
 /// from the counter-based generator). The transmitted sum S = sum_k xi_k w_k jumps the synaptic current;
-/// the neuron (the unchanged <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/> with the sampler's parameters) then
+/// the neuron (the unchanged <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/> with the sampler's
+/// parameters) then
 /// fires if S times the peak of its postsynaptic potential, G, crosses the threshold. For many inputs S
 /// is close to Gaussian with mean p sum w and variance p(1-p) sum w^2, so
 /// <code>

@@ -7,10 +7,14 @@ namespace Neuromorphic.Simulator.S2m;
 /// <summary>
 /// The native CPU driver of the S2M. One step, all lanes:
 /// <list type="number">
-/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces (rows of neurons eight at a time);</item>
-/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through the transposed mirror of W (rows too), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
-/// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw per use);</item>
-/// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses only.</item>
+/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces (rows of
+/// neurons eight at a time);</item>
+/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through the transposed mirror
+/// of W (rows too), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
+/// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw
+/// per use);</item>
+/// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses
+/// only.</item>
 /// </list>
 /// <para>The transposed mirror (<see cref="TransposedMirror"/>): the network's W ([visible + 1][hidden + 1], row-major)
 /// owns the values; the engine keeps W transposed beside it so that a hidden spike's synapses are a contiguous row as
@@ -66,7 +70,10 @@ public sealed class S2mCpuEngine : SimulationEngine
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
         _changed = new int[b][];
         _presentation = new long[b];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
+        for (int k = 0; k < b; k++)
+        {
+            _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)];
+        }
         _mirror = new TransposedMirror(_v, _h);
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
@@ -133,7 +140,8 @@ public sealed class S2mCpuEngine : SimulationEngine
         _vLif.Rows(ov, _v).Clear(); _hLif.Rows(oh, _h).Clear(); _labelCounts.AsSpan(ov, _v).Clear();
         _vCount[b] = 0; _hCount[b] = 0; _synOps[b] = 0; _spikes[b] = 0;
         var thresholds = _vThreshold.AsSpan(ov, _v);
-        FillThresholds(thresholds, input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l, Constants.EncoderThresholds);
+        FillThresholds(thresholds, input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l,
+            Constants.EncoderThresholds);
         int c = 0;
         for (int j = 0; j < _l.Visible; j++) if (thresholds[j] != 0) _active[b][c++] = j;
         _activeCount[b] = c;
@@ -208,7 +216,8 @@ public sealed class S2mCpuEngine : SimulationEngine
             {
                 int j = active[a];
                 if (j >= limit) break;
-                if (InputEncoders.Step(ref _vLif.RefractoryStepsLeft[o + j], _vThreshold[o + j], inputKey, CounterRng.NeuronKey(0, j), refrSteps)) list[c++] = j;
+                if (InputEncoders.Step(ref _vLif.RefractoryStepsLeft[o + j], _vThreshold[o + j], inputKey, CounterRng.NeuronKey(0, j), refrSteps))
+                    list[c++] = j;
             }
         }
         if (mode != VisibleMode.Clamped)
@@ -243,8 +252,10 @@ public sealed class S2mCpuEngine : SimulationEngine
     }
 
     /// <summary>n samplers from offset o: one LIF step each (inboxes consumed), spiking indices + <paramref name="index0"/>
-    /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
-    /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1 hidden).</summary>
+    /// written to <paramref name="spikes"/> in increasing order. Float state:
+    /// <see cref="TwoCompartmentLif.StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1
+    /// hidden).</summary>
     int StepSamplers(int o, int n, LifStateArrays lif, float[] inbox, Span<int> spikes, int index0, int population, ulong counter)
     {
         var coef = _s.Sampler;
@@ -362,8 +373,8 @@ public sealed class S2mCpuEngine : SimulationEngine
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
-            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
-                mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
+            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr,
+                stochastic, etaG, mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0, _s.Ecd);
             TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), wt, rows, j);
         }
@@ -375,8 +386,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
-            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, maskT == null ? default : maskT.AsSpan(i * rows, end), changed, quantized, grid,
+            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end),
+                stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default, thr, stochastic, etaG,
+                maskT == null ? default : maskT.AsSpan(i * rows, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0, _s.Ecd);
             TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), w, cols, i);
         }

@@ -48,13 +48,17 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>,
         ArrayView<long>> _integrateHidden;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _toHidden, _toVisible;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>,
+        ArrayView<long>> _toHidden, _toVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>,
+        ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
 
     public S2mIlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
     {
         if (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample && config.Rule == RuleKind.S2m && batchCapacity > 1)
-            throw NeuromorphicException.ForFields([nameof(SimulationConfig.BatchUpdate), nameof(SimulationConfig.Rule), RunFields.Backend], n => $"{n[0]} sample for {n[1]} s2m runs on the native CPU path only ({n[2]} cpu): the S2M kernels update the shared weights every step");
+            throw NeuromorphicException.ForFields([nameof(SimulationConfig.BatchUpdate), nameof(SimulationConfig.Rule), RunFields.Backend],
+                n => $"{n[0]} sample for {n[1]} s2m runs on the native CPU path only ({n[2]} cpu): "
+                    + "the S2M kernels update the shared weights every step");
         _s = new S2mSchedule(network, config);
         _l = _s.Layout;
         (_context, _acc) = Backends.CreateAccelerator(kind);
@@ -73,9 +77,12 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
-        _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
-        _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
-        _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
+        _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
+        _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
+        _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
     }
 
     public override string BackendName { get; }
@@ -111,20 +118,24 @@ public sealed class S2mIlgpuEngine : SimulationEngine
                 Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = KernelMode(mode),
                 PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
                 EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
-                Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0, WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
+                Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0,
+                WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
                 TraceDecay = _s.TraceDecay, Ecd = _s.Ecd, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
             };
             _integrateVisible(n * _l.Rows, a, _vis.LifFloats.View, _vis.LifInts.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
                 _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);
-            _integrateHidden(n * _l.Columns, a, _hid.LifFloats.View, _hid.LifInts.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View,
-                _presentations.View);
+            _integrateHidden(n * _l.Columns, a, _hid.LifFloats.View, _hid.LifInts.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View,
+                _hid.Spikes.View, _presentations.View);
             _compact(n, _l.Rows, _vis.Flags.View, _vis.List.View, _vis.Counts.View);
             _compact(n, _l.Columns, _hid.Flags.View, _hid.List.View, _hid.Counts.View);
-            _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View, _synOps.View);
+            _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View,
+                _synOps.View);
             if (mode != VisibleMode.Clamped)
-                _toVisible(n * _l.Rows, a, _weights.View, _mask.View, _hid.List.View, _hid.Counts.View, _vis.Inbox.View, _presentations.View, _synOps.View);
+                _toVisible(n * _l.Rows, a, _weights.View, _mask.View, _hid.List.View, _hid.Counts.View, _vis.Inbox.View, _presentations.View,
+                    _synOps.View);
             if (g != 0)
-                _learn(_l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _vis.Flags.View, _vis.Trace.View, _hid.Flags.View, _hid.Trace.View, _presentations.View);
+                _learn(_l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _vis.Flags.View, _vis.Trace.View,
+                    _hid.Flags.View, _hid.Trace.View, _presentations.View);
             if (recorder != null)
             {
                 _acc.Synchronize();
