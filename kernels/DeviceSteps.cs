@@ -21,7 +21,8 @@ public static class DeviceSteps
     /// <paramref name="population"/> fires at step <paramref name="counter"/> (never when the population has no noise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool NoiseEvent(in LifCoefficients c, ulong seed, ulong counter, int population, int neuron)
-        => c.NoiseThreshold != 0 && CounterRng.Bits(seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(population, neuron)) < c.NoiseThreshold;
+        => c.NoiseThreshold != 0
+            && CounterRng.Bits(seed, CounterRng.StreamNoise, counter, CounterRng.NeuronKey(population, neuron)) < c.NoiseThreshold;
 
     /// <summary>One data, label or clamped visible neuron k: <see cref="InputEncoders.Step(ref int, ulong, ulong, ulong, int)"/>
     /// on its dead-time counter, with the step's input key <paramref name="stepKey"/>
@@ -35,18 +36,17 @@ public static class DeviceSteps
         return spike;
     }
 
-    /// <summary>One two-compartment LIF neuron k: <see cref="TwoCompartmentLif.Step"/> on its I, V, U and dead-time
-    /// counter, with the inputs delivered by last step's spikes (the caller clears its inboxes). Returns whether it
-    /// spiked; <paramref name="synapticCurrent"/> is its new I.</summary>
+    /// <summary>One two-compartment LIF neuron k: <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/>
+    /// on its state in <paramref name="state"/>, with the inputs delivered by last step's spikes (the caller clears its
+    /// inboxes). Returns whether it spiked; <paramref name="synapticCurrent"/> is its new I.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IntegrateLif(ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite, ArrayView<int> refractory,
-        int k, float somaInputMv, float dendriteInputMv, bool noise, in LifCoefficients c, out float synapticCurrent)
+    public static bool IntegrateLif(in LifStateView state, int k, float somaInputMv, float dendriteInputMv, bool noise, in LifCoefficients c,
+        out float synapticCurrent)
     {
-        float ci = current[k], vi = soma[k], ui = dendrite[k];
-        int r = refractory[k];
-        bool spike = TwoCompartmentLif.Step(ref ci, ref vi, ref ui, ref r, somaInputMv, dendriteInputMv, noise, c);
-        current[k] = ci; soma[k] = vi; dendrite[k] = ui; refractory[k] = r;
-        synapticCurrent = ci;
+        var s = state.Load(k);
+        bool spike = TwoCompartmentLif.Step(ref s, somaInputMv, dendriteInputMv, noise, c);
+        state.Store(k, s);
+        synapticCurrent = s.SynapticCurrentMv;
         return spike;
     }
 
@@ -86,7 +86,8 @@ public static class DeviceSteps
     /// comes out in ascending neuron order, as from <see cref="ListFlags"/> and on the CPU. The last thread writes the
     /// population's spike count to <paramref name="counts"/>[<paramref name="population"/>]; ends with a group barrier.
     /// </summary>
-    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g, in Chunk chunk)
+    public static void ListSpikes(ArrayView<int> scan, ArrayView<int> counts, int population, ArrayView<int> ints, int listBase, int t, int g,
+        in Chunk chunk)
     {
         scan[t] = chunk.Count;
         Group.Barrier();
@@ -129,13 +130,13 @@ public static class DeviceSteps
 
     /// <summary>
     /// <see cref="Gather"/> with eRBP learning: before transmitting W[j, post] it updates it by
-    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> of the postsynaptic neuron's I and U
+    /// <see cref="ErbpRule.WeightChange(float, float, in ErbpConstants)"/> of the postsynaptic neuron's I and U
     /// (<see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, ulong, int, int, int)"/> on a
-    /// weight grid); with <see cref="Learning.LearnBlanked"/> a synapse also learns on the spikes blank-out keeps from it.
+    /// weight grid); a synapse the spike does not reach learns where <see cref="ErbpRule.Learns"/> says so.
     /// The thread calling it owns column <paramref name="post"/>, so the updates need no atomics.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float GatherLearn(float acc, in Synapses p, in Learning l, float postCurrent, float postDendrite,
+    public static float GatherLearn(float acc, in Synapses p, in ErbpConstants rule, float postCurrent, float postDendrite,
         ArrayView<float> weights, ArrayView<byte> mask, ulong counter, ArrayView<int> list, int listBase, int count, int post, out int reached)
     {
         reached = 0;
@@ -145,10 +146,10 @@ public static class DeviceSteps
             int w = j * p.PreStride + post * p.PostStride;
             if (Pruned(p, mask, w)) continue;
             bool transmits = Transmits(p, counter, j, post);
-            if (!transmits && l.LearnBlanked == 0) continue;
+            if (!ErbpRule.Learns(transmits, rule)) continue;
             long wi = p.WeightOffset + w;
-            float wt = WeightUpdate.Apply(weights[wi], ErbpRule.WeightChange(postCurrent, postDendrite, l.LearningRate, l.GateLow, l.GateHigh, l.Update),
-                l.Quantized != 0, l.Grid, p.Seed, counter, p.Projection, j, post);
+            float wt = WeightUpdate.Apply(weights[wi], ErbpRule.WeightChange(postCurrent, postDendrite, rule),
+                rule.Quantized != 0, rule.Grid, p.Seed, counter, p.Projection, j, post);
             weights[wi] = wt;
             if (!transmits) continue;
             acc += wt;
@@ -173,6 +174,53 @@ public static class DeviceSteps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Transmits(in Synapses p, ulong counter, int pre, int post)
         => BlankOutSynapse.Receives(BlankOutSynapse.EventKey(p.Seed, counter, p.Projection, pre), post, p.BlankOutThreshold);
+}
+
+/// <summary>
+/// The device view of <see cref="LifState"/> over the neurons of a kernel (the kernels' form of <see cref="LifStateRows"/>):
+/// one section per state variable of a float and an int array, neuron k's state at index k of each. The device buffers
+/// are sized by <see cref="FloatVariables"/> and <see cref="IntVariables"/>, so a new state variable is a field here,
+/// not a buffer in every driver.
+/// </summary>
+public readonly struct LifStateView
+{
+    /// <summary>Sections of the float array: I, V, U; of the int array: the refractory count.</summary>
+    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, FloatVariables = 3;
+    public const int RefractorySection = 0, IntVariables = 1;
+
+    public readonly ArrayView<float> SynapticCurrentMv, SomaMv, DendriteMv;
+    public readonly ArrayView<int> RefractoryStepsLeft;
+
+    LifStateView(ArrayView<float> floats, ArrayView<int> ints, long section)
+    {
+        SynapticCurrentMv = floats.SubView(CurrentSection * section, section);
+        SomaMv = floats.SubView(SomaSection * section, section);
+        DendriteMv = floats.SubView(DendriteSection * section, section);
+        RefractoryStepsLeft = ints.SubView(RefractorySection * section, section);
+    }
+
+    /// <summary>The state of <paramref name="section"/> neurons in the first <see cref="FloatVariables"/> sections of
+    /// <paramref name="floats"/> and the first <see cref="IntVariables"/> sections of <paramref name="ints"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LifStateView Of(ArrayView<float> floats, ArrayView<int> ints, long section) => new(floats, ints, section);
+
+    /// <summary>The state of the neurons of a pair of buffers of exactly <see cref="FloatVariables"/> and
+    /// <see cref="IntVariables"/> sections.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LifStateView Of(ArrayView<float> floats, ArrayView<int> ints) => new(floats, ints, ints.Length / IntVariables);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public LifState Load(int k) => new()
+    {
+        SynapticCurrentMv = SynapticCurrentMv[k], SomaMv = SomaMv[k], DendriteMv = DendriteMv[k], RefractoryStepsLeft = RefractoryStepsLeft[k],
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(int k, in LifState s)
+    {
+        SynapticCurrentMv[k] = s.SynapticCurrentMv; SomaMv[k] = s.SomaMv; DendriteMv[k] = s.DendriteMv;
+        RefractoryStepsLeft[k] = s.RefractoryStepsLeft;
+    }
 }
 
 /// <summary>
@@ -206,28 +254,31 @@ public struct Chunk
 
 /// <summary>
 /// The state of the fused kernel, sections of two flat arrays, each section [lane][neuron] over all populations
-/// (lanes x total neurons): float I | V | U | soma inbox | dendrite inbox | drive (the prediction neurons' integrated
-/// synaptic current, the readout's tie-break); int dead-time counter | spike list | spikes per neuron.
+/// (lanes x total neurons): float <see cref="LifStateView"/> (I | V | U) | soma inbox | dendrite inbox | drive (the
+/// prediction neurons' integrated synaptic current, the readout's tie-break); int <see cref="LifStateView"/> (dead-time
+/// counter, also the encoders') | spike list | spikes per neuron. An error neuron's potential is its V.
 /// </summary>
 public struct FusedState
 {
-    public const int CurrentSection = 0, SomaSection = 1, DendriteSection = 2, SomaInboxSection = 3, DendriteInboxSection = 4, DriveSection = 5, FloatSections = 6;
-    public const int RefractorySection = 0, ListSection = 1, SpikeCountSection = 2, IntSections = 3;
+    public const int SomaInboxSection = LifStateView.FloatVariables, DendriteInboxSection = SomaInboxSection + 1,
+        DriveSection = SomaInboxSection + 2, FloatSections = SomaInboxSection + 3;
+    public const int ListSection = LifStateView.IntVariables, SpikeCountSection = ListSection + 1, IntSections = ListSection + 2;
 
-    public ArrayView<float> Current, Soma, Dendrite, SomaInbox, DendriteInbox, Drive;
-    public ArrayView<int> Refractory, SpikeCounts;
-    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them there.</summary>
+    /// <summary>The neurons' state.</summary>
+    public LifStateView Lif;
+    public ArrayView<float> SomaInbox, DendriteInbox, Drive;
+    public ArrayView<int> SpikeCounts;
+    /// <summary>Where the spike lists start in the int array: the group writes them (<see cref="DeviceSteps.ListSpikes"/>) and the gathers read them
+    /// there.</summary>
     public int List;
 
     /// <summary>The sections of <paramref name="f"/> and <paramref name="n"/>, each <paramref name="section"/> long.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FusedState Of(ArrayView<float> f, ArrayView<int> n, int section) => new()
     {
-        Current = f.SubView(CurrentSection * section, section), Soma = f.SubView(SomaSection * section, section),
-        Dendrite = f.SubView(DendriteSection * section, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
+        Lif = LifStateView.Of(f, n, section), SomaInbox = f.SubView(SomaInboxSection * section, section),
         DendriteInbox = f.SubView(DendriteInboxSection * section, section), Drive = f.SubView(DriveSection * section, section),
-        Refractory = n.SubView(RefractorySection * section, section), SpikeCounts = n.SubView(SpikeCountSection * section, section),
-        List = ListSection * section,
+        SpikeCounts = n.SubView(SpikeCountSection * section, section), List = ListSection * section,
     };
 }
 
@@ -251,16 +302,9 @@ public struct Synapses
     /// <summary>A row-major [pre][post] projection of <paramref name="postSize"/> columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Synapses Rows(long weightOffset, int postSize, int maskOffset, int projection, ulong seed, ulong blankOutThreshold)
-        => new() { WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed, BlankOutThreshold = blankOutThreshold };
-}
-
-/// <summary>The eRBP constants of one learning projection at one step (<see cref="DeviceSteps.GatherLearn"/>).</summary>
-public struct Learning
-{
-    public float LearningRate, GateLow, GateHigh;
-    /// <summary>eRBP update kind (<see cref="UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
-    public int Update, LearnBlanked;
-    /// <summary>1: fixed-point weights on <see cref="Grid"/>, each change rounded with its synapse's rounding bits.</summary>
-    public int Quantized;
-    public QuantCoefficients Grid;
+        => new()
+        {
+            WeightOffset = weightOffset, PreStride = postSize, PostStride = 1, MaskOffset = maskOffset, Projection = projection, Seed = seed,
+            BlankOutThreshold = blankOutThreshold,
+        };
 }

@@ -39,12 +39,12 @@ public struct FusedProjection
     public int Private;
     /// <summary>Offset of the pruning mask in the mask array, <see cref="Synapses.NoMask"/> for none.</summary>
     public int MaskOffset;
-    public int Forward, Quantized;
+    public int Forward;
     /// <summary>The projection's index in the network: keys its blank-out and rounding draws.</summary>
     public int Index;
-    public float GateLow, GateHigh;
     public ulong BlankOutThreshold;
-    public QuantCoefficients Grid;
+    /// <summary>The projection's eRBP constants at the batch's learning rate (read where it learns).</summary>
+    public ErbpConstants Rule;
 }
 
 /// <summary>Scalars of <see cref="FusedNetworkKernel.Run"/>.</summary>
@@ -60,9 +60,7 @@ public struct FusedNetworkArgs
     /// <summary>Floats of one lane's private weight block.</summary>
     public int PrivateStride;
     public int StateBits;
-    public float LearningRate, ErrorThresholdMv, StateStepMv;
-    /// <summary>eRBP update kind (<see cref="UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
-    public int Update, LearnBlanked;
+    public float ErrorThresholdMv, StateStepMv;
     public ulong Seed;
     /// <summary>Index of the prediction population, whose integrated synaptic current is kept (the readout's tie-break).</summary>
     public int OutputPopulation;
@@ -116,7 +114,6 @@ public static class FusedNetworkKernel
         long presentation = presentations[lane];
         int label = labels[lane];
         long privateBase = (long)lane * a.PrivateStride;
-        var rule = new Learning { LearningRate = a.LearningRate, Update = a.Update, LearnBlanked = a.LearnBlanked };
 
         for (int step = 0; step < a.Steps; step++)
         {
@@ -136,19 +133,21 @@ public static class FusedNetworkKernel
                         ulong threshold;
                         if (pop.Kind == FusedPopulation.KindData) threshold = thresholds[(int)pixels[lane * a.InputStride + i]];
                         else threshold = a.Learn != 0 && label == i ? thresholds[InputEncoders.LabelEntry] : 0UL;
-                        spike = threshold != 0 && DeviceSteps.IntegrateEncoder(s.Refractory, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i), a.EncoderRefractorySteps);
+                        spike = threshold != 0
+                            && DeviceSteps.IntegrateEncoder(s.Lif.RefractoryStepsLeft, k, threshold, inputKey, CounterRng.NeuronKey(pop.Index, i),
+                            a.EncoderRefractorySteps);
                     }
                     else if (pop.Kind == FusedPopulation.KindLif)
                     {
                         bool noise = DeviceSteps.NoiseEvent(pop.Lif, a.Seed, counter, pop.Index, i);
                         float input = DeviceSteps.SomaInput(s.SomaInbox[k], biases, pop.BiasOffset < 0 ? -1 : pop.BiasOffset + i);
-                        spike = DeviceSteps.IntegrateLif(s.Current, s.Soma, s.Dendrite, s.Refractory, k, input, s.DendriteInbox[k], noise, pop.Lif, out float ci);
+                        spike = DeviceSteps.IntegrateLif(s.Lif, k, input, s.DendriteInbox[k], noise, pop.Lif, out float ci);
                         s.SomaInbox[k] = 0f; s.DendriteInbox[k] = 0f;
                         if (pop.Index == a.OutputPopulation) s.Drive[k] += ci;
                     }
                     else
                     {
-                        spike = DeviceSteps.IntegrateError(s.Soma, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
+                        spike = DeviceSteps.IntegrateError(s.Lif.SomaMv, k, s.SomaInbox[k], a.ErrorThresholdMv, a.StateBits, a.StateStepMv);
                         s.SomaInbox[k] = 0f;
                     }
                     if (spike) { chunk.Record(i); s.SpikeCounts[k] += 1; }
@@ -167,12 +166,13 @@ public static class FusedNetworkKernel
                 var w = proj.Private != 0 ? laneWeights : weights;
                 var synapses = Synapses.Rows(proj.Private != 0 ? privateBase + proj.WeightOffset : proj.WeightOffset, post, proj.MaskOffset,
                     proj.Index, a.Seed, proj.BlankOutThreshold);
-                rule.GateLow = proj.GateLow; rule.GateHigh = proj.GateHigh; rule.Quantized = proj.Quantized; rule.Grid = proj.Grid;
                 for (int i = t; i < post; i += g)
                 {
                     int k = postOff + i;
                     int reached;
-                    if (learn) inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, rule, s.Current[k], s.Dendrite[k], w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
+                    if (learn)
+                        inbox[k] = DeviceSteps.GatherLearn(inbox[k], synapses, proj.Rule, s.Lif.SynapticCurrentMv[k], s.Lif.DendriteMv[k], w, masks,
+                            counter, n, s.List + pre, spikeCount, i, out reached);
                     else inbox[k] = DeviceSteps.Gather(inbox[k], synapses, w, masks, counter, n, s.List + pre, spikeCount, i, out reached);
                     if (proj.Forward != 0) events += reached;
                 }

@@ -33,13 +33,9 @@ public struct ErrorArgs
 public struct DeliverArgs
 {
     public int PreSize, PostSize, Step, Projection, Lanes, HasMask, Forward;
-    /// <summary>eRBP update kind (<see cref="Neuromorphic.Plasticity.UpdateKind"/>); 1: blank-out synapses learn on spikes they do not transmit.</summary>
-    public int Update, LearnBlanked;
-    public float LearningRate, GateLow, GateHigh;
     public ulong Seed, BlankOutThreshold;
-    /// <summary>Weight grid of the projection; used when <see cref="Quantized"/> is 1.</summary>
-    public Neuromorphic.Plasticity.QuantCoefficients WeightGrid;
-    public int Quantized;
+    /// <summary>The projection's eRBP constants at the batch's learning rate (read by <see cref="StepKernels.DeliverLearn"/>).</summary>
+    public ErbpConstants Rule;
 }
 
 /// <summary>Scalars of one step of the S2M kernels (<see cref="S2mKernels"/>). Rows = visible units + 1 (bias),
@@ -54,5 +50,5 @@ public struct S2mArgs
     public ulong Seed, BlankOutThreshold;
     /// <summary>1: fixed-point weights on <see cref="WeightGrid"/>, each change rounded with its synapse's rounding bits.</summary>
     public int Quantized;
-    public Neuromorphic.Plasticity.QuantCoefficients WeightGrid;
+    public QuantCoefficients WeightGrid;
 }

@@ -25,19 +25,21 @@ public static class S2mKernels
     public const int VisibleLayer = 0, HiddenLayer = 1;
 
     /// <summary>Visible units, one thread per (lane, unit): trace, then encoder, sampler or bias unit.</summary>
-    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags,
-        ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts, ArrayView<int> spikeCounts)
+    public static void IntegrateVisible(Index1D index, S2mArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts, ArrayView<float> inbox,
+        ArrayView<float> trace, ArrayView<byte> flags, ArrayView<ulong> thresholds, ArrayView<long> presentations, ArrayView<int> labelCounts,
+        ArrayView<int> spikeCounts)
     {
         int b = index / a.Rows, j = index % a.Rows;
+        var state = LifStateView.Of(lifFloats, lifInts);
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
         bool spike;
         if (j == a.Rows - 1) spike = a.Bias != 0;
         else if (a.Mode == ModeClamped || (a.Mode == ModeClassify && j < a.LabelStart))
-            spike = DeviceSteps.IntegrateEncoder(refractory, index, thresholds[index], CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter),
+            spike = DeviceSteps.IntegrateEncoder(state.RefractoryStepsLeft, index, thresholds[index],
+                CounterRng.StepKey(a.Seed, CounterRng.StreamInput, counter),
                 CounterRng.NeuronKey(VisibleLayer, j), a.EncoderRefractorySteps);
-        else spike = Sample(a, current, potential, dendrite, refractory, inbox, index, counter, VisibleLayer, j);
+        else spike = Sample(a, state, inbox, index, counter, VisibleLayer, j);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike)
@@ -48,24 +50,22 @@ public static class S2mKernels
     }
 
     /// <summary>Hidden units, one thread per (lane, unit).</summary>
-    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inbox, ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts,
-        ArrayView<long> presentations)
+    public static void IntegrateHidden(Index1D index, S2mArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts, ArrayView<float> inbox,
+        ArrayView<float> trace, ArrayView<byte> flags, ArrayView<int> spikeCounts, ArrayView<long> presentations)
     {
         int b = index / a.Columns, i = index % a.Columns;
         trace[index] = a.PhaseStart != 0 ? 0f : EcdRule.AdvanceTrace(trace[index], flags[index] != 0, a.TraceDecay, a.Ecd.Nearest);
         bool spike = i == a.Columns - 1 ? a.Bias != 0
-            : Sample(a, current, potential, dendrite, refractory, inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
+            : Sample(a, LifStateView.Of(lifFloats, lifInts), inbox, index, CounterRng.StepCounter(presentations[b], a.Step), HiddenLayer, i);
         inbox[index] = 0f;
         flags[index] = spike ? (byte)1 : (byte)0;
         if (spike) spikeCounts[index] += 1;
     }
 
-    /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>) as a
-    /// noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
-    static bool Sample(in S2mArgs a, ArrayView<float> current, ArrayView<float> potential, ArrayView<float> dendrite, ArrayView<int> refractory,
-        ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
-        => DeviceSteps.IntegrateLif(current, potential, dendrite, refractory, k, inbox[k], 0f,
+    /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>)
+    /// as a noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
+    static bool Sample(in S2mArgs a, in LifStateView state, ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
+        => DeviceSteps.IntegrateLif(state, k, inbox[k], 0f,
             DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
 
     /// <summary>The matrix in one direction as <see cref="DeviceSteps"/> sees it: visible-to-hidden events walk rows
@@ -130,8 +130,9 @@ public static class S2mKernels
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(rows, mask, counter, j, i, w)) continue;
                 float before = weights[w];
-                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter, VisibleToHidden, j, i),
-                    a.Ecd.WeightMaxMv);
+                float after = WeightUpdate.Apply(before, EcdRule.PreSpikeChange(a.EtaG, post), a.Quantized != 0, a.WeightGrid, a.Seed, counter,
+                    VisibleToHidden, j, i);
+                weights[w] = EcdRule.Cap(before, after, a.Ecd.WeightMaxMv);
             }
             if (hiddenFlags[b * a.Columns + i] == 0) continue;
             int end = biasColumn ? a.Rows - 1 : a.Rows;
@@ -140,8 +141,9 @@ public static class S2mKernels
                 int w = j * a.Columns + i;
                 if (!DeviceSteps.Reaches(columns, mask, counter, i, j, w)) continue;
                 float before = weights[w];
-                weights[w] = EcdRule.Cap(before, WeightUpdate.Apply(before, EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0, a.Ecd.Nearest),
-                    a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j), a.Ecd.WeightMaxMv);
+                float change = EcdRule.PostSpikeChange(a.EtaG, visibleTrace[b * a.Rows + j], visibleFlags[b * a.Rows + j] != 0, a.Ecd.Nearest);
+                float after = WeightUpdate.Apply(before, change, a.Quantized != 0, a.WeightGrid, a.Seed, counter, HiddenToVisible, i, j);
+                weights[w] = EcdRule.Cap(before, after, a.Ecd.WeightMaxMv);
             }
         }
     }

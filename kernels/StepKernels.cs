@@ -27,16 +27,18 @@ public static class StepKernels
         Flag(index, spike, flags, neuronSpikes);
     }
 
-    /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron); <paramref name="bias"/>: the population's bias
-    /// current per neuron, read when <see cref="LifArgs.HasBias"/> is 1.</summary>
-    public static void IntegrateLif(Index1D index, LifArgs a, ArrayView<float> current, ArrayView<float> soma, ArrayView<float> dendrite,
-        ArrayView<int> refractory, ArrayView<float> inSoma, ArrayView<float> inDendrite, ArrayView<long> presentations,
+    /// <summary>Two-compartment LIF neurons, one thread per (lane, neuron), their state in <paramref name="lifFloats"/> and
+    /// <paramref name="lifInts"/> (<see cref="LifStateView.Of(ArrayView{float}, ArrayView{int})"/>); <paramref name="bias"/>: the
+    /// population's bias current per neuron, read when <see cref="LifArgs.HasBias"/> is 1.</summary>
+    public static void IntegrateLif(Index1D index, LifArgs a, ArrayView<float> lifFloats, ArrayView<int> lifInts,
+        ArrayView<float> inSoma, ArrayView<float> inDendrite, ArrayView<long> presentations,
         ArrayView<byte> flags, ArrayView<int> neuronSpikes, ArrayView<float> drive, ArrayView<float> bias)
     {
         int b = index / a.Size, i = index % a.Size;
         bool noise = DeviceSteps.NoiseEvent(a.Coefficients, a.Seed, CounterRng.StepCounter(presentations[b], a.Step), a.Population, i);
         float input = DeviceSteps.SomaInput(inSoma[index], bias, a.HasBias != 0 ? i : -1);
-        bool spike = DeviceSteps.IntegrateLif(current, soma, dendrite, refractory, index, input, inDendrite[index], noise, a.Coefficients, out float cur);
+        bool spike = DeviceSteps.IntegrateLif(LifStateView.Of(lifFloats, lifInts), index, input, inDendrite[index], noise, a.Coefficients,
+            out float cur);
         inSoma[index] = 0f; inDendrite[index] = 0f;
         if (a.IsOutput != 0) drive[index] += cur;
         Flag(index, spike, flags, neuronSpikes);
@@ -84,7 +86,7 @@ public static class StepKernels
     /// <summary>
     /// Delivery with eRBP learning: one thread per postsynaptic neuron i owns column i of the weights, and
     /// walks the lanes in order and each lane's spikes in order, updating W[j,i] by
-    /// <see cref="ErbpRule.WeightChange(float, float, float, float, float, int)"/> before transmitting it
+    /// <see cref="ErbpRule.WeightChange(float, float, in ErbpConstants)"/> before transmitting it
     /// (<see cref="DeviceSteps.GatherLearn"/>). Race-free and deterministic. Launched only for a projection that
     /// learns at this step.
     /// </summary>
@@ -93,18 +95,14 @@ public static class StepKernels
         ArrayView<long> presentations, ArrayView<long> synOps)
     {
         var projection = Projection(a);
-        var rule = new Learning
-        {
-            LearningRate = a.LearningRate, GateLow = a.GateLow, GateHigh = a.GateHigh, Update = a.Update, LearnBlanked = a.LearnBlanked,
-            Quantized = a.Quantized, Grid = a.WeightGrid,
-        };
         for (int b = 0; b < a.Lanes; b++)
         {
             int n = counts[b];
             if (n == 0) continue;
             int k = b * a.PostSize + i;
             ulong counter = CounterRng.StepCounter(presentations[b], a.Step);
-            inbox[k] = DeviceSteps.GatherLearn(inbox[k], projection, rule, current[k], dendrite[k], weights, mask, counter, list, b * a.PreSize, n, i, out int events);
+            inbox[k] = DeviceSteps.GatherLearn(inbox[k], projection, a.Rule, current[k], dendrite[k], weights, mask, counter, list,
+                b * a.PreSize, n, i, out int events);
             if (a.Forward != 0 && events != 0) Atomic.Add(ref synOps[b], (long)events);
         }
     }

@@ -38,7 +38,8 @@ public readonly record struct LifParameters(
         if (!(RefractoryMs >= 0) || double.IsInfinity(RefractoryMs))
             throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
         if (!(NoiseRateHz >= 0) || double.IsInfinity(NoiseRateHz) || !double.IsFinite(NoiseWeightMv))
-            throw new ArgumentException($"{where}: noise rate must be >= 0 and its weight a finite number, got {NoiseRateHz} Hz and {NoiseWeightMv} mV");
+            throw new ArgumentException(
+                $"{where}: noise rate must be >= 0 and its weight a finite number, got {NoiseRateHz} Hz and {NoiseWeightMv} mV");
     }
 
     internal static void Require(double value, string name, string where)
@@ -129,13 +130,15 @@ public readonly struct LifCoefficients
 ///   V &gt; V_T  =&gt; spike, V &lt;- 0, V held at 0 for the refractory period
 /// </code>
 /// The dendrite never feeds the soma, so inference is unaffected by the error path.
-/// State is structure-of-arrays; this function advances one neuron and is what both the CPU loop and the
-/// ILGPU kernel call.
+/// The state of a neuron is <see cref="LifState"/> (on the CPU in rows, <see cref="LifStateRows"/>; in the kernels
+/// <c>LifStateView</c>); <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> advances one neuron and is
+/// what both the CPU loop and the ILGPU kernels call.
 /// </summary>
 public static class TwoCompartmentLif
 {
     /// <summary>
-    /// Steady firing rate (Hz) of <see cref="Step"/> for a constant synaptic current <paramref name="currentMv"/>:
+    /// Steady firing rate (Hz) of <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> for a constant synaptic current
+    /// <paramref name="currentMv"/>:
     /// after each spike V is held at 0 for the refractory steps, then charges as I (1 - a^k), a = exp(-dt/tau_m), and
     /// spikes at the first step k where it exceeds the threshold. The step grid is kept, so this is the simulated
     /// period exactly, not the continuous formula; an unbounded current gives the ceiling 1 / (dt (refractory steps + 1)).
@@ -164,21 +167,41 @@ public static class TwoCompartmentLif
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SomaInputMv(float deliveredMv, float biasMv) => deliveredMv + biasMv;
 
-    /// <summary>Advances one neuron by one step. <paramref name="inputMv"/> and <paramref name="dendriteInputMv"/>
-    /// are the sums delivered by last step's spikes (with a bias current: <see cref="SomaInputMv"/>); <paramref name="noiseEvent"/> says whether the Poisson noise
-    /// source fired this step. Returns true when the neuron spikes.</summary>
+    /// <summary>Advances one neuron <paramref name="s"/> by one step: the equations above, the one definition that the CPU
+    /// loops and the kernels call (<see cref="StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// is its vector form, held to it bit for bit by a test). <paramref name="inputMv"/> and <paramref name="dendriteInputMv"/>
+    /// are the sums delivered by last step's spikes (with a bias current: <see cref="SomaInputMv"/>); <paramref name="noiseEvent"/>
+    /// says whether the Poisson noise source fired this step. Fixed-point coefficients: <see cref="StepFixedPoint"/>.
+    /// Returns true when the neuron spikes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Step(ref LifState s, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
+    {
+        if (c.StateBits != 0) return StepFixedPoint(ref s, inputMv, dendriteInputMv, noiseEvent, c);
+        float i = s.SynapticCurrentMv + inputMv;
+        float v = s.SomaMv * c.MembraneDecay + i * c.CurrentToMembrane;
+        if (noiseEvent) v += c.NoiseWeightMv;
+        s.SynapticCurrentMv = i * c.SynapseDecay;
+        s.DendriteMv = (s.DendriteMv + dendriteInputMv) * c.DendriteDecay;
+        int r = s.RefractoryStepsLeft;
+        bool spike = FireOrHold(v > c.ThresholdMv, ref r, c.RefractorySteps, out bool reset);
+        s.RefractoryStepsLeft = r;
+        s.SomaMv = reset ? 0f : v;
+        return spike;
+    }
+
+    /// <summary><see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> for a caller that holds the state
+    /// variables apart (I, V, U and the refractory counter).</summary>
     public static bool Step(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
         ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
     {
-        if (c.StateBits != 0)
-            return StepFixedPoint(ref synapticCurrent, ref somaticPotential, ref dendriticPotential, ref refractoryStepsLeft, inputMv, dendriteInputMv, noiseEvent, c);
-        float i = synapticCurrent + inputMv;
-        float v = somaticPotential * c.MembraneDecay + i * c.CurrentToMembrane;
-        if (noiseEvent) v += c.NoiseWeightMv;
-        synapticCurrent = i * c.SynapseDecay;
-        dendriticPotential = (dendriticPotential + dendriteInputMv) * c.DendriteDecay;
-        bool spike = FireOrHold(v > c.ThresholdMv, ref refractoryStepsLeft, c.RefractorySteps, out bool reset);
-        somaticPotential = reset ? 0f : v;
+        var s = new LifState
+        {
+            SynapticCurrentMv = synapticCurrent, SomaMv = somaticPotential, DendriteMv = dendriticPotential,
+            RefractoryStepsLeft = refractoryStepsLeft,
+        };
+        bool spike = Step(ref s, inputMv, dendriteInputMv, noiseEvent, c);
+        synapticCurrent = s.SynapticCurrentMv; somaticPotential = s.SomaMv; dendriticPotential = s.DendriteMv;
+        refractoryStepsLeft = s.RefractoryStepsLeft;
         return spike;
     }
 
@@ -200,54 +223,59 @@ public static class TwoCompartmentLif
     }
 
     /// <summary>
-    /// SIMD form of <see cref="Step"/> for float state without noise, over a row of neurons, for the native CPU
-    /// path: advances every neuron, clears the inboxes, and writes the indices of the neurons that spiked to
-    /// <paramref name="spikes"/> in increasing order; returns their number. Lane for lane the same IEEE
-    /// operations as <see cref="Step"/> (separate multiplies and adds, no fused multiply-add), so the state is
-    /// bit-identical; a test holds it to that. With <paramref name="dendrite"/> false the dendrite and its
-    /// inbox are left untouched: at inference nothing drives U, which stays at rest (0 decays to 0), and
-    /// skipping it saves a third of the memory traffic. Uses the widest vectors the hardware accelerates.
+    /// SIMD form of <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/> for float state without noise,
+    /// over a row of neurons <paramref name="state"/>, for the native CPU path: advances every neuron, clears the inboxes,
+    /// and writes the indices of the neurons that spiked to <paramref name="spikes"/> in increasing order; returns their
+    /// number. Lane for lane the same IEEE operations as <see cref="Step(ref LifState, float, float, bool, in LifCoefficients)"/>
+    /// (separate multiplies and adds, no fused multiply-add), so the state is bit-identical; a test holds it to that. The
+    /// vector loop cannot call the scalar function, so the equation is written twice: a change to it is a change to both.
+    /// With <paramref name="dendrite"/> false the dendrite and its inbox are left untouched (and may be empty): at
+    /// inference nothing drives U, which stays at rest (0 decays to 0), and skipping it saves a third of the memory
+    /// traffic. Uses the widest vectors the hardware accelerates.
     /// </summary>
-    public static int StepRow(Span<float> synapticCurrent, Span<float> somaticPotential, Span<float> dendriticPotential,
-        Span<int> refractoryStepsLeft, Span<float> inputMv, Span<float> dendriteInputMv, in LifCoefficients c, Span<int> spikes,
+    public static int StepRow(LifStateRows state, Span<float> inputMv, Span<float> dendriteInputMv, in LifCoefficients c, Span<int> spikes,
         bool dendrite = true)
-        => StepRow(synapticCurrent, somaticPotential, dendriticPotential, refractoryStepsLeft, inputMv, dendriteInputMv, c, spikes,
-            dendrite, Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0);
+        => StepRow(state, inputMv, dendriteInputMv, c, spikes, dendrite,
+            Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0);
 
-    /// <summary><see cref="StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// <summary><see cref="StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
     /// with vectors of at most <paramref name="vectorBits"/> bits (512, 256, or 0 for the scalar loop), so that
     /// tests can hold every width to the scalar step on hardware that has them all.</summary>
-    public static int StepRow(Span<float> synapticCurrent, Span<float> somaticPotential, Span<float> dendriticPotential,
-        Span<int> refractoryStepsLeft, Span<float> inputMv, Span<float> dendriteInputMv, in LifCoefficients c, Span<int> spikes,
+    public static int StepRow(LifStateRows state, Span<float> inputMv, Span<float> dendriteInputMv, in LifCoefficients c, Span<int> spikes,
         bool dendrite, int vectorBits)
     {
         if (c.StateBits != 0) throw new InvalidOperationException("StepRow is the float path; fixed-point state steps neuron by neuron");
-        int n = synapticCurrent.Length, i = 0, count = 0;
+        int n = state.Length, i = 0, count = 0;
         // The vector loops read and write without bounds checks (most of their instructions otherwise): check once here.
-        if (somaticPotential.Length < n || refractoryStepsLeft.Length < n || inputMv.Length < n || spikes.Length < n
-            || (dendrite && (dendriticPotential.Length < n || dendriteInputMv.Length < n)))
+        if (state.SomaMv.Length < n || state.RefractoryStepsLeft.Length < n || inputMv.Length < n || spikes.Length < n
+            || (dendrite && (state.DendriteMv.Length < n || dendriteInputMv.Length < n)))
             throw new ArgumentException($"StepRow: every row must hold the {n} neurons of the synaptic-current row");
-        ref float cur0 = ref MemoryMarshal.GetReference(synapticCurrent), soma0 = ref MemoryMarshal.GetReference(somaticPotential);
-        ref float dend0 = ref MemoryMarshal.GetReference(dendriticPotential), inS0 = ref MemoryMarshal.GetReference(inputMv);
+        ref float cur0 = ref MemoryMarshal.GetReference(state.SynapticCurrentMv), soma0 = ref MemoryMarshal.GetReference(state.SomaMv);
+        ref float dend0 = ref MemoryMarshal.GetReference(state.DendriteMv), inS0 = ref MemoryMarshal.GetReference(inputMv);
         ref float inD0 = ref MemoryMarshal.GetReference(dendriteInputMv);
-        ref int refr0 = ref MemoryMarshal.GetReference(refractoryStepsLeft);
+        ref int refr0 = ref MemoryMarshal.GetReference(state.RefractoryStepsLeft);
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated)
-            StepRowVectors<Vector512<float>, Vector512<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite, ref i, ref count);
+            StepRowVectors<Vector512<float>, Vector512<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite,
+                ref i, ref count);
         if (vectorBits >= 256 && Vector256.IsHardwareAccelerated)
-            StepRowVectors<Vector256<float>, Vector256<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite, ref i, ref count);
+            StepRowVectors<Vector256<float>, Vector256<int>>(ref cur0, ref soma0, ref dend0, ref refr0, ref inS0, ref inD0, n, c, spikes, dendrite,
+                ref i, ref count);
         for (; i < n; i++)
         {
-            float u = 0f;
-            if (dendrite) u = dendriticPotential[i];
-            if (Step(ref synapticCurrent[i], ref somaticPotential[i], ref u, ref refractoryStepsLeft[i], inputMv[i], dendrite ? dendriteInputMv[i] : 0f, false, c))
-                spikes[count++] = i;
+            var s = new LifState
+            {
+                SynapticCurrentMv = state.SynapticCurrentMv[i], SomaMv = state.SomaMv[i], DendriteMv = dendrite ? state.DendriteMv[i] : 0f,
+                RefractoryStepsLeft = state.RefractoryStepsLeft[i],
+            };
+            if (Step(ref s, inputMv[i], dendrite ? dendriteInputMv[i] : 0f, false, c)) spikes[count++] = i;
+            state.SynapticCurrentMv[i] = s.SynapticCurrentMv; state.SomaMv[i] = s.SomaMv; state.RefractoryStepsLeft[i] = s.RefractoryStepsLeft;
             inputMv[i] = 0f;
-            if (dendrite) { dendriticPotential[i] = u; dendriteInputMv[i] = 0f; }
+            if (dendrite) { state.DendriteMv[i] = s.DendriteMv; dendriteInputMv[i] = 0f; }
         }
         return count;
     }
 
-    /// <summary>The vector loop of <see cref="StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool, int)"/>,
+    /// <summary>The vector loop of <see cref="StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool, int)"/>,
     /// written once for every width <typeparamref name="TF"/> (<see cref="Simd{TF, TI}"/>): from neuron
     /// <paramref name="next"/> while a whole vector fits, advancing it and appending spikes at <paramref name="spikeCount"/>.</summary>
     static void StepRowVectors<TF, TI>(ref float cur0, ref float soma0, ref float dend0, ref int refr0, ref float inS0, ref float inD0,
@@ -268,13 +296,15 @@ public static class TwoCompartmentLif
             Simd<TF, TI>.Store(zero, ref inS0, x);
             if (dendrite)
             {
-                Simd<TF, TI>.Store(Simd<TF, TI>.Multiply(Simd<TF, TI>.Add(Simd<TF, TI>.Load(ref dend0, x), Simd<TF, TI>.Load(ref inD0, x)), dd), ref dend0, x);
+                Simd<TF, TI>.Store(Simd<TF, TI>.Multiply(Simd<TF, TI>.Add(Simd<TF, TI>.Load(ref dend0, x), Simd<TF, TI>.Load(ref inD0, x)),
+                    dd), ref dend0, x);
                 Simd<TF, TI>.Store(zero, ref inD0, x);
             }
             var r = Simd<TF, TI>.Load(ref refr0, x);
             var refractory = Simd<TF, TI>.GreaterThan(r, zeroI);
             var spike = Simd<TF, TI>.AndNot(Simd<TF, TI>.GreaterThan(v, thr), refractory);
-            Simd<TF, TI>.Store(Simd<TF, TI>.Select(refractory, Simd<TF, TI>.Subtract(r, one), Simd<TF, TI>.Select(spike, refrSteps, r)), ref refr0, x);
+            Simd<TF, TI>.Store(Simd<TF, TI>.Select(refractory, Simd<TF, TI>.Subtract(r, one), Simd<TF, TI>.Select(spike, refrSteps, r)),
+                ref refr0, x);
             Simd<TF, TI>.Store(Simd<TF, TI>.Select(Simd<TF, TI>.Or(refractory, spike), zero, v), ref soma0, x);
             for (ulong bits = Simd<TF, TI>.SignBits(spike); bits != 0; bits &= bits - 1)
                 spikes[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
@@ -300,34 +330,60 @@ public static class TwoCompartmentLif
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TI Splat(int x) => Wide ? As<Vector512<int>, TI>(Vector512.Create(x)) : As<Vector256<int>, TI>(Vector256.Create(x));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Load(ref float r, nuint i) => Wide ? As<Vector512<float>, TF>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<float>, TF>(Vector256.LoadUnsafe(ref r, i));
+        public static TF Load(ref float r, nuint i) => Wide ? As<Vector512<float>, TF>(Vector512.LoadUnsafe(ref r, i))
+            : As<Vector256<float>, TF>(Vector256.LoadUnsafe(ref r, i));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Load(ref int r, nuint i) => Wide ? As<Vector512<int>, TI>(Vector512.LoadUnsafe(ref r, i)) : As<Vector256<int>, TI>(Vector256.LoadUnsafe(ref r, i));
+        public static TI Load(ref int r, nuint i) => Wide ? As<Vector512<int>, TI>(Vector512.LoadUnsafe(ref r, i))
+            : As<Vector256<int>, TI>(Vector256.LoadUnsafe(ref r, i));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(TF v, ref float r, nuint i) { if (Wide) As<TF, Vector512<float>>(v).StoreUnsafe(ref r, i); else As<TF, Vector256<float>>(v).StoreUnsafe(ref r, i); }
+        public static void Store(TF v, ref float r, nuint i)
+        {
+            if (Wide) As<TF, Vector512<float>>(v).StoreUnsafe(ref r, i);
+            else As<TF, Vector256<float>>(v).StoreUnsafe(ref r, i);
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(TI v, ref int r, nuint i) { if (Wide) As<TI, Vector512<int>>(v).StoreUnsafe(ref r, i); else As<TI, Vector256<int>>(v).StoreUnsafe(ref r, i); }
+        public static void Store(TI v, ref int r, nuint i)
+        {
+            if (Wide) As<TI, Vector512<int>>(v).StoreUnsafe(ref r, i);
+            else As<TI, Vector256<int>>(v).StoreUnsafe(ref r, i);
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Add(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) + As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) + As<TF, Vector256<float>>(b));
+        public static TF Add(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) + As<TF, Vector512<float>>(b))
+            : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) + As<TF, Vector256<float>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Multiply(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) * As<TF, Vector512<float>>(b)) : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) * As<TF, Vector256<float>>(b));
+        public static TF Multiply(TF a, TF b) => Wide ? As<Vector512<float>, TF>(As<TF, Vector512<float>>(a) * As<TF, Vector512<float>>(b))
+            : As<Vector256<float>, TF>(As<TF, Vector256<float>>(a) * As<TF, Vector256<float>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Subtract(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) - As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) - As<TI, Vector256<int>>(b));
+        public static TI Subtract(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) - As<TI, Vector512<int>>(b))
+            : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) - As<TI, Vector256<int>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Or(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) | As<TI, Vector512<int>>(b)) : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) | As<TI, Vector256<int>>(b));
+        public static TI Or(TI a, TI b) => Wide ? As<Vector512<int>, TI>(As<TI, Vector512<int>>(a) | As<TI, Vector512<int>>(b))
+            : As<Vector256<int>, TI>(As<TI, Vector256<int>>(a) | As<TI, Vector256<int>>(b));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI AndNot(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.AndNot(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.AndNot(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI AndNot(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.AndNot(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.AndNot(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         /// <summary>All bits set where a &gt; b, as an int mask.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI GreaterThan(TF a, TF b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)).AsInt32()) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)).AsInt32());
+        public static TI GreaterThan(TF a, TF b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)).AsInt32())
+            : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)).AsInt32());
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI GreaterThan(TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI GreaterThan(TI a, TI b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.GreaterThan(As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.GreaterThan(As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TI Select(TI mask, TI a, TI b) => Wide ? As<Vector512<int>, TI>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask), As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b))) : As<Vector256<int>, TI>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask), As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
+        public static TI Select(TI mask, TI a, TI b) => Wide
+            ? As<Vector512<int>, TI>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask), As<TI, Vector512<int>>(a), As<TI, Vector512<int>>(b)))
+            : As<Vector256<int>, TI>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask), As<TI, Vector256<int>>(a), As<TI, Vector256<int>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Select(TI mask, TF a, TF b) => Wide ? As<Vector512<float>, TF>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask).AsSingle(), As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b))) : As<Vector256<float>, TF>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask).AsSingle(), As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)));
+        public static TF Select(TI mask, TF a, TF b) => Wide
+            ? As<Vector512<float>, TF>(Vector512.ConditionalSelect(As<TI, Vector512<int>>(mask).AsSingle(),
+                As<TF, Vector512<float>>(a), As<TF, Vector512<float>>(b)))
+            : As<Vector256<float>, TF>(Vector256.ConditionalSelect(As<TI, Vector256<int>>(mask).AsSingle(),
+                As<TF, Vector256<float>>(a), As<TF, Vector256<float>>(b)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong SignBits(TI mask) => Wide ? As<TI, Vector512<int>>(mask).ExtractMostSignificantBits() : As<TI, Vector256<int>>(mask).ExtractMostSignificantBits();
+        public static ulong SignBits(TI mask) => Wide ? As<TI, Vector512<int>>(mask).ExtractMostSignificantBits()
+            : As<TI, Vector256<int>>(mask).ExtractMostSignificantBits();
     }
 
     /// <summary>
@@ -340,21 +396,23 @@ public static class TwoCompartmentLif
     /// </code>
     /// dm, ds, dd, g: the decays and the current gain of <see cref="LifCoefficients"/> as 12-bit fractions.
     /// </summary>
-    public static bool StepFixedPoint(ref float synapticCurrent, ref float somaticPotential, ref float dendriticPotential,
-        ref int refractoryStepsLeft, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
+    public static bool StepFixedPoint(ref LifState state, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
     {
         long max = (1L << (c.StateBits - 1)) - 1, min = -(1L << (c.StateBits - 1));
         float s = c.StateStepMv;
-        long i = Saturate(Code(synapticCurrent, s) + Code(inputMv, s), min, max);
+        long i = Saturate(Code(state.SynapticCurrentMv, s) + Code(inputMv, s), min, max);
         const int f = LifCoefficients.DecayFractionBits;
-        long v = Saturate(((Code(somaticPotential, s) * c.MembraneDecay12) >> f) + ((i * c.CurrentToMembrane12) >> f) + (noiseEvent ? c.NoiseCode : 0), min, max);
+        long v = Saturate(((Code(state.SomaMv, s) * c.MembraneDecay12) >> f) + ((i * c.CurrentToMembrane12) >> f) + (noiseEvent ? c.NoiseCode : 0),
+            min, max);
         long cur = Saturate((i * c.SynapseDecay12) >> f, min, max);
-        long u = Saturate(((Code(dendriticPotential, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> f, min, max);
-        bool spike = FireOrHold(v > c.ThresholdCode, ref refractoryStepsLeft, c.RefractorySteps, out bool reset);
+        long u = Saturate(((Code(state.DendriteMv, s) + Code(dendriteInputMv, s)) * c.DendriteDecay12) >> f, min, max);
+        int r = state.RefractoryStepsLeft;
+        bool spike = FireOrHold(v > c.ThresholdCode, ref r, c.RefractorySteps, out bool reset);
+        state.RefractoryStepsLeft = r;
         if (reset) v = 0;
-        synapticCurrent = cur * s;
-        somaticPotential = v * s;
-        dendriticPotential = u * s;
+        state.SynapticCurrentMv = cur * s;
+        state.SomaMv = v * s;
+        state.DendriteMv = u * s;
         return spike;
     }
 

@@ -33,13 +33,16 @@ public readonly record struct ErbpParameters(
     public void Validate(string where)
     {
         if (!(LearningRate >= 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be a number >= 0, got {LearningRate}", nameof(LearningRate));
+            throw new ArgumentException($"{where}: the learning rate ({nameof(LearningRate)}) must be a number >= 0, got {LearningRate}",
+                nameof(LearningRate));
         if (!(GateLowMv < GateHighMv))
             throw new ArgumentException($"{where}: GateLowMv ({GateLowMv}) must be below GateHighMv ({GateHighMv})");
         if (!(OnsetMs >= 0) || double.IsInfinity(OnsetMs)) throw new ArgumentException($"{where}: OnsetMs must be >= 0, got {OnsetMs}");
-        if (!Enum.IsDefined(Feedback)) throw new ArgumentException($"{where}: feedback kind {(int)Feedback} is not one of random (0), sign (1), symmetric (2)");
+        if (!Enum.IsDefined(Feedback))
+            throw new ArgumentException($"{where}: feedback kind {(int)Feedback} is not one of random (0), sign (1), symmetric (2)");
         if (!Enum.IsDefined(Update)) throw new ArgumentException($"{where}: update kind {(int)Update} is not one of additive (0), manhattan (1)");
-        if (FeedbackRefreshSamples < 1) throw new ArgumentException($"{where}: FeedbackRefreshSamples must be at least 1, got {FeedbackRefreshSamples}");
+        if (FeedbackRefreshSamples < 1)
+            throw new ArgumentException($"{where}: FeedbackRefreshSamples must be at least 1, got {FeedbackRefreshSamples}");
     }
 }
 
@@ -63,10 +66,58 @@ public enum UpdateKind
     Manhattan = 1,
 }
 
-/// <summary>What one eRBP synapse event does to the synapses of its row (<see cref="ErbpRule.DeliverRow"/>): whether they
-/// learn, the rule's constants, whether a blanked-out synapse learns anyway, and the weights' fixed-point grid.</summary>
-public readonly record struct ErbpRowEvent(bool Learn, float LearningRate, float GateLow, float GateHigh, UpdateKind Update = UpdateKind.Additive,
-    bool LearnOnBlankedSpikes = false, bool Quantized = false, QuantCoefficients Grid = default);
+/// <summary>
+/// The eRBP rule's constants as one synapse event reads them, for one projection: the learning rate, the gate on the
+/// postsynaptic current, the update kind, whether a blanked-out synapse learns, and the weights' fixed-point grid. Built
+/// once per run from <see cref="ErbpParameters"/> and the projection (<see cref="Of"/>), given the batch's learning rate
+/// (<see cref="At"/>), and carried whole to the CPU rows (<see cref="ErbpRule.DeliverRow"/>) and into the kernels'
+/// argument structs, as <c>LifCoefficients</c> is for the neuron: a new per-synapse variant of the rule is a field here and
+/// the functions of <see cref="ErbpRule"/> that read it. Flags and kinds are ints, as a kernel takes them.
+/// </summary>
+public readonly struct ErbpConstants
+{
+    /// <summary>eta (mV of weight per mV of dendritic potential; Manhattan: the step in mV).</summary>
+    public readonly float LearningRate;
+    /// <summary>Edges of the boxcar on the postsynaptic synaptic current I (mV).</summary>
+    public readonly float GateLowMv, GateHighMv;
+    /// <summary><see cref="UpdateKind"/> as an int.</summary>
+    public readonly int Update;
+    /// <summary>1: a blank-out synapse learns on the spikes it does not transmit (<see cref="ErbpParameters.LearnOnBlankedSpikes"/>).</summary>
+    public readonly int LearnOnBlankedSpikes;
+    /// <summary>1: fixed-point weights on <see cref="Grid"/>, each change rounded with its synapse's rounding bits.</summary>
+    public readonly int Quantized;
+    public readonly QuantCoefficients Grid;
+
+    public ErbpConstants(float learningRate, float gateLowMv, float gateHighMv, UpdateKind update = UpdateKind.Additive,
+        bool learnOnBlankedSpikes = false, QuantCoefficients? grid = null)
+    {
+        LearningRate = learningRate;
+        GateLowMv = gateLowMv;
+        GateHighMv = gateHighMv;
+        Update = (int)update;
+        LearnOnBlankedSpikes = learnOnBlankedSpikes ? 1 : 0;
+        Quantized = grid.HasValue ? 1 : 0;
+        Grid = grid ?? default;
+    }
+
+    ErbpConstants(in ErbpConstants c, float learningRate)
+    {
+        this = c;
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The constants of a projection with gate [<paramref name="gateLowMv"/>, <paramref name="gateHighMv"/>] and
+    /// weight grid <paramref name="grid"/> (null: float weights) under <paramref name="p"/>, at its learning rate.</summary>
+    public static ErbpConstants Of(in ErbpParameters p, float gateLowMv, float gateHighMv, QuantCoefficients? grid)
+        => new((float)p.LearningRate, gateLowMv, gateHighMv, p.Update, p.LearnOnBlankedSpikes, grid);
+
+    /// <summary>The same constants at learning rate <paramref name="learningRate"/> (the engine's rate of the batch).</summary>
+    public ErbpConstants At(float learningRate) => new(this, learningRate);
+
+    /// <summary>Whether the vector loops of <see cref="ErbpRule.ApplyToRow"/> and <see cref="ErbpRule.DeliverRow"/> compute
+    /// this rule's change (additive updates of float weights); otherwise they run the scalar function synapse by synapse.</summary>
+    public bool VectorForm => Update == (int)UpdateKind.Additive && Quantized == 0;
+}
 
 /// <summary>
 /// The eRBP weight update, applied on each presynaptic spike of neuron j to every plastic synapse j -&gt; i:
@@ -84,81 +135,84 @@ public static class ErbpRule
         float learningRate, float gateLow, float gateHigh)
         => postSynapticCurrent > gateLow && postSynapticCurrent < gateHigh ? learningRate * postDendriticPotential : 0f;
 
-    /// <summary>The weight change of one synapse for one presynaptic spike under update kind <paramref name="update"/>
-    /// (<see cref="UpdateKind"/> as an int, for kernels): additive eta * U, or Manhattan eta * sign(U).</summary>
+    /// <summary>The weight change of one synapse for one presynaptic spike under the rule's constants <paramref name="c"/>:
+    /// additive eta * U, or Manhattan eta * sign(U) (<see cref="UpdateKind"/>), inside the gate. The CPU rows and the
+    /// kernels call it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float WeightChange(float postSynapticCurrent, float postDendriticPotential,
-        float learningRate, float gateLow, float gateHigh, int update)
-        => update == (int)UpdateKind.Manhattan
-            ? WeightChange(postSynapticCurrent, ManhattanSign(postDendriticPotential), learningRate, gateLow, gateHigh)
-            : WeightChange(postSynapticCurrent, postDendriticPotential, learningRate, gateLow, gateHigh);
+    public static float WeightChange(float postSynapticCurrent, float postDendriticPotential, in ErbpConstants c)
+        => c.Update == (int)UpdateKind.Manhattan
+            ? WeightChange(postSynapticCurrent, ManhattanSign(postDendriticPotential), c.LearningRate, c.GateLowMv, c.GateHighMv)
+            : WeightChange(postSynapticCurrent, postDendriticPotential, c.LearningRate, c.GateLowMv, c.GateHighMv);
+
+    /// <summary>Whether a synapse that is not pruned learns on a presynaptic spike: when the spike reaches it
+    /// (<paramref name="transmits"/>), or always with <see cref="ErbpConstants.LearnOnBlankedSpikes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Learns(bool transmits, in ErbpConstants c) => transmits || c.LearnOnBlankedSpikes != 0;
 
     /// <summary>sign(U) as a float: +1, -1 or 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ManhattanSign(float u) => u > 0f ? 1f : u < 0f ? -1f : 0f;
 
     /// <summary>
-    /// SIMD form of <see cref="WeightChange(float, float, float, float, float)"/> over a weight row, for the native CPU path: for every i,
-    /// row[i] += WeightChange(current[i], dendrite[i]). Lane for lane the same IEEE operations as the
-    /// scalar form (a multiply, then an add), so results are bit-identical; a test holds it to that.
+    /// Row form of <see cref="WeightChange(float, float, in ErbpConstants)"/> for deterministic synapses and float weights,
+    /// for the native CPU path: for every i, row[i] += WeightChange(current[i], dendrite[i], c). With
+    /// <see cref="ErbpConstants.VectorForm"/>, lane for lane the same IEEE operations as the scalar form (a multiply, then
+    /// an add), so results are bit-identical; a test holds it to that. Fixed-point weights go through <see cref="DeliverRow"/>.
     /// </summary>
-    public static void ApplyToRow(Span<float> row, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
-        float learningRate, float gateLow, float gateHigh, int update = 0)
+    public static void ApplyToRow(Span<float> row, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite, in ErbpConstants c)
     {
+        if (c.Quantized != 0) throw new ArgumentException("ApplyToRow updates float weights; fixed-point weights take DeliverRow", nameof(c));
         int n = row.Length, i = 0;
-        if (update == (int)UpdateKind.Manhattan)
+        if (c.VectorForm && Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
-            for (; i < n; i++) row[i] += WeightChange(current[i], dendrite[i], learningRate, gateLow, gateHigh, update);
-            return;
-        }
-        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
-        {
-            var eta = new Vector<float>(learningRate);
-            var lo = new Vector<float>(gateLow);
-            var hi = new Vector<float>(gateHigh);
+            var eta = new Vector<float>(c.LearningRate);
+            var lo = new Vector<float>(c.GateLowMv);
+            var hi = new Vector<float>(c.GateHighMv);
             for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var c = new Vector<float>(current.Slice(i));
-                var gate = Vector.BitwiseAnd(Vector.GreaterThan(c, lo), Vector.LessThan(c, hi));
+                var cur = new Vector<float>(current.Slice(i));
+                var gate = Vector.BitwiseAnd(Vector.GreaterThan(cur, lo), Vector.LessThan(cur, hi));
                 var dw = Vector.ConditionalSelect(gate, eta * new Vector<float>(dendrite.Slice(i)), Vector<float>.Zero);
                 (new Vector<float>(row.Slice(i)) + dw).CopyTo(row.Slice(i));
             }
         }
-        for (; i < n; i++) row[i] += WeightChange(current[i], dendrite[i], learningRate, gateLow, gateHigh);
+        for (; i < n; i++) row[i] += WeightChange(current[i], dendrite[i], c);
     }
 
     /// <summary>
     /// One presynaptic spike over its row of plastic synapses j -&gt; 0 .. n-1, the eRBP synapse event of the CPU
     /// drivers: a synapse that is not pruned (<paramref name="mask"/> entry 0; empty: none) and receives the event
-    /// (its draw below <paramref name="threshold"/>, always when not <paramref name="stochastic"/>) first learns,
-    /// <see cref="WeightChange(float, float, float, float, float, int)"/> applied by <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, int)"/>
-    /// (rounding draws keyed <paramref name="roundingKey"/> on a fixed-point grid), then adds its weight to
-    /// <paramref name="inbox"/>; with <see cref="ErbpRowEvent.LearnOnBlankedSpikes"/> a blanked synapse learns too.
-    /// The kernels make the same decisions synapse by synapse. Without a mask, fixed point or Manhattan steps, eight
-    /// synapses at a time: the same multiply, add and blended select per lane as the scalar loop, so the results are
-    /// bit-identical. Two lane masks keep the decisions apart: the learning mask (every lane with learning on blanked
-    /// spikes, else the transmitting lanes) selects the learned weights, the delivery mask (the transmitting lanes)
-    /// selects the inboxes that receive them. Returns the events transmitted.
+    /// (its draw below <paramref name="threshold"/>, always when not <paramref name="stochastic"/>) first learns when
+    /// <paramref name="learn"/>, <see cref="WeightChange(float, float, in ErbpConstants)"/> applied by
+    /// <see cref="WeightUpdate.Apply(float, float, bool, in QuantCoefficients, ulong, int)"/> (rounding draws keyed
+    /// <paramref name="roundingKey"/> on a fixed-point grid), then adds its weight to <paramref name="inbox"/>; a blanked
+    /// synapse learns too where <see cref="Learns"/> says so. The kernels make the same decisions synapse by synapse.
+    /// Without a mask, with <see cref="ErbpConstants.VectorForm"/> (or without learning), eight synapses at a time: the
+    /// same multiply, add and blended select per lane as the scalar loop, so the results are bit-identical. Two lane
+    /// masks keep the decisions apart: the learning mask (every lane with learning on blanked spikes, else the
+    /// transmitting lanes) selects the learned weights, the delivery mask (the transmitting lanes) selects the inboxes
+    /// that receive them. Returns the events transmitted.
     /// </summary>
     public static int DeliverRow(Span<float> row, Span<float> inbox, ReadOnlySpan<float> current, ReadOnlySpan<float> dendrite,
-        ReadOnlySpan<uint> draws, uint threshold, bool stochastic, in ErbpRowEvent e, ReadOnlySpan<byte> mask = default, ulong roundingKey = 0)
+        ReadOnlySpan<uint> draws, uint threshold, bool stochastic, bool learn, in ErbpConstants c,
+        ReadOnlySpan<byte> mask = default, ulong roundingKey = 0)
     {
         int n = row.Length, i = 0, events = 0;
-        bool learn = e.Learn, blankedLearn = stochastic && e.LearnOnBlankedSpikes;
-        if (mask.IsEmpty && !(learn && (e.Quantized || e.Update != UpdateKind.Additive)) && Vector256.IsHardwareAccelerated)
+        bool blankedLearn = stochastic && Learns(false, c);
+        if (mask.IsEmpty && !(learn && !c.VectorForm) && Vector256.IsHardwareAccelerated)
         {
             var thr = Vector256.Create(threshold);
-            var vEta = Vector256.Create(e.LearningRate);
-            var vLo = Vector256.Create(e.GateLow);
-            var vHi = Vector256.Create(e.GateHigh);
+            var vEta = Vector256.Create(c.LearningRate);
+            var vLo = Vector256.Create(c.GateLowMv);
+            var vHi = Vector256.Create(c.GateHighMv);
             for (; i <= n - 8; i += 8)
             {
                 var transmit = BlankOutSynapse.Transmits(draws, i, thr, stochastic);
                 var w = Vector256.Create<float>(row.Slice(i));
                 if (learn)
                 {
-                    var c = Vector256.Create<float>(current.Slice(i));
-                    var gate = Vector256.GreaterThan(c, vLo) & Vector256.LessThan(c, vHi);
+                    var cur = Vector256.Create<float>(current.Slice(i));
+                    var gate = Vector256.GreaterThan(cur, vLo) & Vector256.LessThan(cur, vHi);
                     var dw = Vector256.ConditionalSelect(gate, vEta * Vector256.Create<float>(dendrite.Slice(i)), Vector256<float>.Zero);
                     w = blankedLearn ? w + dw : Vector256.ConditionalSelect(transmit, w + dw, w);
                     w.CopyTo(row.Slice(i));
@@ -172,10 +226,9 @@ public static class ErbpRule
         {
             if (!mask.IsEmpty && mask[i] == 0) continue;
             bool transmits = !stochastic || BlankOutSynapse.Transmits(draws[i], threshold);
-            if (!transmits && !e.LearnOnBlankedSpikes) continue;
+            if (!Learns(transmits, c)) continue;
             if (learn)
-                row[i] = WeightUpdate.Apply(row[i], WeightChange(current[i], dendrite[i], e.LearningRate, e.GateLow, e.GateHigh, (int)e.Update),
-                    e.Quantized, e.Grid, roundingKey, i);
+                row[i] = WeightUpdate.Apply(row[i], WeightChange(current[i], dendrite[i], c), c.Quantized != 0, c.Grid, roundingKey, i);
             if (!transmits) continue;
             inbox[i] += row[i];
             events++;

@@ -108,12 +108,14 @@ public class TwoCompartmentLifTests
     {
         var c = new LifCoefficients(new LifParameters(), 0.1);
         float[] Row(int n) => new float[n];
-        var e = Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(Row(40), Row(39), Row(40), new int[40], Row(40), Row(40), c, new int[40]));
+        var e = Assert.Throws<ArgumentException>(()
+            => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(39), Row(40), new int[40]), Row(40), Row(40), c, new int[40]));
         Assert.That(e!.Message, Does.Contain("40 neurons"));
-        Assert.Throws<ArgumentException>(() => TwoCompartmentLif.StepRow(Row(40), Row(40), Row(8), new int[40], Row(40), Row(8), c, new int[40]));
+        Assert.Throws<ArgumentException>(()
+            => TwoCompartmentLif.StepRow(new LifStateRows(Row(40), Row(40), Row(8), new int[40]), Row(40), Row(8), c, new int[40]));
         // Without the dendrite its rows are not touched, so they may be empty.
         var cur = Row(40); cur[3] = 5000f;
-        int count = TwoCompartmentLif.StepRow(cur, Row(40), [], new int[40], Row(40), [], c, new int[40], dendrite: false);
+        int count = TwoCompartmentLif.StepRow(new LifStateRows(cur, Row(40), [], new int[40]), Row(40), [], c, new int[40], dendrite: false);
         Assert.That(count, Is.EqualTo(1));
     }
 
@@ -137,7 +139,7 @@ public class TwoCompartmentLifTests
             var expected = new List<int>();
             for (int i = 0; i < n; i++)
                 if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], inS[i], inD[i], false, c)) expected.Add(i);
-            int count = TwoCompartmentLif.StepRow(cur2, soma2, dend2, refr2, inS2, inD2, c, spikes, dendrite, vectorBits);
+            int count = TwoCompartmentLif.StepRow(new LifStateRows(cur2, soma2, dend2, refr2), inS2, inD2, c, spikes, dendrite, vectorBits);
             Assert.That(spikes.Take(count), Is.EqualTo(expected), $"spikes of step {step}");
             Assert.That(inS2.All(x => x == 0f), Is.True, "somatic inbox cleared");
             if (dendrite) Assert.That(inD2.All(x => x == 0f), Is.True, "dendritic inbox cleared");

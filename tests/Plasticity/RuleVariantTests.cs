@@ -9,7 +9,8 @@ namespace Neuromorphic.Tests.Plasticity;
 /// Manhattan updates, and the reference script's learning on blanked-out spikes.</summary>
 public class RuleVariantTests
 {
-    static SimulationConfig With(FeedbackKind feedback, UpdateKind update = UpdateKind.Additive, RuleKind rule = RuleKind.Erbp, double blankOut = 1.0, bool learnBlanked = false)
+    static SimulationConfig With(FeedbackKind feedback, UpdateKind update = UpdateKind.Additive, RuleKind rule = RuleKind.Erbp,
+        double blankOut = 1.0, bool learnBlanked = false)
     {
         var c = TestNetworks.Config(rule, seed: 5, blankOut: blankOut);
         return c with { Erbp = c.Erbp with { Feedback = feedback, Update = update, LearnOnBlankedSpikes = learnBlanked } };
@@ -79,12 +80,14 @@ public class RuleVariantTests
         using var e = new CpuEngine(net, c, 1);
         e.Run(TestNetworks.Input(e, 1, 3, labels: true), true);
         var w2 = Forward(net, 2);
-        Assert.That(Feedback(net, 1).Take(12), Is.Not.EqualTo(Enumerable.Range(0, 12).Select(i => w2[i * 5])), "learning moved W2 away from the feedback");
+        Assert.That(Feedback(net, 1).Take(12), Is.Not.EqualTo(Enumerable.Range(0, 12).Select(i => w2[i * 5])),
+            "learning moved W2 away from the feedback");
         ErbpNetwork.RefreshFeedback(net, c);
         AssertFeedbackIs(net, 1, (i, k) => w2[i * 5 + k]);
         Assert.That(ErbpNetwork.RefreshDue(c with { Erbp = c.Erbp with { FeedbackRefreshSamples = 10 } }, 20, 1), Is.True);
         Assert.That(ErbpNetwork.RefreshDue(c with { Erbp = c.Erbp with { FeedbackRefreshSamples = 10 } }, 21, 9), Is.False);
-        Assert.That(ErbpNetwork.RefreshDue(c with { Erbp = c.Erbp with { FeedbackRefreshSamples = 10 } }, 21, 10), Is.True, "a batch that spans a multiple of the interval");
+        Assert.That(ErbpNetwork.RefreshDue(c with { Erbp = c.Erbp with { FeedbackRefreshSamples = 10 } }, 21, 10), Is.True,
+            "a batch that spans a multiple of the interval");
         Assert.That(ErbpNetwork.RefreshDue(With(FeedbackKind.Random), 0, 1), Is.False, "random feedback is never refreshed");
     }
 
@@ -98,7 +101,7 @@ public class RuleVariantTests
         var before = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 100 - 50)).ToArray();
         var row = (float[])before.Clone();
         const float step = 0.25f;
-        ErbpRule.ApplyToRow(row, current, dendrite, step, -600, 600, (int)UpdateKind.Manhattan);
+        ErbpRule.ApplyToRow(row, current, dendrite, new ErbpConstants(step, -600, 600, UpdateKind.Manhattan));
         int moved = 0;
         for (int i = 0; i < n; i++)
         {

@@ -26,8 +26,8 @@ public sealed class CpuEngine : SimulationEngine
             // ran no faster than one).
             Stride = (size + LanePad - 1) / LanePad * LanePad + LanePad;
             int n = (batch + 1) * Stride, counters = (batch + 2) * LanePad;
-            Current = new float[n]; Soma = new float[n]; Dendrite = new float[n];
-            InSoma = new float[n]; InDendrite = new float[n]; Refractory = new int[n];
+            Lif = new LifStateArrays(n);
+            InSoma = new float[n]; InDendrite = new float[n];
             SpikeList = new int[n]; SpikeCount = new int[counters]; NeuronSpikes = new int[n];
             Active = new int[n]; ActiveCount = new int[counters]; ActiveThreshold = new ulong[n];
             ActiveKey = new ulong[n]; ActiveRefractory = new long[n];
@@ -38,8 +38,10 @@ public sealed class CpuEngine : SimulationEngine
         public int Lane(int b) => (b + 1) * Stride;
         /// <summary>Lane b's element of the counter arrays.</summary>
         public static int Counter(int b) => (b + 1) * LanePad;
-        public readonly float[] Current, Soma, Dendrite, InSoma, InDendrite;
-        public readonly int[] Refractory, SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
+        /// <summary>The two-compartment neurons' state (an error neuron's potential is its <see cref="LifState.SomaMv"/>).</summary>
+        public readonly LifStateArrays Lif;
+        public readonly float[] InSoma, InDendrite;
+        public readonly int[] SpikeList, SpikeCount, NeuronSpikes, Active, ActiveCount;
         // Data and label neurons, per active slot: threshold, random key and dead time (parallel arrays for InputEncoders.StepRow).
         public readonly ulong[] ActiveThreshold, ActiveKey;
         public readonly long[] ActiveRefractory;
@@ -124,8 +126,8 @@ public sealed class CpuEngine : SimulationEngine
         {
             var s = _pops[p];
             int size = Network.Populations[p].Size, o = s.Lane(b);
-            s.Current.AsSpan(o, size).Clear(); s.Soma.AsSpan(o, size).Clear(); s.Dendrite.AsSpan(o, size).Clear();
-            s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear(); s.Refractory.AsSpan(o, size).Clear();
+            s.Lif.Rows(o, size).Clear();
+            s.InSoma.AsSpan(o, size).Clear(); s.InDendrite.AsSpan(o, size).Clear();
             s.NeuronSpikes.AsSpan(o, size).Clear(); s.SpikeCount[PopState.Counter(b)] = 0; s.ActiveRefractory.AsSpan(o, size).Clear();
             if (p == Network.OutputPopulation) _outputDrive.AsSpan(o, size).Clear();
             int active = 0, certain = 0;
@@ -145,7 +147,11 @@ public sealed class CpuEngine : SimulationEngine
                     if (learn && label >= 0 && label < size)
                     {
                         if (InputEncoders.FiresWheneverAlive(table[InputEncoders.LabelEntry])) s.Certain[o + certain++] = label;
-                        else { s.Active[o] = label; s.ActiveThreshold[o] = table[InputEncoders.LabelEntry]; s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1; }
+                        else
+                        {
+                            s.Active[o] = label; s.ActiveThreshold[o] = table[InputEncoders.LabelEntry];
+                            s.ActiveKey[o] = CounterRng.NeuronKey(p, label); active = 1;
+                        }
                     }
                     break;
             }
@@ -164,7 +170,8 @@ public sealed class CpuEngine : SimulationEngine
     void RunPerSample(BatchInput input, int n, int steps, ISpikeRecorder? recorder)
     {
         var projs = Network.Projections;
-        _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_ => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
+        _laneWeights ??= Enumerable.Range(0, BatchCapacity).Select(_
+            => projs.Select(p => p.Plastic ? new float[p.Weights.Length] : null).ToArray()).ToArray();
         void Lane(int b, ISpikeRecorder? rec)
         {
             ResetLane(input, b, true);
@@ -232,7 +239,7 @@ public sealed class CpuEngine : SimulationEngine
                         for (int k = 0; k < ids.Length; k++)
                         {
                             int i = s.Lane(b) + ids[k];
-                            states.OnState(step, p, b, k, s.Current[i], s.Soma[i], s.Dendrite[i]);
+                            states.OnState(step, p, b, k, s.Lif.SynapticCurrentMv[i], s.Lif.SomaMv[i], s.Lif.DendriteMv[i]);
                         }
                 }
         }
@@ -252,8 +259,10 @@ public sealed class CpuEngine : SimulationEngine
                 int lane = PopState.Counter(b), active = s.ActiveCount[lane], certain = s.CertainCount[lane];
                 var list = s.SpikeList.AsSpan(o, size);
                 count = active == 0 ? 0 : InputEncoders.StepRow(s.ActiveRefractory.AsSpan(o, active), s.ActiveThreshold.AsSpan(o, active),
-                    s.ActiveKey.AsSpan(o, active), CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter), Constants.EncoderRefractorySteps, list);
-                for (int k = 0; k < count; k++) list[k] = s.Active[o + list[k]]; // list position -> neuron, in place (positions ascend, so neurons do)
+                    s.ActiveKey.AsSpan(o, active), CounterRng.StepKey(seed, CounterRng.StreamInput, stepCounter),
+                    Constants.EncoderRefractorySteps, list);
+                // List position -> neuron, in place (positions ascend, so neurons do).
+                for (int k = 0; k < count; k++) list[k] = s.Active[o + list[k]];
                 // The certain neurons: InputEncoders.Step with bits that cannot matter, once for all of them.
                 int shared = s.CertainRefractory[lane];
                 if (certain > 0 && InputEncoders.Step(ref shared, 1UL << 32, 0u, Constants.EncoderRefractorySteps))
@@ -270,23 +279,24 @@ public sealed class CpuEngine : SimulationEngine
                 if (!noisy && c.StateBits == 0 && bias == null)
                 {
                     var list = s.SpikeList.AsSpan(o, size);
-                    count = TwoCompartmentLif.StepRow(s.Current.AsSpan(o, size), s.Soma.AsSpan(o, size), s.Dendrite.AsSpan(o, size),
-                        s.Refractory.AsSpan(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list,
+                    count = TwoCompartmentLif.StepRow(s.Lif.Rows(o, size), s.InSoma.AsSpan(o, size), s.InDendrite.AsSpan(o, size), c, list,
                         dendrite: learn || !_dendriteOnlyFromErrorPath); // without learning the error path is off and U stays at rest
                     for (int k = 0; k < count; k++) s.NeuronSpikes[o + list[k]]++;
                     break;
                 }
                 ulong noiseKey = CounterRng.StepKey(seed, CounterRng.StreamNoise, stepCounter);
-                var cur = s.Current.AsSpan(o, size); var soma = s.Soma.AsSpan(o, size); var dend = s.Dendrite.AsSpan(o, size);
-                var inS = s.InSoma.AsSpan(o, size); var inD = s.InDendrite.AsSpan(o, size); var refr = s.Refractory.AsSpan(o, size);
+                var rows = s.Lif.Rows(o, size);
+                var inS = s.InSoma.AsSpan(o, size); var inD = s.InDendrite.AsSpan(o, size);
                 for (int i = 0; i < size; i++)
                 {
                     bool noise = noisy && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(p, i)), c.NoiseThreshold);
                     float input = bias == null ? inS[i] : TwoCompartmentLif.SomaInputMv(inS[i], bias[i]);
-                    if (TwoCompartmentLif.Step(ref cur[i], ref soma[i], ref dend[i], ref refr[i], input, inD[i], noise, c))
+                    var state = rows.Load(i);
+                    if (TwoCompartmentLif.Step(ref state, input, inD[i], noise, c))
                     {
                         s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
                     }
+                    rows.Store(i, state);
                     inS[i] = 0f; inD[i] = 0f;
                 }
                 break;
@@ -296,7 +306,10 @@ public sealed class CpuEngine : SimulationEngine
                 float thr = Constants.ErrorThresholdMv;
                 for (int i = 0; i < size; i++)
                 {
-                    if (ErrorNeuron.Step(ref s.Soma[o + i], s.InSoma[o + i], thr, Constants.StateBits, Constants.StateStepMv)) { s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++; }
+                    if (ErrorNeuron.Step(ref s.Lif.SomaMv[o + i], s.InSoma[o + i], thr, Constants.StateBits, Constants.StateStepMv))
+                    {
+                        s.SpikeList[o + count++] = i; s.NeuronSpikes[o + i]++;
+                    }
                     s.InSoma[o + i] = 0f;
                 }
                 break;
@@ -306,7 +319,7 @@ public sealed class CpuEngine : SimulationEngine
         if (p == Network.OutputPopulation)
         {
             var drive = _outputDrive.AsSpan(o, size);
-            var cur = s.Current.AsSpan(o, size);
+            var cur = s.Lif.SynapticCurrentMv.AsSpan(o, size);
             for (int k = 0; k < size; k++) drive[k] += cur[k];
         }
     }
@@ -329,24 +342,22 @@ public sealed class CpuEngine : SimulationEngine
         int spikes = src.SpikeCount[PopState.Counter(b)];
         if (spikes == 0) return;
         var inbox = (proj.Compartment == Compartment.Soma ? dst.InSoma : dst.InDendrite).AsSpan(dst.Lane(b), nPost);
-        var current = dst.Current.AsSpan(dst.Lane(b), nPost);
-        var dendrite = dst.Dendrite.AsSpan(dst.Lane(b), nPost);
-        float eta = LearningRate, lo = proj.GateLowMv, hi = proj.GateHighMv;
-        int update = Constants.Update;
-        bool learnBlanked = Constants.LearnOnBlankedSpikes;
+        var current = dst.Lif.SynapticCurrentMv.AsSpan(dst.Lane(b), nPost);
+        var dendrite = dst.Lif.DendriteMv.AsSpan(dst.Lane(b), nPost);
+        var rule = Constants.Erbp[q].At(LearningRate);
         ulong blank = Constants.BlankOut[q];
-        bool quantized = proj.WeightFormat.HasValue;
-        var qc = quantized ? proj.WeightFormat!.Value.Coefficients : default;
+        bool quantized = rule.Quantized != 0;
         bool stochastic = BlankOutSynapse.IsStochastic(blank);
         bool simple = proj.Mask == null && !stochastic && !(quantized && learn);
         var spikeList = src.SpikeList.AsSpan(src.Lane(b), spikes);
         if (simple)
         {
-            if (weights.Length < (long)Network.Populations[proj.Source].Size * nPost) throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
+            if (weights.Length < (long)Network.Populations[proj.Source].Size * nPost)
+                throw new InvalidOperationException($"{proj.Name}: weight matrix too small");
             ref float box = ref MemoryMarshal.GetReference(inbox);
             foreach (int j in spikeList)
             {
-                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, eta, lo, hi, update);
+                if (learn) ErbpRule.ApplyToRow(weights.AsSpan(j * nPost, nPost), current, dendrite, rule);
                 // j is a neuron of the source population, so its row lies inside the matrix checked above.
                 AddRow(ref box, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), j * nPost), nPost);
             }
@@ -354,13 +365,12 @@ public sealed class CpuEngine : SimulationEngine
             return;
         }
         long events = 0;
-        var rowEvent = new ErbpRowEvent(learn, eta, lo, hi, (UpdateKind)update, learnBlanked, quantized, qc);
         var draws = stochastic ? RowDraws(nPost) : default;
         foreach (int j in spikeList)
         {
             if (stochastic) BlankOutSynapse.DrawRow(BlankOutSynapse.EventKey(Constants.Seed, stepCounter, q, j), 0, draws);
-            events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u, stochastic,
-                rowEvent, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
+            events += ErbpRule.DeliverRow(weights.AsSpan(j * nPost, nPost), inbox, current, dendrite, draws, stochastic ? (uint)blank : 0u,
+                stochastic, learn, rule, proj.Mask == null ? default : proj.Mask.AsSpan(j * nPost, nPost),
                 quantized && learn ? WeightUpdate.RoundingKey(Constants.Seed, stepCounter, q, j) : 0);
         }
         if (proj.Forward) _laneSynOps[PopState.Counter(b)] += events;
@@ -391,6 +401,7 @@ public sealed class CpuEngine : SimulationEngine
         int size = Network.Populations[population].Size;
         var s = _pops[population];
         int o = s.Lane(0);
-        return [s.Current.AsSpan(o, size).ToArray(), s.Soma.AsSpan(o, size).ToArray(), s.Dendrite.AsSpan(o, size).ToArray()];
+        var rows = s.Lif.Rows(o, size);
+        return [rows.SynapticCurrentMv.ToArray(), rows.SomaMv.ToArray(), rows.DendriteMv.ToArray()];
     }
 }

@@ -23,8 +23,9 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     /// <summary>The bias currents of the populations that have one, one after another (one element of 0 when none has).</summary>
     MemoryBuffer1D<float, Stride1D.Dense>? _nBiases;
     int[] _nBiasOffsets = [];
-    Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-        ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>? _net;
+    Action<KernelConfig, FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>,
+        ArrayView<byte>, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>,
+        ArrayView<float>>? _net;
     Action<Index1D, int, ArrayView<float>, ArrayView<float>>? _broadcast;
     Action<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>? _combine;
     int[] _nOffsets = [], _nWeightOffsets = [];
@@ -47,7 +48,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
 
     /// <summary>Whether <see cref="FusedNetworkKernel"/> covers the network (any populations and projections, within its limits).</summary>
     public bool CoversNetwork()
-        => FitsGroup(Network.Populations, FusedNetworkKernel.MaxPopulations, d.GroupSize(FusedNetworkKernel.MaxGroupSize), FusedNetworkKernel.MaxChunk);
+        => FitsGroup(Network.Populations, FusedNetworkKernel.MaxPopulations, d.GroupSize(FusedNetworkKernel.MaxGroupSize),
+            FusedNetworkKernel.MaxChunk);
 
     /// <summary>
     /// The loaded batch with <see cref="FusedNetworkKernel"/> (check <see cref="CoversNetwork"/> first). Learning: every
@@ -86,15 +88,18 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
                 if (pops[p].BiasMv is { } bias) biases.AddRange(bias);
             }
             _nBiases = acc.Allocate1D(biases.Count > 0 ? biases.ToArray() : [0f]);
-            _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
-                ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>, ArrayView<int>, ArrayView<long>, ArrayView<float>>(FusedNetworkKernel.Run);
+            _net = acc.LoadStreamKernel<FusedNetworkArgs, ArrayView<FusedPopulation>, ArrayView<FusedProjection>, ArrayView<float>,
+                ArrayView<float>, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<float>,
+                ArrayView<int>, ArrayView<long>, ArrayView<float>>(FusedNetworkKernel.Run);
             _broadcast = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.BroadcastWeights);
             _combine = acc.LoadAutoGroupedStreamKernel<Index1D, CombineArgs, ArrayView<float>, ArrayView<float>>(FusedNetworkKernel.CombineLanes);
         }
         // Lane-private weights only for learning (B copies of the plastic weights).
         // Each lane learns on its own copy; the kernels index the copies with 32-bit integers.
         if (learn && (long)d.BatchCapacity * _nPlastic > int.MaxValue)
-            throw NeuromorphicException.ForField(RunFields.Batch, (b) => $"{b} {d.BatchCapacity} with per-sample updates needs {d.BatchCapacity:N0} private copies of {_nPlastic:N0} plastic weights, over the 2^31 a fused kernel can index: use {b} {int.MaxValue / _nPlastic} or less");
+            throw NeuromorphicException.ForField(RunFields.Batch, (b)
+                => $"{b} {d.BatchCapacity} with per-sample updates needs {d.BatchCapacity:N0} private copies of {_nPlastic:N0} plastic weights, "
+                    + $"over the 2^31 a fused kernel can index: use {b} {int.MaxValue / _nPlastic} or less");
         if (learn && _nLaneWeights == null) _nLaneWeights = acc.Allocate1D<float>(Math.Max(1L, (long)d.BatchCapacity * _nPlastic));
         var laneWeights = _nLaneWeights?.View ?? _nWeights!.View;
 
@@ -107,7 +112,11 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         {
             if (!included[p]) continue;
             fusedIndex[p] = popList.Count;
-            popList.Add(new FusedPopulation { Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p, Lif = Constants.Lif[p], BiasOffset = _nBiasOffsets[p] });
+            popList.Add(new FusedPopulation
+            {
+                Kind = KindOf(pops[p].Kind), Size = pops[p].Size, Offset = _nOffsets[p], Index = p,
+                Lif = Constants.Lif[p], BiasOffset = _nBiasOffsets[p],
+            });
         }
         var projList = new List<FusedProjection>();
         for (int q = 0; q < Q; q++)
@@ -117,10 +126,9 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
             projList.Add(new FusedProjection
             {
                 Source = fusedIndex[proj.Source], Target = fusedIndex[proj.Target], Dendrite = proj.Compartment == Compartment.Dendrite ? 1 : 0,
-                WeightOffset = _nWeightOffsets[q], Private = learn && proj.Plastic ? 1 : 0, MaskOffset = proj.Mask != null ? _nWeightOffsets[q] : Synapses.NoMask,
-                Forward = proj.Forward ? 1 : 0, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Index = q,
-                GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv, BlankOutThreshold = Constants.BlankOut[q],
-                Grid = proj.WeightFormat?.Coefficients ?? default,
+                WeightOffset = _nWeightOffsets[q], Private = learn && proj.Plastic ? 1 : 0,
+                MaskOffset = proj.Mask != null ? _nWeightOffsets[q] : Synapses.NoMask,
+                Forward = proj.Forward ? 1 : 0, Index = q, BlankOutThreshold = Constants.BlankOut[q], Rule = Constants.Erbp[q].At(learningRate),
             });
         }
         ((ArrayView<FusedPopulation>)_nPops!.View).SubView(0, popList.Count).CopyFromCPU(popList.ToArray());
@@ -129,7 +137,8 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         for (int q = 0; q < Q; q++)
         {
             ((ArrayView<float>)d.Weights[q].View).CopyTo(shared.SubView(_nWeightOffsets[q], projs[q].Weights.Length));
-            if (projs[q].Mask != null) ((ArrayView<byte>)d.Masks[q].View).CopyTo(((ArrayView<byte>)_nMasks!.View).SubView(_nWeightOffsets[q], projs[q].Weights.Length));
+            if (projs[q].Mask != null) ((ArrayView<byte>)d.Masks[q].View).CopyTo(((ArrayView<byte>)_nMasks!.View).SubView(_nWeightOffsets[q],
+                projs[q].Weights.Length));
         }
         if (learn && _nPlastic > 0) _broadcast!(checked(n * _nPlastic), _nPlastic, shared, laneWeights);
         _nFloats!.MemSetToZero();
@@ -139,8 +148,7 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
         {
             Populations = popList.Count, Projections = projList.Count, TotalNeurons = _nTotal, Steps = steps, InputStride = input.InputSize,
             EncoderRefractorySteps = Constants.EncoderRefractorySteps, Section = section, Learn = learn ? 1 : 0, OnsetSteps = Constants.OnsetSteps,
-            PrivateStride = _nPlastic, StateBits = Constants.StateBits, LearningRate = learningRate, ErrorThresholdMv = Constants.ErrorThresholdMv,
-            Update = Constants.Update, LearnBlanked = Constants.LearnOnBlankedSpikes ? 1 : 0,
+            PrivateStride = _nPlastic, StateBits = Constants.StateBits, ErrorThresholdMv = Constants.ErrorThresholdMv,
             StateStepMv = Constants.StateStepMv, Seed = Constants.Seed, OutputPopulation = Network.OutputPopulation,
         }, _nPops!.View, _nProjs!.View, shared, laneWeights, _nMasks!.View, d.Pixels.View, d.Labels.View, d.Presentations.View,
             d.Thresholds.View, _nFloats!.View, _nInts!.View, d.SynOps.View, _nBiases!.View);
@@ -150,8 +158,11 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
                 var proj = projs[q];
                 if (!proj.Plastic) continue;
                 var nearest = proj.WeightFormat is { } fmt ? (fmt with { Rounding = Rounding.Nearest }).Coefficients : default;
-                _combine!(proj.Weights.Length, new CombineArgs { Offset = _nWeightOffsets[q], Lanes = n, PrivateStride = _nPlastic, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Grid = nearest },
-                    shared, laneWeights);
+                var combine = new CombineArgs
+                {
+                    Offset = _nWeightOffsets[q], Lanes = n, PrivateStride = _nPlastic, Quantized = proj.WeightFormat.HasValue ? 1 : 0, Grid = nearest,
+                };
+                _combine!(proj.Weights.Length, combine, shared, laneWeights);
                 shared.SubView(_nWeightOffsets[q], proj.Weights.Length).CopyTo((ArrayView<float>)d.Weights[q].View);
             }
         acc.Synchronize();
@@ -197,8 +208,13 @@ internal sealed class IlgpuFusedDriver(IlgpuShared d) : IDisposable
     {
         int size = Network.Populations[population].Size;
         int section = d.BatchCapacity * _nTotal, off = _nOffsets[population];
-        float[] Section(int k) { var a = new float[size]; ((ArrayView<float>)_nFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a); return a; }
-        return [Section(FusedState.CurrentSection), Section(FusedState.SomaSection), Section(FusedState.DendriteSection)];
+        float[] Section(int k)
+        {
+            var a = new float[size];
+            ((ArrayView<float>)_nFloats!.View).SubView((long)k * section + off, size).CopyToCPU(a);
+            return a;
+        }
+        return [Section(LifStateView.CurrentSection), Section(LifStateView.SomaSection), Section(LifStateView.DendriteSection)];
     }
 
     public void Dispose()

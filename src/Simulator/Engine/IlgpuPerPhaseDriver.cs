@@ -15,8 +15,11 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
 {
     sealed class PopBuffers : DeviceArrays
     {
-        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current, Soma, Dendrite, InSoma, InDendrite, Drive;
-        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory, List, Counts, NeuronSpikes;
+        /// <summary>The neurons' state (<see cref="LifStateView"/>: an error neuron's potential is its V, an encoder's
+        /// dead time its refractory count), in <see cref="LifFloats"/> and <see cref="LifInts"/>.</summary>
+        public readonly LifStateView Lif;
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> LifFloats, InSoma, InDendrite, Drive;
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> LifInts, List, Counts, NeuronSpikes;
         public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags;
         /// <summary>The bias current per neuron (one element of 0 for a population without one).</summary>
         public readonly MemoryBuffer1D<float, Stride1D.Dense> Bias;
@@ -25,32 +28,43 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
         {
             Bias = Constant(bias);
             long k = (long)batch * n;
-            (Current, Soma, Dendrite, InSoma, InDendrite, Drive) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
-            (Refractory, List, Counts, NeuronSpikes) = (Buffer<int>(k), Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k));
+            (LifFloats, LifInts) = (Buffer<float>(LifStateView.FloatVariables * k), Buffer<int>(LifStateView.IntVariables * k));
+            Lif = LifStateView.Of(LifFloats.View, LifInts.View);
+            (InSoma, InDendrite, Drive) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
+            (List, Counts, NeuronSpikes) = (Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k));
             Flags = Buffer<byte>(k);
         }
     }
 
     readonly IlgpuShared _d;
     readonly PopBuffers[] _pops;
-    readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>> _input;
-    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>> _lif;
+    readonly Action<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>,
+        ArrayView<int>> _input;
+    readonly Action<Index1D, LifArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>,
+        ArrayView<int>, ArrayView<float>, ArrayView<float>> _lif;
     readonly Action<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>> _error;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
-    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliver;
-    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>,
+        ArrayView<long>> _deliver;
+    readonly Action<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<long>, ArrayView<long>> _deliverLearn;
 
     public IlgpuPerPhaseDriver(IlgpuShared shared)
     {
         _d = shared;
         var acc = shared.Accelerator;
         _pops = shared.Network.Populations.Select(p => new PopBuffers(acc, shared.BatchCapacity, p.Size, p.BiasMv)).ToArray();
-        _input = acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>, ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
-        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>>(StepKernels.IntegrateLif);
-        _error = acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateError);
+        _input = acc.LoadAutoGroupedStreamKernel<Index1D, InputArgs, ArrayView<byte>, ArrayView<int>, ArrayView<long>, ArrayView<ulong>,
+            ArrayView<int>, ArrayView<byte>, ArrayView<int>>(StepKernels.IntegrateInput);
+        _lif = acc.LoadAutoGroupedStreamKernel<Index1D, LifArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>>(StepKernels.IntegrateLif);
+        _error = acc.LoadAutoGroupedStreamKernel<Index1D, ErrorArgs, ArrayView<float>, ArrayView<float>, ArrayView<byte>,
+            ArrayView<int>>(StepKernels.IntegrateError);
         _compact = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
-        _deliver = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
-        _deliverLearn = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
+        _deliver = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.Deliver);
+        _deliverLearn = acc.LoadAutoGroupedStreamKernel<Index1D, DeliverArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(StepKernels.DeliverLearn);
     }
 
     /// <summary>Simulates the batch already loaded into the shared buffers (<see cref="IlgpuShared.Load"/>), step by step.</summary>
@@ -82,14 +96,24 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                         {
                             Size = pop.Size, InputStride = input.InputSize, Population = p, RefractorySteps = constants.EncoderRefractorySteps,
                             Step = step, IsLabel = pop.Kind == PopulationKind.Label ? 1 : 0, Learn = learn ? 1 : 0, Seed = constants.Seed,
-                        }, _d.Pixels.View, _d.Labels.View, _d.Presentations.View, _d.Thresholds.View, s.Refractory.View, s.Flags.View, s.NeuronSpikes.View);
+                        }, _d.Pixels.View, _d.Labels.View, _d.Presentations.View, _d.Thresholds.View, s.Lif.RefractoryStepsLeft, s.Flags.View,
+                            s.NeuronSpikes.View);
                         break;
                     case PopulationKind.TwoCompartment:
-                        _lif(extent, new LifArgs { Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed, IsOutput = p == network.OutputPopulation ? 1 : 0, HasBias = pop.BiasMv != null ? 1 : 0 },
-                            s.Current.View, s.Soma.View, s.Dendrite.View, s.Refractory.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View, s.NeuronSpikes.View, s.Drive.View, s.Bias.View);
+                        var lif = new LifArgs
+                        {
+                            Coefficients = constants.Lif[p], Size = pop.Size, Population = p, Step = step, Seed = constants.Seed,
+                            IsOutput = p == network.OutputPopulation ? 1 : 0, HasBias = pop.BiasMv != null ? 1 : 0,
+                        };
+                        _lif(extent, lif, s.LifFloats.View, s.LifInts.View, s.InSoma.View, s.InDendrite.View, _d.Presentations.View, s.Flags.View,
+                            s.NeuronSpikes.View, s.Drive.View, s.Bias.View);
                         break;
                     case PopulationKind.Error:
-                        _error(extent, new ErrorArgs { ThresholdMv = constants.ErrorThresholdMv, StateBits = constants.StateBits, StateStepMv = constants.StateStepMv }, s.Soma.View, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
+                        var error = new ErrorArgs
+                        {
+                            ThresholdMv = constants.ErrorThresholdMv, StateBits = constants.StateBits, StateStepMv = constants.StateStepMv,
+                        };
+                        _error(extent, error, s.Lif.SomaMv, s.InSoma.View, s.Flags.View, s.NeuronSpikes.View);
                         break;
                 }
                 _compact(n, pop.Size, s.Flags.View, s.List.View, s.Counts.View);
@@ -106,16 +130,14 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
                 {
                     PreSize = pops[proj.Source].Size, PostSize = pops[proj.Target].Size, Step = step, Projection = q, Lanes = n,
                     HasMask = proj.Mask != null ? 1 : 0, Forward = proj.Forward ? 1 : 0,
-                    LearningRate = learningRate, GateLow = proj.GateLowMv, GateHigh = proj.GateHighMv,
-                    Update = constants.Update, LearnBlanked = constants.LearnOnBlankedSpikes ? 1 : 0,
-                    Seed = constants.Seed, BlankOutThreshold = constants.BlankOut[q],
-                    Quantized = proj.WeightFormat.HasValue ? 1 : 0, WeightGrid = proj.WeightFormat?.Coefficients ?? default,
+                    Seed = constants.Seed, BlankOutThreshold = constants.BlankOut[q], Rule = constants.Erbp[q].At(learningRate),
                 };
                 if (learnNow)
                     _deliverLearn(args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View,
-                        dst.Current.View, dst.Dendrite.View, _d.Presentations.View, _d.SynOps.View);
+                        dst.Lif.SynapticCurrentMv, dst.Lif.DendriteMv, _d.Presentations.View, _d.SynOps.View);
                 else
-                    _deliver(n * args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View, _d.Presentations.View, _d.SynOps.View);
+                    _deliver(n * args.PostSize, args, _d.Weights[q].View, _d.Masks[q].View, src.List.View, src.Counts.View, inbox.View,
+                        _d.Presentations.View, _d.SynOps.View);
             }
             if (recorder != null)
             {
@@ -155,8 +177,8 @@ internal sealed class IlgpuPerPhaseDriver : IDisposable
     {
         int size = _d.Network.Populations[population].Size;
         var s = _pops[population];
-        float[] Read(MemoryBuffer1D<float, Stride1D.Dense> buf) { var a = new float[size]; ((ArrayView<float>)buf.View).SubView(0, size).CopyToCPU(a); return a; }
-        return [Read(s.Current), Read(s.Soma), Read(s.Dendrite)];
+        float[] Read(ArrayView<float> view) { var a = new float[size]; view.SubView(0, size).CopyToCPU(a); return a; }
+        return [Read(s.Lif.SynapticCurrentMv), Read(s.Lif.SomaMv), Read(s.Lif.DendriteMv)];
     }
 
     public void Dispose()

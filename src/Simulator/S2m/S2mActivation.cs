@@ -11,7 +11,8 @@ public readonly record struct ActivationPoint(double Drive, double Measured, dou
 /// neuron. In each trial N presynaptic neurons fire together once (all z = 1); each event reaches the
 /// sampler with probability p, independently per synapse and trial (<see cref="BlankOutSynapse"/>, drawn
 /// from the counter-based generator). The transmitted sum S = sum_k xi_k w_k jumps the synaptic current;
-/// the neuron (the unchanged <see cref="TwoCompartmentLif.Step"/> with the sampler's parameters) then
+/// the neuron (the unchanged <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/> with the sampler's
+/// parameters) then
 /// fires if S times the peak of its postsynaptic potential, G, crosses the threshold. For many inputs S
 /// is close to Gaussian with mean p sum w and variance p(1-p) sum w^2, so
 /// <code>
@@ -25,11 +26,12 @@ public static class S2mActivation
     /// <summary>Peak of V for a unit jump of I, under coefficients whose threshold is never reached (V is linear in the jump).</summary>
     public static double PeakGain(in LifCoefficients free, int steps)
     {
-        float i = 0, v = 0, u = 0; int r = 0; double peak = 0;
+        var s = new LifState();
+        double peak = 0;
         for (int t = 0; t < steps; t++)
         {
-            TwoCompartmentLif.Step(ref i, ref v, ref u, ref r, t == 0 ? 1f : 0f, 0f, false, free);
-            peak = Math.Max(peak, v);
+            TwoCompartmentLif.Step(ref s, t == 0 ? 1f : 0f, 0f, false, free);
+            peak = Math.Max(peak, s.SomaMv);
         }
         return peak;
     }
@@ -67,9 +69,9 @@ public static class S2mActivation
                 float s = 0f;
                 for (int k = 0; k < inputs; k++)
                     if (BlankOutSynapse.Receives(key, k, threshold)) s += w[k];
-                float i = 0, v = 0, d = 0; int r = 0;
+                var neuron = new LifState();
                 for (int step = 0; step < steps; step++)
-                    if (TwoCompartmentLif.Step(ref i, ref v, ref d, ref r, step == 0 ? s : 0f, 0f, false, c)) { fired++; break; }
+                    if (TwoCompartmentLif.Step(ref neuron, step == 0 ? s : 0f, 0f, false, c)) { fired++; break; }
             }
             points.Add(new ActivationPoint(u, (double)fired / trials, 0.5 * (1 + Erf(u / Math.Sqrt(2))), trials));
         }

@@ -7,10 +7,14 @@ namespace Neuromorphic.Simulator.S2m;
 /// <summary>
 /// The native CPU driver of the S2M. One step, all lanes:
 /// <list type="number">
-/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces (rows of neurons eight at a time);</item>
-/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through the transposed mirror of W (rows too), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
-/// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw per use);</item>
-/// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses only.</item>
+/// <item>integrate visible units (clamped: encoder; free: LIF sampler; bias: every BiasPeriod steps) and hidden units, advancing traces (rows of
+/// neurons eight at a time);</item>
+/// <item>deliver: hidden units gather the visible spikes through W (rows), free visible units gather the hidden spikes through the transposed mirror
+/// of W (rows too), each event blanked out per synapse; delivery reads the weights as they were at the start of the step;</item>
+/// <item>the blank-out bits of a spike's row are drawn once per step, before delivery, and kept for learning (same keys, so the same bits as a draw
+/// per use);</item>
+/// <item>learn (g != 0): lane by lane, first the presynaptic (visible) spike updates, then the postsynaptic (hidden) ones, on transmitted synapses
+/// only.</item>
 /// </list>
 /// <para>The transposed mirror (<see cref="TransposedMirror"/>): the network's W ([visible + 1][hidden + 1], row-major)
 /// owns the values; the engine keeps W transposed beside it so that a hidden spike's synapses are a contiguous row as
@@ -27,8 +31,11 @@ public sealed class S2mCpuEngine : SimulationEngine
     readonly S2mLayout _l;
     readonly int _v, _h;
     // [lane][unit] state; spiked is 1 or 0 (this step's spikes, read by the next step's trace advance and by learning).
-    readonly float[] _vI, _vV, _vIn, _vTrace, _vSpiked, _hI, _hV, _hIn, _hTrace, _hSpiked;
-    readonly int[] _vRefr, _hRefr, _vList, _hList, _vCount, _hCount, _labelCounts;
+    // The samplers' LIF state (nothing drives the dendrite of an S2M unit: it stays at rest); a visible encoder's dead
+    // time is its refractory count.
+    readonly LifStateArrays _vLif, _hLif;
+    readonly float[] _vIn, _vTrace, _vSpiked, _hIn, _hTrace, _hSpiked;
+    readonly int[] _vList, _hList, _vCount, _hCount, _labelCounts;
     // [lane] the clamped units whose encoder can spike (non-zero threshold), increasing: the others never spike
     // and, since every sample starts from rest, have no dead time to count down while clamped.
     readonly int[][] _active;
@@ -52,9 +59,10 @@ public sealed class S2mCpuEngine : SimulationEngine
         _l = _s.Layout;
         _v = _l.Rows; _h = _l.Columns;
         int b = batchCapacity;
-        _vI = new float[b * _v]; _vV = new float[b * _v]; _vIn = new float[b * _v]; _vTrace = new float[b * _v]; _vSpiked = new float[b * _v];
-        _hI = new float[b * _h]; _hV = new float[b * _h]; _hIn = new float[b * _h]; _hTrace = new float[b * _h]; _hSpiked = new float[b * _h];
-        _vRefr = new int[b * _v]; _hRefr = new int[b * _h]; _vList = new int[b * _v]; _hList = new int[b * _h];
+        _vLif = new LifStateArrays(b * _v); _hLif = new LifStateArrays(b * _h);
+        _vIn = new float[b * _v]; _vTrace = new float[b * _v]; _vSpiked = new float[b * _v];
+        _hIn = new float[b * _h]; _hTrace = new float[b * _h]; _hSpiked = new float[b * _h];
+        _vList = new int[b * _v]; _hList = new int[b * _h];
         _vCount = new int[b]; _hCount = new int[b]; _labelCounts = new int[b * _v];
         _active = new int[b][]; _activeCount = new int[b];
         _vThreshold = new ulong[b * _v];
@@ -62,7 +70,10 @@ public sealed class S2mCpuEngine : SimulationEngine
         _forwardDraws = new uint[b][]; _backwardDraws = new uint[b][];
         _changed = new int[b][];
         _presentation = new long[b];
-        for (int k = 0; k < b; k++) { _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)]; }
+        for (int k = 0; k < b; k++)
+        {
+            _forwardDraws[k] = []; _backwardDraws[k] = []; _active[k] = new int[_v]; _changed[k] = new int[Math.Max(_v, _h)];
+        }
         _mirror = new TransposedMirror(_v, _h);
         _fixedPointState = _s.Sampler.StateBits != 0;
         PushWeights();
@@ -124,12 +135,13 @@ public sealed class S2mCpuEngine : SimulationEngine
     void ResetLane(BatchInput input, int b, bool train)
     {
         int ov = b * _v, oh = b * _h;
-        foreach (var a in new[] { _vI, _vV, _vIn, _vTrace, _vSpiked }) a.AsSpan(ov, _v).Clear();
-        foreach (var a in new[] { _hI, _hV, _hIn, _hTrace, _hSpiked }) a.AsSpan(oh, _h).Clear();
-        _vRefr.AsSpan(ov, _v).Clear(); _hRefr.AsSpan(oh, _h).Clear(); _labelCounts.AsSpan(ov, _v).Clear();
+        foreach (var a in new[] { _vIn, _vTrace, _vSpiked }) a.AsSpan(ov, _v).Clear();
+        foreach (var a in new[] { _hIn, _hTrace, _hSpiked }) a.AsSpan(oh, _h).Clear();
+        _vLif.Rows(ov, _v).Clear(); _hLif.Rows(oh, _h).Clear(); _labelCounts.AsSpan(ov, _v).Clear();
         _vCount[b] = 0; _hCount[b] = 0; _synOps[b] = 0; _spikes[b] = 0;
         var thresholds = _vThreshold.AsSpan(ov, _v);
-        FillThresholds(thresholds, input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l, Constants.EncoderThresholds);
+        FillThresholds(thresholds, input.Pixels.AsSpan(b * input.InputSize, input.InputSize), train ? input.Labels[b] : -1, _l,
+            Constants.EncoderThresholds);
         int c = 0;
         for (int j = 0; j < _l.Visible; j++) if (thresholds[j] != 0) _active[b][c++] = j;
         _activeCount[b] = c;
@@ -204,13 +216,14 @@ public sealed class S2mCpuEngine : SimulationEngine
             {
                 int j = active[a];
                 if (j >= limit) break;
-                if (InputEncoders.Step(ref _vRefr[o + j], _vThreshold[o + j], inputKey, CounterRng.NeuronKey(0, j), refrSteps)) list[c++] = j;
+                if (InputEncoders.Step(ref _vLif.RefractoryStepsLeft[o + j], _vThreshold[o + j], inputKey, CounterRng.NeuronKey(0, j), refrSteps))
+                    list[c++] = j;
             }
         }
         if (mode != VisibleMode.Clamped)
         {
             int first = mode == VisibleMode.Free ? 0 : _l.LabelStart;
-            c += StepSamplers(o + first, _l.Visible - first, _vI, _vV, _vRefr, _vIn, list.Slice(c), first, 0, counter);
+            c += StepSamplers(o + first, _l.Visible - first, _vLif, _vIn, list.Slice(c), first, 0, counter);
         }
         if (bias) list[c++] = _l.VisibleBias;
         for (int s = 0; s < c; s++)
@@ -231,7 +244,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         if (phaseStart) trace.Clear(); else EcdRule.AdvanceTraces(trace, spiked, _s.TraceDecay, _s.Ecd.Nearest);
         for (int s = 0; s < _hCount[b]; s++) spiked[_hList[o + s]] = 0f;
         var list = _hList.AsSpan(o, _h);
-        int c = StepSamplers(o, _l.Hidden, _hI, _hV, _hRefr, _hIn, list, 0, 1, counter);
+        int c = StepSamplers(o, _l.Hidden, _hLif, _hIn, list, 0, 1, counter);
         if (bias) list[c++] = _l.HiddenBias;
         for (int s = 0; s < c; s++) spiked[list[s]] = 1f;
         _hCount[b] = c;
@@ -239,25 +252,29 @@ public sealed class S2mCpuEngine : SimulationEngine
     }
 
     /// <summary>n samplers from offset o: one LIF step each (inboxes consumed), spiking indices + <paramref name="index0"/>
-    /// written to <paramref name="spikes"/> in increasing order. Float state: <see cref="TwoCompartmentLif.StepRow(Span{float}, Span{float}, Span{float}, Span{int}, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
-    /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1 hidden).</summary>
-    int StepSamplers(int o, int n, float[] current, float[] potential, int[] refractory, float[] inbox, Span<int> spikes, int index0,
-        int population, ulong counter)
+    /// written to <paramref name="spikes"/> in increasing order. Float state:
+    /// <see cref="TwoCompartmentLif.StepRow(LifStateRows, Span{float}, Span{float}, in LifCoefficients, Span{int}, bool)"/>
+    /// (the dendrite is unused); with neural noise or fixed-point state: the scalar step. <paramref name="population"/> keys the noise (0 visible, 1
+    /// hidden).</summary>
+    int StepSamplers(int o, int n, LifStateArrays lif, float[] inbox, Span<int> spikes, int index0, int population, ulong counter)
     {
         var coef = _s.Sampler;
         int c;
+        var rows = lif.Rows(o, n);
         if (!_fixedPointState && coef.NoiseThreshold == 0)
-            c = TwoCompartmentLif.StepRow(current.AsSpan(o, n), potential.AsSpan(o, n), default, refractory.AsSpan(o, n), inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
+            c = TwoCompartmentLif.StepRow(rows, inbox.AsSpan(o, n), default, coef, spikes, dendrite: false);
         else
         {
             // Neural noise (the 2014 eCD machine) or fixed-point state: neuron by neuron, noise events keyed as in eRBP.
             c = 0;
-            float dummy = 0f;
             ulong noiseKey = CounterRng.StepKey(Constants.Seed, CounterRng.StreamNoise, counter);
             for (int k = 0; k < n; k++)
             {
-                bool noise = coef.NoiseThreshold != 0 && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(population, index0 + k)), coef.NoiseThreshold);
-                if (TwoCompartmentLif.Step(ref current[o + k], ref potential[o + k], ref dummy, ref refractory[o + k], inbox[o + k], 0f, noise, coef)) spikes[c++] = k;
+                bool noise = coef.NoiseThreshold != 0
+                    && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(population, index0 + k)), coef.NoiseThreshold);
+                var state = rows.Load(k);
+                if (TwoCompartmentLif.Step(ref state, inbox[o + k], 0f, noise, coef)) spikes[c++] = k;
+                rows.Store(k, state);
                 inbox[o + k] = 0f;
             }
         }
@@ -356,8 +373,8 @@ public sealed class S2mCpuEngine : SimulationEngine
             int j = _vList[ov + s];
             int end = j == _l.VisibleBias ? _l.Hidden : _h;
             var row = w.AsSpan(j * cols, end);
-            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr, stochastic, etaG,
-                mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
+            int m = EcdRule.PreSpikeRow(row, postTrace.Slice(0, end), stochastic ? _forwardDraws[b].AsSpan(s * cols, end) : default, thr,
+                stochastic, etaG, mask == null ? default : mask.AsSpan(j * cols, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.ForwardKey, j) : 0, _s.Ecd);
             TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), wt, rows, j);
         }
@@ -369,8 +386,9 @@ public sealed class S2mCpuEngine : SimulationEngine
             int i = _hList[oh + s];
             int end = i == _l.HiddenBias ? _l.Visible : _v;
             var row = wt.AsSpan(i * rows, end);
-            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end), stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default,
-                thr, stochastic, etaG, maskT == null ? default : maskT.AsSpan(i * rows, end), changed, quantized, grid,
+            int m = EcdRule.PostSpikeRow(row, preTrace.Slice(0, end), preSpiked.Slice(0, end),
+                stochastic ? _backwardDraws[b].AsSpan(s * rows, end) : default, thr, stochastic, etaG,
+                maskT == null ? default : maskT.AsSpan(i * rows, end), changed, quantized, grid,
                 quantized ? WeightUpdate.RoundingKey(Constants.Seed, counter, S2mSchedule.BackwardKey, i) : 0, _s.Ecd);
             TransposedMirror.CopyIntoColumn(row, changed.AsSpan(0, m), w, cols, i);
         }
@@ -379,7 +397,7 @@ public sealed class S2mCpuEngine : SimulationEngine
     public override float[][] ReadState(int population)
     {
         return population == 0
-            ? [_vI.AsSpan(0, _v).ToArray(), _vV.AsSpan(0, _v).ToArray(), _vTrace.AsSpan(0, _v).ToArray()]
-            : [_hI.AsSpan(0, _h).ToArray(), _hV.AsSpan(0, _h).ToArray(), _hTrace.AsSpan(0, _h).ToArray()];
+            ? [_vLif.SynapticCurrentMv.AsSpan(0, _v).ToArray(), _vLif.SomaMv.AsSpan(0, _v).ToArray(), _vTrace.AsSpan(0, _v).ToArray()]
+            : [_hLif.SynapticCurrentMv.AsSpan(0, _h).ToArray(), _hLif.SomaMv.AsSpan(0, _h).ToArray(), _hTrace.AsSpan(0, _h).ToArray()];
     }
 }

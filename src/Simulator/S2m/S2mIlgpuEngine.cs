@@ -15,16 +15,20 @@ public sealed class S2mIlgpuEngine : SimulationEngine
 {
     sealed class Layer : DeviceArrays
     {
-        // Dendrite: the LIF step's U, which nothing drives in an S2M unit; it stays at rest (0).
-        public readonly MemoryBuffer1D<float, Stride1D.Dense> Current, Potential, Dendrite, Inbox, Trace;
-        public readonly MemoryBuffer1D<int, Stride1D.Dense> Refractory, List, Counts, Spikes, LabelCounts;
+        /// <summary>The units' LIF state (<see cref="LifStateView"/>; nothing drives its dendrite U in an S2M unit, which
+        /// stays at rest; an encoder's dead time is its refractory count), in <see cref="LifFloats"/> and <see cref="LifInts"/>.</summary>
+        public readonly LifStateView Lif;
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> LifFloats, Inbox, Trace;
+        public readonly MemoryBuffer1D<int, Stride1D.Dense> LifInts, List, Counts, Spikes, LabelCounts;
         public readonly MemoryBuffer1D<byte, Stride1D.Dense> Flags;
 
         public Layer(Accelerator acc, int batch, int n) : base(acc)
         {
             long k = (long)batch * n;
-            (Current, Potential, Dendrite, Inbox, Trace) = (Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k), Buffer<float>(k));
-            (Refractory, List, Counts, Spikes, LabelCounts) = (Buffer<int>(k), Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k), Buffer<int>(k));
+            (LifFloats, LifInts) = (Buffer<float>(LifStateView.FloatVariables * k), Buffer<int>(LifStateView.IntVariables * k));
+            Lif = LifStateView.Of(LifFloats.View, LifInts.View);
+            (Inbox, Trace) = (Buffer<float>(k), Buffer<float>(k));
+            (List, Counts, Spikes, LabelCounts) = (Buffer<int>(k, rewrittenEachStep: true), Buffer<int>(batch), Buffer<int>(k), Buffer<int>(k));
             Flags = Buffer<byte>(k);
         }
     }
@@ -39,16 +43,22 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     readonly MemoryBuffer1D<ulong, Stride1D.Dense> _thresholds;
     readonly MemoryBuffer1D<long, Stride1D.Dense> _presentations, _synOps;
     readonly ulong[] _hostThresholds;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>> _integrateHidden;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>,
+        ArrayView<long>, ArrayView<int>, ArrayView<int>> _integrateVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>,
+        ArrayView<long>> _integrateHidden;
     readonly Action<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>> _compact;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>> _toHidden, _toVisible;
-    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>,
+        ArrayView<long>> _toHidden, _toVisible;
+    readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>,
+        ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
 
     public S2mIlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
     {
         if (config.BatchUpdate == Neuromorphic.Plasticity.BatchUpdateMode.PerSample && config.Rule == RuleKind.S2m && batchCapacity > 1)
-            throw NeuromorphicException.ForFields([nameof(SimulationConfig.BatchUpdate), nameof(SimulationConfig.Rule), RunFields.Backend], n => $"{n[0]} sample for {n[1]} s2m runs on the native CPU path only ({n[2]} cpu): the S2M kernels update the shared weights every step");
+            throw NeuromorphicException.ForFields([nameof(SimulationConfig.BatchUpdate), nameof(SimulationConfig.Rule), RunFields.Backend],
+                n => $"{n[0]} sample for {n[1]} s2m runs on the native CPU path only ({n[2]} cpu): "
+                    + "the S2M kernels update the shared weights every step");
         _s = new S2mSchedule(network, config);
         _l = _s.Layout;
         (_context, _acc) = Backends.CreateAccelerator(kind);
@@ -62,12 +72,17 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         _thresholds = _acc.Allocate1D<ulong>(_hostThresholds.Length);
         _presentations = _acc.Allocate1D<long>(batchCapacity);
         _synOps = _acc.Allocate1D<long>(batchCapacity);
-        _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
-        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
+        _integrateVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<byte>, ArrayView<ulong>, ArrayView<long>, ArrayView<int>, ArrayView<int>>(S2mKernels.IntegrateVisible);
+        _integrateHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<byte>, ArrayView<int>, ArrayView<long>>(S2mKernels.IntegrateHidden);
         _compact = _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<byte>, ArrayView<int>, ArrayView<int>>(StepKernels.Compact);
-        _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
-        _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
-        _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
+        _toHidden = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
+        _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
+        _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
+            ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
     }
 
     public override string BackendName { get; }
@@ -103,19 +118,24 @@ public sealed class S2mIlgpuEngine : SimulationEngine
                 Sampler = _s.Sampler, Rows = _l.Rows, Columns = _l.Columns, LabelStart = _l.LabelStart, Step = step, Mode = KernelMode(mode),
                 PhaseStart = _s.PhaseStart(train, step) ? 1 : 0, Bias = _s.BiasSpikes(train, step) ? 1 : 0, Count = step >= countFrom ? 1 : 0,
                 EncoderRefractorySteps = Constants.EncoderRefractorySteps, HasMask = Network.Projections[0].Mask != null ? 1 : 0, Lanes = n,
-                Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0, WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
+                Quantized = Network.Projections[0].WeightFormat.HasValue ? 1 : 0,
+                WeightGrid = Network.Projections[0].WeightFormat?.Coefficients ?? default,
                 TraceDecay = _s.TraceDecay, Ecd = _s.Ecd, EtaG = g > 0 ? eta : -eta, Seed = Constants.Seed, BlankOutThreshold = _s.BlankOut,
             };
-            _integrateVisible(n * _l.Rows, a, _vis.Current.View, _vis.Potential.View, _vis.Dendrite.View, _vis.Refractory.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
+            _integrateVisible(n * _l.Rows, a, _vis.LifFloats.View, _vis.LifInts.View, _vis.Inbox.View, _vis.Trace.View, _vis.Flags.View,
                 _thresholds.View, _presentations.View, _vis.LabelCounts.View, _vis.Spikes.View);
-            _integrateHidden(n * _l.Columns, a, _hid.Current.View, _hid.Potential.View, _hid.Dendrite.View, _hid.Refractory.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View, _hid.Spikes.View, _presentations.View);
+            _integrateHidden(n * _l.Columns, a, _hid.LifFloats.View, _hid.LifInts.View, _hid.Inbox.View, _hid.Trace.View, _hid.Flags.View,
+                _hid.Spikes.View, _presentations.View);
             _compact(n, _l.Rows, _vis.Flags.View, _vis.List.View, _vis.Counts.View);
             _compact(n, _l.Columns, _hid.Flags.View, _hid.List.View, _hid.Counts.View);
-            _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View, _synOps.View);
+            _toHidden(n * _l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _hid.Inbox.View, _presentations.View,
+                _synOps.View);
             if (mode != VisibleMode.Clamped)
-                _toVisible(n * _l.Rows, a, _weights.View, _mask.View, _hid.List.View, _hid.Counts.View, _vis.Inbox.View, _presentations.View, _synOps.View);
+                _toVisible(n * _l.Rows, a, _weights.View, _mask.View, _hid.List.View, _hid.Counts.View, _vis.Inbox.View, _presentations.View,
+                    _synOps.View);
             if (g != 0)
-                _learn(_l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _vis.Flags.View, _vis.Trace.View, _hid.Flags.View, _hid.Trace.View, _presentations.View);
+                _learn(_l.Columns, a, _weights.View, _mask.View, _vis.List.View, _vis.Counts.View, _vis.Flags.View, _vis.Trace.View,
+                    _hid.Flags.View, _hid.Trace.View, _presentations.View);
             if (recorder != null)
             {
                 _acc.Synchronize();
@@ -157,8 +177,8 @@ public sealed class S2mIlgpuEngine : SimulationEngine
     {
         var layer = population == 0 ? _vis : _hid;
         int size = population == 0 ? _l.Rows : _l.Columns;
-        float[] Read(MemoryBuffer1D<float, Stride1D.Dense> buf) { var x = new float[size]; ((ArrayView<float>)buf.View).SubView(0, size).CopyToCPU(x); return x; }
-        return [Read(layer.Current), Read(layer.Potential), Read(layer.Trace)];
+        float[] Read(ArrayView<float> view) { var x = new float[size]; view.SubView(0, size).CopyToCPU(x); return x; }
+        return [Read(layer.Lif.SynapticCurrentMv), Read(layer.Lif.SomaMv), Read(layer.Trace.View)];
     }
 
     public override void Dispose()

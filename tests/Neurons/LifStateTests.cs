@@ -1,0 +1,59 @@
+using Neuromorphic.Neurons;
+using NUnit.Framework;
+
+namespace Neuromorphic.Tests.Neurons;
+
+/// <summary>The LIF state type: its CPU rows hand each neuron's state out and back whole, and stepping a row neuron by
+/// neuron with the one scalar step gives what the row's vector form gives.</summary>
+public class LifStateTests
+{
+    [Test]
+    public void RowsLoadStoreAndClearEveryStateVariable()
+    {
+        var arrays = new LifStateArrays(10);
+        var rows = arrays.Rows(3, 5);
+        rows.Store(2, new LifState { SynapticCurrentMv = 1.5f, SomaMv = -2f, DendriteMv = 7f, RefractoryStepsLeft = 4 });
+        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]),
+            Is.EqualTo((1.5f, -2f, 7f, 4)));
+        var s = rows.Load(2);
+        Assert.That((s.SynapticCurrentMv, s.SomaMv, s.DendriteMv, s.RefractoryStepsLeft), Is.EqualTo((1.5f, -2f, 7f, 4)));
+        arrays.SomaMv[2] = 9f; // outside the row
+        rows.Clear();
+        Assert.That((arrays.SynapticCurrentMv[5], arrays.SomaMv[5], arrays.DendriteMv[5], arrays.RefractoryStepsLeft[5]),
+            Is.EqualTo((0f, 0f, 0f, 0)));
+        Assert.That(arrays.SomaMv[2], Is.EqualTo(9f), "a row clears only its own neurons");
+    }
+
+    [Test]
+    public void StepOnTheStateRecordMatchesTheRowFormBitForBit()
+    {
+        const int n = 37;
+        var c = new LifCoefficients(new LifParameters(), 0.1);
+        var rng = new Random(5);
+        LifStateArrays scalar = new(n), row = new(n);
+        var spikes = new int[n];
+        int fired = 0;
+        for (int step = 0; step < 400; step++)
+        {
+            float[] inS = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * (step % 5 == 0 ? 400 : 30))).ToArray();
+            float[] inD = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+            var expected = new List<int>();
+            var rows = scalar.Rows(0, n);
+            for (int i = 0; i < n; i++)
+            {
+                var s = rows.Load(i);
+                if (TwoCompartmentLif.Step(ref s, inS[i], inD[i], false, c)) expected.Add(i);
+                rows.Store(i, s);
+            }
+            int count = TwoCompartmentLif.StepRow(row.Rows(0, n), (float[])inS.Clone(), (float[])inD.Clone(), c, spikes);
+            Assert.That(spikes.Take(count), Is.EqualTo(expected), $"step {step}");
+            fired += count;
+        }
+        Assert.That(fired, Is.GreaterThan(50), "the neurons fire");
+        Assert.That(row.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits),
+            Is.EqualTo(scalar.SynapticCurrentMv.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(row.SomaMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.SomaMv.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(row.DendriteMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.DendriteMv.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(row.RefractoryStepsLeft, Is.EqualTo(scalar.RefractoryStepsLeft));
+    }
+}
