@@ -76,16 +76,9 @@ public static class CliCommon
 
     internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 
-    /// <summary>Adds the model options that inference reads (run, plot raster): a list of names, so that training
-    /// options added later stay out of their help too.</summary>
-    internal static void AddInferenceOptions(Command c, ConfigOptions cfg)
-    {
-        var own = c.Options.ToList();
-        cfg.AddTo(c, withRule: false);
-        string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
-            "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
-        foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
-    }
+    /// <summary>Adds the model options that inference reads (run, plot raster): those of the table that say so
+    /// (<see cref="OptionUse.Inference"/>), so that training options stay out of their help.</summary>
+    internal static void AddInferenceOptions(Command c, ConfigOptions cfg) => cfg.AddTo(c, OptionUse.Inference);
 
     internal static (Network, SimulationConfig) LoadModel(string path) { var (n, c, _) = LoadModelFile(path); return (n, c); }
 

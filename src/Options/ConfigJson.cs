@@ -43,6 +43,10 @@ public static class ConfigJson
     /// <summary>How <paramref name="value"/> is printed: its option's name for it.</summary>
     public static string Name<T>(T value) where T : struct, Enum => Name(typeof(T), Convert.ToInt32(value));
 
+    /// <summary>How an enum value of the configuration is printed (its type's own name, lower case, when no option names it).</summary>
+    public static string Name(Enum value) =>
+        Enums.ContainsKey(value.GetType()) ? Name(value.GetType(), Convert.ToInt32(value)) : value.ToString().ToLowerInvariant();
+
     static string Name(Type type, int value) => Enums[type].Names.FirstOrDefault(n => n.Value == value).Name ?? value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The printed names of an enum, one per value.</summary>
