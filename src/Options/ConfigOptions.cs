@@ -101,15 +101,19 @@ public sealed class ConfigOptions
     {
         var c = new SimulationConfig();
         string? presetName = r.GetValue(PresetOpt);
-        if (presetName != null && r.GetValue(Config) != null) throw new NeuromorphicException($"--preset {presetName} and --config: give one (a --config file is a whole configuration)");
+        if (presetName != null && r.GetValue(Config) != null) throw new NeuromorphicException($"--preset {presetName} and --config: give one (a "
+            + $"--config file is a whole configuration)");
         RuleKind? givenRule = forceRule ?? (r.GetValue(Rule) is { } given ? ParseRule(given) : null);
         // train's default preset follows the rule: an S2M starts from the S2M's best, not from eRBP's.
-        if (presetName == null && defaultPreset != null && givenRule is { } gr) defaultPreset = Neuromorphic.Simulator.Training.Presets.DefaultFor(gr);
+        if (presetName == null && defaultPreset != null
+            && givenRule is { } gr) defaultPreset = Neuromorphic.Simulator.Training.Presets.DefaultFor(gr);
         if ((presetName ?? (r.GetValue(Config) == null ? defaultPreset : null)) is { } pn)
         {
             var preset = Neuromorphic.Simulator.Training.Presets.Get(pn);
             if (givenRule is { } rk && rk != RuleKind.None && (rk == RuleKind.S2m) != Neuromorphic.Simulator.Training.Presets.IsS2m(preset))
-                throw new NeuromorphicException($"--preset {preset.Name} describes {(Neuromorphic.Simulator.Training.Presets.IsS2m(preset) ? "a synaptic sampling machine" : "an eRBP network")}; it cannot be trained with --rule {rk.ToString().ToLowerInvariant()} (`neuromorphic presets` lists them)");
+                throw new NeuromorphicException($"--preset {preset.Name} describes "
+                    + $"{(Neuromorphic.Simulator.Training.Presets.IsS2m(preset) ? "a synaptic sampling machine" : "an eRBP network")}; it cannot "
+                    + $"be trained with --rule {rk.ToString().ToLowerInvariant()} (`neuromorphic presets` lists them)");
             c = Neuromorphic.Simulator.Training.Presets.ConfigOf(pn);
         }
         if (r.GetValue(Config) is { } path)
@@ -134,7 +138,8 @@ public sealed class ConfigOptions
                     : $"{o.Name} is an option of eRBP (--rule erbp or perbp); rule {ConfigJson.Name(rule)} would ignore it");
         foreach (var (e, o) in _options) c = e.Apply(c, r, o);
         if (c.Rule == RuleKind.Erbp && c.TransmissionProbability < 1 && r.GetResult(this["--blank-out"]) is { Implicit: false })
-            throw new NeuromorphicException($"--blank-out {c.TransmissionProbability} with --rule erbp: blank-out synapses are peRBP; use --rule perbp");
+            throw new NeuromorphicException($"--blank-out {c.TransmissionProbability} with --rule erbp: blank-out synapses "
+                + $"are peRBP; use --rule perbp");
         c.Validate();
         return c;
     }

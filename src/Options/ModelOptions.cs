@@ -41,10 +41,12 @@ public static class ModelOptions
         },
         new ValueOption<double>("--tau-membrane-ms", "somatic time constant in ms (1)")
         {
-            Fields = ["Hidden.TauMembraneMs", "Output.TauMembraneMs", "Sampler.TauMembraneMs"], Uses = Training | Inference | MeanField, Example = "2",
+            Fields = ["Hidden.TauMembraneMs", "Output.TauMembraneMs", "Sampler.TauMembraneMs"],
+                Uses = Training | Inference | MeanField, Example = "2",
             Set = (c, v) => c with
             {
-                Hidden = c.Hidden with { TauMembraneMs = v }, Output = c.Output with { TauMembraneMs = v }, Sampler = c.Sampler with { TauMembraneMs = v },
+                Hidden = c.Hidden with { TauMembraneMs = v }, Output = c.Output with { TauMembraneMs = v },
+                    Sampler = c.Sampler with { TauMembraneMs = v },
             },
         },
         new ValueOption<double>("--tau-syn-ms", "synaptic time constant in ms (4)")
@@ -52,7 +54,8 @@ public static class ModelOptions
             Fields = ["Hidden.TauSynapseMs", "Output.TauSynapseMs", "Sampler.TauSynapseMs"], Uses = Training | Inference | MeanField, Example = "6",
             Set = (c, v) => c with
             {
-                Hidden = c.Hidden with { TauSynapseMs = v }, Output = c.Output with { TauSynapseMs = v }, Sampler = c.Sampler with { TauSynapseMs = v },
+                Hidden = c.Hidden with { TauSynapseMs = v }, Output = c.Output with { TauSynapseMs = v },
+                    Sampler = c.Sampler with { TauSynapseMs = v },
             },
         },
         // The sampler has no dendrite: an eRBP option.
@@ -65,7 +68,8 @@ public static class ModelOptions
         {
             Fields = ["Erbp.LearningRate", "Ecd.LearningRate"], Uses = Training | MeanField, Example = "0.002",
             Show = c => c.RuleLearningRate,
-            Set = (c, v) => c.Rule == RuleKind.S2m ? c with { Ecd = c.Ecd with { LearningRate = v } } : c with { Erbp = c.Erbp with { LearningRate = v } },
+            Set = (c, v) => c.Rule == RuleKind.S2m ? c with { Ecd = c.Ecd with { LearningRate = v } }
+                : c with { Erbp = c.Erbp with { LearningRate = v } },
         },
         new ValueOption<double>("--eta-decay", "learning rate of epoch e is eta * decay^e (1 = constant)")
         {
@@ -114,7 +118,8 @@ public static class ModelOptions
             Set = (c, v) => c with { Ecd = c.Ecd with { TauStdpMs = v } },
         },
         new TextOption("--stdp-pairing",
-            "s2m: which spike pairs eCD's STDP counts: all (the 2014 model) | nearest (each spike with its partner's latest, the Auryn synapse of 2015)")
+            "s2m: which spike pairs eCD's STDP counts: all (the 2014 model) | nearest (each spike with its partner's "
+                + "latest, the Auryn synapse of 2015)")
         {
             Fields = ["Ecd.Pairing"], Rules = RuleScope.S2m, Example = "nearest",
             Set = (c, v) => c with { Ecd = c.Ecd with { Pairing = ConfigJson.Parse<StdpPairing>(v) } },
@@ -194,7 +199,8 @@ public static class ModelOptions
             Fields = [nameof(SimulationConfig.Preset)], StartsConfiguration = true, Uses = Training | Inference | MeanField, Example = "best",
         },
         new TextOption("--eta-schedule",
-            "learning rate per epoch: exponential (eta x decay^epoch, with --eta-decay) | cosine (to the floor at the last epoch) | 1/t (eta / (1 + epoch))")
+            "learning rate per epoch: exponential (eta x decay^epoch, with --eta-decay) | cosine (to the floor at the last "
+                + "epoch) | 1/t (eta / (1 + epoch))")
         {
             Fields = ["Schedule.Kind"], Uses = Training | MeanField, Example = "cosine",
             Set = (c, v) => c with { Schedule = c.Schedule with { Kind = ConfigJson.Parse<ScheduleKind>(v) } },
@@ -206,7 +212,8 @@ public static class ModelOptions
                 : throw new NeuromorphicException($"--eta-floor must lie in [0, 1] (a fraction of eta), got {v}"),
         },
         new TextOption("--feedback",
-            "eRBP error feedback to hidden layers: random (fixed random G, the paper) | sign (sign of the transposed forward weights x a fixed magnitude) "
+            "eRBP error feedback to hidden layers: random (fixed random G, the paper) | sign (sign of the transposed forward "
+                + "weights x a fixed magnitude) "
             + "| symmetric (the transposed forward weights)")
         {
             Fields = ["Erbp.Feedback"], Rules = RuleScope.Erbp, Example = "sign",
@@ -224,7 +231,8 @@ public static class ModelOptions
             Set = (c, v) => c with { Erbp = c.Erbp with { Update = ConfigJson.Parse<UpdateKind>(v) } },
         },
         new ValueOption<bool>("--learn-on-blanked-spikes",
-            "blank-out synapses learn on every presynaptic spike, transmitted or not (the reference script's synapse); default: only on transmitted ones")
+            "blank-out synapses learn on every presynaptic spike, transmitted or not (the reference script's synapse); "
+                + "default: only on transmitted ones")
         {
             Fields = ["Erbp.LearnOnBlankedSpikes"], Rules = RuleScope.Erbp, Example = "true",
             Set = (c, v) => c with { Erbp = c.Erbp with { LearnOnBlankedSpikes = v } },
