@@ -5,12 +5,31 @@ namespace Neuromorphic.Cli;
 public static class CliCommon
 {
     internal static readonly Option<bool> JsonOpt = CommandLine.JsonOpt;
-    internal static readonly Option<string?> DataDirOpt = new("--data-dir") { Description = $"folder of the dataset's files (default: MNIST ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist, the others ~/.cache/neuromorphic/NAME)" };
-    internal static readonly Option<string?> DatasetOpt = new("--dataset") { Description = "images to read: mnist (default) | fashion-mnist | kmnist | emnist-digits | idx:DIR (four IDX files with the standard names); a model's own dataset by default" };
-    internal static readonly Option<string> BackendOpt = new("--backend") { Description = "auto | cpu | cuda | ilgpu-cpu", DefaultValueFactory = _ => "auto" };
-    internal static readonly Option<int> BatchOpt = new("--batch") { Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning", DefaultValueFactory = _ => 1 };
+    internal static readonly Option<string?> DataDirOpt = new("--data-dir")
+    {
+        Description = $"folder of the dataset's files (default: MNIST ${MnistFiles.EnvironmentVariable} or ~/.cache/neuromorphic/mnist, the "
+            + $"others ~/.cache/neuromorphic/NAME)",
+    };
+    internal static readonly Option<string?> DatasetOpt = new("--dataset")
+    {
+        Description = "images to read: mnist (default) | fashion-mnist | kmnist | emnist-digits | idx:DIR (four IDX files with the standard "
+            + "names); a model's own dataset by default",
+    };
+    internal static readonly Option<string> BackendOpt = new("--backend")
+    {
+        Description = "auto | cpu | cuda | ilgpu-cpu",
+        DefaultValueFactory = _ => "auto",
+    };
+    internal static readonly Option<int> BatchOpt = new("--batch")
+    {
+        Description = "samples simulated at once (B copies sharing the weights); 1 = the paper's on-line learning",
+        DefaultValueFactory = _ => 1,
+    };
     /// <summary>--batch of the inference-only commands (sweep, export): lanes in parallel, default by backend.</summary>
-    internal static readonly Option<int?> InferenceBatchOpt = new("--batch") { Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
+    internal static readonly Option<int?> InferenceBatchOpt = new("--batch")
+    {
+        Description = "samples simulated at once (lanes in parallel); default 16 on the CPU, 1024 on CUDA",
+    };
     internal static readonly Option<string> ArchOpt = CommandLine.ArchOpt;
 
     /// <summary>How every command line is parsed (<see cref="CommandLine.Parser"/>).</summary>
@@ -27,12 +46,14 @@ public static class CliCommon
     /// <summary>The dataset a command reads: --dataset, else the model's (<paramref name="model"/>, read from
     /// <paramref name="modelPath"/>), else MNIST; verified (MNIST fetched when missing) before it is used. A network's
     /// <paramref name="layers"/>, when given, must fit it (<paramref name="where"/> names them, by default the model file).</summary>
-    internal static Dataset OpenData(ParseResult r, SimulationConfig? model, string? modelPath, IReadOnlyList<int>? layers = null, string? where = null)
+    internal static Dataset OpenData(ParseResult r, SimulationConfig? model, string? modelPath,
+        IReadOnlyList<int>? layers = null, string? where = null)
     {
         string? given = r.GetValue(DatasetOpt);
         if (given != null && given.Trim().StartsWith(Dataset.IdxPrefix, StringComparison.OrdinalIgnoreCase) && r.GetValue(DataDirOpt) != null)
             throw new NeuromorphicException($"--dataset '{given}' and --data-dir '{r.GetValue(DataDirOpt)}' both name the folder; give one");
-        var data = Dataset.Resolve(given ?? model?.Dataset, r.GetValue(DataDirOpt), given != null || modelPath == null ? "--dataset" : $"{modelPath}: its dataset");
+        var data = Dataset.Resolve(given ?? model?.Dataset, r.GetValue(DataDirOpt), given != null || modelPath == null ? "--dataset"
+            : $"{modelPath}: its dataset");
         // A named set knows its image size and classes before its files are read: a network that cannot fit it is
         // refused before any download or checksum.
         if (layers != null && data.IsNamed) data.RequireFits(layers, where ?? modelPath ?? "--arch");
@@ -53,11 +74,17 @@ public static class CliCommon
     }
 
     /// <summary>The batch of an inference: <paramref name="given"/> (checked), else lanes in parallel: 16 on the CPU, 1024 on a GPU.</summary>
-    internal static int InferenceBatch(int? given, BackendKind backend) => given is { } b ? CheckBatch(b) : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
+    internal static int InferenceBatch(int? given, BackendKind backend) => given is { } b ? CheckBatch(b)
+        : Backends.Resolve(backend) == BackendKind.Cpu ? 16 : 1024;
 
     /// <summary>--inference-kernel of bench and test: which ILGPU kernels run inference, the fused network kernel or the
     /// per-phase kernels (to compare them). The chain kernel it once chose is gone, merged into the network kernel.</summary>
-    internal static Option<string> InferenceKernelOption() => new("--inference-kernel") { Description = "ILGPU backends, inference: network (the fused network kernel with learning off, one launch per batch; the default) | per-phase (the per-phase kernels, several launches per step), to compare the two", DefaultValueFactory = _ => "network" };
+    internal static Option<string> InferenceKernelOption() => new("--inference-kernel")
+    {
+        Description = "ILGPU backends, inference: network (the fused network kernel with learning off, one launch per batch; the default) | "
+            + "per-phase (the per-phase kernels, several launches per step), to compare the two",
+        DefaultValueFactory = _ => "network",
+    };
 
     /// <summary>Whether --inference-kernel asks for the per-phase kernels (checked against the backend before any work).</summary>
     internal static bool PerPhaseInferenceChosen(string? kernel, BackendKind backend)
@@ -66,26 +93,22 @@ public static class CliCommon
         {
             "network" or null => false,
             "per-phase" => true,
-            "chain" => throw new NeuromorphicException("--inference-kernel chain: the chain kernel was merged into the network kernel (docs/performance.md); use --inference-kernel network"),
+            "chain" => throw new NeuromorphicException("--inference-kernel chain: the chain kernel was merged into the network kernel "
+                + "(docs/performance.md); use --inference-kernel network"),
             var k => throw new NeuromorphicException($"--inference-kernel must be network or per-phase, got {k}"),
         };
         if (perPhase && Backends.Resolve(backend) == BackendKind.Cpu)
-            throw new NeuromorphicException("--inference-kernel per-phase chooses between ILGPU's kernels: use it with --backend cuda or ilgpu-cpu, not cpu");
+            throw new NeuromorphicException("--inference-kernel per-phase chooses between ILGPU's kernels: use it with "
+                + "--backend cuda or ilgpu-cpu, not cpu");
         return perPhase;
     }
 
-    internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
+    internal static int CheckBatch(int batch, string option = "--batch") => batch is >= 1 and <= 1 << 20 ? batch
+        : throw new NeuromorphicException($"{option} must lie in 1..1048576, got {batch}");
 
-    /// <summary>Adds the model options that inference reads (run, plot raster): a list of names, so that training
-    /// options added later stay out of their help too.</summary>
-    internal static void AddInferenceOptions(Command c, ConfigOptions cfg)
-    {
-        var own = c.Options.ToList();
-        cfg.AddTo(c, withRule: false);
-        string[] inference = ["--config", "--preset", "--seed", "--test-sample-ms", "--dt-ms", "--tau-membrane-ms", "--tau-syn-ms", "--tau-dendrite-ms",
-            "--noise-mv", "--encoder", "--max-rate-hz", "--blank-out", "--weight-bits", "--weight-range-factor", "--power-of-two-step", "--state-bits", "--state-range-mv"];
-        foreach (var o in c.Options.Except(own).Where(o => !inference.Contains(o.Name)).ToList()) c.Options.Remove(o);
-    }
+    /// <summary>Adds the model options that inference reads (run, plot raster): those of the table that say so
+    /// (<see cref="OptionUse.Inference"/>), so that training options stay out of their help.</summary>
+    internal static void AddInferenceOptions(Command c, ConfigOptions cfg) => cfg.AddTo(c, OptionUse.Inference);
 
     internal static (Network, SimulationConfig) LoadModel(string path) { var (n, c, _) = LoadModelFile(path); return (n, c); }
 
@@ -95,7 +118,11 @@ public static class CliCommon
         var file = ModelFile.Load(path);
         SimulationConfig config;
         try { config = file.Config(); config.Validate(); }
-        catch (System.Text.Json.JsonException e) { throw new NeuromorphicException($"{path}: configuration unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new NeuromorphicException($"{path}: configuration unreadable "
+            + $"({Text.Plain(e.Message.Split('\n')[0])})");
+        }
         catch (NeuromorphicException e) { throw e.Prefixed($"{path}: stored configuration: "); }
         return (file.ToNetwork(config, path), config, file);
     }
@@ -108,7 +135,8 @@ public static class CliCommon
         figures["dataset"] = data.Name;
         if (ntest == 0) return null;
         var bar = new ProgressLine("test", ntest);
-        var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase, (done, correct) => bar.Report(done, done, correct, done == ntest));
+        var res = Evaluation.Run(engine, testSet, 0, ntest, Evaluation.TestPresentationBase,
+            (done, correct) => bar.Report(done, done, correct, done == ntest));
         var net = engine.Network;
         figures["test_samples"] = res.Samples;
         figures["test_accuracy"] = Math.Round(res.Accuracy, 6);
@@ -123,8 +151,10 @@ public static class CliCommon
         figures["test_batch"] = engine.BatchCapacity;
         figures["arch"] = Architecture.Format(net.Layers);
         figures["weights_sha256"] = WeightsHash(net);
-        figures["predictions_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
-        Output.Table($"test on {res.Samples} {data.Title} {(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} {data.Items}", [
+        figures["predictions_sha256"] = Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(res.Predictions.SelectMany(BitConverter.GetBytes).ToArray()));
+        Output.Table($"test on {res.Samples} {data.Title} "
+            + $"{(figures.TryGetValue("split", out var sp) && (string?)sp == "train" ? "training" : "test")} {data.Items}", [
             ("test error", Binomial.Describe(res.Error, res.Samples)), ("test accuracy", $"{res.Accuracy:P2}"),
             ("SynOps per classification", $"{res.SynOpsPerSample:N0}"), ("MACs of the same ANN", $"{net.AnnMacs:N0}"),
             ("test samples/s", $"{res.SamplesPerSecond:F1}"),

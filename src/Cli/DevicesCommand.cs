@@ -16,7 +16,9 @@ public static class DevicesCommand
             if (r.GetValue(JsonOpt))
                 Output.Json(new Dictionary<string, object?>
                 {
-                    ["devices"] = list.Select(d => new Dictionary<string, string> { ["backend"] = d.Backend, ["name"] = d.Name, ["detail"] = d.Detail }).ToList(),
+                    ["devices"] = list.Select(d => new Dictionary<string,
+                        string>
+                    { ["backend"] = d.Backend, ["name"] = d.Name, ["detail"] = d.Detail }).ToList(),
                     ["auto"] = cuda ? "cuda" : "cpu",
                 });
             return 0;

@@ -21,7 +21,8 @@ public static class Output
 
     /// <summary>Writes a Spectre table (or other renderable) for people to <see cref="Human"/> as it is now (not the
     /// console Spectre captured at start, so that callers that redirect it get it).</summary>
-    public static void Write(Spectre.Console.Rendering.IRenderable r) => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Human) }).Write(r);
+    public static void Write(Spectre.Console.Rendering.IRenderable r) =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Human) }).Write(r);
 
     public static void Table(string title, IEnumerable<(string Key, string Value)> rows)
     {
@@ -83,12 +84,14 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
         {
             _estimated = true;
             var all = TimeSpan.FromSeconds(total / rate * Phases);
-            Console.Error.WriteLine($"{(_interactive ? "\n" : "")}estimate: about {(int)all.TotalHours:00}:{all.Minutes:00}:{all.Seconds:00} for {(Phases > 1 ? $"{Phases} x " : "")}{total:N0} samples at {rate:F1} samples/s; {EstimateNote}");
+            Console.Error.WriteLine($"{(_interactive ? "\n" : "")}estimate: about {(int)all.TotalHours:00}:{all.Minutes:00}:{all.Seconds:00} for "
+                + $"{(Phases > 1 ? $"{Phases} x " : "")}{total:N0} samples at {rate:F1} samples/s; {EstimateNote}");
         }
         int width = 24, filled = total == 0 ? width : (int)(width * (double)done / total);
         string bar = new string('#', filled) + new string('.', width - filled);
         string acc = !accuracy ? "" : seen > 0 ? $"  acc {100.0 * correct / seen,5:F1}%" : "  acc   -  ";
-        string line = $"{label} [{bar}] {done}/{total}  {(measured ? rate.ToString("F1").PadLeft(7) : "      -")} samples/s{acc}  ETA {(measured ? TimeSpan.FromSeconds(eta).ToString("hh\\:mm\\:ss") : "--:--:--")}";
+        string line = $"{label} [{bar}] {done}/{total}  {(measured ? rate.ToString("F1").PadLeft(7) : "      -")} samples/s{acc}  ETA "
+            + $"{(measured ? TimeSpan.FromSeconds(eta).ToString("hh\\:mm\\:ss") : "--:--:--")}";
         if (_interactive) Console.Error.Write("\r" + line + (force ? "\n" : ""));
         else Console.Error.WriteLine(line);
     }

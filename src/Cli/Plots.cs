@@ -46,7 +46,8 @@ public sealed class Figure
     {
         if (text == null) return null;
         var parts = text.Trim().ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h))
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h))
         {
             if (w is < MinSide or > MaxSide || h is < MinSide or > MaxSide)
                 throw new NeuromorphicException($"{option} {text}: each side must lie in {MinSide}..{MaxSide} pixels");
@@ -112,7 +113,8 @@ public static class Plots
     /// each point with its 95% Wilson interval (n in the legend). <paramref name="logX"/> draws the x axis on a log
     /// scale, as the eRBP paper's convergence figures do. The legend sits right of the axes, over no data.
     /// </summary>
-    public static void Curve(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string path, bool logX, bool logY = false, bool samplesAxis = false,
+    public static void Curve(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string path, bool logX,
+        bool logY = false, bool samplesAxis = false,
         IReadOnlyList<IReadOnlyList<TestPoint>>? testPoints = null)
         => CurveFigure(runs, path, logX, logY, samplesAxis, testPoints).Save(path);
 
@@ -145,12 +147,14 @@ public static class Plots
         long lo = (long)Math.Ceiling(from), hi = (long)Math.Floor(to);
         long step = Math.Max(1, (long)Math.Ceiling((hi - lo + 1) / (double)most));
         foreach (long m in new long[] { 1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000 }) if (m >= step) { step = m; break; }
-        for (long v = (lo + step - 1) / step * step; v <= hi; v += step) ticks.AddMajor(v, label?.Invoke(v) ?? v.ToString(CultureInfo.InvariantCulture));
+        for (long v = (lo + step - 1) / step * step; v <= hi; v += step) ticks.AddMajor(v, label?.Invoke(v)
+            ?? v.ToString(CultureInfo.InvariantCulture));
         return ticks;
     }
 
     /// <summary>The figure of <see cref="Curve"/>, 1000 x 560; <paramref name="what"/> names it in the error when nothing can be drawn.</summary>
-    public static Figure CurveFigure(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string what, bool logX, bool logY = false, bool samplesAxis = false,
+    public static Figure CurveFigure(IReadOnlyList<(string Name, List<EpochRecord> History)> runs, string what, bool logX,
+        bool logY = false, bool samplesAxis = false,
         IReadOnlyList<IReadOnlyList<TestPoint>>? testPoints = null)
     {
         var plt = new ScottPlot.Plot();
@@ -167,7 +171,8 @@ public static class Plots
             void Line(Func<EpochRecord, double> acc, Func<int, long> samples, string label, ScottPlot.LinePattern pattern, double nudge)
             {
                 // A point a chart cannot place (an infinite accuracy, epoch 0 on a log axis) is left out, not drawn off the chart.
-                var idx = Enumerable.Range(0, h.Count).Where(i => double.IsFinite(acc(h[i])) && (!logX || (samplesAxis ? h[i].SamplesSeen > 0 : h[i].Epoch > 0))).ToList();
+                var idx = Enumerable.Range(0, h.Count).Where(i => double.IsFinite(acc(h[i]))
+                    && (!logX || (samplesAxis ? h[i].SamplesSeen > 0 : h[i].Epoch > 0))).ToList();
                 if (idx.Count == 0) return;
                 double[] raw = idx.Select(i => samplesAxis ? h[i].SamplesSeen : (double)h[i].Epoch).ToArray();
                 xMin = Math.Min(xMin, raw.Min()); xMax = Math.Max(xMax, raw.Max());
@@ -179,7 +184,8 @@ public static class Plots
                 // Bars where the history says how many images a point was measured on (older files may not).
                 var known = Enumerable.Range(0, idx.Count).Where(k => !double.IsNaN(ci[k].Low)).ToArray();
                 if (known.Length > 0)
-                    ErrorBars(plt, known.Select(k => xs[k]).ToArray(), known.Select(k => ys[k]).ToArray(), known.Select(k => Y(100 * ci[k].Low)).ToArray(), known.Select(k => Y(100 * ci[k].High)).ToArray(), color);
+                    ErrorBars(plt, known.Select(k => xs[k]).ToArray(), known.Select(k => ys[k]).ToArray(),
+                        known.Select(k => Y(100 * ci[k].Low)).ToArray(), known.Select(k => Y(100 * ci[k].High)).ToArray(), color);
                 var sc = plt.Add.Scatter(xs, ys);
                 sc.Color = color; sc.LinePattern = pattern; sc.LineWidth = 2; sc.MarkerSize = 5;
                 sc.LegendText = $"{name}: {label} ({SampleCounts(idx.Select(samples))})";
@@ -209,8 +215,10 @@ public static class Plots
             Line(e => e.ValidationAccuracy, i => h[i].ValidationSamples, "validation", ScottPlot.LinePattern.Dashed, 0);
             Line(e => e.TrainAccuracy, i => EpochSamples(h, i), "while learning", ScottPlot.LinePattern.Dotted, 1);
         }
-        if (series == 0) throw new NeuromorphicException($"{what}: nothing to draw (the models have no training history{(logX ? " with an epoch above 0 for the log axis" : "")} with a finite accuracy)");
-        Func<double, string> xLabel = samplesAxis ? v => v.ToString("N0", CultureInfo.InvariantCulture) : v => v.ToString("0", CultureInfo.InvariantCulture);
+        if (series == 0) throw new NeuromorphicException($"{what}: nothing to draw (the models have no training "
+            + $"history{(logX ? " with an epoch above 0 for the log axis" : "")} with a finite accuracy)");
+        Func<double, string> xLabel = samplesAxis ? v => v.ToString("N0", CultureInfo.InvariantCulture)
+            : v => v.ToString("0", CultureInfo.InvariantCulture);
         if (logX)
         {
             // Ticks at 1, 2, 5 x 10^k within the range, labelled as whole numbers.
@@ -231,7 +239,11 @@ public static class Plots
             plt.Axes.SetLimitsX(xMin - pad, xMax + pad);
         }
         if (logY)
-            plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture) };
+            plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+            };
         string each = perEpoch.Count == 1 ? $"{perEpoch.First():N0} training samples each" : "training samples per epoch vary";
         plt.XLabel(samplesAxis ? $"training samples seen{(logX ? " (log scale)" : "")}" : $"epoch ({each}){(logX ? ", log scale" : "")}");
         plt.YLabel((logY ? "error (%, log scale)" : "error (%)") + ", bars: 95% Wilson interval");
@@ -264,7 +276,8 @@ public static class Plots
     /// that ten prediction neurons stay readable beside 784 pixels (the axis label says so). Under it, each population's
     /// rate (Hz per neuron) in time bins: the trace Brian2 and NEST users draw under a raster.
     /// </summary>
-    public static Figure Raster(Network net, IReadOnlyList<int> populations, IReadOnlyList<(int Step, int Population, int Neuron)> spikes, double dtMs, int steps, string title, RasterStyle? style = null)
+    public static Figure Raster(Network net, IReadOnlyList<int> populations, IReadOnlyList<(int Step, int Population, int Neuron)> spikes,
+        double dtMs, int steps, string title, RasterStyle? style = null)
     {
         style ??= new RasterStyle();
         double from = style.FromMs, to = double.IsNaN(style.ToMs) ? steps * dtMs : Math.Min(style.ToMs, steps * dtMs);
@@ -289,28 +302,37 @@ public static class Plots
             var pop = net.Populations[p];
             var color = palette.GetColor(k);
             double band = Math.Max(pop.Size, minBand), perNeuron = band / pop.Size;
-            var mine = spikes.Where(s => s.Population == p).Select(s => (Time: (s.Step + 1) * dtMs, s.Neuron)).Where(s => s.Time > from && s.Time <= to).ToList();
+            var mine = spikes.Where(s => s.Population == p).Select(s => (Time: (s.Step + 1) * dtMs, s.Neuron)).Where(s =>
+                s.Time > from && s.Time <= to).ToList();
             double[] xs = mine.Select(s => s.Time).ToArray();
             double[] ys = mine.Select(s => offset + (s.Neuron + 0.5) * perNeuron).ToArray();
             // Marker about as high as a row (pixels of the raster's data area: about 70% of a 800-pixel figure's 600).
             float marker = style.MarkerSize > 0 ? style.MarkerSize : (float)Math.Clamp(430.0 * band / units / pop.Size * 0.9, 1.2, 5);
             raster.Add.Markers(xs, ys, ScottPlot.MarkerShape.FilledSquare, marker, color);
             left.AddMajor(offset + band / 2, $"{pop.Name}\n{pop.Size:N0} neurons\n{mine.Count:N0} spikes");
-            bool classes = style.ClassNames != null && (p == net.OutputPopulation || pop.Kind == PopulationKind.Label) && pop.Size == style.ClassNames.Count;
+            bool classes = style.ClassNames != null && (p == net.OutputPopulation || pop.Kind == PopulationKind.Label)
+                && pop.Size == style.ClassNames.Count;
             if (classes)
                 for (int n = 0; n < pop.Size; n++)
                 {
                     string name = style.ClassNames![n];
-                    right.AddMajor(offset + (n + 0.5) * perNeuron, n.ToString(CultureInfo.InvariantCulture) == name ? $"class {name}" : $"{n} {name}");
+                    right.AddMajor(offset + (n + 0.5) * perNeuron, n.ToString(CultureInfo.InvariantCulture) == name
+                        ? $"class {name}" : $"{n} {name}");
                 }
             else
             {
                 // Neuron indices at round numbers, none in the top tenth of the band (where the next band's 0 is).
                 long step = 1;
-                foreach (long m in new long[] { 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000 }) { step = m; if (pop.Size / m <= 4) break; }
-                for (long n = 0; n < pop.Size * 0.9; n += step) right.AddMajor(offset + (n + 0.5) * perNeuron, n.ToString(CultureInfo.InvariantCulture));
+                foreach (long m in new long[] { 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000,
+                    10000 }) { step = m; if (pop.Size / m <= 4) break; }
+                for (long n = 0; n < pop.Size * 0.9; n += step) right.AddMajor(offset + (n + 0.5) * perNeuron,
+                    n.ToString(CultureInfo.InvariantCulture));
             }
-            if (k > 0) { var sep = raster.Add.HorizontalLine(offset); sep.Color = ScottPlot.Colors.Gray; sep.LinePattern = ScottPlot.LinePattern.Dotted; sep.LineWidth = 1; }
+            if (k > 0)
+            {
+                var sep = raster.Add.HorizontalLine(offset);
+                sep.Color = ScottPlot.Colors.Gray; sep.LinePattern = ScottPlot.LinePattern.Dotted; sep.LineWidth = 1;
+            }
             sawOuter |= band > pop.Size;
             offset += band;
 
@@ -330,7 +352,8 @@ public static class Plots
         raster.Axes.SetLimitsY(0, offset, raster.Axes.Right);
         raster.Axes.Right.TickLabelStyle.FontSize = 10;
         raster.Axes.Left.TickLabelStyle.FontSize = 11;
-        raster.YLabel(sawOuter ? "neuron (bands not to scale: each at least 1/4 of the rest; neuron 0 at the bottom)" : "neuron (neuron 0 at the bottom of its band)");
+        raster.YLabel(sawOuter ? "neuron (bands not to scale: each at least 1/4 of the rest; neuron 0 at the bottom)"
+            : "neuron (neuron 0 at the bottom of its band)");
         raster.Axes.Left.Label.FontSize = 12;
         raster.Title(title);
         rates.Axes.SetLimits(from, to, 0, Math.Max(1, rateTop) * 1.08);
@@ -388,7 +411,8 @@ public static class Plots
             for (int t = 0; t < shown; t++)
             {
                 int top = t / across * (rows + 1), left = t % across * (cols + 1);
-                var text = plt.Add.Text(classNames == null ? $"{classOfUnit[order[t]]}" : Dataset.ClassLabel(classNames, classOfUnit[order[t]]).Split(' ')[0], left + 0.3, grid.GetLength(0) - top - 0.2);
+                var text = plt.Add.Text(classNames == null ? $"{classOfUnit[order[t]]}"
+                    : Dataset.ClassLabel(classNames, classOfUnit[order[t]]).Split(' ')[0], left + 0.3, grid.GetLength(0) - top - 0.2);
                 text.LabelFontSize = 10; text.LabelBold = true; text.LabelFontColor = ScottPlot.Colors.Black;
                 text.LabelAlignment = ScottPlot.Alignment.UpperLeft;
             }
@@ -400,7 +424,8 @@ public static class Plots
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual();
         plt.HideGrid();
         string sorted = classOfUnit == null ? $"unit {order[0]} top left, row by row" : "by the class each unit drives most (top left)";
-        plt.XLabel($"{rows} x {cols} tiles {sorted}" + (silent != null && silent.Any(x => x) ? $"; grey: {silent.Count(x => x)} pixels blank in all training images" : ""));
+        plt.XLabel($"{rows} x {cols} tiles {sorted}" + (silent != null && silent.Any(x => x)
+            ? $"; grey: {silent.Count(x => x)} pixels blank in all training images" : ""));
         plt.Axes.Bottom.Label.FontSize = 13;
         plt.Title(title);
         return new Figure(plt, 900, 860);
@@ -419,7 +444,8 @@ public static class Plots
     /// band does not learn). A gate whose edge lies at saturation is said in the saturation line's legend instead (a band
     /// over the whole axis would say nothing). The legend sits right of the axes. 1000 x 560.
     /// </summary>
-    public static Figure Rates(Network net, SimulationConfig config, Activity activity, IReadOnlyList<int> populations, string title, RatesStyle style = RatesStyle.Histogram)
+    public static Figure Rates(Network net, SimulationConfig config, Activity activity, IReadOnlyList<int> populations, string title,
+        RatesStyle style = RatesStyle.Histogram)
     {
         var plt = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -431,14 +457,16 @@ public static class Plots
         const int bins = 50;
         double width = top / (bins - 0.5);
         double peak = 0, floor = double.MaxValue;
-        bool Informative(int k) => double.IsFinite(refs[k].GateEdgeHz) && !(double.IsFinite(refs[k].SaturationHz) && refs[k].GateEdgeHz >= 0.98 * refs[k].SaturationHz);
+        bool Informative(int k) => double.IsFinite(refs[k].GateEdgeHz)
+            && !(double.IsFinite(refs[k].SaturationHz) && refs[k].GateEdgeHz >= 0.98 * refs[k].SaturationHz);
         // One band per distinct gate, naming the layers that share it.
         foreach (var gate in Enumerable.Range(0, populations.Count).Where(Informative).GroupBy(k => (refs[k].GateMv, refs[k].GateEdgeHz)))
         {
             var span = plt.Add.HorizontalSpan(0, gate.Key.GateEdgeHz);
             span.FillStyle.Color = ScottPlot.Colors.Green.WithAlpha(0.12);
             span.LineStyle.Width = 0;
-            span.LegendText = $"eRBP gate of {string.Join(", ", gate.Select(k => net.Populations[populations[k]].Name))}: |I| < {gate.Key.GateMv:G4} mV, steady rate below {gate.Key.GateEdgeHz:F0} Hz";
+            span.LegendText = $"eRBP gate of {string.Join(", ", gate.Select(k => net.Populations[populations[k]].Name))}: |I| < "
+                + $"{gate.Key.GateMv:G4} mV, steady rate below {gate.Key.GateEdgeHz:F0} Hz";
         }
         for (int k = 0; k < populations.Count; k++)
         {
@@ -455,7 +483,11 @@ public static class Plots
                 var xs = new List<double> { 0 };
                 var ys = new List<double> { 100 * silent };
                 for (int i = 0; i < active.Length; i++)
-                    if (i == active.Length - 1 || active[i + 1] != active[i]) { xs.Add(active[i]); ys.Add(100 * (silent + (i + 1.0) / rates.Length)); }
+                    if (i == active.Length - 1 || active[i + 1] != active[i])
+                    {
+                        xs.Add(active[i]); ys.Add(100 * (silent
+                        + (i + 1.0) / rates.Length));
+                    }
                 xs.Add(top * 1.05); ys.Add(ys[^1]);
                 line = plt.Add.Scatter(xs.ToArray(), ys.ToArray());
                 line.ConnectStyle = ScottPlot.ConnectStyle.StepHorizontal;
@@ -525,9 +557,11 @@ public static class Plots
         double[] ys = activity.SynOps.Select(v => (double)v).ToArray();
         var correct = Enumerable.Range(0, activity.Images).Where(i => activity.Predictions[i] == activity.Labels[i]).ToArray();
         var wrong = Enumerable.Range(0, activity.Images).Where(i => activity.Predictions[i] != activity.Labels[i]).ToArray();
-        var ok = plt.Add.Markers(correct.Select(i => xs[i]).ToArray(), correct.Select(i => ys[i]).ToArray(), ScottPlot.MarkerShape.FilledCircle, 5, ScottPlot.Colors.SteelBlue);
+        var ok = plt.Add.Markers(correct.Select(i => xs[i]).ToArray(), correct.Select(i => ys[i]).ToArray(), ScottPlot.MarkerShape.FilledCircle,
+            5, ScottPlot.Colors.SteelBlue);
         ok.LegendText = $"classified correctly ({correct.Length})";
-        var bad = plt.Add.Markers(wrong.Select(i => xs[i]).ToArray(), wrong.Select(i => ys[i]).ToArray(), ScottPlot.MarkerShape.OpenCircle, 6, ScottPlot.Colors.OrangeRed);
+        var bad = plt.Add.Markers(wrong.Select(i => xs[i]).ToArray(), wrong.Select(i => ys[i]).ToArray(), ScottPlot.MarkerShape.OpenCircle,
+            6, ScottPlot.Colors.OrangeRed);
         bad.LegendText = $"misclassified ({wrong.Length})";
         double mean = ys.Length == 0 ? 0 : ys.Average();
         var m = plt.Add.HorizontalLine(mean);

@@ -20,13 +20,15 @@ namespace Neuromorphic.Cli
         public static System.Diagnostics.Stopwatch Clock { get; private set; } = new();
 
         /// <summary>The tool's version and the commit it was built from ("1.0.0+SHA", the SDK's informational version).</summary>
-        public static string Version => typeof(Commands).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        public static string Version => typeof(Commands).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute),
+            false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
 
         /// <summary>Every command, as `neuromorphic` parses them.</summary>
         public static RootCommand Root()
         {
-            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP, S2M) on the CPU and on GPUs");
+            var root = new RootCommand("neuromorphic: event-driven simulation of spiking networks with on-line learning (eRBP, "
+                + "S2M) on the CPU and on GPUs");
             root.Subcommands.Add(DevicesCommand.Create());
             root.Subcommands.Add(DataCommand.Create());
             root.Subcommands.Add(RunCommand.Create());

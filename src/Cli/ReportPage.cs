@@ -16,7 +16,8 @@ public static class ReportPage
     /// <summary>What the page is made of: the model (name, network, configuration, history, progress), its data, and the
     /// test already run (null: none), with the figures of that run.</summary>
     public sealed record Run(string Name, Network Net, SimulationConfig Config, Dataset Data, IdxImageSet TestSet,
-        IReadOnlyList<EpochRecord> History, TrainingProgress Progress, EvaluationResult? Test, IReadOnlyDictionary<string, object?> Figures, string? ModelPath = null);
+        IReadOnlyList<EpochRecord> History, TrainingProgress Progress, EvaluationResult? Test, IReadOnlyDictionary<string,
+            object?> Figures, string? ModelPath = null);
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -24,12 +25,22 @@ public static class ReportPage
     {
         var model = new Argument<string>("model") { Description = "model file written by train" };
         var outOpt = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
-        var testSamples = new Option<int>("--test-samples") { Description = "test images classified for the confusion matrix and the test error", DefaultValueFactory = _ => 1000 };
-        var digits = new Option<int>("--digits") { Description = "test images simulated one at a time for the firing rates and the SynOps per image", DefaultValueFactory = _ => 100 };
+        var testSamples = new Option<int>("--test-samples")
+        {
+            Description = "test images classified for the confusion matrix and the test error",
+            DefaultValueFactory = _ => 1000,
+        };
+        var digits = new Option<int>("--digits")
+        {
+            Description = "test images simulated one at a time for the firing rates and the SynOps per image",
+            DefaultValueFactory = _ => 100,
+        };
         var batch = new Option<int?>("--batch") { Description = "test batch (lanes in parallel); default 16 on the CPU, 1024 on CUDA" };
-        var c = new Command("report", "write a self-contained HTML page of a model: configuration, learning curve, epochs, confusion matrix, receptive fields, firing rates, SynOps");
+        var c = new Command("report", "write a self-contained HTML page of a model: configuration, learning curve, epochs, confusion matrix, "
+            + "receptive fields, firing rates, SynOps");
         c.Arguments.Add(model);
-        foreach (var o in new Option[] { outOpt, testSamples, digits, batch, CliCommon.BackendOpt, CliCommon.DatasetOpt, CliCommon.DataDirOpt, json }) c.Options.Add(o);
+        foreach (var o in new Option[] { outOpt, testSamples, digits, batch, CliCommon.BackendOpt, CliCommon.DatasetOpt,
+            CliCommon.DataDirOpt, json }) c.Options.Add(o);
         c.SetAction(r => CliCommon.Guard(() =>
         {
             string path = r.GetValue(model)!, outPath = r.GetValue(outOpt)!;
@@ -106,21 +117,27 @@ public static class ReportPage
         sb.Append("<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}" +
             "table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:2px 8px;text-align:right}" +
             "th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img{max-width:100%;height:auto;display:block;margin:0.5em 0}" +
-            "td.cm{text-align:center;min-width:2.5em}td.diag{font-weight:bold}.note{color:#555;font-size:90%}.cols{display:flex;gap:1.5em;align-items:flex-start;font-size:85%}</style></head><body>\n");
+            "td.cm{text-align:center;min-width:2.5em}td.diag{font-weight:bold}.note{color:#555;font-size:90%}" +
+            ".cols{display:flex;gap:1.5em;align-items:flex-start;font-size:85%}</style></head><body>\n");
         sb.Append("<h1>").Append(E($"Run report: {run.Name}")).Append("</h1>\n");
-        sb.Append("<p class=\"note\">").Append(E($"Written by neuromorphic on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Dataset: {run.Data.Title} ({run.Data.Name}), {run.Data.Classes} classes.")).Append("</p>\n");
+        sb.Append("<p class=\"note\">").Append(E($"Written by neuromorphic on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Dataset: {run.Data.Title} "
+            + $"({run.Data.Name}), {run.Data.Classes} classes.")).Append("</p>\n");
 
         // Provenance: what wrote the page, from what, how long it took.
         var provenance = new List<(string, string)>
         {
             ("tool version (+ commit)", Commands.Version),
-            ("command line", "neuromorphic " + string.Join(' ', Commands.CommandLine.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$') ? $"'{a.Replace("'", "'\\''")}'" : a))),
-            ("wall time of the command up to this page", $"{Commands.Clock.Elapsed.TotalSeconds:F1} s (train --report: training, tests and this page; report: the test and this page)"),
+            ("command line", "neuromorphic " + string.Join(' ', Commands.CommandLine.Select(a => a.Length == 0
+                || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$') ? $"'{a.Replace("'", "'\\''")}'" : a))),
+            ("wall time of the command up to this page", $"{Commands.Clock.Elapsed.TotalSeconds:F1} s (train --report: training, tests and this "
+                + $"page; report: the test and this page)"),
             ("SHA-256 of the forward weights", CliCommon.WeightsHash(net)),
         };
         if (run.ModelPath != null && File.Exists(run.ModelPath))
-            provenance.Add(("SHA-256 of the model file", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(run.ModelPath)))));
-        if (run.Figures.TryGetValue("predictions_sha256", out var ph) && ph != null) provenance.Add(("SHA-256 of the test's predictions", Convert.ToString(ph, Inv)!));
+            provenance.Add(("SHA-256 of the model file",
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(run.ModelPath)))));
+        if (run.Figures.TryGetValue("predictions_sha256", out var ph)
+            && ph != null) provenance.Add(("SHA-256 of the test's predictions", Convert.ToString(ph, Inv)!));
         provenance.Add(("backend of the test", Convert.ToString(run.Figures.TryGetValue("backend", out var be) ? be : "", Inv) ?? ""));
         sb.Append("<h2>Provenance</h2>\n").Append(Table(["item", "value"], provenance.Select(s => new[] { s.Item1, s.Item2 }))).Append('\n');
 
@@ -142,13 +159,16 @@ public static class ReportPage
         summary.Add(($"SynOps per image (mean of the first {activity.Images} test images, as plotted below)", synopsMean.ToString("N0", Inv)));
         summary.Add(($"SynOps / MACs (the same {activity.Images} images)", (synopsMean / Math.Max(1, net.AnnMacs)).ToString("G3", Inv)));
         sb.Append("<h2>Summary</h2>\n").Append(Table(["figure", "value"], summary.Select(s => new[] { s.Item1, s.Item2 }))).Append('\n');
-        sb.Append("<p class=\"note\">").Append(E("A SynOp is one synaptic event delivered on a forward projection (one addition). The two SynOps means are over different images: " +
-            "the test's over all its images (in batches), the per-image figures over the first images simulated one at a time; the same image has the same SynOps either way. " +
+        sb.Append("<p class=\"note\">").Append(E("A SynOp is one synaptic event delivered on a forward projection (one addition). The two SynOps "
+            + "means are over different images: " +
+            "the test's over all its images (in batches), the per-image figures over the first images simulated one at a time; the same image has "
+                + "the same SynOps either way. " +
             "Intervals are 95% Wilson score intervals of a binomial error rate on n images.")).Append("</p>\n");
 
         // Configuration: every field of the stored configuration, flattened.
         var hidden = run.Config.Family == ModelFamily.SynapticSampling ? SimulationConfig.ErbpOnlyFields : SimulationConfig.S2mOnlyFields;
-        sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units in the names: ms, mV, Hz), " +
+        sb.Append("<h2>Configuration</h2>\n<p class=\"note\">").Append(E($"Every parameter of the simulation as stored in the model file (units "
+            + $"in the names: ms, mV, Hz), " +
             $"but those only the other rule reads ({string.Join(", ", hidden)}). Enumerations by name.")).Append("</p>\n");
         var fields = new List<string[]>();
         using (var doc = JsonDocument.Parse(ConfigJson.Write(run.Config).ToJsonString()))
@@ -164,17 +184,21 @@ public static class ReportPage
         sb.Append("<h2>Learning curve</h2>\n");
         if (run.History.Count > 0)
         {
-            sb.Append(Img(Plots.CurveFigure([(run.Name, run.History.ToList())], run.Name, logX: false), "learning curve: error against epochs")).Append('\n');
+            sb.Append(Img(Plots.CurveFigure([(run.Name, run.History.ToList())], run.Name, logX: false),
+                "learning curve: error against epochs")).Append('\n');
             var h = run.History;
             sb.Append("<h2>Epochs</h2>\n<p class=\"note\">Errors with their 95% Wilson interval; n is the images each was measured on.</p>\n")
-                .Append(Table(["epoch", "learning rate", "samples seen", "error while learning [95% CI]", "n", "validation error [95% CI]", "n", "test error [95% CI]", "n", "SynOps per training sample"],
+                .Append(Table(["epoch", "learning rate", "samples seen", "error while learning [95% CI]", "n", "validation error [95% CI]", "n",
+                    "test error [95% CI]", "n", "SynOps per training sample"],
                 h.Select((e, i) =>
                 {
                     long trained = e.SamplesSeen - (i == 0 ? 0 : h[i - 1].SamplesSeen);
                     return new[]
                     {
-                        e.Epoch.ToString(Inv), e.LearningRate.ToString("G3", Inv), e.SamplesSeen.ToString("N0", Inv), ErrorCi(e.TrainAccuracy, (int)Math.Min(int.MaxValue, trained)), trained.ToString("N0", Inv),
-                        ErrorCi(e.ValidationAccuracy, e.ValidationSamples), e.ValidationSamples.ToString("N0", Inv), ErrorCi(e.TestAccuracy, e.TestSamples), e.TestSamples.ToString("N0", Inv),
+                        e.Epoch.ToString(Inv), e.LearningRate.ToString("G3", Inv), e.SamplesSeen.ToString("N0", Inv),
+                            ErrorCi(e.TrainAccuracy, (int)Math.Min(int.MaxValue, trained)), trained.ToString("N0", Inv),
+                        ErrorCi(e.ValidationAccuracy, e.ValidationSamples), e.ValidationSamples.ToString("N0", Inv),
+                            ErrorCi(e.TestAccuracy, e.TestSamples), e.TestSamples.ToString("N0", Inv),
                         e.SynOpsPerSample.ToString("N0", Inv),
                     };
                 }))).Append('\n');
@@ -194,31 +218,41 @@ public static class ReportPage
         if (side * side == net.Layers[0])
         {
             var blank = run.Data.PixelsPerImage == net.Layers[0] ? ReceptiveFields.ConstantPixels(run.Data.LoadTrain()) : null;
-            sb.Append(Img(Plots.Weights(weights, stride, side, side, shown, $"receptive fields: {projection} weights of units 0-{shown - 1}", blank), "receptive fields")).Append('\n');
+            sb.Append(Img(Plots.Weights(weights, stride, side, side, shown, $"receptive fields: {projection} weights of units 0-{shown - 1}", blank),
+                "receptive fields")).Append('\n');
         }
         else sb.Append("<p>").Append(E($"The input layer has {net.Layers[0]} neurons, not a square image: no tiles to draw.")).Append("</p>\n");
 
         // Firing rates
         var pops = Enumerable.Range(0, net.Populations.Count).Where(p => !net.Populations[p].ErrorPath).ToList();
-        sb.Append("<h2>Firing rates</h2>\n<p class=\"note\">").Append(E($"The first {activity.Images} test images, simulated one at a time without learning.")).Append("</p>\n");
-        sb.Append(Img(Plots.Rates(net, run.Config, activity, pops, $"firing rates on {activity.Images} {run.Data.Title} test {run.Data.Items}"), "firing-rate distributions")).Append('\n');
-        sb.Append(Table(["population", "neurons", "mean rate (Hz)", "silent (neuron, image) pairs", "median rate of the rest (Hz)", "saturation (Hz)", "gate edge (Hz)"],
+        sb.Append("<h2>Firing rates</h2>\n<p class=\"note\">").Append(E($"The first {activity.Images} test images, simulated one at a time without "
+            + $"learning.")).Append("</p>\n");
+        sb.Append(Img(Plots.Rates(net, run.Config, activity, pops, $"firing rates on {activity.Images} {run.Data.Title} test {run.Data.Items}"),
+            "firing-rate distributions")).Append('\n');
+        sb.Append(Table(["population", "neurons", "mean rate (Hz)", "silent (neuron, image) pairs", "median rate of the rest (Hz)",
+            "saturation (Hz)", "gate edge (Hz)"],
             pops.Select(p =>
             {
                 var f = PlotCommand.RateFigures(net, run.Config, activity, p);
-                return new[] { net.Populations[p].Name, E0(f["neurons"]), E0(f["mean_rate_hz"]), Pct(Convert.ToDouble(f["silent_fraction"], Inv)), E0(f["median_active_rate_hz"]), E0(f["saturation_hz"]), E0(f["gate_edge_hz"]) };
+                return new[] { net.Populations[p].Name, E0(f["neurons"]), E0(f["mean_rate_hz"]), Pct(Convert.ToDouble(f["silent_fraction"], Inv)),
+                    E0(f["median_active_rate_hz"]), E0(f["saturation_hz"]), E0(f["gate_edge_hz"]) };
             }))).Append('\n');
 
         // Raster of one image
         var names0 = run.TestSet.ClassNames;
-        sb.Append("<h2>Spike raster of one image</h2>\n<p class=\"note\">").Append(E($"Every spike of test image 0 (label {Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}), as `plot raster --digit 0` draws it; under it each population's rate.")).Append("</p>\n");
+        sb.Append("<h2>Spike raster of one image</h2>\n<p class=\"note\">").Append(E($"Every spike of test image 0 (label "
+            + $"{Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}), as `plot raster "
+            + $"--digit 0` draws it; under it each population's rate.")).Append("</p>\n");
         sb.Append(Img(Plots.Raster(net, pops, raster.Spikes, run.Config.DtMs, run.Config.StepsPerSample(false),
-            $"test image 0: label {Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}", new Plots.RasterStyle(ClassNames: names0)), "spike raster of test image 0")).Append('\n');
+            $"test image 0: label {Dataset.ClassLabel(names0, run.TestSet.Labels[0])}, predicted {Dataset.ClassLabel(names0, rasterPredicted)}",
+                new Plots.RasterStyle(ClassNames: names0)), "spike raster of test image 0")).Append('\n');
 
         // SynOps
         sb.Append("<h2>SynOps per image against the ANN's MACs</h2>\n<p class=\"note\">")
-            .Append(E("A SynOp is one synaptic event delivered on a forward projection (one addition); the ANN of the same layer sizes needs one multiply-accumulate per weight for every image.")).Append("</p>\n");
-        sb.Append(Img(Plots.SynOps(activity, net.AnnMacs, $"SynOps of {activity.Images} {run.Data.Title} test {run.Data.Items}"), "SynOps per image")).Append('\n');
+            .Append(E("A SynOp is one synaptic event delivered on a forward projection (one addition); the ANN of the same layer sizes needs one "
+                + "multiply-accumulate per weight for every image.")).Append("</p>\n");
+        sb.Append(Img(Plots.SynOps(activity, net.AnnMacs, $"SynOps of {activity.Images} {run.Data.Title} test {run.Data.Items}"),
+            "SynOps per image")).Append('\n');
         var names = run.TestSet.ClassNames;
         sb.Append(Table(["class", "images", "mean SynOps", "SynOps / ANN MACs"],
             Enumerable.Range(0, names.Count).Select(k => (k, idx: Enumerable.Range(0, activity.Images).Where(i => activity.Labels[i] == k).ToArray()))
@@ -226,7 +260,8 @@ public static class ReportPage
                 .Select(x =>
                 {
                     double mean = x.idx.Average(i => (double)activity.SynOps[i]);
-                    return new[] { Dataset.ClassLabel(names, x.k), x.idx.Length.ToString(Inv), mean.ToString("N0", Inv), (mean / Math.Max(1, net.AnnMacs)).ToString("G3", Inv) };
+                    return new[] { Dataset.ClassLabel(names, x.k), x.idx.Length.ToString(Inv), mean.ToString("N0", Inv),
+                        (mean / Math.Max(1, net.AnnMacs)).ToString("G3", Inv) };
                 }))).Append('\n');
         sb.Append("</body></html>\n");
         return sb.ToString();
@@ -257,7 +292,8 @@ public static class ReportPage
         var m = new int[k, k + 1];
         for (int i = 0; i < test.Samples; i++) m[set.Labels[i], test.Predictions[i] < 0 ? k : test.Predictions[i]]++;
         bool none = Enumerable.Range(0, k).Any(r => m[r, k] > 0);
-        var sb = new StringBuilder("<p class=\"note\">").Append(E($"{test.Samples} {data.Title} test {data.Items}; rows: true class, columns: predicted class. Test error {Pct(test.Error)}.")).Append("</p>\n<table><thead><tr><th>true \\ predicted</th>");
+        var sb = new StringBuilder("<p class=\"note\">").Append(E($"{test.Samples} {data.Title} test {data.Items}; rows: true class, columns: "
+            + $"predicted class. Test error {Pct(test.Error)}.")).Append("</p>\n<table><thead><tr><th>true \\ predicted</th>");
         for (int c = 0; c < k; c++) sb.Append("<th>").Append(E(Dataset.ClassLabel(set.ClassNames, c))).Append("</th>");
         if (none) sb.Append("<th>none</th>");
         sb.Append("<th>recall</th></tr></thead><tbody>");
@@ -271,7 +307,8 @@ public static class ReportPage
                 double share = total == 0 ? 0 : (double)m[r, c] / total;
                 string colour = r == c ? "44,160,44" : "214,39,40";
                 double alpha = m[r, c] == 0 ? 0 : 0.1 + 0.8 * share;
-                sb.Append($"<td class=\"cm{(r == c ? " diag" : "")}\" style=\"background:rgba({colour},{alpha.ToString("F2", Inv)})\">").Append(m[r, c]).Append("</td>");
+                sb.Append($"<td class=\"cm{(r == c ? " diag" : "")}\" style=\"background:rgba({colour},"
+                    + $"{alpha.ToString("F2", Inv)})\">").Append(m[r, c]).Append("</td>");
             }
             sb.Append("<td>").Append(total == 0 ? "" : Pct((double)m[r, r] / total)).Append("</td></tr>");
         }

@@ -15,7 +15,8 @@ public static class RunCommand
         {
             PerStep[population, step] += neurons.Length;
             foreach (var n in neurons)
-                SpikeHash += Neuromorphic.Neurons.CounterRng.Mix(((ulong)step << 40) ^ ((ulong)population << 56) ^ ((ulong)(LaneOffset + lane) << 20) ^ (ulong)n);
+                SpikeHash += Neuromorphic.Neurons.CounterRng.Mix(((ulong)step << 40) ^ ((ulong)population << 56) ^ ((ulong)(LaneOffset
+                    + lane) << 20) ^ (ulong)n);
         }
     }
 
@@ -39,7 +40,8 @@ public static class RunCommand
             if (n < 1) throw new NeuromorphicException($"--samples must be at least 1, got {n}");
             string? outPath = r.GetValue(outOpt);
             var kinds = record.Kinds(r, outPath, "--out");
-            if (outPath != null && kinds == null) throw new NeuromorphicException($"--out {outPath}: run writes a file only with --record (spikes, state or spikes,state)");
+            if (outPath != null && kinds == null) throw new NeuromorphicException($"--out {outPath}: run writes a file only with --record "
+                + $"(spikes, state or spikes,state)");
             int[]? given = net?.Layers ?? (r.GetResult(ArchOpt) is { Implicit: false } ? Architecture.Parse(r.GetValue(ArchOpt)!) : null);
             var data = OpenData(r, net == null ? null : config, r.GetValue(model), given, r.GetValue(model) ?? "--arch");
             net ??= ErbpNetwork.Build(ArchFor(r, data), config);
@@ -67,8 +69,13 @@ public static class RunCommand
                 var res = engine.Run(input, false, recorder);
                 synops += res.SynOps;
                 for (int b = 0; b < m && recording != null && start + b < recording.Samples; b++)
-                    (recording.Images[start + b], recording.Labels[start + b], recording.Predictions[start + b]) = (start + b, test.Labels[start + b], res.Predicted(b));
-                for (int b = 0; b < m; b++) { preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes, net.Classes).ToArray()); if (preds[^1] == test.Labels[start + b]) seenCorrect++; }
+                    (recording.Images[start + b], recording.Labels[start + b], recording.Predictions[start + b]) = (start + b,
+                        test.Labels[start + b], res.Predicted(b));
+                for (int b = 0; b < m; b++)
+                {
+                    preds.Add(res.Predicted(b)); counts.Add(res.OutputCounts.AsSpan(b * net.Classes,
+                    net.Classes).ToArray()); if (preds[^1] == test.Labels[start + b]) seenCorrect++;
+                }
                 bar.Report(start + m, start + m, seenCorrect, start + m == n);
             }
             double seconds = sw.Elapsed.TotalSeconds, sampleSec = steps * config.DtMs * 1e-3;
@@ -80,14 +87,18 @@ public static class RunCommand
                 long total = 0; int peak = 0;
                 for (int s = 0; s < steps; s++) { total += rec.PerStep[p, s]; peak = (int)Math.Max(peak, rec.PerStep[p, s]); }
                 double rate = total / (n * sampleSec * net.Populations[p].Size);
-                popRates[net.Populations[p].Name] = new Dictionary<string, object?> { ["spikes"] = total, ["mean_rate_hz"] = Math.Round(rate, 3), ["peak_spikes_per_step"] = peak };
-                Output.Line($"  {net.Populations[p].Name,-12} {net.Populations[p].Size,5} neurons  {total,9} spikes  {rate,8:F2} Hz mean  peak {peak} spikes/step");
+                popRates[net.Populations[p].Name] = new Dictionary<string,
+                    object?>
+                { ["spikes"] = total, ["mean_rate_hz"] = Math.Round(rate, 3), ["peak_spikes_per_step"] = peak };
+                Output.Line($"  {net.Populations[p].Name,-12} {net.Populations[p].Size,5} neurons  {total,9} spikes  {rate,8:F2} Hz "
+                    + $"mean  peak {peak} spikes/step");
             }
             int correct = 0;
             for (int i = 0; i < n; i++)
             {
                 if (preds[i] == test.Labels[i]) correct++;
-                Output.Line($"  {data.Item} {i,4}: label {Dataset.ClassLabel(test.ClassNames, test.Labels[i])}  predicted {Dataset.ClassLabel(test.ClassNames, preds[i])}  prediction spikes [{string.Join(' ', counts[i])}]");
+                Output.Line($"  {data.Item} {i,4}: label {Dataset.ClassLabel(test.ClassNames, test.Labels[i])}  predicted "
+                    + $"{Dataset.ClassLabel(test.ClassNames, preds[i])}  prediction spikes [{string.Join(' ', counts[i])}]");
             }
             Output.Line($"accuracy {correct}/{n}, {synops / (double)n:F0} SynOps per {data.Item}, {n / seconds:F1} samples/s");
             if (recording != null)
@@ -100,8 +111,10 @@ public static class RunCommand
                 {
                     ["backend"] = engine.BackendName, ["dataset"] = data.Name, ["samples"] = n, ["steps"] = steps, ["populations"] = popRates,
                     ["predictions"] = preds, ["labels"] = Enumerable.Range(0, n).Select(i => (int)test.Labels[i]).ToArray(),
-                    ["spike_hash"] = rec.SpikeHash.ToString("x16"), ["record"] = recording == null ? null : outPath, ["recorded_samples"] = recording?.Samples,
-                    ["accuracy"] = (double)correct / n, ["test_accuracy"] = (double)correct / n, ["test_samples"] = n, ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
+                    ["spike_hash"] = rec.SpikeHash.ToString("x16"), ["record"] = recording == null ? null : outPath,
+                    ["recorded_samples"] = recording?.Samples,
+                    ["accuracy"] = (double)correct / n, ["test_accuracy"] = (double)correct / n, ["test_samples"] = n,
+                    ["synops_per_sample"] = synops / (double)n, ["samples_per_s"] = n / seconds,
                 });
             return 0;
         }));

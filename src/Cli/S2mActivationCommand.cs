@@ -14,7 +14,11 @@ public static class S2mActivationCommand
     public static Command Create(Option<bool> jsonOpt)
     {
         var png = new Option<string?>("--png") { Description = "write the plot of measured and predicted firing probability to this PNG" };
-        var inputs = new Option<int>("--inputs") { Description = "presynaptic neurons firing together in each trial", DefaultValueFactory = _ => 200 };
+        var inputs = new Option<int>("--inputs")
+        {
+            Description = "presynaptic neurons firing together in each trial",
+            DefaultValueFactory = _ => 200,
+        };
         var trials = new Option<int>("--trials") { Description = "trials per point", DefaultValueFactory = _ => 3000 };
         var p = new Option<double>("--blank-out") { Description = "transmission probability of each synapse", DefaultValueFactory = _ => 0.5 };
         var spread = new Option<double>("--spread-mv") { Description = "weights are mean +- spread (uniform), mV", DefaultValueFactory = _ => 20 };
@@ -28,7 +32,8 @@ public static class S2mActivationCommand
             if (n < 2 || n > 100_000) throw new NeuromorphicException($"--inputs must lie in 2..100000, got {n}");
             if (t < 1 || t > 10_000_000) throw new NeuromorphicException($"--trials must lie in 1..10000000, got {t}");
             // Bounded: the drive's variance holds spread^2 (1e200 overflowed it to infinity); 10 V is far beyond any synapse.
-            if (!(sp is >= 0 and <= MaxSpreadMv)) throw new NeuromorphicException($"--spread-mv must lie in 0..{MaxSpreadMv} mV, got {sp.ToString(CultureInfo.InvariantCulture)}");
+            if (!(sp is >= 0 and <= MaxSpreadMv)) throw new NeuromorphicException($"--spread-mv must lie in 0..{MaxSpreadMv} mV, got "
+                + $"{sp.ToString(CultureInfo.InvariantCulture)}");
             if (!(pv > 0 && pv < 1)) throw new NeuromorphicException($"--blank-out must lie in (0, 1) for an activation curve, got {pv}");
             var sampler = new LifParameters(RefractoryMs: 4.0);
             // Centre the sweep on the mean weight that reaches threshold: p n mu G = theta, G ~ 0.63 for tau_m 1, tau_syn 4 ms;
@@ -62,7 +67,9 @@ public static class S2mActivationCommand
                 Output.Json(new Dictionary<string, object?>
                 {
                     ["inputs"] = n, ["trials"] = t, ["blank_out"] = pv, ["max_gap"] = Math.Round(maxGap, 5),
-                    ["points"] = pts.Select(x => new Dictionary<string, double> { ["u"] = Math.Round(x.Drive, 4), ["measured"] = x.Measured, ["predicted"] = Math.Round(x.Predicted, 5) }).ToList(),
+                    ["points"] = pts.Select(x => new Dictionary<string,
+                        double>
+                    { ["u"] = Math.Round(x.Drive, 4), ["measured"] = x.Measured, ["predicted"] = Math.Round(x.Predicted, 5) }).ToList(),
                 });
             return 0;
         }));

@@ -16,7 +16,8 @@ public static class StudyCommand
 
     public static Command Create(Option<bool> jsonOpt, Func<RootCommand> root)
     {
-        var c = new Command("study", "many runs of one command over the cross product of axes (seeds, architectures, ...): plan, run locally or as a Slurm job array, merge");
+        var c = new Command("study", "many runs of one command over the cross product of axes (seeds, architectures, ...): plan, run locally or "
+            + "as a Slurm job array, merge");
         Argument<string> FileArg() => new("file") { Description = "study file (JSON, docs/cluster.md)" };
 
         var planFile = FileArg();
@@ -29,14 +30,20 @@ public static class StudyCommand
         var all = new Option<bool>("--all") { Description = "do every run here, without Slurm" };
         var parallel = new Option<int>("--parallel") { Description = "with --all: runs at once", DefaultValueFactory = _ => 1 };
         var force = new Option<bool>("--force") { Description = "run again even when OUT/I.json records the run as finished" };
-        var run = new Command("run", "do one run (--index, or SLURM_ARRAY_TASK_ID) or all of them (--all); finished runs are skipped; writes OUT/I.json");
+        var run = new Command("run", "do one run (--index, or SLURM_ARRAY_TASK_ID) or all of them (--all); finished runs "
+            + "are skipped; writes OUT/I.json");
         run.Arguments.Add(runFile);
         foreach (var o in new Option[] { index, all, parallel, force, jsonOpt }) run.Options.Add(o);
-        run.SetAction(r => CliCommon.Guard(() => Run(Load(r.GetValue(runFile)!, root()), r.GetValue(index), r.GetValue(all), r.GetValue(parallel), r.GetValue(force), r.GetValue(jsonOpt))));
+        run.SetAction(r => CliCommon.Guard(() => Run(Load(r.GetValue(runFile)!, root()), r.GetValue(index), r.GetValue(all), r.GetValue(parallel),
+            r.GetValue(force), r.GetValue(jsonOpt))));
 
         var mergeFile = FileArg();
-        var plot = new Option<string?>("--plot") { Description = "write a PNG: mean and standard deviation of the first metric per group, each run as a dot" };
-        var merge = new Command("merge", "one CSV row per run (OUT/runs.csv) and a table of mean and standard deviation over seeds for every other axis combination (OUT/summary.csv)");
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "write a PNG: mean and standard deviation of the first metric per group, each run as a dot",
+        };
+        var merge = new Command("merge", "one CSV row per run (OUT/runs.csv) and a table of mean and standard deviation over seeds for every other "
+            + "axis combination (OUT/summary.csv)");
         merge.Arguments.Add(mergeFile); merge.Options.Add(plot); merge.Options.Add(jsonOpt);
         merge.SetAction(r => CliCommon.Guard(() => Merge(Load(r.GetValue(mergeFile)!, root()), r.GetValue(plot), r.GetValue(jsonOpt))));
 
@@ -57,7 +64,8 @@ public static class StudyCommand
         submit.Arguments.Add(submitFile);
         foreach (var o in new Option[] { slurm, partition, time, cpus, gpus, maxParallel, dryRun, jsonOpt }) submit.Options.Add(o);
         submit.SetAction(r => CliCommon.Guard(() => Submit(Load(r.GetValue(submitFile)!, root()), r.GetValue(slurm),
-            new SlurmOptions(r.GetValue(partition), r.GetValue(time), r.GetValue(cpus), r.GetValue(gpus), r.GetValue(maxParallel)), r.GetValue(dryRun), r.GetValue(jsonOpt))));
+            new SlurmOptions(r.GetValue(partition), r.GetValue(time), r.GetValue(cpus), r.GetValue(gpus), r.GetValue(maxParallel)),
+                r.GetValue(dryRun), r.GetValue(jsonOpt))));
 
         foreach (var s in new[] { plan, run, merge, status, submit }) c.Subcommands.Add(s);
         return c;
@@ -73,11 +81,13 @@ public static class StudyCommand
         var names = root.Subcommands.Where(s => s.Name != "study").Select(s => s.Name).ToList();
         var cmd = root.Subcommands.FirstOrDefault(s => s.Name == study.Command && s.Name != "study")
             ?? throw new NeuromorphicException($"{path}: command '{study.Command}': not a neuromorphic command (one of {string.Join(", ", names)})");
-        var options = cmd.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).Select(n => n[2..]).ToHashSet();
+        var options = cmd.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n =>
+            n.StartsWith("--", StringComparison.Ordinal)).Select(n => n[2..]).ToHashSet();
         foreach (var (name, _) in study.Options)
             if (!options.Contains(name)) throw new NeuromorphicException($"{path}: option '{name}': `{study.Command}` has no option --{name}");
         foreach (var axis in study.Axes)
-            if (!options.Contains(axis.Name)) throw new NeuromorphicException($"{path}: axis '{axis.Name}': `{study.Command}` has no option --{axis.Name}");
+            if (!options.Contains(axis.Name)) throw new NeuromorphicException($"{path}: axis '{axis.Name}': `{study.Command}` "
+                + $"has no option --{axis.Name}");
         // `run` and `test` take --out only for a --record file, not a model: the study leaves it to the study file.
         var runs = StudyPlan.Runs(study, options.Contains("out") && study.Command is not ("run" or "test"));
         foreach (var i in StudyPlan.Representatives(study))
@@ -111,7 +121,8 @@ public static class StudyCommand
     {
         var s = l.Study;
         Output.Line($"study {s.Name}: {s.Runs()} of `{s.Command}`, results in {s.OutDir}");
-        Output.Line($"axes (the last varies fastest): {(s.Axes.Count == 0 ? "none" : string.Join(" x ", s.Axes.Select(a => $"{a.Name} [{a.Values.Count}]")))}");
+        Output.Line($"axes (the last varies fastest): "
+            + $"{(s.Axes.Count == 0 ? "none" : string.Join(" x ", s.Axes.Select(a => $"{a.Name} [{a.Values.Count}]")))}");
         foreach (var r in l.Runs) Output.Line($"{r.Index,5}  {"neuromorphic " + StudyPlan.Format(r.Arguments)}");
         if (json)
             Output.Json(new Dictionary<string, object?>
@@ -167,7 +178,8 @@ public static class StudyCommand
             Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = stop.Token }, i =>
             {
                 var run = l.Runs[i];
-                lock (gate) Console.Error.WriteLine(Text.Escape($"run {i} ({run.Label}): {(force ? "starting" : "starting unless finished")}", Text.MaxLine));
+                lock (gate) Console.Error.WriteLine(Text.Escape($"run {i} ({run.Label}): "
+                    + $"{(force ? "starting" : "starting unless finished")}", Text.MaxLine));
                 var (res, didRun) = StudyRunner.RunOne(s, run, exe, force, stop.Token);
                 results[i] = res; ran[i] = didRun;
                 string what = !didRun ? "already finished, skipped"
@@ -177,11 +189,13 @@ public static class StudyCommand
                 {
                     Output.Line($"run {i} ({run.Label}): {what} -> {StudyPlan.ResultPath(s, i)}");
                     if (indices.Count > 1 && ++finished < indices.Count)
-                        Console.Error.WriteLine($"study: {finished}/{indices.Count} runs done, {Clock(clock.Elapsed)} elapsed, about {Clock(clock.Elapsed / finished * (indices.Count - finished))} left");
+                        Console.Error.WriteLine($"study: {finished}/{indices.Count} runs done, {Clock(clock.Elapsed)} elapsed, about "
+                            + $"{Clock(clock.Elapsed / finished * (indices.Count - finished))} left");
                 }
             });
         }
-        catch (Exception e) when (e is OperationCanceledException || e is AggregateException a && a.InnerExceptions.All(x => x is OperationCanceledException))
+        catch (Exception e) when (e is OperationCanceledException || e is AggregateException a
+            && a.InnerExceptions.All(x => x is OperationCanceledException))
         {
             Console.Error.WriteLine("error: stopped by a signal; the runs not finished have no record and will run again");
             return 143;
@@ -206,14 +220,16 @@ public static class StudyCommand
         var failed = l.Runs.Where(r => results[r.Index] is { Ok: false }).Select(r => r.Index).ToList();
         var pending = l.Runs.Where(r => results[r.Index] == null).Select(r => r.Index).ToList();
         string? job = SlurmScript.ReadJobId(s);
-        Output.Line($"study {s.Name}: {s.Runs()}: {done.Count} done, {failed.Count} failed, {pending.Count} pending" + (job != null ? $" (Slurm job {job}: squeue -j {job})" : ""));
+        Output.Line($"study {s.Name}: {s.Runs()}: {done.Count} done, {failed.Count} failed, {pending.Count} pending"
+            + (job != null ? $" (Slurm job {job}: squeue -j {job})" : ""));
         if (failed.Count > 0) Output.Line($"failed:  {StudyPlan.Ranges(failed)}");
         if (pending.Count > 0) Output.Line($"pending: {StudyPlan.Ranges(pending)}");
         foreach (var i in failed) Output.Line($"  run {i} ({l.Runs[i].Label}): exit code {results[i]!.ExitCode}: {results[i]!.Message}");
         if (json)
             Output.Json(new Dictionary<string, object?>
             {
-                ["study"] = s.Name, ["runs"] = l.Runs.Count, ["done"] = done, ["done_indices"] = done, ["done_count"] = done.Count, ["failed"] = failed, ["pending"] = pending, ["slurm_job_id"] = job,
+                ["study"] = s.Name, ["runs"] = l.Runs.Count, ["done"] = done, ["done_indices"] = done, ["done_count"] = done.Count,
+                ["failed"] = failed, ["pending"] = pending, ["slurm_job_id"] = job,
             });
         return 0;
     }
@@ -227,9 +243,11 @@ public static class StudyCommand
             // Checked before anything is written: a chart of thousands of bars is unreadable and takes gigabytes.
             AtomicFile.CheckWritable(plotPath, "--plot");
             if (sum.Metrics.Count == 0 || !sum.Groups.Any(g => g.Stats.ContainsKey(sum.Metrics[0])))
-                throw new NeuromorphicException($"--plot: no finished run reports a finite number{(sum.Metrics.Count > 0 ? $" for {sum.Metrics[0]}" : "")} to plot");
+                throw new NeuromorphicException($"--plot: no finished run reports a finite "
+                    + $"number{(sum.Metrics.Count > 0 ? $" for {sum.Metrics[0]}" : "")} to plot");
             if (sum.Groups.Count > MaxPlotGroups)
-                throw new NeuromorphicException($"--plot: {sum.Groups.Count} groups; one chart shows at most {MaxPlotGroups} (the table and summary.csv hold them all)");
+                throw new NeuromorphicException($"--plot: {sum.Groups.Count} groups; one chart shows at most {MaxPlotGroups} (the table "
+                    + $"and summary.csv hold them all)");
         }
         string runsCsv = Path.Combine(s.OutDir, "runs.csv"), summaryCsv = Path.Combine(s.OutDir, "summary.csv");
         AtomicFile.Write(runsCsv, tmp => File.WriteAllLines(tmp, StudyMerge.RunsCsv(sum)));
@@ -275,7 +293,8 @@ public static class StudyCommand
     static string Show(string metric, double mean, double std)
     {
         bool fraction = metric.EndsWith("_error", StringComparison.Ordinal) || metric.EndsWith("_accuracy", StringComparison.Ordinal);
-        string F(double x) => fraction ? (100 * x).ToString("F2", CultureInfo.InvariantCulture) + "%" : x.ToString("G5", CultureInfo.InvariantCulture);
+        string F(double x) => fraction ? (100 * x).ToString("F2", CultureInfo.InvariantCulture) + "%"
+            : x.ToString("G5", CultureInfo.InvariantCulture);
         return double.IsNaN(std) ? F(mean) : $"{F(mean)} ± {F(std)}";
     }
 
@@ -293,9 +312,14 @@ public static class StudyCommand
         {
             var group = sum.Groups[g];
             if (!group.Stats.TryGetValue(metric, out var st)) continue;
-            bars.Add(new ScottPlot.Bar { Position = g, Value = k * st.Mean, Error = double.IsNaN(st.Std) ? 0 : k * st.Std, FillColor = ScottPlot.Colors.LightSteelBlue });
+            bars.Add(new ScottPlot.Bar
+            {
+                Position = g, Value = k * st.Mean, Error = double.IsNaN(st.Std) ? 0 : k * st.Std,
+                FillColor = ScottPlot.Colors.LightSteelBlue
+            });
             ticks.Add(new ScottPlot.Tick(g, group.Label, true));
-            dots.Add((g, group.Indices.Select(i => StudyMerge.Number(sum.Results[i]!.Figures, metric)).Where(v => v != null).Select(v => k * v!.Value).ToArray()));
+            dots.Add((g, group.Indices.Select(i => StudyMerge.Number(sum.Results[i]!.Figures, metric)).Where(v =>
+                v != null).Select(v => k * v!.Value).ToArray()));
         }
         plt.Add.Bars(bars);
         foreach (var (x, ys) in dots)
@@ -319,11 +343,21 @@ public static class StudyCommand
         if (dryRun)
         {
             Output.Human.Write(script);
-            if (json) Output.Json(new Dictionary<string, object?> { ["study"] = s.Name, ["runs"] = l.Runs.Count, ["script"] = script, ["dry_run"] = true });
+            if (json) Output.Json(new Dictionary<string, object?>
+            {
+                ["study"] = s.Name, ["runs"] = l.Runs.Count,
+                ["script"] = script, ["dry_run"] = true
+            });
             return 0;
         }
         AtomicFile.Write(scriptPath, tmp => File.WriteAllText(tmp, script));
-        var psi = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = s.Folder };
+        var psi = new ProcessStartInfo("sbatch")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = s.Folder,
+        };
         psi.ArgumentList.Add("--parsable"); psi.ArgumentList.Add(scriptPath);
         string stdout, stderr; int code;
         try
@@ -337,14 +371,19 @@ public static class StudyCommand
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new NeuromorphicException($"sbatch not found on PATH: the script is in {scriptPath} (`study submit --slurm --dry-run` prints it; `study run FILE --all` runs the study here)");
+            throw new NeuromorphicException($"sbatch not found on PATH: the script is in {scriptPath} (`study submit --slurm --dry-run` prints it; "
+                + $"`study run FILE --all` runs the study here)");
         }
         if (code != 0)
             throw new NeuromorphicException($"sbatch {scriptPath} failed (exit code {code}): {stderr.Trim().Split('\n').LastOrDefault()?.Trim()}");
         var job = SlurmScript.ParseJobId(stdout);
         AtomicFile.Write(SlurmScript.JobIdPath(s), tmp => File.WriteAllText(tmp, job + "\n"));
         Output.Line($"submitted job array {job} ({s.Runs()}) from {scriptPath}; `neuromorphic study status {s.Path}` shows progress");
-        if (json) Output.Json(new Dictionary<string, object?> { ["study"] = s.Name, ["runs"] = l.Runs.Count, ["job_id"] = job, ["script"] = scriptPath });
+        if (json) Output.Json(new Dictionary<string, object?>
+        {
+            ["study"] = s.Name, ["runs"] = l.Runs.Count,
+            ["job_id"] = job, ["script"] = scriptPath
+        });
         return 0;
     }
 }

@@ -6,7 +6,11 @@ namespace Neuromorphic.Cli;
 public static class CommandLine
 {
     public static readonly Option<bool> JsonOpt = new("--json") { Description = "end with one JSON object of the figures on the last line" };
-    public static readonly Option<string> ArchOpt = new("--arch") { Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)", DefaultValueFactory = _ => "784-200-10" };
+    public static readonly Option<string> ArchOpt = new("--arch")
+    {
+        Description = "layer sizes, e.g. 784-200-10 (default: the data's pixels, 200 hidden neurons, the data's classes)",
+        DefaultValueFactory = _ => "784-200-10",
+    };
 
     /// <summary>True while a command runs with --json (<see cref="Invoke"/>): then standard output holds only the JSON
     /// object, and human-readable text goes to standard error.</summary>
@@ -40,13 +44,15 @@ public static class CommandLine
     {
         var command = parse.CommandResult.Command;
         var unknown = parse.UnmatchedTokens.FirstOrDefault();
-        string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e => e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
+        string message = (unknown == null ? null : parse.Errors.FirstOrDefault(e =>
+            e.Message.Contains($"'{unknown}'"))?.Message) ?? parse.Errors[0].Message;
         message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
         {
             string t = m.Groups[1].Value;
             return "as " + (t.Contains("UInt64") ? "a whole number in 0..18446744073709551615"
                 : t.Contains("Int32") ? "a whole number" : t.Contains("Int64") ? "a whole number"
-                : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a value of the expected kind");
+                : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false"
+                    : "a value of the expected kind");
         });
         if (unknown != null)
         {

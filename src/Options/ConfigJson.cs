@@ -17,16 +17,24 @@ public static class ConfigJson
     /// the one printed (the others are accepted too). The one home of these spellings.</summary>
     static readonly Dictionary<Type, (string Option, (string Name, int Value)[] Names)> Enums = new()
     {
-        [typeof(RuleKind)] = ("--rule", [("erbp", (int)RuleKind.Erbp), ("perbp", (int)RuleKind.Perbp), ("s2m", (int)RuleKind.S2m), ("none", (int)RuleKind.None)]),
-        [typeof(EncoderKind)] = ("--encoder", [("escape", (int)EncoderKind.EscapeNoise), ("escape-noise", (int)EncoderKind.EscapeNoise), ("poisson", (int)EncoderKind.Poisson), ("linear", (int)EncoderKind.Linear), ("reference", (int)EncoderKind.Reference)]),
-        [typeof(Neuromorphic.Plasticity.StdpPairing)] = ("--stdp-pairing", [("all", (int)Neuromorphic.Plasticity.StdpPairing.All), ("nearest", (int)Neuromorphic.Plasticity.StdpPairing.Nearest)]),
-        [typeof(ScheduleKind)] = ("--eta-schedule", [("exponential", (int)ScheduleKind.Exponential), ("exp", (int)ScheduleKind.Exponential), ("step", (int)ScheduleKind.Exponential),
-            ("cosine", (int)ScheduleKind.Cosine), ("cos", (int)ScheduleKind.Cosine), ("1/t", (int)ScheduleKind.InverseTime), ("inverse", (int)ScheduleKind.InverseTime), ("inverse-time", (int)ScheduleKind.InverseTime)]),
-        [typeof(FeedbackKind)] = ("--feedback", [("random", (int)FeedbackKind.Random), ("sign", (int)FeedbackKind.Sign), ("sign-symmetric", (int)FeedbackKind.Sign), ("symmetric", (int)FeedbackKind.Symmetric)]),
+        [typeof(RuleKind)] = ("--rule", [("erbp", (int)RuleKind.Erbp), ("perbp", (int)RuleKind.Perbp), ("s2m", (int)RuleKind.S2m),
+            ("none", (int)RuleKind.None)]),
+        [typeof(EncoderKind)] = ("--encoder", [("escape", (int)EncoderKind.EscapeNoise), ("escape-noise", (int)EncoderKind.EscapeNoise),
+            ("poisson", (int)EncoderKind.Poisson), ("linear", (int)EncoderKind.Linear), ("reference", (int)EncoderKind.Reference)]),
+        [typeof(Neuromorphic.Plasticity.StdpPairing)] = ("--stdp-pairing",
+            [("all", (int)Neuromorphic.Plasticity.StdpPairing.All), ("nearest", (int)Neuromorphic.Plasticity.StdpPairing.Nearest)]),
+        [typeof(ScheduleKind)] = ("--eta-schedule", [("exponential", (int)ScheduleKind.Exponential), ("exp", (int)ScheduleKind.Exponential),
+            ("step", (int)ScheduleKind.Exponential),
+            ("cosine", (int)ScheduleKind.Cosine), ("cos", (int)ScheduleKind.Cosine), ("1/t", (int)ScheduleKind.InverseTime),
+                ("inverse", (int)ScheduleKind.InverseTime), ("inverse-time", (int)ScheduleKind.InverseTime)]),
+        [typeof(FeedbackKind)] = ("--feedback", [("random", (int)FeedbackKind.Random), ("sign", (int)FeedbackKind.Sign),
+            ("sign-symmetric", (int)FeedbackKind.Sign), ("symmetric", (int)FeedbackKind.Symmetric)]),
         [typeof(UpdateKind)] = ("--update", [("additive", (int)UpdateKind.Additive), ("manhattan", (int)UpdateKind.Manhattan)]),
-        [typeof(Rounding)] = ("--rounding", [("stochastic", (int)Rounding.Stochastic), ("nearest", (int)Rounding.Nearest), ("truncate", (int)Rounding.Truncate)]),
+        [typeof(Rounding)] = ("--rounding", [("stochastic", (int)Rounding.Stochastic), ("nearest", (int)Rounding.Nearest),
+            ("truncate", (int)Rounding.Truncate)]),
         [typeof(BatchUpdateMode)] = ("--batch-update", [("step", (int)BatchUpdateMode.PerStep), ("sample", (int)BatchUpdateMode.PerSample)]),
-        [typeof(S2mReadout)] = ("--readout", [("after-burn-in", (int)S2mReadout.AfterBurnIn), ("burn-in", (int)S2mReadout.AfterBurnIn), ("whole", (int)S2mReadout.WholeSample), ("all", (int)S2mReadout.WholeSample)]),
+        [typeof(S2mReadout)] = ("--readout", [("after-burn-in", (int)S2mReadout.AfterBurnIn), ("burn-in", (int)S2mReadout.AfterBurnIn),
+            ("whole", (int)S2mReadout.WholeSample), ("all", (int)S2mReadout.WholeSample)]),
     };
 
     /// <summary>The value <paramref name="text"/> names (case-insensitive); otherwise one line: what was given and the names.</summary>
@@ -43,12 +51,18 @@ public static class ConfigJson
     /// <summary>How <paramref name="value"/> is printed: its option's name for it.</summary>
     public static string Name<T>(T value) where T : struct, Enum => Name(typeof(T), Convert.ToInt32(value));
 
-    static string Name(Type type, int value) => Enums[type].Names.FirstOrDefault(n => n.Value == value).Name ?? value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>How an enum value of the configuration is printed (its type's own name, lower case, when no option names it).</summary>
+    public static string Name(Enum value) =>
+        Enums.ContainsKey(value.GetType()) ? Name(value.GetType(), Convert.ToInt32(value)) : value.ToString().ToLowerInvariant();
+
+    static string Name(Type type, int value) => Enums[type].Names.FirstOrDefault(n => n.Value == value).Name
+        ?? value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The printed names of an enum, one per value.</summary>
     static IEnumerable<string> Printed(Type type) => Enums[type].Names.DistinctBy(n => n.Value).Select(n => n.Name);
 
-    static string Words(IReadOnlyList<string> names) => names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
+    static string Words(IReadOnlyList<string> names) => names.Count == 1 ? names[0]
+        : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
 
     /// <summary>The configuration as people read it (`presets`, the report, `train --json`): every settable field, enums by name.</summary>
     public static JsonObject Write(SimulationConfig config)
@@ -77,11 +91,20 @@ public static class ConfigJson
         JsonNode? root;
         var docOptions = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
         try { root = JsonNode.Parse(text, documentOptions: docOptions); }
-        catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
-        if (root is not JsonObject obj) throw new NeuromorphicException($"--config {path}: not a valid configuration (expected a JSON object of SimulationConfig fields, e.g. {{\"TestSampleMs\": 500}})");
+        catch (JsonException e)
+        {
+            throw new NeuromorphicException($"--config {path}: not a valid configuration "
+            + $"({Text.Plain(e.Message.Split('\n')[0])})");
+        }
+        if (root is not JsonObject obj) throw new NeuromorphicException($"--config {path}: not a valid configuration (expected a JSON object of "
+            + $"SimulationConfig fields, e.g. {{\"TestSampleMs\": 500}})");
         Check(obj, typeof(SimulationConfig), "", path);
         try { return obj.Deserialize<SimulationConfig>(Neuromorphic.Simulator.Files.ModelFile.Json) ?? new SimulationConfig(); }
-        catch (JsonException e) { throw new NeuromorphicException($"--config {path}: not a valid configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
+        catch (JsonException e)
+        {
+            throw new NeuromorphicException($"--config {path}: not a valid configuration "
+            + $"({Text.Plain(e.Message.Split('\n')[0])})");
+        }
     }
 
     static void Check(JsonObject node, Type type, string prefix, string path)
@@ -93,7 +116,9 @@ public static class ConfigJson
             if (!members.TryGetValue(key, out var m))
             {
                 string? near = Nearest(key, members.Where(x => x.Value.Settable).Select(x => x.Key));
-                throw new NeuromorphicException($"--config {path}: unknown key \"{Text.Escape(at, 80)}\"{(near != null ? $"; did you mean \"{prefix}{near}\"?" : "")} (keys: the fields of SimulationConfig, docs/cli.md)");
+                throw new NeuromorphicException($"--config {path}: unknown key "
+                    + $"\"{Text.Escape(at, 80)}\"{(near != null ? $"; did you mean \"{prefix}{near}\"?" : "")} (keys: the fields of "
+                    + $"SimulationConfig, docs/cli.md)");
             }
             if (!m.Settable) throw new NeuromorphicException($"--config {path}: \"{at}\" is computed from other fields and cannot be set; remove it");
             var t = Nullable.GetUnderlyingType(m.Type) ?? m.Type;
@@ -127,7 +152,8 @@ public static class ConfigJson
             if (p.GetIndexParameters().Length > 0 || p.Name == "EqualityContract") continue;
             d[p.Name] = (p.PropertyType, p.SetMethod is { IsPublic: true } || ctorParams.Contains(p.Name));
         }
-        foreach (var f in type.GetFields(BindingFlags.Public | BindingFlags.Instance)) d[f.Name] = (f.FieldType, !f.IsInitOnly || ctorParams.Contains(f.Name));
+        foreach (var f in type.GetFields(BindingFlags.Public | BindingFlags.Instance)) d[f.Name] = (f.FieldType, !f.IsInitOnly
+            || ctorParams.Contains(f.Name));
         return d;
     }
 }

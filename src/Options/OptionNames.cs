@@ -3,67 +3,42 @@ namespace Neuromorphic.Cli;
 /// <summary>The one table from configuration fields (paths of <see cref="SimulationConfig"/>, and the run's
 /// <see cref="RunFields"/>) to the options that set them. The library's error messages name fields; the CLI prints
 /// them with these spellings (<see cref="Message"/>), so the user reads the option to change: "--eta must be ...".
-/// tools/MeanField takes its model options' names from here too.</summary>
+/// The model options' part comes from <see cref="ModelOptions.Table"/> (each entry's fields); the rest are the fields
+/// that commands' own options set. tools/MeanField takes its options' names from here too.</summary>
 public static class OptionNames
 {
-    public static readonly IReadOnlyDictionary<string, string> Table = new Dictionary<string, string>
+    /// <summary>Fields set by options of the commands themselves, not by a model option: the run's parameters, and
+    /// the configuration's dataset (--dataset) and S2M readout (test --readout).</summary>
+    static readonly (string Field, string Option)[] CommandFields =
+    [
+        (nameof(SimulationConfig.Dataset), "--dataset"),
+        (nameof(SimulationConfig.Readout), "--readout"),
+        (RunFields.Backend, "--backend"),
+        (RunFields.Batch, "--batch"),
+        (RunFields.TestBatch, "--test-batch"),
+        (RunFields.HiddenUnits, "--hidden"),
+        (RunFields.Layers, "--arch"),
+        (RunFields.InferenceKernel, "--inference-kernel"),
+        (RunFields.GroupSize, "--group-size"),
+        (RunFields.TrainSamples, "--train-samples"),
+        (RunFields.ValidationSamples, "--validation-samples"),
+        (RunFields.TrainPool, "--train-pool"),
+        (RunFields.Sampling, "--sampling"),
+        (RunFields.TestEvery, "--test-every"),
+        (RunFields.Prune, "--prune"),
+    ];
+
+    public static readonly IReadOnlyDictionary<string, string> Table = TableOf(ModelOptions.Table);
+
+    /// <summary>The field-to-option table of a model-option table (<see cref="ModelOptions.Table"/>, or a test's) and
+    /// the commands' own fields. A field two options claim is an error of the table.</summary>
+    public static IReadOnlyDictionary<string, string> TableOf(IEnumerable<ModelOption> table)
     {
-        [nameof(SimulationConfig.Rule)] = "--rule",
-        [nameof(SimulationConfig.Seed)] = "--seed",
-        [nameof(SimulationConfig.DtMs)] = "--dt-ms",
-        [nameof(SimulationConfig.SampleMs)] = "--sample-ms",
-        [nameof(SimulationConfig.TestSampleMs)] = "--test-sample-ms",
-        ["Hidden.TauMembraneMs"] = "--tau-membrane-ms",
-        ["Hidden.TauSynapseMs"] = "--tau-syn-ms",
-        ["Hidden.TauDendriteMs"] = "--tau-dendrite-ms",
-        ["Hidden.NoiseWeightMv"] = "--noise-mv",
-        ["Erbp.LearningRate"] = "--eta",
-        ["Ecd.LearningRate"] = "--eta",
-        [nameof(SimulationConfig.EtaDecayPerEpoch)] = "--eta-decay",
-        ["Schedule.Kind"] = "--eta-schedule",
-        ["Schedule.FloorFraction"] = "--eta-floor",
-        ["Erbp.GateHighMv"] = "--gate-mv",
-        [nameof(SimulationConfig.LayerGateMv)] = "--layer-gates-mv",
-        [nameof(SimulationConfig.TransmissionProbability)] = "--blank-out",
-        [nameof(SimulationConfig.LabelUnitsPerClass)] = "--label-units",
-        [nameof(SimulationConfig.BiasRateHz)] = "--bias-rate-hz",
-        [nameof(SimulationConfig.S2mInitMv)] = "--init-mv",
-        ["Ecd.BurnInFraction"] = "--burn-in",
-        ["Ecd.TauStdpMs"] = "--tau-stdp-ms",
-        ["Ecd.Pairing"] = "--stdp-pairing",
-        ["Ecd.WeightMaxMv"] = "--weight-max-mv",
-        ["Encoder.Kind"] = "--encoder",
-        ["Encoder.MaxRateHz"] = "--max-rate-hz",
-        [nameof(SimulationConfig.WeightBits)] = "--weight-bits",
-        [nameof(SimulationConfig.WeightRounding)] = "--rounding",
-        [nameof(SimulationConfig.WeightRangeFactor)] = "--weight-range-factor",
-        [nameof(SimulationConfig.WeightStepPowerOfTwo)] = "--power-of-two-step",
-        [nameof(SimulationConfig.StateBits)] = "--state-bits",
-        [nameof(SimulationConfig.StateRangeMv)] = "--state-range-mv",
-        [nameof(SimulationConfig.BatchUpdate)] = "--batch-update",
-        [nameof(SimulationConfig.Preset)] = "--preset",
-        [nameof(SimulationConfig.Dataset)] = "--dataset",
-        [nameof(SimulationConfig.Readout)] = "--readout",
-        ["Erbp.Feedback"] = "--feedback",
-        ["Erbp.FeedbackRefreshSamples"] = "--feedback-refresh",
-        ["Erbp.Update"] = "--update",
-        ["Erbp.LearnOnBlankedSpikes"] = "--learn-on-blanked-spikes",
-        [nameof(SimulationConfig.InitScale)] = "--init-scale",
-        [nameof(SimulationConfig.FeedbackScale)] = "--feedback-scale",
-        [RunFields.Backend] = "--backend",
-        [RunFields.Batch] = "--batch",
-        [RunFields.TestBatch] = "--test-batch",
-        [RunFields.HiddenUnits] = "--hidden",
-        [RunFields.Layers] = "--arch",
-        [RunFields.InferenceKernel] = "--inference-kernel",
-        [RunFields.GroupSize] = "--group-size",
-        [RunFields.TrainSamples] = "--train-samples",
-        [RunFields.ValidationSamples] = "--validation-samples",
-        [RunFields.TrainPool] = "--train-pool",
-        [RunFields.Sampling] = "--sampling",
-        [RunFields.TestEvery] = "--test-every",
-        [RunFields.Prune] = "--prune",
-    };
+        var d = new Dictionary<string, string>();
+        foreach (var (field, option) in table.SelectMany(e => e.Fields.Select(f => (f, e.Name))).Concat(CommandFields))
+            if (!d.TryAdd(field, option)) throw new InvalidOperationException($"{field} is set by both {d[field]} and {option}");
+        return d;
+    }
 
     /// <summary>The option that sets <paramref name="field"/>; the field itself where no option does (a field only a
     /// --config file or a model file sets).</summary>

@@ -77,6 +77,7 @@ public class MeanFieldCommandLineTests
 
     [TestCase(new[] { "--weight-bits", "4" }, "--weight-bits: the mean-field model has no counterpart")]
     [TestCase(new[] { "--update", "manhattan" }, "--update: the mean-field model has no counterpart")]
+    [TestCase(new[] { "--stdp-pairing", "nearest" }, "--stdp-pairing: the mean-field model has no counterpart")]
     [TestCase(new[] { "--eta", "-1" }, "the learning rate (--eta) must be a number >= 0, got -1")]
     [TestCase(new[] { "--gate-mv", "x" }, "--gate-mv")]
     [TestCase(new[] { "--etaa", "1" }, "Did you mean '--eta'? (see `meanfield --help`)")]

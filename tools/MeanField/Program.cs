@@ -17,10 +17,9 @@ using Neuromorphic.Simulator.Engine;
 var cfg = new ConfigOptions();
 var root = new RootCommand("meanfield: the eRBP network of neuromorphic in the firing-rate limit, trained and tested on MNIST");
 cfg.AddTo(root, withRule: false);
-// What the rate model has no counterpart for: refused, not silently ignored.
-Option[] notModelled = [cfg.TestSampleMs, cfg.LabelUnits, cfg.BiasRateHz, cfg.InitMv, cfg.BurnIn, cfg.TauStdpMs, cfg.NoiseMv, cfg.WeightBits,
-    cfg.RoundingOpt, cfg.WeightRange, cfg.PowerOfTwo, cfg.StateBits, cfg.StateRange, cfg.BatchUpdateOpt, cfg.FeedbackOpt, cfg.FeedbackRefresh,
-    cfg.UpdateOpt, cfg.LearnBlanked];
+// What the rate model has no counterpart for (the table's entries without OptionUse.MeanField): refused, not silently ignored.
+Option[] notModelled = cfg.Entries.Where(x => x.Entry.Name != ModelOptions.RuleName && !x.Entry.Uses.HasFlag(OptionUse.MeanField))
+    .Select(x => x.Option).ToArray();
 var hidden = new Option<int>(OptionNames.Of(RunFields.HiddenUnits)) { Description = "hidden neurons (200)", DefaultValueFactory = _ => 200 };
 var epochs = new Option<int>("--epochs") { Description = "epochs (4)", DefaultValueFactory = _ => 4 };
 var trainSamples = new Option<int>("--train-samples") { Description = "training digits per epoch, at most 60,000 (50,000)", DefaultValueFactory = _ => 50_000 };

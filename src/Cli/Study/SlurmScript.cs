@@ -3,7 +3,8 @@ using System.Text;
 namespace Neuromorphic.Cli.Study;
 
 /// <summary>Resources asked of Slurm for every array element; null: Slurm's (or the partition's) default.</summary>
-public sealed record SlurmOptions(string? Partition = null, string? Time = null, int? CpusPerTask = null, string? Gpus = null, int? MaxParallel = null);
+public sealed record SlurmOptions(string? Partition = null, string? Time = null, int? CpusPerTask = null,
+    string? Gpus = null, int? MaxParallel = null);
 
 /// <summary>An sbatch script that runs a study as one job array: element I runs `neuromorphic study run FILE`,
 /// which reads its index from SLURM_ARRAY_TASK_ID. Scheduling, placement, retries (requeue) and limits stay
@@ -26,13 +27,16 @@ public static class SlurmScript
         // Every other text in the script comes from the study file or the file system: no control character (a
         // newline would end the line and start a command or directive of its own), and quoted for its reader below.
         foreach (var (what, v) in new[] { ("study file", study.Path), ("\"out\"", study.OutDir) }.Concat(executable.Select(e => ("executable", e))))
-            if (v.Any(char.IsControl)) throw new NeuromorphicException($"{what} '{v}': holds a control character; cannot be written into an sbatch script");
+            if (v.Any(char.IsControl)) throw new NeuromorphicException($"{what} '{v}': holds a control character; cannot be "
+                + $"written into an sbatch script");
         if (study.OutDir.Contains('\\'))
-            throw new NeuromorphicException($"\"out\" '{study.OutDir}': holds a backslash, which turns off Slurm's %A and %a in the log file names; choose a folder without one");
+            throw new NeuromorphicException($"\"out\" '{study.OutDir}': holds a backslash, which turns off Slurm's %A and %a in the log file "
+                + $"names; choose a folder without one");
         var jobName = new string(study.Name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
-        sb.Append($"# Written by `neuromorphic study submit --slurm` for {StudyPlan.Quote(study.Path)}: {study.Count} runs, one array element each.\n");
+        sb.Append($"# Written by `neuromorphic study submit --slurm` for {StudyPlan.Quote(study.Path)}: {study.Count} "
+            + $"runs, one array element each.\n");
         sb.Append($"#SBATCH --job-name=nm-{jobName}\n");
         sb.Append($"#SBATCH --array=0-{study.Count - 1}{(o.MaxParallel is { } m ? $"%{m}" : "")}\n");
         // sbatch reads its directives with its own quoting (double quotes, backslash escapes, # starts a comment
@@ -69,6 +73,7 @@ public static class SlurmScript
     {
         var line = sbatchOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
         var id = line.Split(';')[0];
-        return id.Length > 0 && id.All(char.IsAsciiDigit) ? id : throw new NeuromorphicException($"sbatch printed no job id: '{sbatchOutput.Trim()}'");
+        return id.Length > 0 && id.All(char.IsAsciiDigit) ? id : throw new NeuromorphicException($"sbatch printed no job "
+            + $"id: '{sbatchOutput.Trim()}'");
     }
 }

@@ -43,7 +43,8 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
     {
         if (path.Any(char.IsControl)) throw new NeuromorphicException($"{path}: a study file's path cannot hold control characters");
         var full = System.IO.Path.GetFullPath(path);
-        if (full.Any(char.IsControl)) throw new NeuromorphicException($"{full}: a study file's path cannot hold control characters (its runs' command lines and the sbatch script hold it)");
+        if (full.Any(char.IsControl)) throw new NeuromorphicException($"{full}: a study file's path cannot hold control characters (its runs' "
+            + $"command lines and the sbatch script hold it)");
         if (!File.Exists(full)) throw new NeuromorphicException($"{path}: study file not found");
         string text = InputFile.ReadText(full, "study file", MaxFileBytes);
         JsonDocument doc;
@@ -77,7 +78,8 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
         if (root.TryGetProperty("arguments", out var a))
         {
             if (a.ValueKind != JsonValueKind.Array) throw Error("\"arguments\" must be an array of strings");
-            foreach (var x in a.EnumerateArray()) args.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"arguments\"") : throw Error("\"arguments\" must be an array of strings"));
+            foreach (var x in a.EnumerateArray()) args.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"arguments\"")
+                : throw Error("\"arguments\" must be an array of strings"));
         }
         var options = new List<(string, string?)>();
         if (root.TryGetProperty("options", out var o))
@@ -96,9 +98,12 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
             foreach (var p in ax.EnumerateObject())
             {
                 var n = OptionName(path, "axis", p.Name);
-                if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() == 0) throw Error($"axis '{p.Name}': expected a non-empty list of values");
-                if (p.Value.GetArrayLength() > MaxRuns) throw Error($"axis '{p.Name}': {p.Value.GetArrayLength()} values; a study holds at most {MaxRuns} runs");
-                var values = p.Value.EnumerateArray().Select(v => Value(path, $"axis '{p.Name}'", v) is { } x ? NoControl(x, $"axis '{p.Name}'") : null).ToList();
+                if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() == 0) throw Error($"axis '{p.Name}': "
+                    + $"expected a non-empty list of values");
+                if (p.Value.GetArrayLength() > MaxRuns) throw Error($"axis '{p.Name}': {p.Value.GetArrayLength()} values; a study "
+                    + $"holds at most {MaxRuns} runs");
+                var values = p.Value.EnumerateArray().Select(v => Value(path, $"axis '{p.Name}'", v) is { } x
+                    ? NoControl(x, $"axis '{p.Name}'") : null).ToList();
                 if (values.Distinct().Count() != values.Count) throw Error($"axis '{p.Name}': a value is listed twice");
                 axes.Add(new StudyAxis(n, values));
             }
@@ -107,21 +112,25 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
             throw Error($"axis '{dup.Key}': also given as a fixed option or axis");
         foreach (var reserved in new[] { "out", "json" })
             if (axes.Any(x => x.Name == reserved) || options.Any(x => x.Item1 == reserved))
-                throw Error($"axis or option '{reserved}': set by the study itself (each run gets --json and, where the command has it, --out OUT/I.nmm)");
+                throw Error($"axis or option '{reserved}': set by the study itself (each run gets --json and, where the "
+                    + $"command has it, --out OUT/I.nmm)");
         var metrics = new List<string>();
         if (root.TryGetProperty("metrics", out var m))
         {
             if (m.ValueKind != JsonValueKind.Array) throw Error("\"metrics\" must be an array of figure names");
-            foreach (var x in m.EnumerateArray()) metrics.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"metrics\"") : throw Error("\"metrics\" must be an array of figure names"));
+            foreach (var x in m.EnumerateArray()) metrics.Add(x.ValueKind == JsonValueKind.String ? NoControl(x.GetString()!, "\"metrics\"")
+                : throw Error("\"metrics\" must be an array of figure names"));
         }
         string suffix = ".nmm";
         if (root.TryGetProperty("output_suffix", out var sfx))
-            suffix = sfx.ValueKind == JsonValueKind.String && !sfx.GetString()!.Any(ch => ch is '/' or '\\' || char.IsWhiteSpace(ch) || char.IsControl(ch))
+            suffix = sfx.ValueKind == JsonValueKind.String && !sfx.GetString()!.Any(ch => ch is '/' or '\\'
+                || char.IsWhiteSpace(ch) || char.IsControl(ch))
                 ? sfx.GetString()! : throw Error("\"output_suffix\" must be a string without spaces or slashes, e.g. \".nir\"");
         long runs = 1;
         foreach (var axis in axes)
             if ((runs *= axis.Values.Count) > MaxRuns)
-                throw Error($"the axes' cross product has more than {MaxRuns} runs ({string.Join(" x ", axes.Select(x => x.Values.Count))}); split the study into several");
+                throw Error($"the axes' cross product has more than {MaxRuns} runs ({string.Join(" x ", axes.Select(x => x.Values.Count))}); "
+                    + $"split the study into several");
         return new StudyFile(full, name, command, args, options, axes, outDir, metrics, Str("group_over", "seed"), suffix);
     }
 
@@ -129,7 +138,8 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
     {
         var n = name.StartsWith("--", StringComparison.Ordinal) ? name[2..] : name;
         if (n.Length == 0 || n.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch == '-')))
-            throw new NeuromorphicException($"{path}: {kind} '{name}': not an option name (letters, digits and '-', e.g. \"seed\" or \"weight-bits\")");
+            throw new NeuromorphicException($"{path}: {kind} '{name}': not an option name (letters, digits and '-', e.g. "
+                + $"\"seed\" or \"weight-bits\")");
         return n;
     }
 
@@ -140,6 +150,7 @@ public sealed record StudyFile(string Path, string Name, string Command, IReadOn
         JsonValueKind.Number => v.GetRawText(),
         JsonValueKind.True => "",
         JsonValueKind.False or JsonValueKind.Null => null,
-        _ => throw new NeuromorphicException($"{path}: {what}: values must be strings, numbers or booleans, got {v.ValueKind.ToString().ToLowerInvariant()}"),
+        _ => throw new NeuromorphicException($"{path}: {what}: values must be strings, numbers or booleans, got "
+            + $"{v.ValueKind.ToString().ToLowerInvariant()}"),
     };
 }

@@ -48,7 +48,8 @@ public static class StudyMerge
                 if (values.Count > 0) stats[m] = (Mean(values), Std(values), values.Count);
             }
             // The plan's axis values (a record's own "axes" are not trusted: only its index and arguments are checked).
-            groups.Add(new StudyGroup(runs[members[0].Index].Point.Where(p => p.Axis != study.GroupOver).ToList(), members.Select(r => r.Index).ToList(), stats));
+            groups.Add(new StudyGroup(runs[members[0].Index].Point.Where(p => p.Axis != study.GroupOver).ToList(),
+                members.Select(r => r.Index).ToList(), stats));
         }
         return new StudySummary(study, runs, results, metrics, groups);
     }
@@ -63,7 +64,8 @@ public static class StudyMerge
         if (!figures.TryGetPropertyValue(name, out var n) || n is not JsonValue v) return null;
         double d;
         if (v.GetValueKind() == JsonValueKind.Number) { if (!v.TryGetValue(out d)) return null; }
-        else if (v.GetValueKind() != JsonValueKind.String || !double.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out d)) return null;
+        else if (v.GetValueKind() != JsonValueKind.String || !double.TryParse(v.GetValue<string>(), NumberStyles.Float,
+            CultureInfo.InvariantCulture, out d)) return null;
         return double.IsFinite(d) ? d : null;
     }
 
@@ -100,7 +102,8 @@ public static class StudyMerge
     public static IReadOnlyList<string> RunsCsv(StudySummary s)
     {
         var axes = s.Study.Axes.Select(a => a.Name).ToList();
-        var lines = new List<string> { string.Join(",", new[] { "index", "status" }.Concat(axes).Concat(s.Metrics).Concat(["seconds", "exit_code", "message"]).Select(Csv)) };
+        var lines = new List<string> { string.Join(",", new[] { "index",
+            "status" }.Concat(axes).Concat(s.Metrics).Concat(["seconds", "exit_code", "message"]).Select(Csv)) };
         foreach (var run in s.Runs)
         {
             var r = s.Results[run.Index];
@@ -119,7 +122,8 @@ public static class StudyMerge
     public static IReadOnlyList<string> SummaryCsv(StudySummary s)
     {
         var axes = s.Study.Axes.Select(a => a.Name).Where(a => a != s.Study.GroupOver).ToList();
-        var lines = new List<string> { string.Join(",", axes.Concat(["n", "indices"]).Concat(s.Metrics.SelectMany(m => new[] { m + "_mean", m + "_std" })).Select(Csv)) };
+        var lines = new List<string> { string.Join(",", axes.Concat(["n",
+            "indices"]).Concat(s.Metrics.SelectMany(m => new[] { m + "_mean", m + "_std" })).Select(Csv)) };
         foreach (var g in s.Groups)
         {
             var cells = g.Point.Select(p => Csv(StudyRun.Show(p.Value))).ToList();
@@ -137,7 +141,11 @@ public static class StudyMerge
     {
         ["study"] = s.Study.Name, ["runs"] = s.Runs.Count, ["done"] = s.Done.Count, ["done_count"] = s.Done.Count,
         ["missing"] = s.Missing.ToList(),
-        ["failed"] = s.Failed.Select(f => new Dictionary<string, object?> { ["index"] = f.Index, ["exit_code"] = f.ExitCode, ["message"] = f.Message }).ToList(),
+        ["failed"] = s.Failed.Select(f => new Dictionary<string, object?>
+        {
+            ["index"] = f.Index, ["exit_code"] = f.ExitCode,
+            ["message"] = f.Message
+        }).ToList(),
         ["metrics"] = s.Metrics.ToList(), ["group_over"] = s.Study.GroupOver,
         ["groups"] = s.Groups.Select(g =>
         {

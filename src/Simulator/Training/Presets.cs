@@ -62,7 +62,8 @@ public static class Presets
     /// <summary>Every preset, in the order `presets` lists them.</summary>
     public static readonly IReadOnlyList<Preset> All =
     [
-        new("best", "the most accurate eRBP settings found (docs/results.md): paper-perbp (linear data neurons, gate +-1150 mV, blank-out p = 0.45, 500 ms test digits) with eta 3e-3 decaying x0.75 per epoch",
+        new("best", "the most accurate eRBP settings found (docs/results.md): paper-perbp (linear data neurons, gate +-1150 mV, blank-out p = 0.45,"
+            + " 500 ms test digits) with eta 3e-3 decaying x0.75 per epoch",
             "this project's measurements (docs/results.md, issue 14)",
             Paper with
             {
@@ -70,30 +71,38 @@ public static class Presets
                 Erbp = Paper.Erbp with { LearningRate = 3e-3 },
                 Schedule = new LearningRateSchedule() with { DecayPerEpoch = 0.75 },
             }),
-        new("paper-erbp", "eRBP+ of Neftci et al. 2017: deterministic synapses, 1 kHz Poisson noise of 50 mV (50e-3 nA) onto hidden and prediction neurons, eta 6e-4, gate +-1150 mV, linear data neurons, 500 ms test digits",
+        new("paper-erbp", "eRBP+ of Neftci et al. 2017: deterministic synapses, 1 kHz Poisson noise of 50 mV (50e-3 nA) onto hidden and prediction "
+            + "neurons, eta 6e-4, gate +-1150 mV, linear data neurons, 500 ms test digits",
             "Neftci, Augustine, Paul, Detorakis (2017), Front. Neurosci. 11:324, Tables 1 and 2",
             Paper with
             {
                 Rule = RuleKind.Erbp,
                 Hidden = Paper.Hidden with { NoiseWeightMv = 50 }, Output = Paper.Output with { NoiseWeightMv = 50 },
             }),
-        new("paper-perbp", "eRBPx (peRBP) of Neftci et al. 2017: blank-out synapses p = 0.45, no noise, eta 1e-3, gate +-1150 mV, linear data neurons, 500 ms test digits",
+        new("paper-perbp", "eRBPx (peRBP) of Neftci et al. 2017: blank-out synapses p = 0.45, no noise, eta 1e-3, gate +-1150 mV, linear "
+            + "data neurons, 500 ms test digits",
             "Neftci, Augustine, Paul, Detorakis (2017), Front. Neurosci. 11:324, Tables 1 and 2",
             Paper with
             {
                 Rule = RuleKind.Perbp, TransmissionProbability = 0.45,
                 Erbp = Paper.Erbp with { LearningRate = 10e-4 },
             }),
-        new("best-s2m", "the most accurate S2M settings found (docs/s2m.md): 824-500 (784 pixels and 4 label units per class), blank-out p = 0.5, 140 ms samples, eta 0.3",
+        new("best-s2m", "the most accurate S2M settings found (docs/s2m.md): 824-500 (784 pixels and 4 label units per class), blank-out p = "
+            + "0.5, 140 ms samples, eta 0.3",
             "this project's measurements (docs/s2m.md, issues 4 and 15)",
             S2mBase),
-        new("paper-s2m", "the synaptic sampling machine of Neftci et al. 2016 on the 2014 eCD table's machine: blank-out p = 0.5 as the only noise, 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 kHz, 1 s test samples; eta 0.3 in our units",
-            "Neftci, Pedroni, Joshi, Al-Shedivat, Cauwenberghs (2016), Front. Neurosci. 10:241; Neftci et al. (2014), Front. Neurosci. 7:272, parameter table",
+        new("paper-s2m", "the synaptic sampling machine of Neftci et al. 2016 on the 2014 eCD table's machine: blank-out p = 0.5 as the only noise,"
+            + " 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 kHz, 1 s test samples; eta 0.3 in our units",
+            "Neftci, Pedroni, Joshi, Al-Shedivat, Cauwenberghs (2016), Front. Neurosci. 10:241; Neftci et al. (2014), Front. "
+                + "Neurosci. 7:272, parameter table",
             Ecd2014),
-        new("paper-ecd-2014", "the eCD machine of Neftci et al. 2014: deterministic synapses and neural noise (our stand-in for its diffusion noise: 1 kHz Poisson events of 50 mV into every sampler), 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 kHz, 1 s test samples; eta 0.3 in our units",
+        new("paper-ecd-2014", "the eCD machine of Neftci et al. 2014: deterministic synapses and neural noise (our stand-in for its diffusion "
+            + "noise: 1 kHz Poisson events of 50 mV into every sampler), 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 "
+            + "kHz, 1 s test samples; eta 0.3 in our units",
             "Neftci, Das, Pedroni, Kreutz-Delgado, Cauwenberghs (2014), Front. Neurosci. 7:272, parameter table",
             Ecd2014 with { TransmissionProbability = 1.0, Sampler = Ecd2014.Sampler with { NoiseRateHz = 1000, NoiseWeightMv = 50 } }),
-        new("reference", "the authors' April 2017 driver script: blank-out p = 0.65 whose synapses learn on every presynaptic spike, transmitted or not; eta 6e-4, gate +-600 mV, its data neurons (drive 0.5 (x - 0.43), black pixels silent: --encoder reference), 250 ms digits",
+        new("reference", "the authors' April 2017 driver script: blank-out p = 0.65 whose synapses learn on every presynaptic spike, transmitted "
+            + "or not; eta 6e-4, gate +-600 mV, its data neurons (drive 0.5 (x - 0.43), black pixels silent: --encoder reference), 250 ms digits",
             "eRBP reference code (April 2017 driver script and synapse class)",
             new SimulationConfig() with
             {
