@@ -48,6 +48,10 @@ public static class TestCommand
                 if (ro.Trim().Equals("free-energy", StringComparison.OrdinalIgnoreCase)) freeEnergy = true;
                 else config = config with { Readout = ConfigOptions.ParseReadout(ro) };
             }
+            // The free-energy readout simulates nothing: a kernel asked for would be silently ignored.
+            if (freeEnergy && r.GetResult(kernel) is { Implicit: false })
+                throw new NeuromorphicException($"--inference-kernel {r.GetValue(kernel)}: --readout free-energy simulates nothing "
+                    + "(it reads the weights); drop one of them");
             if (r.GetValue(energyScale) is { } es && !(freeEnergy && es > 0 && double.IsFinite(es)))
                 throw new NeuromorphicException(freeEnergy ? $"--energy-scale must be a positive number, got {es}"
                     : "--energy-scale is an option of --readout free-energy");

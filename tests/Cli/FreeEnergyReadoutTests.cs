@@ -26,6 +26,10 @@ public class FreeEnergyReadoutTests
     public void RefusedForAnErbpModel() => OneLine(Run("test", Model("erbp-784-200-10-2ep.nmm"), "--readout", "free-energy"), "only S2M models");
 
     [Test]
+    public void AnInferenceKernelIsRefusedWithTheFreeEnergyReadout()
+        => OneLine(Run("test", Model("s2m-824-500-3ep.nmm"), "--readout", "free-energy", "--inference-kernel", "network"), "simulates nothing");
+
+    [Test]
     public void EnergyScaleNeedsTheFreeEnergyReadout() => OneLine(Run("test", Model("s2m-824-500-3ep.nmm"), "--energy-scale", "0.001"), "--readout free-energy");
 
     [TestCase("0")]
