@@ -50,6 +50,17 @@ public static class DeviceSteps
         return spike;
     }
 
+    /// <summary>One S2M sampler k: the one-compartment <see cref="TwoCompartmentLif.StepSoma"/> on its state in
+    /// <paramref name="state"/>. Returns whether it spiked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IntegrateSampler(in LifStateView state, int k, float inputMv, bool noise, in LifCoefficients c)
+    {
+        var s = state.Load(k);
+        bool spike = TwoCompartmentLif.StepSoma(ref s, inputMv, noise, c);
+        state.Store(k, s);
+        return spike;
+    }
+
     /// <summary>The somatic input of LIF neuron k for this step: its inbox <paramref name="inboxMv"/>, plus its bias current
     /// <paramref name="bias"/>[<paramref name="biasIndex"/>] by <see cref="TwoCompartmentLif.SomaInputMv"/> when the
     /// population has one (<paramref name="biasIndex"/> &gt;= 0; -1: none, the inbox as is, as on the CPU path).</summary>

@@ -63,10 +63,10 @@ public static class S2mKernels
     }
 
     /// <summary>A free unit k (unit <paramref name="unit"/> of <paramref name="layer"/>, <see cref="VisibleLayer"/> or <see cref="HiddenLayer"/>)
-    /// as a noisy LIF sampler driven by its inbox. Nothing drives its dendrite, which stays at rest.</summary>
+    /// as a noisy one-compartment LIF sampler driven by its inbox.</summary>
     static bool Sample(in S2mArgs a, in LifStateView state, ArrayView<float> inbox, int k, ulong counter, int layer, int unit)
-        => DeviceSteps.IntegrateLif(state, k, inbox[k], 0f,
-            DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler, out _);
+        => DeviceSteps.IntegrateSampler(state, k, inbox[k],
+            DeviceSteps.NoiseEvent(a.Sampler, a.Seed, counter, layer, unit), a.Sampler);
 
     /// <summary>The matrix in one direction as <see cref="DeviceSteps"/> sees it: visible-to-hidden events walk rows
     /// (pre j, post i: weight j * Columns + i), hidden-to-visible events walk columns (pre i, post j: the same weight).</summary>

@@ -177,11 +177,31 @@ public static class TwoCompartmentLif
     public static bool Step(ref LifState s, float inputMv, float dendriteInputMv, bool noiseEvent, in LifCoefficients c)
     {
         if (c.StateBits != 0) return StepFixedPoint(ref s, inputMv, dendriteInputMv, noiseEvent, c);
+        // The dendrite integrates apart (it drives learning, not the soma): the soma is the one-compartment step.
+        s.DendriteMv = (s.DendriteMv + dendriteInputMv) * c.DendriteDecay;
+        return StepSomaFloat(ref s, inputMv, noiseEvent, c);
+    }
+
+    /// <summary>The one-compartment LIF step (I, V and the refractory count; the dendrite is left as it is): the S2M
+    /// sampler's neuron, which has no dendrite to drive. The same arithmetic as the soma of <see cref="Step(ref LifState,
+    /// float, float, bool, in LifCoefficients)"/>, float or fixed point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StepSoma(ref LifState s, float inputMv, bool noiseEvent, in LifCoefficients c)
+    {
+        if (c.StateBits == 0) return StepSomaFloat(ref s, inputMv, noiseEvent, c);
+        float dendriteMv = s.DendriteMv; // the fixed-point step decays U too: keep it as it was
+        bool spike = StepFixedPoint(ref s, inputMv, 0f, noiseEvent, c);
+        s.DendriteMv = dendriteMv;
+        return spike;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool StepSomaFloat(ref LifState s, float inputMv, bool noiseEvent, in LifCoefficients c)
+    {
         float i = s.SynapticCurrentMv + inputMv;
         float v = s.SomaMv * c.MembraneDecay + i * c.CurrentToMembrane;
         if (noiseEvent) v += c.NoiseWeightMv;
         s.SynapticCurrentMv = i * c.SynapseDecay;
-        s.DendriteMv = (s.DendriteMv + dendriteInputMv) * c.DendriteDecay;
         int r = s.RefractoryStepsLeft;
         bool spike = FireOrHold(v > c.ThresholdMv, ref r, c.RefractorySteps, out bool reset);
         s.RefractoryStepsLeft = r;

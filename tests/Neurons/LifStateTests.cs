@@ -56,4 +56,31 @@ public class LifStateTests
         Assert.That(row.DendriteMv.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.DendriteMv.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(row.RefractoryStepsLeft, Is.EqualTo(scalar.RefractoryStepsLeft));
     }
+
+    [TestCase(0)]
+    [TestCase(16)]
+    public void TheSamplersOneCompartmentStepIsTheSomaOfTheTwoCompartmentStep(int stateBits)
+    {
+        // The S2M sampler steps I, V and the refractory count alone; the two-compartment step must give the same soma
+        // whatever its dendrite does, and StepSoma must leave the dendrite as it is.
+        var c = new LifCoefficients(new LifParameters { NoiseWeightMv = 40 }, 0.1, stateBits, 0.0625);
+        var rng = new Random(11);
+        LifState one = default, two = default;
+        one.DendriteMv = 3.25f;
+        int spikes = 0;
+        for (int step = 0; step < 2000; step++)
+        {
+            float input = (float)(rng.NextDouble() * (step % 7 == 0 ? 300 : 25));
+            bool noise = rng.Next(10) == 0;
+            bool a = TwoCompartmentLif.StepSoma(ref one, input, noise, c);
+            bool b = TwoCompartmentLif.Step(ref two, input, (float)(rng.NextDouble() * 50 - 25), noise, c);
+            Assert.That(a, Is.EqualTo(b), $"step {step}");
+            Assert.That((BitConverter.SingleToInt32Bits(one.SynapticCurrentMv), BitConverter.SingleToInt32Bits(one.SomaMv),
+                one.RefractoryStepsLeft), Is.EqualTo((BitConverter.SingleToInt32Bits(two.SynapticCurrentMv),
+                BitConverter.SingleToInt32Bits(two.SomaMv), two.RefractoryStepsLeft)), $"step {step}");
+            if (a) spikes++;
+        }
+        Assert.That(spikes, Is.GreaterThan(20), "the neuron fires");
+        Assert.That(one.DendriteMv, Is.EqualTo(3.25f), "the one-compartment step leaves the dendrite alone");
+    }
 }

@@ -11,8 +11,7 @@ public readonly record struct ActivationPoint(double Drive, double Measured, dou
 /// neuron. In each trial N presynaptic neurons fire together once (all z = 1); each event reaches the
 /// sampler with probability p, independently per synapse and trial (<see cref="BlankOutSynapse"/>, drawn
 /// from the counter-based generator). The transmitted sum S = sum_k xi_k w_k jumps the synaptic current;
-/// the neuron (the unchanged <see cref="TwoCompartmentLif.Step(ref LifState, float, float, bool, in LifCoefficients)"/> with the sampler's
-/// parameters) then
+/// the neuron (the unchanged one-compartment <see cref="TwoCompartmentLif.StepSoma"/> with the sampler's parameters) then
 /// fires if S times the peak of its postsynaptic potential, G, crosses the threshold. For many inputs S
 /// is close to Gaussian with mean p sum w and variance p(1-p) sum w^2, so
 /// <code>
@@ -30,7 +29,7 @@ public static class S2mActivation
         double peak = 0;
         for (int t = 0; t < steps; t++)
         {
-            TwoCompartmentLif.Step(ref s, t == 0 ? 1f : 0f, 0f, false, free);
+            TwoCompartmentLif.StepSoma(ref s, t == 0 ? 1f : 0f, false, free);
             peak = Math.Max(peak, s.SomaMv);
         }
         return peak;
@@ -71,7 +70,7 @@ public static class S2mActivation
                     if (BlankOutSynapse.Receives(key, k, threshold)) s += w[k];
                 var neuron = new LifState();
                 for (int step = 0; step < steps; step++)
-                    if (TwoCompartmentLif.Step(ref neuron, step == 0 ? s : 0f, 0f, false, c)) { fired++; break; }
+                    if (TwoCompartmentLif.StepSoma(ref neuron, step == 0 ? s : 0f, false, c)) { fired++; break; }
             }
             points.Add(new ActivationPoint(u, (double)fired / trials, 0.5 * (1 + Erf(u / Math.Sqrt(2))), trials));
         }

@@ -273,7 +273,7 @@ public sealed class S2mCpuEngine : SimulationEngine
                 bool noise = coef.NoiseThreshold != 0
                     && CounterRng.Happens(CounterRng.BitsAt(noiseKey, CounterRng.NeuronKey(population, index0 + k)), coef.NoiseThreshold);
                 var state = rows.Load(k);
-                if (TwoCompartmentLif.Step(ref state, inbox[o + k], 0f, noise, coef)) spikes[c++] = k;
+                if (TwoCompartmentLif.StepSoma(ref state, inbox[o + k], noise, coef)) spikes[c++] = k;
                 rows.Store(k, state);
                 inbox[o + k] = 0f;
             }
