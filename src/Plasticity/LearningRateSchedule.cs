@@ -39,8 +39,8 @@ public readonly record struct LearningRateSchedule(
         double floor = eta * FloorFraction;
         double rate = Kind switch
         {
-            ScheduleKind.Cosine => Epochs <= 1 ? eta : floor + (eta - floor) * 0.5 * (1
-                + Math.Cos(Math.PI * Math.Min(epoch, Epochs - 1) / (Epochs - 1))),
+            ScheduleKind.Cosine => Epochs <= 1 ? eta
+                : floor + (eta - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs - 1) / (Epochs - 1))),
             ScheduleKind.InverseTime => eta / (1 + epoch),
             _ => eta * Math.Pow(DecayPerEpoch, epoch),
         };
