@@ -6,7 +6,7 @@
 # localhost for the study end-to-end test, .ci/slurm.sh; its daemons are stopped on exit).
 # Arguments go to `dotnet test` (e.g. --filter Name~Cli). NEUROMORPHIC_SLURM=0 skips Slurm (that test is then ignored);
 # NEUROMORPHIC_SKIP_TOOL=1 skips the packed-tool check. Exit code: dotnet test's, else the layout check's
-# (dotnet format whitespace against .editorconfig), else the tool check's.
+# (dotnet format whitespace against .editorconfig, then no C# line over 150 characters), else the tool check's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -62,6 +62,15 @@ if ! dotnet format whitespace Neuromorphic.sln --verify-no-changes; then
   exit 1
 fi
 echo "layout: dotnet format whitespace --verify-no-changes passed"
+# No line over 150 characters in the C# sources (tests excepted); listed as file:line.
+long_lines=$(git ls-files -z 'src/*.cs' 'kernels/*.cs' 'tools/*.cs' | xargs -0 awk 'length > 150 { print FILENAME ":" FNR }')
+if [ -n "$long_lines" ]; then
+  echo "$long_lines" >&2
+  echo "error: the lines above are over 150 characters; wrap them (list them with: git ls-files -z 'src/*.cs' 'kernels/*.cs'" \
+    "'tools/*.cs' | xargs -0 awk 'length > 150 { print FILENAME \":\" FNR }')" >&2
+  exit 1
+fi
+echo "layout: no line over 150 characters in src/, kernels/, tools/"
 if [ "${NEUROMORPHIC_SKIP_TOOL:-0}" != 1 ]; then
   tools/pack-tool.sh --check
 fi

@@ -122,7 +122,8 @@ public static class CounterRng
 
     /// <summary><see cref="BitsAt(ulong, ulong)"/> for four indices at once (the bits in the low half of each element).</summary>
     public static Vector256<ulong> BitsAt(ulong stepKey, Vector256<ulong> index)
-        => Vector256.ShiftRightLogical(MixVector(Vector256.Create(stepKey) ^ index, Vector256.Create(0xBF58476D1CE4E5B9UL), Vector256.Create(0x94D049BB133111EBUL)), 32);
+        => Vector256.ShiftRightLogical(MixVector(Vector256.Create(stepKey) ^ index, Vector256.Create(0xBF58476D1CE4E5B9UL),
+            Vector256.Create(0x94D049BB133111EBUL)), 32);
 
     static Vector512<ulong> MixVector(Vector512<ulong> z, Vector512<ulong> c1, Vector512<ulong> c2)
     {
@@ -144,7 +145,8 @@ public static class CounterRng
     {
         if (!Avx2.IsSupported || Avx512DQ.VL.IsSupported) return x * c;
         var low = Avx2.Multiply(x.AsUInt32(), c.AsUInt32());
-        var cross = Avx2.Multiply(Avx2.ShiftRightLogical(x, 32).AsUInt32(), c.AsUInt32()) + Avx2.Multiply(x.AsUInt32(), Avx2.ShiftRightLogical(c, 32).AsUInt32());
+        var cross = Avx2.Multiply(Avx2.ShiftRightLogical(x, 32).AsUInt32(), c.AsUInt32())
+            + Avx2.Multiply(x.AsUInt32(), Avx2.ShiftRightLogical(c, 32).AsUInt32());
         return low + Avx2.ShiftLeftLogical(cross, 32);
     }
 

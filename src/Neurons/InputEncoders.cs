@@ -51,14 +51,18 @@ public readonly record struct EncoderParameters(
 
     public void Validate(string where)
     {
-        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of {string.Join(", ", Enum.GetValues<EncoderKind>().Select(k => $"{k} ({(int)k})"))}");
-        if (!double.IsFinite(ThetaMv) || !double.IsFinite(LogitOffset)) throw new ArgumentException($"{where}: ThetaMv and LogitOffset must be finite numbers, got {ThetaMv} and {LogitOffset}");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of "
+            + $"{string.Join(", ", Enum.GetValues<EncoderKind>().Select(k => $"{k} ({(int)k})"))}");
+        if (!double.IsFinite(ThetaMv) || !double.IsFinite(LogitOffset)) throw new ArgumentException($"{where}: ThetaMv and LogitOffset must be "
+            + $"finite numbers, got {ThetaMv} and {LogitOffset}");
         LifParameters.Require(Rho0Hz, nameof(Rho0Hz), where);
         LifParameters.Require(DeltaUMv, nameof(DeltaUMv), where);
         LifParameters.Require(InputScaleMv, nameof(InputScaleMv), where);
         LifParameters.Require(MaxRateHz, nameof(MaxRateHz), where);
-        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of escape (0), poisson (1), linear (2), reference (3)");
-        if (!double.IsFinite(LinearOffset) || Math.Abs(LinearOffset) > 10) throw new ArgumentException($"{where}: LinearOffset must lie in [-10, 10], got {LinearOffset}");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: encoder kind {(int)Kind} is not one of escape (0), poisson "
+            + $"(1), linear (2), reference (3)");
+        if (!double.IsFinite(LinearOffset) || Math.Abs(LinearOffset) > 10) throw new ArgumentException($"{where}: LinearOffset must lie in "
+            + $"[-10, 10], got {LinearOffset}");
         if (!(RefractoryMs >= 0)) throw new ArgumentException($"{where}: RefractoryMs must be >= 0, got {RefractoryMs}");
     }
 }
@@ -194,7 +198,8 @@ public static class InputEncoders
                 var bits = CounterRng.BitsAt(stepKey, Vector256.Create<ulong>(neuronKeys.Slice(i))).AsInt64();
                 var inDeadTime = Vector256.GreaterThan(r, Vector256<long>.Zero);
                 var fire = Vector256.AndNot(Vector256.LessThan(bits, Vector256.Create<ulong>(thresholds.Slice(i)).AsInt64()), inDeadTime);
-                Vector256.ConditionalSelect(inDeadTime, r - Vector256<long>.One, Vector256.ConditionalSelect(fire, dead, r)).CopyTo(refractory.Slice(i));
+                Vector256.ConditionalSelect(inDeadTime, r - Vector256<long>.One,
+                    Vector256.ConditionalSelect(fire, dead, r)).CopyTo(refractory.Slice(i));
                 for (uint m = fire.ExtractMostSignificantBits(); m != 0; m &= m - 1)
                     spiked[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(m);
             }

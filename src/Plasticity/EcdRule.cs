@@ -34,7 +34,8 @@ public readonly record struct EcdParameters(
         if (!Enum.IsDefined(Pairing))
             throw new ArgumentException($"{where}: {nameof(Pairing)} {(int)Pairing} is not one of all (0), nearest (1)", nameof(Pairing));
         if (!(WeightMaxMv >= 0) || WeightMaxMv > 1e6)
-            throw new ArgumentException($"{where}: {nameof(WeightMaxMv)} must lie in [0, 1e6] mV (0 = no cap), got {WeightMaxMv}", nameof(WeightMaxMv));
+            throw new ArgumentException($"{where}: {nameof(WeightMaxMv)} must lie in [0, 1e6] mV (0 = no cap), got "
+                + $"{WeightMaxMv}", nameof(WeightMaxMv));
     }
 
     /// <summary>What the synapse event needs of the variant, as the CPU rows and the kernels take it.</summary>
@@ -143,7 +144,8 @@ public static class EcdRule
                 for (; i <= n - 8; i += 8)
                 {
                     var s = Vector256.Create<float>(spiked.Slice(i));
-                    (Vector256.ConditionalSelect(Vector256.Equals(s, Vector256<float>.Zero), Vector256.Create<float>(trace.Slice(i)), one) * d).CopyTo(trace.Slice(i));
+                    (Vector256.ConditionalSelect(Vector256.Equals(s, Vector256<float>.Zero), Vector256.Create<float>(trace.Slice(i)),
+                        one) * d).CopyTo(trace.Slice(i));
                 }
             }
             else
@@ -165,7 +167,8 @@ public static class EcdRule
     /// draws of the row keyed <paramref name="roundingKey"/> (<see cref="WeightUpdate"/>).
     /// </summary>
     public static int PreSpikeRow(Span<float> row, ReadOnlySpan<float> postTrace, ReadOnlySpan<uint> draws, uint threshold, bool stochastic,
-        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, bool quantized = false, in QuantCoefficients grid = default, ulong roundingKey = 0,
+        float etaG, ReadOnlySpan<byte> mask = default, Span<int> changed = default, bool quantized = false,
+            in QuantCoefficients grid = default, ulong roundingKey = 0,
         EcdSynapse variant = default)
         => UpdateRow(row, postTrace, default, draws, threshold, stochastic, etaG, mask, changed, quantized, grid, roundingKey, variant);
 
@@ -209,7 +212,8 @@ public static class EcdRule
     /// <summary>The row loop of <see cref="PreSpikeRow"/> (<paramref name="partnerSpiked"/> empty: the change is
     /// <see cref="PreSpikeChange(float, float)"/>) and <see cref="PostSpikeRow"/> (the change is <see cref="PostSpikeChange"/>).</summary>
     static int UpdateRow(Span<float> row, ReadOnlySpan<float> partnerTrace, ReadOnlySpan<float> partnerSpiked, ReadOnlySpan<uint> draws,
-        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, bool quantized, in QuantCoefficients grid, ulong roundingKey,
+        uint threshold, bool stochastic, float etaG, ReadOnlySpan<byte> mask, Span<int> changed, bool quantized,
+            in QuantCoefficients grid, ulong roundingKey,
         EcdSynapse variant)
     {
         int n = row.Length, i = 0, count = 0;
@@ -229,7 +233,8 @@ public static class EcdRule
                 Vector256<float> change;
                 if (!post) change = PreSpikeChange(vEtaG, trace);
                 else if (nearest)
-                    change = vEtaG * Vector256.ConditionalSelect(Vector256.Equals(Vector256.Create<float>(partnerSpiked.Slice(i)), Vector256<float>.Zero), trace, one);
+                    change = vEtaG * Vector256.ConditionalSelect(Vector256.Equals(Vector256.Create<float>(partnerSpiked.Slice(i)),
+                        Vector256<float>.Zero), trace, one);
                 else change = vEtaG * (trace + Vector256.Create<float>(partnerSpiked.Slice(i)));
                 var sum = wv + change;
                 // Cap: min(after, max(before, cap)), lane for lane the scalar Cap (no NaN; the limit is > 0, so no +-0 tie).

@@ -39,7 +39,8 @@ public readonly record struct LearningRateSchedule(
         double floor = eta * FloorFraction;
         double rate = Kind switch
         {
-            ScheduleKind.Cosine => Epochs <= 1 ? eta : floor + (eta - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs - 1) / (Epochs - 1))),
+            ScheduleKind.Cosine => Epochs <= 1 ? eta
+                : floor + (eta - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs - 1) / (Epochs - 1))),
             ScheduleKind.InverseTime => eta / (1 + epoch),
             _ => eta * Math.Pow(DecayPerEpoch, epoch),
         };
@@ -48,9 +49,12 @@ public readonly record struct LearningRateSchedule(
 
     public void Validate(string where)
     {
-        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: schedule kind {(int)Kind} is not one of exponential (0), cosine (1), 1/t (2)");
-        if (!(DecayPerEpoch > 0 && DecayPerEpoch <= 1)) throw new ArgumentException($"{where}: eta decay per epoch must lie in (0, 1], got {DecayPerEpoch}");
-        if (!(FloorFraction >= 0 && FloorFraction <= 1)) throw new ArgumentException($"{where}: eta floor must lie in [0, 1] (a fraction of eta), got {FloorFraction}");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"{where}: schedule kind {(int)Kind} is not one of "
+            + $"exponential (0), cosine (1), 1/t (2)");
+        if (!(DecayPerEpoch > 0 && DecayPerEpoch <= 1)) throw new ArgumentException($"{where}: eta decay per epoch must lie in "
+            + $"(0, 1], got {DecayPerEpoch}");
+        if (!(FloorFraction >= 0 && FloorFraction <= 1)) throw new ArgumentException($"{where}: eta floor must lie in [0, 1] (a fraction "
+            + $"of eta), got {FloorFraction}");
         if (Epochs < 0 || Epochs > 1_000_000) throw new ArgumentException($"{where}: schedule epochs must lie in 0..1000000, got {Epochs}");
     }
 }

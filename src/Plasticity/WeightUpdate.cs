@@ -26,6 +26,8 @@ public static class WeightUpdate
     /// <summary><see cref="Apply(float, float, bool, in QuantCoefficients, ulong, int)"/> that keys the rounding draw itself,
     /// only when it is needed (the kernels' per-synapse form).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(float w, float dw, bool quantized, in QuantCoefficients grid, ulong seed, ulong counter, int projection, int pre, int post)
-        => !quantized ? w + dw : dw == 0f ? w : Quantizer.Quantize(w + dw, grid, CounterRng.RowBits(RoundingKey(seed, counter, projection, pre), post));
+    public static float Apply(float w, float dw, bool quantized, in QuantCoefficients grid, ulong seed, ulong counter,
+        int projection, int pre, int post)
+        => !quantized ? w + dw : dw == 0f ? w : Quantizer.Quantize(w + dw, grid,
+            CounterRng.RowBits(RoundingKey(seed, counter, projection, pre), post));
 }

@@ -27,14 +27,16 @@ public sealed class NeuromorphicException : Exception
     public static NeuromorphicException ForField(string field, Func<string, string> format) => new([field], n => format(n[0]));
 
     /// <summary>A message about two fields.</summary>
-    public static NeuromorphicException ForField(string field1, string field2, Func<string, string, string> format) => new([field1, field2], n => format(n[0], n[1]));
+    public static NeuromorphicException ForField(string field1, string field2, Func<string, string, string> format) =>
+        new([field1, field2], n => format(n[0], n[1]));
 
     /// <summary>A message about several fields: <paramref name="format"/> receives their spellings in order.</summary>
     public static NeuromorphicException ForFields(IReadOnlyList<string> fields, Func<IReadOnlyList<string>, string> format) => new(fields, format);
 
     /// <summary>The message with each field spelt by <paramref name="spell"/> (one line, escaped as every message is);
     /// the message itself when it names no field.</summary>
-    public string MessageWith(Func<string, string> spell) => _format == null ? Message : Text.Escape(_format(Fields.Select(spell).ToList()), Text.MaxLine);
+    public string MessageWith(Func<string, string> spell) => _format == null ? Message
+        : Text.Escape(_format(Fields.Select(spell).ToList()), Text.MaxLine);
 
     /// <summary>The same error after <paramref name="prefix"/> (a file, a place): the fields stay known.</summary>
     public NeuromorphicException Prefixed(string prefix)

@@ -14,7 +14,8 @@ public static class Text
     /// <summary>
     /// <paramref name="s"/> on one line with nothing a terminal would act on: C0 and C1 control characters, DEL,
     /// line and paragraph separators, bidirectional overrides and isolates, and unpaired surrogates are written as
-    /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\xHH</c> / <c>\uHHHH</c>; text beyond <paramref name="max"/> characters (default <see cref="MaxShown"/>) is
+    /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\xHH</c> / <c>\uHHHH</c>; text beyond <paramref name="max"/> characters (default <see cref="MaxShown"/>)
+    /// is
     /// cut (<paramref name="max"/>) and its length stated. A file can then neither clear the screen, set the title nor forge extra lines.
     /// </summary>
     public static string Escape(string? s, int max = MaxShown)
@@ -45,7 +46,8 @@ public static class Text
     /// <summary>A library's message with .NET type names (<c>System.UInt64</c>, <c>System.Nullable`1[System.Double]</c>)
     /// put in words ("a whole number >= 0", "a number"), for messages about what the user gave.</summary>
     public static string Plain(string message)
-        => System.Text.RegularExpressions.Regex.Replace(message, @"'?System\.Nullable`1\[([A-Za-z0-9_.]+)\]'?|'?(System(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(\[\])?'?", m =>
+        => System.Text.RegularExpressions.Regex.Replace(message,
+            @"'?System\.Nullable`1\[([A-Za-z0-9_.]+)\]'?|'?(System(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(\[\])?'?", m =>
         {
             string t = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
             if (m.Groups[3].Success && m.Groups[3].Value == "[]") return "a list";

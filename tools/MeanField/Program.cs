@@ -22,7 +22,11 @@ Option[] notModelled = cfg.Entries.Where(x => x.Entry.Name != ModelOptions.RuleN
     .Select(x => x.Option).ToArray();
 var hidden = new Option<int>(OptionNames.Of(RunFields.HiddenUnits)) { Description = "hidden neurons (200)", DefaultValueFactory = _ => 200 };
 var epochs = new Option<int>("--epochs") { Description = "epochs (4)", DefaultValueFactory = _ => 4 };
-var trainSamples = new Option<int>("--train-samples") { Description = "training digits per epoch, at most 60,000 (50,000)", DefaultValueFactory = _ => 50_000 };
+var trainSamples = new Option<int>("--train-samples")
+{
+    Description = "training digits per epoch, at most 60,000 (50,000)",
+    DefaultValueFactory = _ => 50_000,
+};
 var subSteps = new Option<int>("--sub-steps") { Description = "rate iterations per sample (10)", DefaultValueFactory = _ => 10 };
 var noiseSigma = new Option<double>("--noise-sigma-mv") { Description = "Gaussian noise of the membrane potential in the f-I curve, mV (0)" };
 var targetHz = new Option<double?>("--target-hz") { Description = "rate the true class is trained towards (default: the label neuron's)" };
@@ -37,14 +41,20 @@ foreach (var o in new Option[] { hidden, epochs, trainSamples, subSteps, noiseSi
 root.SetAction(r => CommandLine.Guard(() =>
 {
     if (notModelled.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } refused)
-        throw new NeuromorphicException($"{refused.Name}: the mean-field model has no counterpart for it (the simulator's `neuromorphic train` does)");
+        throw new NeuromorphicException($"{refused.Name}: the mean-field model has no counterpart for it (the "
+            + $"simulator's `neuromorphic train` does)");
     var config = cfg.Build(r, RuleKind.Erbp);
     // The tool's default halves eta each epoch (the main job's schedule).
-    if (r.GetValue(cfg.EtaDecay) == null && r.GetValue(cfg.Config) == null && r.GetValue(cfg.PresetOpt) == null) config = config with { EtaDecayPerEpoch = 0.5 };
+    if (r.GetValue(cfg.EtaDecay) == null && r.GetValue(cfg.Config) == null
+        && r.GetValue(cfg.PresetOpt) == null) config = config with { EtaDecayPerEpoch = 0.5 };
     if (r.GetValue(gateLow) is { } lo) config = config with { Erbp = config.Erbp with { GateLowMv = lo } };
     if (r.GetValue(gateHigh) is { } hi) config = config with { Erbp = config.Erbp with { GateHighMv = hi } };
     if (r.GetValue(errorWeight) is { } ew) config = config with { ErrorWeightMv = ew };
-    if (r.GetValue(refractory) is { } rf) config = config with { Hidden = config.Hidden with { RefractoryMs = rf }, Output = config.Output with { RefractoryMs = rf } };
+    if (r.GetValue(refractory) is { } rf) config = config with
+    {
+        Hidden = config.Hidden with { RefractoryMs = rf },
+        Output = config.Output with { RefractoryMs = rf }
+    };
     config.Validate();
     int Positive(Option<int> o) => r.GetValue(o) is var v && v > 0 ? v : throw new NeuromorphicException($"{o.Name} must be at least 1, got {v}");
     var settings = new MeanFieldSettings

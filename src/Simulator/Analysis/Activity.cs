@@ -156,7 +156,8 @@ public static class ReceptiveFields
     public static (int Rows, int Cols) SquareImage(int pixels, string where)
     {
         int side = (int)Math.Round(Math.Sqrt(pixels));
-        if (side * side != pixels) throw new NeuromorphicException($"{where}: the input layer has {pixels} neurons, not a square image; receptive fields are drawn as square tiles");
+        if (side * side != pixels) throw new NeuromorphicException($"{where}: the input layer has {pixels} neurons, not a square image; receptive "
+            + $"fields are drawn as square tiles");
         return (side, side);
     }
 }

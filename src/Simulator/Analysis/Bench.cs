@@ -14,7 +14,8 @@ public sealed record BenchSetup(BackendKind Backend, int[] Layers, SimulationCon
 /// <summary>One timed run: <see cref="Samples"/> samples in <see cref="Seconds"/> on <see cref="Backend"/>; <see cref="Path"/>:
 /// the ILGPU code path of the last batch (null on the CPU).</summary>
 
-public sealed record BenchRun(int Samples, double Seconds, long SynOps, long Spikes, string Backend, string Device, Network Network, IlgpuRunPath? Path = null)
+public sealed record BenchRun(int Samples, double Seconds, long SynOps, long Spikes, string Backend, string Device,
+    Network Network, IlgpuRunPath? Path = null)
 {
     public double SamplesPerSecond => Samples / Seconds;
 }
@@ -37,18 +38,22 @@ public static class Bench
     public static BenchRun Measure(BenchSetup s, Func<bool, int, Action<int>>? progress = null)
     {
         // S2M: a 794-h machine with h = the first hidden layer of --arch (784-500-10 gives 794-500).
-        var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Family == ModelFamily.SynapticSampling ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
+        var net = s.FromModel?.Invoke() ?? Networks.Build(s.Config.Family == ModelFamily.SynapticSampling
+            ? [s.Layers[0], s.Layers[1], s.Layers[^1]] : s.Layers, s.Config);
         using var engine = Backends.Create(s.Backend, net, s.Config, s.Batch);
         if (s.PerPhaseInference)
         {
             if (engine is not IlgpuEngine ilgpu)
-                throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend, (k, b) => $"{k} per-phase chooses between ILGPU's kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+                throw NeuromorphicException.ForField(RunFields.InferenceKernel, RunFields.Backend,
+                    (k, b) => $"{k} per-phase chooses between ILGPU's kernels: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
             ilgpu.UseFusedInference = false;
         }
         if (s.GroupSizeLimit is { } g)
         {
             if (engine is not IlgpuEngine ilgpu)
-                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend, (k, b) => $"{k} sets the threads per lane of ILGPU's fused network kernel: use it with {b} cuda or ilgpu-cpu, not {engine.BackendName}");
+                throw NeuromorphicException.ForField(RunFields.GroupSize, RunFields.Backend,
+                    (k, b) => $"{k} sets the threads per lane of ILGPU's fused network kernel: use it with {b} cuda or "
+                    + $"ilgpu-cpu, not {engine.BackendName}");
             ilgpu.FusedGroupSizeLimit = g;
         }
         var input = engine.NewInput();
@@ -71,7 +76,8 @@ public static class Bench
             synops += res.SynOps; spikes += res.Spikes; done += m;
             report?.Invoke(done);
         }
-        return new BenchRun(done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, engine.DeviceName, net, (engine as IlgpuEngine)?.LastRunPath);
+        return new BenchRun(done, sw.Elapsed.TotalSeconds, synops, spikes, engine.BackendName, engine.DeviceName, net,
+            (engine as IlgpuEngine)?.LastRunPath);
     }
 
     /// <summary>Measures <paramref name="s"/>; with <paramref name="vsTraining"/> &gt; 0 also times batch-1 training

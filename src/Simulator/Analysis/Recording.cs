@@ -45,13 +45,16 @@ public sealed class Recording : IStateRecorder
             var pop = net.Populations[p];
             if (_stateNeurons[p].Length == 0) continue;
             if (pop.Kind != PopulationKind.TwoCompartment)
-                throw new NeuromorphicException($"--record-neurons {pop.Name}: only two-compartment LIF populations have I, V and U traces ({pop.Name} is {pop.Kind.ToString().ToLowerInvariant()})");
+                throw new NeuromorphicException($"--record-neurons {pop.Name}: only two-compartment LIF populations have I, V and U traces "
+                    + $"({pop.Name} is {pop.Kind.ToString().ToLowerInvariant()})");
             int bad = Array.FindIndex(_stateNeurons[p], i => i < 0 || i >= pop.Size);
-            if (bad >= 0) throw new NeuromorphicException($"--record-neurons {pop.Name}: neuron {_stateNeurons[p][bad]} is outside 0..{pop.Size - 1}");
+            if (bad >= 0) throw new NeuromorphicException($"--record-neurons {pop.Name}: neuron {_stateNeurons[p][bad]} "
+                + $"is outside 0..{pop.Size - 1}");
         }
         long stateValues = 3L * samples * steps * _stateNeurons.Sum(s => (long)s.Length);
         if (stateValues > MaxStateValues)
-            throw new NeuromorphicException($"--record state: {samples} samples x {steps} steps x {_stateNeurons.Sum(s => s.Length)} neurons x 3 traces is {stateValues:N0} values, more than {MaxStateValues:N0}; record fewer samples or neurons");
+            throw new NeuromorphicException($"--record state: {samples} samples x {steps} steps x {_stateNeurons.Sum(s => s.Length)} neurons x 3 "
+                + $"traces is {stateValues:N0} values, more than {MaxStateValues:N0}; record fewer samples or neurons");
         if (spikes) _spikes = net.Populations.Select(_ => Enumerable.Range(0, samples).Select(_ => new List<long>()).ToArray()).ToArray();
         if (stateValues > 0)
         {
@@ -79,7 +82,8 @@ public sealed class Recording : IStateRecorder
         if (_spikes == null || sample < 0 || sample >= Samples || neurons.Length == 0) return;
         _spikeCount += neurons.Length;
         if (_spikeCount > MaxSpikes)
-            throw new NeuromorphicException($"--record spikes: more than {MaxSpikes:N0} spikes in {Samples} samples; record fewer samples (--record-samples)");
+            throw new NeuromorphicException($"--record spikes: more than {MaxSpikes:N0} spikes in {Samples} samples; record "
+                + $"fewer samples (--record-samples)");
         var list = _spikes[population][sample];
         foreach (int n in neurons) list.Add((long)step << 32 | (uint)n);
     }
@@ -108,7 +112,8 @@ public sealed class Recording : IStateRecorder
             input.Fill(set, m, b => first + b, b => presentationBase + first + b, withLabels: false);
             SampleOfLane = lane => first + lane;
             var res = engine.Run(input, train: false, this);
-            for (int b = 0; b < m; b++) (Images[first + b], Labels[first + b], Predictions[first + b]) = (first + b, set.Labels[first + b], res.Predicted(b));
+            for (int b = 0; b < m; b++) (Images[first + b], Labels[first + b], Predictions[first + b]) = (first + b,
+                set.Labels[first + b], res.Predicted(b));
         }
     }
 
@@ -175,7 +180,8 @@ public sealed class RecorderPair(ISpikeRecorder first, ISpikeRecorder? second) :
         second?.OnSpikes(step, population, lane, neurons);
     }
 
-    public int[] StateNeurons(int population) => (second as IStateRecorder)?.StateNeurons(population) ?? (first as IStateRecorder)?.StateNeurons(population) ?? [];
+    public int[] StateNeurons(int population) => (second as IStateRecorder)?.StateNeurons(population)
+        ?? (first as IStateRecorder)?.StateNeurons(population) ?? [];
 
     public void OnState(int step, int population, int lane, int slot, float currentMv, float somaMv, float dendriteMv)
         => ((second as IStateRecorder) ?? (first as IStateRecorder))?.OnState(step, population, lane, slot, currentMv, somaMv, dendriteMv);

@@ -7,7 +7,8 @@ namespace Neuromorphic.Simulator.Analysis;
 /// <summary>One setting of a robustness sweep: weight bits (0 = float), pruned fraction, weight noise.</summary>
 public sealed record SweepSetting(int WeightBits, double Prune, double Noise, int StateBits = 0)
 {
-    public string Label => $"{(WeightBits == 0 ? "float" : $"{WeightBits}-bit")} weights / {(StateBits == 0 ? "float" : $"{StateBits}-bit")} state / prune {Prune:0.##} / noise {Noise:0.###}";
+    public string Label => $"{(WeightBits == 0 ? "float" : $"{WeightBits}-bit")} weights / {(StateBits == 0 ? "float" : $"{StateBits}-bit")} state "
+        + $"/ prune {Prune:0.##} / noise {Noise:0.###}";
 }
 
 /// <summary>
@@ -60,7 +61,8 @@ public static class Robustness
         return e;
     }
 
-    /// <summary>Prunes the smallest-magnitude <paramref name="fraction"/> of each forward projection's synapses (<see cref="Pruning.PruneWeakest"/>).</summary>
+    /// <summary>Prunes the smallest-magnitude <paramref name="fraction"/> of each forward projection's synapses (<see
+    /// cref="Pruning.PruneWeakest"/>).</summary>
     public static void Prune(Network net, double fraction) => Pruning.PruneWeakest(net, fraction);
 
     /// <summary>Multiplies every forward weight by (1 + sigma n), n standard normal, keyed by (seed, projection, synapse).</summary>

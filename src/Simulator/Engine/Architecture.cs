@@ -25,7 +25,8 @@ public static class Architecture
             if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || v <= 0)
                 throw new NeuromorphicException($"{option} '{text}': layer {i + 1} ('{parts[i]}') is not a positive whole number of neurons");
             if (v > MaxLayerSize)
-                throw new NeuromorphicException($"{option} '{text}': layer {i + 1} has {v} neurons, more than the cap of {MaxLayerSize:N0} per layer");
+                throw new NeuromorphicException($"{option} '{text}': layer {i + 1} has {v} neurons, more than the cap of "
+                    + $"{MaxLayerSize:N0} per layer");
             sizes[i] = (int)v;
         }
         Check(sizes, $"{option} '{text}'");

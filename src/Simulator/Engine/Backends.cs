@@ -68,8 +68,10 @@ public static class Backends
         long budget = available / 4 * 3 - weights;
         if ((double)batch * perLane <= budget) return;
         long fits = Math.Max(0, budget / perLane);
-        throw NeuromorphicException.ForField(batchField, f => $"{f} {batch}: the lanes of {Architecture.Format(net.Layers)} need about {batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
-            $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB available); the largest {f} that fits is {fits:N0}");
+        throw NeuromorphicException.ForField(batchField, f => $"{f} {batch}: the lanes of {Architecture.Format(net.Layers)} need about "
+            + $"{batch * (double)perLane / (1L << 30):F1} GiB ({perLane:N0} bytes per sample), " +
+            $"more than the {Math.Max(0, budget) / (double)(1L << 30):F1} GiB this process may use ({available / (double)(1L << 30):F1} GiB "
+                + $"available); the largest {f} that fits is {fits:N0}");
     }
 
     /// <summary>The bytes this process may still map under its address-space limit (`ulimit -v`, RLIMIT_AS, common on
@@ -84,7 +86,8 @@ public static class Backends
             {
                 if (!line.StartsWith("Max address space", StringComparison.Ordinal)) continue;
                 var soft = line["Max address space".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
-                if (!long.TryParse(soft, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long limit)) return long.MaxValue;
+                if (!long.TryParse(soft, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+                    out long limit)) return long.MaxValue;
                 using var self = System.Diagnostics.Process.GetCurrentProcess();
                 return Math.Max(0, limit - self.VirtualMemorySize64);
             }
@@ -102,11 +105,16 @@ public static class Backends
             {
                 ctx = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
                 var devices = ctx.GetCudaDevices();
-                if (devices.Count == 0) throw NeuromorphicException.ForField(RunFields.Backend, f => $"{f} cuda: no CUDA device found (run `neuromorphic devices`)");
+                if (devices.Count == 0) throw NeuromorphicException.ForField(RunFields.Backend,
+                    f => $"{f} cuda: no CUDA device found (run `neuromorphic devices`)");
                 return (ctx, devices[0].CreateAccelerator(ctx));
             }
             catch (NeuromorphicException) { ctx?.Dispose(); throw; }
-            catch (Exception e) { ctx?.Dispose(); string why = e.Message.Split('\n')[0]; throw NeuromorphicException.ForField(RunFields.Backend, f => $"{f} cuda: CUDA is not usable here ({why})"); }
+            catch (Exception e)
+            {
+                ctx?.Dispose(); string why = e.Message.Split('\n')[0]; throw NeuromorphicException.ForField(RunFields.Backend,
+                f => $"{f} cuda: CUDA is not usable here ({why})");
+            }
         }
         var cpuCtx = Context.Create(b => b.CPU(CPUDeviceKind.Default).Optimize(OptimizationLevel.O1));
         return (cpuCtx, cpuCtx.GetCPUDevice(0).CreateAccelerator(cpuCtx));
@@ -117,14 +125,21 @@ public static class Backends
     {
         var list = new List<(string, string, string)>
         {
-            ("cpu", $"native CPU ({Environment.ProcessorCount} logical cores, {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated switch { true => "AVX2", false => "no AVX2" }})", "the CPU path of record"),
+            ("cpu", $"native CPU ({Environment.ProcessorCount} logical cores, "
+                + $"{System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated switch { true => "AVX2", false => "no AVX2" }})",
+                "the CPU path of record"),
         };
         try
         {
             using var ctx = Context.Create(b => b.Default());
             foreach (var d in ctx)
             {
-                string backend = d.AcceleratorType switch { AcceleratorType.Cuda => "cuda", AcceleratorType.CPU => "ilgpu-cpu", _ => d.AcceleratorType.ToString().ToLowerInvariant() };
+                string backend = d.AcceleratorType switch
+                {
+                    AcceleratorType.Cuda => "cuda",
+                    AcceleratorType.CPU => "ilgpu-cpu",
+                    _ => d.AcceleratorType.ToString().ToLowerInvariant()
+                };
                 string detail = d.AcceleratorType switch
                 {
                     AcceleratorType.Cuda => $"{d.MemorySize / (1 << 20)} MiB, {d.NumMultiprocessors} SMs",

@@ -13,7 +13,8 @@ internal abstract class DeviceArrays(Accelerator accelerator) : IDisposable
     readonly List<MemoryBuffer> _all = [];
     readonly List<Action> _zero = [];
 
-    /// <summary>A new buffer of <paramref name="length"/> elements, zeroed by <see cref="Zero"/> unless <paramref name="rewrittenEachStep"/>.</summary>
+    /// <summary>A new buffer of <paramref name="length"/> elements, zeroed by <see cref="Zero"/> unless <paramref
+    /// name="rewrittenEachStep"/>.</summary>
     protected MemoryBuffer1D<T, Stride1D.Dense> Buffer<T>(long length, bool rewrittenEachStep = false) where T : unmanaged
     {
         var b = accelerator.Allocate1D<T>(length);

@@ -15,7 +15,8 @@ public static class ErbpNetwork
     public static Network Build(int[] layers, SimulationConfig config)
     {
         config.Validate();
-        if (config.Family != ModelFamily.FeedForward) throw NeuromorphicException.ForFields([nameof(SimulationConfig.Rule), RunFields.HiddenUnits, RunFields.Layers], n => $"{n[0]} s2m builds a synaptic sampling machine (train {n[0]} s2m {n[1]} N), not a feed-forward {n[2]} network");
+        if (config.Family != ModelFamily.FeedForward) throw NeuromorphicException.ForFields([nameof(SimulationConfig.Rule), RunFields.HiddenUnits,
+            RunFields.Layers], n => $"{n[0]} s2m builds a synaptic sampling machine (train {n[0]} s2m {n[1]} N), not a feed-forward {n[2]} network");
         Architecture.Check(layers, "--arch");
         int classes = layers[^1];
         var pops = new List<Population> { new("data", PopulationKind.Data, layers[0]) };
@@ -74,9 +75,14 @@ public static class ErbpNetwork
             projs.Add(Fixed("prediction->error", outputPop, errorPop, Compartment.Soma, predToError));
             projs.Add(Fixed("error->prediction", errorPop, outputPop, Compartment.Dendrite, errorToPred));
             for (int l = 1; l < layers.Length - 1; l++)
-                projs.Add(Fixed($"error->hidden{l}", errorPop, l, Compartment.Dendrite, FeedbackRows(RandomFeedback(layers[l], classes, l, config), layers[l], classes)));
+                projs.Add(Fixed($"error->hidden{l}", errorPop, l, Compartment.Dendrite,
+                    FeedbackRows(RandomFeedback(layers[l], classes, l, config), layers[l], classes)));
         }
-        var net = new Network { Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop, OutputPopulation = outputPop, ErrorPopulation = errorPop };
+        var net = new Network
+        {
+            Populations = pops, Projections = projs, Layers = layers, DataPopulation = 0, LabelPopulation = labelPop,
+            OutputPopulation = outputPop, ErrorPopulation = errorPop
+        };
         if (learns) RefreshFeedback(net, config);
         return net;
     }
@@ -145,7 +151,8 @@ public static class ErbpNetwork
     /// <summary>The eRBP boxcar of the neurons of layer <paramref name="layer"/> (1 = first hidden layer): its entry of
     /// <see cref="SimulationConfig.LayerGateMv"/> (+-g) when given, else the rule's own edges.</summary>
     public static (double LowMv, double HighMv) GateMv(SimulationConfig config, int layer)
-        => config.LayerGateMv is { } g && g.Length >= layer && !double.IsNaN(g[layer - 1]) ? (-g[layer - 1], g[layer - 1]) : (config.Erbp.GateLowMv, config.Erbp.GateHighMv);
+        => config.LayerGateMv is { } g && g.Length >= layer && !double.IsNaN(g[layer - 1]) ? (-g[layer - 1], g[layer - 1])
+            : (config.Erbp.GateLowMv, config.Erbp.GateHighMv);
 
     static Projection Fixed(string name, int src, int dst, Compartment c, float[] w)
         => new() { Name = name, Source = src, Target = dst, Compartment = c, Weights = w, ErrorPath = true };

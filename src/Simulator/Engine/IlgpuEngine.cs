@@ -48,8 +48,13 @@ public sealed class IlgpuEngine : SimulationEngine
     /// the per-phase kernels. Both are bit-identical to the CPU path.</summary>
     public bool UseFusedInference { get; set; } = true;
 
-    /// <summary>Threads per lane of the fused network kernel at most (default: its own choice, 128 or 256); see <see cref="IlgpuShared.GroupSizeLimit"/>.</summary>
-    public int FusedGroupSizeLimit { get => _shared.GroupSizeLimit; set => _shared.GroupSizeLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
+    /// <summary>Threads per lane of the fused network kernel at most (default: its own choice, 128 or 256); see <see
+    /// cref="IlgpuShared.GroupSizeLimit"/>.</summary>
+    public int FusedGroupSizeLimit
+    {
+        get => _shared.GroupSizeLimit; set => _shared.GroupSizeLimit = value >= 1 ? value
+        : throw new ArgumentOutOfRangeException(nameof(value));
+    }
 
     /// <summary>Training batches run as one launch of <see cref="FusedNetworkKernel"/> when each lane may learn
     /// on its own copy of the weights: batch 1, or <see cref="BatchUpdateMode.PerSample"/>.</summary>
@@ -82,7 +87,10 @@ public sealed class IlgpuEngine : SimulationEngine
             return Ran(IlgpuRunPath.FusedNetwork, _fused.RunNetwork(input, steps, learn: true, LearningRate));
         // The per-phase kernels implement only the per-step batch update: never fall back to it silently.
         if (learn && n > 1 && Config.BatchUpdate == BatchUpdateMode.PerSample)
-            throw NeuromorphicException.ForField(nameof(SimulationConfig.BatchUpdate), RunFields.Backend, (u, b) => $"{u} sample on {BackendName} needs the fused training kernel: no spike recorder, at most {FusedNetworkKernel.MaxPopulations} populations of at most {FusedNetworkKernel.MaxChunk * _shared.GroupSize(FusedNetworkKernel.MaxGroupSize)} neurons (use {u} step or {b} cpu)");
+            throw NeuromorphicException.ForField(nameof(SimulationConfig.BatchUpdate), RunFields.Backend,
+                (u, b) => $"{u} sample on {BackendName} needs the fused training kernel: no spike recorder, at most "
+                + $"{FusedNetworkKernel.MaxPopulations} populations of at most "
+                + $"{FusedNetworkKernel.MaxChunk * _shared.GroupSize(FusedNetworkKernel.MaxGroupSize)} neurons (use {u} step or {b} cpu)");
         return Ran(IlgpuRunPath.PerPhase, _perPhase.Run(input, steps, learn, LearningRate, recorder));
     }
 

@@ -25,7 +25,8 @@ public enum Compartment { Soma, Dendrite }
 /// <see cref="BiasMv"/>: for two-compartment neurons, a constant input per neuron added to the synaptic current every
 /// step (mV, like a weight: <see cref="TwoCompartmentLif.SomaInputMv"/>); null for none (every trained model; NIR
 /// import sets it from Affine biases).</summary>
-public sealed record Population(string Name, PopulationKind Kind, int Size, LifParameters Lif = default, bool ErrorPath = false, float[]? BiasMv = null);
+public sealed record Population(string Name, PopulationKind Kind, int Size, LifParameters Lif = default,
+    bool ErrorPath = false, float[]? BiasMv = null);
 
 /// <summary>
 /// Dense all-to-all connections from one population to another. Weights are row-major

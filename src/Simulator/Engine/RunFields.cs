@@ -14,7 +14,8 @@ public static class RunFields
     public const string HiddenUnits = "HiddenUnits";
     /// <summary>Layer sizes of a feed-forward network (784-200-10).</summary>
     public const string Layers = "Layers";
-    /// <summary>Which kernels run inference on an ILGPU backend: the fused network kernel or the per-phase kernels (<see cref="IlgpuEngine.UseFusedInference"/>).</summary>
+    /// <summary>Which kernels run inference on an ILGPU backend: the fused network kernel or the per-phase kernels (<see
+    /// cref="IlgpuEngine.UseFusedInference"/>).</summary>
     public const string InferenceKernel = "InferenceKernel";
     /// <summary>Threads per lane of ILGPU's fused network kernel at most (<see cref="IlgpuEngine.FusedGroupSizeLimit"/>).</summary>
     public const string GroupSize = "GroupSize";

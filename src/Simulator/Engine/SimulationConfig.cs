@@ -80,8 +80,10 @@ public sealed record SimulationConfig
 
     /// <summary>Fields only S2M reads, and fields only the eRBP family (and its networks under rule none) reads: the run
     /// report shows a model's configuration without the other rule's fields.</summary>
-    public static readonly string[] S2mOnlyFields = [nameof(Ecd), nameof(Sampler), nameof(LabelUnitsPerClass), nameof(BiasRateHz), nameof(Readout), nameof(S2mInitMv)];
-    public static readonly string[] ErbpOnlyFields = [nameof(Hidden), nameof(Output), nameof(Error), nameof(Erbp), nameof(LayerGateMv), nameof(LabelWeightMv),
+    public static readonly string[] S2mOnlyFields = [nameof(Ecd), nameof(Sampler), nameof(LabelUnitsPerClass), nameof(BiasRateHz),
+        nameof(Readout), nameof(S2mInitMv)];
+    public static readonly string[] ErbpOnlyFields = [nameof(Hidden), nameof(Output), nameof(Error), nameof(Erbp),
+        nameof(LayerGateMv), nameof(LabelWeightMv),
         nameof(ErrorWeightMv), nameof(InitScale), nameof(FeedbackScale), nameof(TransmissionProbability)];
 
     /// <summary>eta of the rule in use (eRBP's or eCD's).</summary>
@@ -117,7 +119,8 @@ public sealed record SimulationConfig
 
     int StepsOf(double ms, string field)
     {
-        if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field, f => $"{f}: sample duration must be positive, got {ms} ms");
+        if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field,
+            f => $"{f}: sample duration must be positive, got {ms} ms");
         return (int)Math.Round(ms / DtMs);
     }
 
@@ -127,15 +130,23 @@ public sealed record SimulationConfig
         try
         {
             if (!(DtMs > 0) || DtMs > 10) throw new ArgumentException($"dt must lie in (0, 10] ms, got {DtMs}");
-            if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("the dataset name (Dataset) is empty; expected mnist, fashion-mnist, kmnist, emnist-digits or idx:FOLDER");
-            if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of {string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
-            if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of {string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
-            foreach (var (ms, field, name) in new[] { (TestSampleMs, nameof(TestSampleMs), "test sample duration"), (SampleMs, nameof(SampleMs), "training sample duration") })
+            if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("the dataset name (Dataset) is empty; expected mnist, "
+                + "fashion-mnist, kmnist, emnist-digits or idx:FOLDER");
+            if (!Enum.IsDefined(Rule)) throw new ArgumentException($"rule {(int)Rule} is not one of "
+                + $"{string.Join(", ", Enum.GetValues<RuleKind>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
+            if (!Enum.IsDefined(WeightRounding)) throw new ArgumentException($"weight rounding {(int)WeightRounding} is not one of "
+                + $"{string.Join(", ", Enum.GetValues<Rounding>().Select(k => $"{k.ToString().ToLowerInvariant()} ({(int)k})"))}");
+            foreach (var (ms, field, name) in new[] { (TestSampleMs, nameof(TestSampleMs), "test sample duration"),
+                (SampleMs, nameof(SampleMs), "training sample duration") })
             {
-                if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field, f => $"{name} ({f}) must be a positive number of ms, got {ms}");
+                if (!(ms > 0) || double.IsInfinity(ms)) throw NeuromorphicException.ForField(field,
+                    f => $"{name} ({f}) must be a positive number of ms, got {ms}");
                 double steps = Math.Round(ms / DtMs);
-                if (!(steps <= MaxStepsPerSample)) throw NeuromorphicException.ForField(field, nameof(DtMs), (f, dt) => $"{name} ({f}) {ms} ms at dt ({dt}) {DtMs} ms is {steps:G3} time steps per sample, more than the cap of {MaxStepsPerSample:N0}");
-                if (steps < 1) throw NeuromorphicException.ForField(field, f => $"{name} ({f}) {ms} ms is shorter than half a time step (dt {DtMs} ms)");
+                if (!(steps <= MaxStepsPerSample)) throw NeuromorphicException.ForField(field, nameof(DtMs),
+                    (f, dt) => $"{name} ({f}) {ms} ms at dt ({dt}) {DtMs} ms is {steps:G3} time steps per sample, more than the "
+                    + $"cap of {MaxStepsPerSample:N0}");
+                if (steps < 1) throw NeuromorphicException.ForField(field,
+                    f => $"{name} ({f}) {ms} ms is shorter than half a time step (dt {DtMs} ms)");
             }
             Record(nameof(Hidden), () => Hidden.Validate("hidden neurons"));
             Record(nameof(Output), () => Output.Validate("prediction neurons"));
@@ -146,22 +157,31 @@ public sealed record SimulationConfig
             {
                 Record(nameof(Ecd), () => Ecd.Validate("eCD rule"));
                 Record(nameof(Sampler), () => Sampler.Validate("S2M sampler neurons"));
-                if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw NeuromorphicException.ForField(nameof(LabelUnitsPerClass), f => $"{f} must lie in 1..1000, got {LabelUnitsPerClass}");
-                if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw NeuromorphicException.ForField(nameof(BiasRateHz), f => $"{f} must lie in (0, 1/dt], got {BiasRateHz}");
-                if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw NeuromorphicException.ForField(nameof(S2mInitMv), f => $"{f} must be >= 0, got {S2mInitMv}");
+                if (LabelUnitsPerClass < 1 || LabelUnitsPerClass > 1000) throw NeuromorphicException.ForField(nameof(LabelUnitsPerClass),
+                    f => $"{f} must lie in 1..1000, got {LabelUnitsPerClass}");
+                if (!(BiasRateHz > 0) || BiasRateHz * DtMs * 1e-3 > 1) throw NeuromorphicException.ForField(nameof(BiasRateHz),
+                    f => $"{f} must lie in (0, 1/dt], got {BiasRateHz}");
+                if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw NeuromorphicException.ForField(nameof(S2mInitMv),
+                    f => $"{f} must be >= 0, got {S2mInitMv}");
                 // The cap is a float bound: on fixed-point weights it would leave a weight off the grid.
                 if (Ecd.WeightMaxMv > 0 && WeightBits > 0)
-                    throw NeuromorphicException.ForFields(["Ecd.WeightMaxMv", nameof(WeightBits)], n => $"{n[0]} (a potentiation cap) with {n[1]} {WeightBits}: fixed-point weights are bounded by their grid (--weight-range); use one of the two");
+                    throw NeuromorphicException.ForFields(["Ecd.WeightMaxMv", nameof(WeightBits)],
+                        n => $"{n[0]} (a potentiation cap) with {n[1]} {WeightBits}: fixed-point weights are bounded by their grid "
+                        + $"(--weight-range); use one of the two");
             }
             if (!(TransmissionProbability >= 0 && TransmissionProbability <= 1))
                 throw new ArgumentException($"blank-out transmission probability must lie in [0, 1], got {TransmissionProbability}");
-            if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not one of step (0) or sample (1)");
+            if (!Enum.IsDefined(BatchUpdate)) throw new ArgumentException($"batch update mode {(int)BatchUpdate} is not "
+                + $"one of step (0) or sample (1)");
             Schedule.Validate("learning-rate schedule");
             if (Rule == RuleKind.S2m && (Erbp.Feedback != FeedbackKind.Random || Erbp.Update != UpdateKind.Additive))
-                throw NeuromorphicException.ForFields(["Erbp.Feedback", "Erbp.Update", nameof(Rule)], n => $"{n[0]} and {n[1]} are options of eRBP; {n[2]} s2m learns by eCD");
+                throw NeuromorphicException.ForFields(["Erbp.Feedback", "Erbp.Update", nameof(Rule)],
+                    n => $"{n[0]} and {n[1]} are options of eRBP; {n[2]} s2m learns by eCD");
             if (WeightBits != 0 && (WeightBits < QuantFormat.MinBits || WeightBits > QuantFormat.MaxBits))
-                throw NeuromorphicException.ForField(nameof(WeightBits), f => $"{f}: bit width must lie in {QuantFormat.MinBits}..{QuantFormat.MaxBits}, got {WeightBits}");
-            if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw NeuromorphicException.ForField(nameof(StateBits), f => $"{f} must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
+                throw NeuromorphicException.ForField(nameof(WeightBits),
+                    f => $"{f}: bit width must lie in {QuantFormat.MinBits}..{QuantFormat.MaxBits}, got {WeightBits}");
+            if (StateBits != 0 && (StateBits < 8 || StateBits > 24)) throw NeuromorphicException.ForField(nameof(StateBits),
+                f => $"{f} must lie in 8..24 (float32 storage holds such codes exactly), got {StateBits}");
             if (!(StateRangeMv > 0)) throw NeuromorphicException.ForField(nameof(StateRangeMv), f => $"{f} must be positive, got {StateRangeMv}");
             if (!(WeightRangeFactor > 0)) throw new ArgumentException($"weight range factor must be positive, got {WeightRangeFactor}");
             if (!(InitScale > 0) || !(FeedbackScale >= 0)) throw new ArgumentException("initialisation scales must be positive");
@@ -169,11 +189,14 @@ public sealed record SimulationConfig
                 || !double.IsFinite(StateRangeMv) || !double.IsFinite(WeightRangeFactor) || !double.IsFinite(S2mInitMv))
                 throw new ArgumentException("initialisation scales, label and error weights, state and weight ranges must be finite numbers");
             if (LayerGateMv is { } gates && gates.Any(g => !double.IsNaN(g) && !(g > 0 && double.IsFinite(g))))
-                throw NeuromorphicException.ForField(nameof(LayerGateMv), f => $"layer gates ({f}) must be positive numbers of mV, got {string.Join(", ", gates)}");
+                throw NeuromorphicException.ForField(nameof(LayerGateMv),
+                    f => $"layer gates ({f}) must be positive numbers of mV, got {string.Join(", ", gates)}");
             // Dead times become step counts (int): no longer than the cap on a sample.
-            foreach (var (ms, name) in new[] { (Hidden.RefractoryMs, "hidden neurons' refractory period"), (Output.RefractoryMs, "prediction neurons' refractory period"),
+            foreach (var (ms, name) in new[] { (Hidden.RefractoryMs, "hidden neurons' refractory period"),
+                (Output.RefractoryMs, "prediction neurons' refractory period"),
                 (Sampler.RefractoryMs, "S2M sampler neurons' refractory period"), (InputEncoders.DeadTimeMs(Encoder), "input encoder's dead time") })
-                if (!(Math.Round(ms / DtMs) <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms is more than {MaxStepsPerSample:N0} time steps of {DtMs} ms");
+                if (!(Math.Round(ms / DtMs) <= MaxStepsPerSample)) throw new ArgumentException($"{name} {ms} ms is more than "
+                    + $"{MaxStepsPerSample:N0} time steps of {DtMs} ms");
             StepsPerSample(true); StepsPerSample(false);
         }
         catch (ArgumentException e) { throw new NeuromorphicException(e.Message); }

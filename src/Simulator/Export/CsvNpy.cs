@@ -68,7 +68,8 @@ public static class CsvNpy
         list.Add(($"{p.Name}_weight", new("<f4", [p.Rows, p.Columns], p.Weights.Select(w => (double)w).ToArray())));
         if (p.Integer is { } q)
         {
-            list.Add(($"{p.Name}_mantissa", new(q.Bits <= 8 && q.MinCode >= -128 && q.MaxCode <= 127 ? "|i1" : "<i2", [p.Rows, p.Columns], q.Mantissas.Select(m => (double)m).ToArray())));
+            list.Add(($"{p.Name}_mantissa", new(q.Bits <= 8 && q.MinCode >= -128 && q.MaxCode <= 127 ? "|i1" : "<i2", [p.Rows, p.Columns],
+                q.Mantissas.Select(m => (double)m).ToArray())));
             list.Add(($"{p.Name}_scale_mv", new("<f8", [], [q.Scale])));
         }
         list.Add(($"{p.Name}_transmission_probability", new("<f8", [], [p.TransmissionProbability])));
@@ -80,7 +81,8 @@ public static class CsvNpy
         for (int i = 0; i < NeuronFields.Length; i++) list.Add(($"{n.Name}_{NeuronFields[i]}", new("<f8", [], [v[i]])));
     }
 
-    /// <summary>The magic, version 1.0 and the padded header of a .npy file of <paramref name="descr"/> and <paramref name="shape"/> (C order).</summary>
+    /// <summary>The magic, version 1.0 and the padded header of a .npy file of <paramref name="descr"/> and <paramref name="shape"/> (C
+    /// order).</summary>
     public static byte[] NpyHeader(string descr, long[] shape)
     {
         string shapeText = shape.Length switch { 0 => "()", 1 => $"({shape[0]},)", _ => "(" + string.Join(", ", shape) + ")" };
@@ -136,16 +138,23 @@ public static class CsvNpy
     /// <summary>Parses one .npy (version 1 or 2, little-endian f4/f8/i1/i2/i4/i8, C order); <paramref name="where"/> names it in messages.</summary>
     public static NpyArray ParseNpy(byte[] b, string where)
     {
-        if (b.Length < 10 || b[0] != 0x93 || Encoding.ASCII.GetString(b, 1, 5) != "NUMPY") throw new NeuromorphicException($"{where}: not a .npy array (bad magic)");
+        if (b.Length < 10 || b[0] != 0x93 || Encoding.ASCII.GetString(b, 1, 5) != "NUMPY") throw new NeuromorphicException($"{where}: "
+            + $"not a .npy array (bad magic)");
         int major = b[6];
         int headerLen, start;
         if (major == 1) { headerLen = BitConverter.ToUInt16(b, 8); start = 10; }
-        else if (major is 2 or 3 && b.Length >= 12) { long h = BitConverter.ToUInt32(b, 8); if (h > 1 << 20) throw new NeuromorphicException($"{where}: .npy header of {h} bytes"); headerLen = (int)h; start = 12; }
+        else if (major is 2 or 3 && b.Length >= 12)
+        {
+            long h = BitConverter.ToUInt32(b, 8);
+            if (h > 1 << 20) throw new NeuromorphicException($"{where}: .npy header of {h} bytes");
+            headerLen = (int)h; start = 12;
+        }
         else throw new NeuromorphicException($"{where}: .npy version {major} is not supported");
         if (start + headerLen > b.Length) throw new NeuromorphicException($"{where}: truncated .npy header");
         string header = Encoding.Latin1.GetString(b, start, headerLen);
         string descr = Field(header, "descr", where).Trim('\'', '"', ' ');
-        if (Field(header, "fortran_order", where).Trim() != "False") throw new NeuromorphicException($"{where}: Fortran-order arrays are not supported");
+        if (Field(header, "fortran_order", where).Trim() != "False") throw new NeuromorphicException($"{where}: "
+            + $"Fortran-order arrays are not supported");
         string shapeText = Field(header, "shape", where).Trim().TrimStart('(').TrimEnd(')');
         var dims = shapeText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (dims.Length > 8) throw new NeuromorphicException($"{where}: {dims.Length} dimensions");
@@ -156,20 +165,32 @@ public static class CsvNpy
             if (!long.TryParse(dims[i], NumberStyles.None, Inv, out shape[i]) || shape[i] > ExportedNetwork.MaxElements)
                 throw new NeuromorphicException($"{where}: shape ({shapeText}) is not a list of sizes up to {ExportedNetwork.MaxElements}");
             count *= shape[i];
-            if (count > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{where}: shape ({shapeText}) has more than {ExportedNetwork.MaxElements} elements");
+            if (count > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{where}: shape ({shapeText}) has more than "
+                + $"{ExportedNetwork.MaxElements} elements");
         }
         if (descr.StartsWith("<U", StringComparison.Ordinal))
         {
-            if (!int.TryParse(descr[2..], NumberStyles.None, Inv, out int width) || width < 1 || width > 1024) throw new NeuromorphicException($"{where}: dtype '{Text.Escape(descr)}' is not a unicode string of 1..1024 characters");
+            if (!int.TryParse(descr[2..], NumberStyles.None, Inv, out int width) || width < 1 || width > 1024)
+                throw new NeuromorphicException($"{where}: dtype '{Text.Escape(descr)}' is not a unicode string of 1..1024 characters");
             int at = start + headerLen;
-            if (count > 1024 || b.Length - at != count * width * 4) throw new NeuromorphicException($"{where}: {b.Length - at} bytes of data for {count} strings of {Text.Escape(descr)}, expected {count * width * 4} (truncated?)");
+            if (count > 1024 || b.Length - at != count * width * 4) throw new NeuromorphicException($"{where}: {b.Length - at} bytes of data for "
+                + $"{count} strings of {Text.Escape(descr)}, expected {count * width * 4} (truncated?)");
             var texts = new string[count];
             for (int k = 0; k < count; k++) texts[k] = Encoding.UTF32.GetString(b, at + k * width * 4, width * 4).TrimEnd('\0');
             return new NpyArray(descr, shape, [], texts);
         }
-        int size = descr switch { "<f4" or "<i4" => 4, "<f8" or "<i8" => 8, "<i2" => 2, "|i1" or "<i1" => 1, _ => throw new NeuromorphicException($"{where}: dtype '{Text.Escape(descr)}' is not supported (expected <f4, <f8, |i1, <i2, <i4 or <i8)") };
+        int size = descr switch
+        {
+            "<f4" or "<i4" => 4,
+            "<f8" or "<i8" => 8,
+            "<i2" => 2,
+            "|i1" or "<i1" => 1,
+            _ => throw new NeuromorphicException($"{where}: dtype '{Text.Escape(descr)}' is not supported (expected <f4, "
+            + $"<f8, |i1, <i2, <i4 or <i8)")
+        };
         int data = start + headerLen;
-        if (b.Length - data != count * size) throw new NeuromorphicException($"{where}: {b.Length - data} bytes of data for shape ({shapeText}) of {Text.Escape(descr)}, expected {count * size} (truncated?)");
+        if (b.Length - data != count * size) throw new NeuromorphicException($"{where}: {b.Length - data} bytes of data for shape ({shapeText}) of "
+            + $"{Text.Escape(descr)}, expected {count * size} (truncated?)");
         var values = new double[count];
         for (long k = 0; k < count; k++)
         {
@@ -232,7 +253,8 @@ public static class CsvNpy
             foreach (var e in zip.Entries)
             {
                 if (!e.Name.EndsWith(".npy", StringComparison.Ordinal)) continue;
-                if (e.Length > 16 + 8 * ExportedNetwork.MaxElements + (1 << 20)) throw new NeuromorphicException($"{path}: entry {e.FullName} is {e.Length} bytes");
+                if (e.Length > 16 + 8 * ExportedNetwork.MaxElements + (1 << 20))
+                    throw new NeuromorphicException($"{path}: entry {e.FullName} is {e.Length} bytes");
                 using var s = e.Open();
                 using var ms = new MemoryStream();
                 s.CopyTo(ms);
@@ -246,7 +268,8 @@ public static class CsvNpy
     public static Dictionary<string, NpyArray> ReadNpyFolder(string dir)
     {
         if (!Directory.Exists(dir)) throw new NeuromorphicException($"{dir}: folder of .npy files not found");
-        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => { Files.InputFile.Require(f, ".npy file"); return ParseNpy(File.ReadAllBytes(f), f); });
+        return Directory.GetFiles(dir, "*.npy").ToDictionary(f => Path.GetFileNameWithoutExtension(f),
+            f => { Files.InputFile.Require(f, ".npy file"); return ParseNpy(File.ReadAllBytes(f), f); });
     }
 
     /// <summary>The family the arrays hold (version 1 files: feed-forward).</summary>
@@ -257,9 +280,11 @@ public static class CsvNpy
     public static ExportedNetwork FromArrays(Dictionary<string, NpyArray> a, string chip, string path)
     {
         if (Family(a, path) != Engine.ModelFamily.FeedForward)
-            throw new NeuromorphicException($"{path}: the arrays hold a synaptic sampling machine (family synaptic-sampling), not a feed-forward network; CsvNpy.S2mFromArrays reads them");
+            throw new NeuromorphicException($"{path}: the arrays hold a synaptic sampling machine (family synaptic-sampling), not a feed-forward "
+                + $"network; CsvNpy.S2mFromArrays reads them");
         var r = new ArrayReader(a, path);
-        var layers = r.Get("layers").Values.Select(v => v is >= 1 and <= ExportedNetwork.MaxLayerSize ? (int)v : throw new NeuromorphicException($"{path}: layers holds {v}")).ToArray();
+        var layers = r.Get("layers").Values.Select(v => v is >= 1 and <= ExportedNetwork.MaxLayerSize ? (int)v
+            : throw new NeuromorphicException($"{path}: layers holds {v}")).ToArray();
         if (layers.Length < 2) throw new NeuromorphicException($"{path}: layers has {layers.Length} entries, expected at least 2");
         double dt = r.Scalar("dt_ms");
         var neurons = new List<NeuronLayer>();
@@ -279,9 +304,14 @@ public static class CsvNpy
     public static ExportedS2m S2mFromArrays(Dictionary<string, NpyArray> a, string chip, string path)
     {
         if (Family(a, path) != Engine.ModelFamily.SynapticSampling)
-            throw new NeuromorphicException($"{path}: the arrays hold a feed-forward network, not a synaptic sampling machine; CsvNpy.FromArrays reads them");
+            throw new NeuromorphicException($"{path}: the arrays hold a feed-forward network, not a synaptic sampling machine; "
+                + $"CsvNpy.FromArrays reads them");
         var r = new ArrayReader(a, path);
-        int Int(string name) { double v = r.Scalar(name); return v is >= 0 and <= int.MaxValue && v == Math.Floor(v) ? (int)v : throw new NeuromorphicException($"{path}: {name} = {v}, expected a count"); }
+        int Int(string name)
+        {
+            double v = r.Scalar(name); return v is >= 0 and <= int.MaxValue && v == Math.Floor(v) ? (int)v
+            : throw new NeuromorphicException($"{path}: {name} = {v}, expected a count");
+        }
         double dt = r.Scalar("dt_ms");
         var (synapses, trained) = r.BlankOut();
         var s2m = new ExportedS2m(chip, dt, Int("pixels"), Int("classes"), Int("label_units_per_class"), Int("hidden"),
@@ -289,7 +319,8 @@ public static class CsvNpy
         s2m = s2m with { Sampler = s2m.Sampler with { Size = s2m.Layout.Visible + s2m.Hidden } };
         var l = s2m.Layout;
         if (Int("label_start") != l.LabelStart || Int("visible_bias_row") != l.VisibleBias || Int("hidden_bias_column") != l.HiddenBias)
-            throw new NeuromorphicException($"{path}: label_start, visible_bias_row or hidden_bias_column do not follow from the sizes ({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
+            throw new NeuromorphicException($"{path}: label_start, visible_bias_row or hidden_bias_column do not follow from the sizes "
+                + $"({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
         s2m.Validate(path);
         return s2m;
     }
@@ -299,20 +330,28 @@ public static class CsvNpy
     {
         readonly int _version = a.TryGetValue("format_version", out var v) && v.Values.Length == 1 ? (int)v.Values[0] : 1;
 
-        public NpyArray Get(string name) => a.TryGetValue(name, out var v) ? v : throw new NeuromorphicException($"{path}: array '{name}' is missing");
-        public double Scalar(string name) { var x = Get(name); return x.Values.Length == 1 ? x.Values[0] : throw new NeuromorphicException($"{path}: {name} has {x.Values.Length} values, expected one"); }
-        string? Text(string name) => a.TryGetValue(name, out var v) ? v.Strings is [var t] ? t : throw new NeuromorphicException($"{path}: {name} is not one string") : null;
+        public NpyArray Get(string name) => a.TryGetValue(name, out var v) ? v
+            : throw new NeuromorphicException($"{path}: array '{name}' is missing");
+        public double Scalar(string name)
+        {
+            var x = Get(name); return x.Values.Length == 1 ? x.Values[0]
+            : throw new NeuromorphicException($"{path}: {name} has {x.Values.Length} values, expected one");
+        }
+        string? Text(string name) => a.TryGetValue(name, out var v) ? v.Strings is [var t] ? t
+            : throw new NeuromorphicException($"{path}: {name} is not one string") : null;
 
         public ExportedProjection Projection(string name, string chip)
         {
             var w = Get($"{name}_weight");
-            if (w.Shape.Length != 2) throw new NeuromorphicException($"{path}: {name}_weight has {w.Shape.Length} dimensions, expected 2 (pre, post)");
+            if (w.Shape.Length != 2) throw new NeuromorphicException($"{path}: {name}_weight has {w.Shape.Length} "
+                + $"dimensions, expected 2 (pre, post)");
             IntegerWeights? q = null;
             if (a.TryGetValue($"{name}_mantissa", out var m))
             {
                 var probe = ChipProfiles.Quantize(chip, [1f]);
                 q = new IntegerWeights(chip, probe?.Bits ?? 0, m.Values.Select(v => (int)v).ToArray(), Scalar($"{name}_scale_mv"),
-                    chip == "loihi" ? -256 : probe?.MinCode ?? int.MinValue, chip == "loihi" ? 255 : probe?.MaxCode ?? int.MaxValue, null, null, null, 0, 0, 0);
+                    chip == "loihi" ? -256 : probe?.MinCode ?? int.MinValue, chip == "loihi" ? 255 : probe?.MaxCode
+                        ?? int.MaxValue, null, null, null, 0, 0, 0);
             }
             double p = a.ContainsKey($"{name}_transmission_probability") ? Scalar($"{name}_transmission_probability") : 1.0;
             return new ExportedProjection(name, "", "", (int)w.Shape[0], (int)w.Shape[1], w.Values.Select(v => (float)v).ToArray(), q, p);
@@ -334,7 +373,8 @@ public static class CsvNpy
     // ---------- CSV ----------
 
     const string NetworkHeader = "format_version,family,chip,dt_ms,synapses,trained_transmission_probability";
-    const string ProjectionHeader = "name,source,target,rows,columns,chip,bits,scale_mv,min_code,max_code,weight_exp,shift,sign_mode,max_rounding_error_mv,saturated,zeroed,transmission_probability";
+    const string ProjectionHeader = "name,source,target,rows,columns,chip,bits,scale_mv,min_code,max_code,weight_exp,shift,sign_mode,"
+        + "max_rounding_error_mv,saturated,zeroed,transmission_probability";
     const string NeuronHeader = "name,population,size,tau_mem_ms,tau_syn_ms,v_threshold_mv,v_reset_mv,refractory_period_ms,dt_ms";
     const string S2mHeader = "pixels,classes,label_units_per_class,hidden,label_start,visible_bias_row,hidden_bias_column,bias_rate_hz";
 
@@ -343,7 +383,8 @@ public static class CsvNpy
     public static void WriteCsvFolder(string dir, ExportedNetwork net)
     {
         net.RefuseBias("csv");
-        WriteCsvFolder(dir, Engine.ModelFamily.FeedForward, net.Chip, net.DtMs, net.Synapses, net.TrainedTransmissionProbability, net.Projections, net.Neurons, null);
+        WriteCsvFolder(dir, Engine.ModelFamily.FeedForward, net.Chip, net.DtMs, net.Synapses, net.TrainedTransmissionProbability,
+            net.Projections, net.Neurons, null);
     }
 
     /// <summary>An S2M: visible_hidden_weight.csv (and _mantissa.csv), [visible + 1][hidden + 1]; network.csv,
@@ -351,16 +392,19 @@ public static class CsvNpy
     public static void WriteCsvFolder(string dir, ExportedS2m s2m)
     {
         var l = s2m.Layout;
-        string layout = string.Join(',', new[] { l.Pixels, l.Classes, l.LabelUnits, l.Hidden, l.LabelStart, l.VisibleBias, l.HiddenBias }.Select(x => x.ToString(Inv)))
+        string layout = string.Join(',', new[] { l.Pixels, l.Classes, l.LabelUnits, l.Hidden, l.LabelStart, l.VisibleBias,
+            l.HiddenBias }.Select(x => x.ToString(Inv)))
             + "," + s2m.BiasRateHz.ToString("R", Inv);
-        WriteCsvFolder(dir, Engine.ModelFamily.SynapticSampling, s2m.Chip, s2m.DtMs, s2m.Synapses, s2m.TrainedTransmissionProbability, [s2m.Matrix], [s2m.Sampler], layout);
+        WriteCsvFolder(dir, Engine.ModelFamily.SynapticSampling, s2m.Chip, s2m.DtMs, s2m.Synapses, s2m.TrainedTransmissionProbability,
+            [s2m.Matrix], [s2m.Sampler], layout);
     }
 
     static void WriteCsvFolder(string dir, Engine.ModelFamily family, string chip, double dtMs, string synapses, double trainedP,
         ExportedProjection[] projections, NeuronLayer[] neurons, string? s2mLayout)
     {
         Directory.CreateDirectory(dir);
-        RemoveStaleTables(dir, ".csv", projections.Select(p => $"{p.Name}_weight").Concat(projections.Where(p => p.Integer != null).Select(p => $"{p.Name}_mantissa"))
+        RemoveStaleTables(dir, ".csv", projections.Select(p => $"{p.Name}_weight").Concat(projections.Where(p =>
+            p.Integer != null).Select(p => $"{p.Name}_mantissa"))
             .Concat(["network", "projections", "neurons"]).Concat(s2mLayout != null ? ["s2m"] : []));
         foreach (var p in projections)
         {
@@ -368,17 +412,23 @@ public static class CsvNpy
             if (p.Integer is { } q) WriteMatrix(Path.Combine(dir, $"{p.Name}_mantissa.csv"), p.Rows, p.Columns, k => q.Mantissas[k].ToString(Inv));
         }
         AtomicFile.Write(Path.Combine(dir, "network.csv"), tmp => File.WriteAllLines(tmp, [NetworkHeader,
-            string.Join(',', FormatVersion.ToString(Inv), Engine.ModelFamilies.Name(family), chip, dtMs.ToString("R", Inv), synapses, trainedP.ToString("R", Inv))]));
+            string.Join(',', FormatVersion.ToString(Inv), Engine.ModelFamilies.Name(family), chip, dtMs.ToString("R", Inv), synapses,
+                trainedP.ToString("R", Inv))]));
         var pl = new List<string> { ProjectionHeader };
         pl.AddRange(projections.Select(p => string.Join(',', p.Name, p.Source, p.Target, p.Rows.ToString(Inv), p.Columns.ToString(Inv), chip,
-            (p.Integer?.Bits ?? 32).ToString(Inv), (p.Integer?.Scale ?? 1.0).ToString("R", Inv), p.Integer?.MinCode.ToString(Inv) ?? "", p.Integer?.MaxCode.ToString(Inv) ?? "",
-            p.Integer?.WeightExponent?.ToString(Inv) ?? "", p.Integer?.Shift?.ToString(Inv) ?? "", p.Integer?.SignMode?.ToString().ToLowerInvariant() ?? "",
-            (p.Integer?.MaxRoundingErrorMv ?? 0).ToString("R", Inv), (p.Integer?.Saturated ?? 0).ToString(Inv), (p.Integer?.Zeroed ?? 0).ToString(Inv),
+            (p.Integer?.Bits ?? 32).ToString(Inv), (p.Integer?.Scale ?? 1.0).ToString("R", Inv), p.Integer?.MinCode.ToString(Inv) ?? "",
+                p.Integer?.MaxCode.ToString(Inv) ?? "",
+            p.Integer?.WeightExponent?.ToString(Inv) ?? "", p.Integer?.Shift?.ToString(Inv) ?? "",
+                p.Integer?.SignMode?.ToString().ToLowerInvariant() ?? "",
+            (p.Integer?.MaxRoundingErrorMv ?? 0).ToString("R", Inv), (p.Integer?.Saturated ?? 0).ToString(Inv),
+                (p.Integer?.Zeroed ?? 0).ToString(Inv),
             p.TransmissionProbability.ToString("R", Inv))));
         AtomicFile.Write(Path.Combine(dir, "projections.csv"), tmp => File.WriteAllLines(tmp, pl));
         var nl = new List<string> { NeuronHeader };
-        nl.AddRange(neurons.Select(n => string.Join(',', n.Name, n.Population, n.Size.ToString(Inv), n.TauMembraneMs.ToString("R", Inv), n.TauSynapseMs.ToString("R", Inv),
-            n.ThresholdMv.ToString("R", Inv), n.ResetMv.ToString("R", Inv), Refractory.DeadTimeMs(n.RefractoryMs, dtMs).ToString("R", Inv), dtMs.ToString("R", Inv))));
+        nl.AddRange(neurons.Select(n => string.Join(',', n.Name, n.Population, n.Size.ToString(Inv), n.TauMembraneMs.ToString("R", Inv),
+            n.TauSynapseMs.ToString("R", Inv),
+            n.ThresholdMv.ToString("R", Inv), n.ResetMv.ToString("R", Inv),
+                Refractory.DeadTimeMs(n.RefractoryMs, dtMs).ToString("R", Inv), dtMs.ToString("R", Inv))));
         AtomicFile.Write(Path.Combine(dir, "neurons.csv"), tmp => File.WriteAllLines(tmp, nl));
         if (s2mLayout != null) AtomicFile.Write(Path.Combine(dir, "s2m.csv"), tmp => File.WriteAllLines(tmp, [S2mHeader, s2mLayout]));
     }
@@ -393,18 +443,22 @@ public static class CsvNpy
     /// <summary>Reads a numeric CSV matrix; every row must have the same number of cells.</summary>
     public static (int Rows, int Columns, double[] Values) ReadMatrix(string path)
     {
-        if (Files.InputFile.Require(path, "CSV file") > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too large");
+        if (Files.InputFile.Require(path, "CSV file") > 32L * ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: CSV file too "
+            + $"large");
         var values = new List<double>();
         int cols = -1, rows = 0;
         foreach (var line in File.ReadLines(path))
         {
             if (line.Length == 0) continue;
             var cells = line.Split(',');
-            if (cols >= 0 && cells.Length != cols) throw new NeuromorphicException($"{path}: row {rows + 1} has {cells.Length} cells, row 1 has {cols}");
+            if (cols >= 0 && cells.Length != cols) throw new NeuromorphicException($"{path}: row {rows + 1} has "
+                + $"{cells.Length} cells, row 1 has {cols}");
             cols = cells.Length;
-            if (values.Count + cells.Length > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: more than {ExportedNetwork.MaxElements:N0} cells");
+            if (values.Count + cells.Length > ExportedNetwork.MaxElements) throw new NeuromorphicException($"{path}: more than "
+                + $"{ExportedNetwork.MaxElements:N0} cells");
             foreach (var c in cells)
-                values.Add(double.TryParse(c, NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{path}: row {rows + 1}: '{Text.Escape(c)}' is not a number"));
+                values.Add(double.TryParse(c, NumberStyles.Float, Inv, out var v) ? v
+                    : throw new NeuromorphicException($"{path}: row {rows + 1}: '{Text.Escape(c)}' is not a number"));
             rows++;
         }
         return (rows, Math.Max(cols, 0), values.ToArray());
@@ -416,8 +470,10 @@ public static class CsvNpy
     static void RemoveStaleTables(string dir, string extension, IEnumerable<string> written)
     {
         var keep = written.ToHashSet();
-        foreach (var pattern in new[] { "fc*_*", "lif*_*", S2mMatrix + "_*", "sampler_*", "network", "projections", "neurons", "s2m", "format_version", "family", "layers", "dt_ms",
-            "synapses", "trained_transmission_probability", "pixels", "classes", "label_units_per_class", "hidden", "label_start", "visible_bias_row", "hidden_bias_column", "bias_rate_hz" })
+        foreach (var pattern in new[] { "fc*_*", "lif*_*", S2mMatrix + "_*", "sampler_*", "network", "projections", "neurons", "s2m",
+            "format_version", "family", "layers", "dt_ms",
+            "synapses", "trained_transmission_probability", "pixels", "classes", "label_units_per_class", "hidden", "label_start", "visible_bias_row",
+                "hidden_bias_column", "bias_rate_hz" })
             foreach (var f in Directory.EnumerateFiles(dir, pattern + extension))
                 if (!keep.Contains(Path.GetFileNameWithoutExtension(f))) File.Delete(f);
     }
@@ -427,7 +483,8 @@ public static class CsvNpy
     {
         var t = new CsvTables(dir);
         if (t.Family != Engine.ModelFamily.FeedForward)
-            throw new NeuromorphicException($"{dir}: the tables hold a synaptic sampling machine (family synaptic-sampling), not a feed-forward network; CsvNpy.ReadCsvS2mFolder reads them");
+            throw new NeuromorphicException($"{dir}: the tables hold a synaptic sampling machine (family synaptic-sampling), not a feed-forward "
+                + $"network; CsvNpy.ReadCsvS2mFolder reads them");
         var projs = t.Projections();
         var neurons = t.Neurons();
         var layers = projs.Length == 0 ? [] : new[] { projs[0].Rows }.Concat(projs.Select(p => p.Columns)).ToArray();
@@ -441,15 +498,18 @@ public static class CsvNpy
     {
         var t = new CsvTables(dir);
         if (t.Family != Engine.ModelFamily.SynapticSampling)
-            throw new NeuromorphicException($"{dir}: the tables hold a feed-forward network, not a synaptic sampling machine; CsvNpy.ReadCsvFolder reads them");
+            throw new NeuromorphicException($"{dir}: the tables hold a feed-forward network, not a synaptic sampling machine; "
+                + $"CsvNpy.ReadCsvFolder reads them");
         var layout = Table(Path.Combine(dir, "s2m.csv"));
         if (t.Projections() is not [var m] || t.Neurons() is not [var n] || layout is not [var row])
             throw new NeuromorphicException($"{dir}: an S2M's tables have one projection, one neuron row and one layout row");
         int I(string key) => (int)t.Num(row, key, "s2m.csv");
-        var s2m = new ExportedS2m(t.Chip, t.DtMs, I("pixels"), I("classes"), I("label_units_per_class"), I("hidden"), n, t.Num(row, "bias_rate_hz", "s2m.csv"), m, t.Synapses, t.TrainedP, "");
+        var s2m = new ExportedS2m(t.Chip, t.DtMs, I("pixels"), I("classes"), I("label_units_per_class"), I("hidden"), n,
+            t.Num(row, "bias_rate_hz", "s2m.csv"), m, t.Synapses, t.TrainedP, "");
         var l = s2m.Layout;
         if (I("label_start") != l.LabelStart || I("visible_bias_row") != l.VisibleBias || I("hidden_bias_column") != l.HiddenBias)
-            throw new NeuromorphicException($"{Path.Combine(dir, "s2m.csv")}: label_start, visible_bias_row or hidden_bias_column do not follow from the sizes ({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
+            throw new NeuromorphicException($"{Path.Combine(dir, "s2m.csv")}: label_start, visible_bias_row or hidden_bias_column do not follow "
+                + $"from the sizes ({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
         s2m.Validate(dir);
         return s2m;
     });
@@ -485,7 +545,8 @@ public static class CsvNpy
             DtMs = _neurons.Count > 0 ? Num(_neurons[0], "dt_ms", "neurons.csv") : 0;
             if (File.Exists(Path.Combine(dir, "network.csv")))
             {
-                if (Table(Path.Combine(dir, "network.csv")) is not [var n]) throw new NeuromorphicException($"{Path.Combine(dir, "network.csv")}: expected one row");
+                if (Table(Path.Combine(dir, "network.csv")) is not [var n]) throw new NeuromorphicException($"{Path.Combine(dir, "network.csv")}: "
+                    + $"expected one row");
                 _version = (int)Num(n, "format_version", "network.csv");
                 Family = Engine.ModelFamilies.Parse(n["family"], Path.Combine(dir, "network.csv"));
                 Synapses = SynapseModes.Read(n["synapses"], Path.Combine(dir, "network.csv"));
@@ -494,9 +555,12 @@ public static class CsvNpy
         }
 
         public double Num(Dictionary<string, string> row, string key, string file) =>
-            double.TryParse(row[key], NumberStyles.Float, Inv, out var v) ? v : throw new NeuromorphicException($"{Path.Combine(_dir, file)}: field {Text.Escape(key)} = '{Text.Escape(row[key])}' is not a number");
+            double.TryParse(row[key], NumberStyles.Float, Inv, out var v) ? v
+                : throw new NeuromorphicException($"{Path.Combine(_dir, file)}: field {Text.Escape(key)} = "
+                + $"'{Text.Escape(row[key])}' is not a number");
 
-        public NeuronLayer[] Neurons() => _neurons.Select(r => new NeuronLayer(r["name"], r["population"], (int)Num(r, "size", "neurons.csv"), Num(r, "tau_mem_ms", "neurons.csv"),
+        public NeuronLayer[] Neurons() => _neurons.Select(r => new NeuronLayer(r["name"], r["population"], (int)Num(r, "size", "neurons.csv"),
+            Num(r, "tau_mem_ms", "neurons.csv"),
             Num(r, "tau_syn_ms", "neurons.csv"), Num(r, "v_threshold_mv", "neurons.csv"), Num(r, "v_reset_mv", "neurons.csv"),
             _version >= 2 ? (Num(r, "refractory_period_ms", "neurons.csv") is var d && d >= 0 ? Refractory.HoldMs(d, DtMs)
                 : throw new NeuromorphicException($"{Path.Combine(_dir, "neurons.csv")}: refractory_period_ms = {d}, expected >= 0"))
@@ -510,10 +574,12 @@ public static class CsvNpy
             {
                 var (_, _, m) = ReadMatrix(Path.Combine(_dir, $"{r["name"]}_mantissa.csv"));
                 int? Opt(string key) => r[key] == "" ? null : (int)Num(r, key, "projections.csv");
-                q = new IntegerWeights(Chip, (int)Num(r, "bits", "projections.csv"), m.Select(v => (int)v).ToArray(), Num(r, "scale_mv", "projections.csv"),
+                q = new IntegerWeights(Chip, (int)Num(r, "bits", "projections.csv"), m.Select(v => (int)v).ToArray(),
+                    Num(r, "scale_mv", "projections.csv"),
                     (int)Num(r, "min_code", "projections.csv"), (int)Num(r, "max_code", "projections.csv"), Opt("weight_exp"), Opt("shift"),
                     r["sign_mode"] == "" ? null : Enum.Parse<SignMode>(r["sign_mode"], ignoreCase: true),
-                    Num(r, "max_rounding_error_mv", "projections.csv"), (int)Num(r, "saturated", "projections.csv"), (int)Num(r, "zeroed", "projections.csv"));
+                    Num(r, "max_rounding_error_mv", "projections.csv"), (int)Num(r, "saturated", "projections.csv"),
+                        (int)Num(r, "zeroed", "projections.csv"));
             }
             double p = _version >= 2 ? Num(r, "transmission_probability", "projections.csv") : 1.0;
             return new ExportedProjection(r["name"], r["source"], r["target"], rows, cols, w.Select(v => (float)v).ToArray(), q, p);
@@ -529,7 +595,8 @@ public static class CsvNpy
         return lines.Skip(1).Select((l, i) =>
         {
             var cells = l.Split(',');
-            if (cells.Length != head.Length) throw new NeuromorphicException($"{path}: row {i + 2} has {cells.Length} cells, the header {head.Length}");
+            if (cells.Length != head.Length) throw new NeuromorphicException($"{path}: row {i + 2} has {cells.Length} "
+                + $"cells, the header {head.Length}");
             return head.Zip(cells).ToDictionary(x => x.First, x => x.Second);
         }).ToList();
     }

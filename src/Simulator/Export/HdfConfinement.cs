@@ -30,7 +30,8 @@ public static class HdfConfinement
         try { Group(root, path, "", 0, ref objects); }
         catch (MissingMemberException e)
         {
-            throw new NeuromorphicException($"{path}: cannot check that the file stays within itself with this PureHDF version ({e.Message}); refusing it");
+            throw new NeuromorphicException($"{path}: cannot check that the file stays within itself with this PureHDF "
+                + $"version ({e.Message}); refusing it");
         }
     }
 
@@ -48,7 +49,8 @@ public static class HdfConfinement
                 _ => $"a user-defined link (type {type})",
             };
             if (kind != null)
-                throw new NeuromorphicException($"{path}: '{Text.Escape($"{at}/{name}")}' is {kind}; import reads only groups and datasets stored in the file itself");
+                throw new NeuromorphicException($"{path}: '{Text.Escape($"{at}/{name}")}' is {kind}; import reads only groups and "
+                    + $"datasets stored in the file itself");
         }
         // Every link is hard now, so listing the children opens nothing but this file.
         foreach (var child in g.Children())
@@ -62,9 +64,11 @@ public static class HdfConfinement
     static void Dataset(IH5Dataset d, string path, string where)
     {
         if (d.Layout.Class == H5DataLayoutClass.VirtualStorage)
-            throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a virtual dataset (its data is mapped from other datasets, possibly in other files); import reads only data stored in the file itself");
+            throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a virtual dataset (its data is mapped from other datasets, "
+                + $"possibly in other files); import reads only data stored in the file itself");
         if (Property(d, "InternalExternalFileList") is not null)
-            throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' declares external raw-data storage (its data in other files); import reads only data stored in the file itself");
+            throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' declares external raw-data storage (its data in other files); "
+                + $"import reads only data stored in the file itself");
     }
 
     /// <summary>The name and link type (0 hard, 1 soft, 64 external, 65-255 user-defined) of every link in the group,

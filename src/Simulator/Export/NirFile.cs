@@ -30,7 +30,8 @@ public sealed class NirGroup
 public static class NirFile
 {
     /// <summary>Stored beside each refractory_period: what the number means (import reads every file this way).</summary>
-    public const string RefractoryConvention = "dead time: the shortest interval between two spikes of a neuron; in discrete time, after a spike at step n, V is held at v_reset during steps n+1 .. n+k-1 and may spike again at step n+k, k = refractory_period/dt";
+    public const string RefractoryConvention = "dead time: the shortest interval between two spikes of a neuron; in discrete time, after a spike "
+        + "at step n, V is held at v_reset during steps n+1 .. n+k-1 and may spike again at step n+k, k = refractory_period/dt";
 
     /// <summary>The NIR version whose layout we write (CubaLIF with v_reset and w_in; edges as strings).</summary>
     public const string Version = "1.0.0";
@@ -94,7 +95,8 @@ public static class NirFile
                 {
                     ["refractory_period"] = Fill(deadS), ["dt"] = dtS, ["population"] = n.Population,
                     ["refractory_convention"] = RefractoryConvention,
-                    ["discretisation"] = "exact integration over dt: I += W s; V = V exp(-dt/tau_mem) + I g; I *= exp(-dt/tau_syn); g = tau_syn/(tau_syn - tau_mem) (exp(-dt/tau_syn) - exp(-dt/tau_mem))",
+                    ["discretisation"] = "exact integration over dt: I += W s; V = V exp(-dt/tau_mem) + I g; I *= exp(-dt/tau_syn); g = "
+                        + "tau_syn/(tau_syn - tau_mem) (exp(-dt/tau_syn) - exp(-dt/tau_mem))",
                 },
             };
             nodes[p.Name] = fc;
@@ -145,7 +147,8 @@ public static class NirFile
         {
             // The caps above keep what a well-formed file may make us allocate small; PureHDF throws this for sizes
             // that a damaged or crafted file declares (a global heap object of a terabyte).
-            throw new NeuromorphicException($"{path}: the file declares a size that cannot be allocated; damaged or crafted ({e.Message.Split('\n')[0]})");
+            throw new NeuromorphicException($"{path}: the file declares a size that cannot be allocated; damaged or crafted "
+                + $"({e.Message.Split('\n')[0]})");
         }
         catch (Exception e)
         {
@@ -162,20 +165,28 @@ public static class NirFile
         {
             if (++objects > MaxObjects) throw new NeuromorphicException($"{path}: more than {MaxObjects} objects");
             string name = child.Name, where = $"{at}/{name}";
-            if (child is IH5Group sub) { result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects, ref elements, limit, length); continue; }
+            if (child is IH5Group sub)
+            {
+                result.Groups[name] = ReadGroup(sub, path, where, depth + 1, ref objects,
+                ref elements, limit, length); continue;
+            }
             if (child is not IH5Dataset d) continue;
             var shape = d.Space.Dimensions.Select(x => x > (ulong)ExportedNetwork.MaxElements ? -1L : (long)x).ToArray();
             long count = 1;
             foreach (var x in shape)
             {
                 if (x < 0 || (count *= x) > ExportedNetwork.MaxElements)
-                    throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), more than {ExportedNetwork.MaxElements} elements");
+                    throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' has shape ({string.Join(", ", d.Space.Dimensions)}), "
+                        + $"more than {ExportedNetwork.MaxElements} elements");
             }
             // Counted in 8-byte units, so that wide elements (a fixed-length string of a gigabyte) count for what they cost.
             long cost = count * Math.Max(1L, ((long)d.Type.Size + 7) / 8);
-            if ((elements += cost) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements (of 8 bytes) in all datasets, at '{Text.Escape(where)}'");
+            if ((elements += cost) > MaxTotalElements) throw new NeuromorphicException($"{path}: more than {MaxTotalElements} elements (of 8 "
+                + $"bytes) in all datasets, at '{Text.Escape(where)}'");
             if (elements > limit)
-                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements of 8 bytes (at '{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large reads it anyway (up to {MaxTotalElements:N0})");
+                throw new NeuromorphicException($"{path}: the datasets declare more than {limit:N0} elements of 8 bytes (at "
+                    + $"'{Text.Escape(where)}'), more than {ElementsPerFileByte} per byte of this {length:N0}-byte file; import --allow-large "
+                    + $"reads it anyway (up to {MaxTotalElements:N0})");
             var t = d.Type;
             switch (t.Class)
             {
@@ -184,7 +195,8 @@ public static class NirFile
                     {
                         4 => d.Read<float[]>().Select(v => (double)v).ToArray(),
                         8 => d.Read<double[]>(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit float; expected 32 or 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit "
+                            + $"float; expected 32 or 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.FixedPoint:
@@ -199,14 +211,16 @@ public static class NirFile
                         (4, false) => d.Read<uint[]>().Select(v => (double)v).ToArray(),
                         (8, true) => d.Read<long[]>().Select(v => (double)v).ToArray(),
                         (8, false) => d.Read<ulong[]>().Select(v => (double)v).ToArray(),
-                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit integer; expected 8 to 64 bits"),
+                        _ => throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' is a {t.Size * 8}-bit "
+                            + $"integer; expected 8 to 64 bits"),
                     });
                     break;
                 case H5DataTypeClass.String:
                 case H5DataTypeClass.VariableLength:
                     var strings = d.Read<string[]>();
                     if (strings.Length != count || strings.Any(x => x == null))
-                        throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' holds a string that cannot be read (a null or dangling reference)");
+                        throw new NeuromorphicException($"{path}: dataset '{Text.Escape(where)}' holds a string that cannot be read (a "
+                            + $"null or dangling reference)");
                     result.Strings[name] = (shape, strings);
                     break;
                 default:
@@ -222,6 +236,10 @@ public static class NirFile
     {
         if (!graph.Groups.TryGetValue("metadata", out var meta) || meta.String("neuromorphic_config") is not { Length: > 0 } json) return null;
         try { return JsonSerializer.Deserialize<Engine.SimulationConfig>(json, ModelFile.Json); }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration ({Text.Plain(e.Message.Split('\n')[0])})"); }
+        catch (JsonException e)
+        {
+            throw new NeuromorphicException($"{path}: /node/metadata/neuromorphic_config is not a readable configuration "
+            + $"({Text.Plain(e.Message.Split('\n')[0])})");
+        }
     }
 }

@@ -154,13 +154,17 @@ public static class WeightTables
     {
         var f = Load(path);
         if (FamilyOf(f, path) != Engine.ModelFamily.FeedForward)
-            throw new NeuromorphicException($"{path}: the file holds a synaptic sampling machine (family synaptic-sampling), not a feed-forward network; WeightTables.ReadS2m reads it");
-        if (f.Layers == null || f.Neurons == null || f.Projections == null || f.Projections.Any(p => p == null || p.Weights == null) || f.Neurons.Any(n => n == null))
+            throw new NeuromorphicException($"{path}: the file holds a synaptic sampling machine (family synaptic-sampling), not a feed-forward "
+                + $"network; WeightTables.ReadS2m reads it");
+        if (f.Layers == null || f.Neurons == null || f.Projections == null || f.Projections.Any(p => p == null || p.Weights == null)
+            || f.Neurons.Any(n => n == null))
             throw new NeuromorphicException($"{path}: weight-table file lacks layers, neurons or projections");
         string chip = Chip(f, path);
-        var net = new ExportedNetwork(chip, f.Layers, f.DtMs, f.Neurons.Select(n => Neurons(n, f, path)).ToArray(), f.Projections.Select(p => Projection(p, chip)).ToArray(), "",
+        var net = new ExportedNetwork(chip, f.Layers, f.DtMs, f.Neurons.Select(n => Neurons(n, f, path)).ToArray(),
+            f.Projections.Select(p => Projection(p, chip)).ToArray(), "",
             SynapseModes.Read(f.Synapses, path), f.TrainedTransmissionProbability ?? 1.0);
-        if (chip != "float" && net.Projections.Any(p => p.Integer == null)) throw new NeuromorphicException($"{path}: chip '{chip}' but a projection has no mantissas");
+        if (chip != "float" && net.Projections.Any(p => p.Integer == null)) throw new NeuromorphicException($"{path}: chip '{chip}' but a "
+            + $"projection has no mantissas");
         net.Validate(path);
         return net;
     }
@@ -170,16 +174,19 @@ public static class WeightTables
     {
         var f = Load(path);
         if (FamilyOf(f, path) != Engine.ModelFamily.SynapticSampling)
-            throw new NeuromorphicException($"{path}: the file holds a feed-forward network, not a synaptic sampling machine; WeightTables.Read reads it");
+            throw new NeuromorphicException($"{path}: the file holds a feed-forward network, not a synaptic sampling "
+                + $"machine; WeightTables.Read reads it");
         if (f.S2m is not { } t || f.Neurons is not [{ } n] || f.Projections is not [{ Weights: not null } p])
             throw new NeuromorphicException($"{path}: an S2M weight-table file needs the s2m layout, one neuron table and one projection");
         string chip = Chip(f, path);
-        var s2m = new ExportedS2m(chip, f.DtMs, t.Pixels, t.Classes, t.LabelUnitsPerClass, t.Hidden, Neurons(n, f, path), t.BiasRateHz, Projection(p, chip),
+        var s2m = new ExportedS2m(chip, f.DtMs, t.Pixels, t.Classes, t.LabelUnitsPerClass, t.Hidden, Neurons(n, f, path),
+            t.BiasRateHz, Projection(p, chip),
             SynapseModes.Read(f.Synapses, path), f.TrainedTransmissionProbability ?? 1.0, "");
         if (chip != "float" && s2m.Matrix.Integer == null) throw new NeuromorphicException($"{path}: chip '{chip}' but the matrix has no mantissas");
         var l = s2m.Layout;
         if (t.LabelStart != l.LabelStart || t.VisibleBiasRow != l.VisibleBias || t.HiddenBiasColumn != l.HiddenBias)
-            throw new NeuromorphicException($"{path}: s2m layout label_start {t.LabelStart}, visible_bias_row {t.VisibleBiasRow}, hidden_bias_column {t.HiddenBiasColumn} do not follow from its sizes ({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
+            throw new NeuromorphicException($"{path}: s2m layout label_start {t.LabelStart}, visible_bias_row {t.VisibleBiasRow}, "
+                + $"hidden_bias_column {t.HiddenBiasColumn} do not follow from its sizes ({l.LabelStart}, {l.VisibleBias}, {l.HiddenBias})");
         s2m.Validate(path);
         return s2m;
     }
@@ -187,33 +194,44 @@ public static class WeightTables
     static WeightTableFile Load(string path)
     {
         long length = Files.InputFile.Require(path, "weight-table file");
-        if (length > MaxFileBytes) throw new NeuromorphicException($"{path}: {length} bytes, more than the {MaxFileBytes} a weight-table file may have");
+        if (length > MaxFileBytes) throw new NeuromorphicException($"{path}: {length} bytes, more than the {MaxFileBytes} "
+            + $"a weight-table file may have");
         WeightTableFile f;
         try { f = MessagePackSerializer.Deserialize<WeightTableFile>(File.ReadAllBytes(path), Options); }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException or FormatException)
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException
+            or OverflowException or FormatException)
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated weight-table file ({(e.InnerException ?? e).Message.Split('\n')[0]})");
         }
-        if (f == null || f.Format != WeightTableFile.Magic) throw new NeuromorphicException($"{path}: not a weight-table file (format '{Text.Escape(f?.Format)}', expected '{WeightTableFile.Magic}')");
-        if (f.Version is < 1 or > WeightTableFile.CurrentVersion) throw new NeuromorphicException($"{path}: weight-table version {f.Version}, this build reads versions 1 to {WeightTableFile.CurrentVersion}");
+        if (f == null || f.Format != WeightTableFile.Magic) throw new NeuromorphicException($"{path}: not a weight-table file (format "
+            + $"'{Text.Escape(f?.Format)}', expected '{WeightTableFile.Magic}')");
+        if (f.Version is < 1 or > WeightTableFile.CurrentVersion) throw new NeuromorphicException($"{path}: weight-table version {f.Version}, this "
+            + $"build reads versions 1 to {WeightTableFile.CurrentVersion}");
         return f;
     }
 
-    static Engine.ModelFamily FamilyOf(WeightTableFile f, string path) => f.Family == null ? Engine.ModelFamily.FeedForward : Engine.ModelFamilies.Parse(f.Family, path);
+    static Engine.ModelFamily FamilyOf(WeightTableFile f, string path) => f.Family == null ? Engine.ModelFamily.FeedForward
+        : Engine.ModelFamilies.Parse(f.Family, path);
 
     static string Chip(WeightTableFile f, string path)
     {
         try { return ChipProfiles.Parse(f.Chip); }
-        catch (NeuromorphicException) { throw new NeuromorphicException($"{path}: field chip = '{Text.Escape(f.Chip)}', expected one of {string.Join(", ", ChipProfiles.Names)}"); }
+        catch (NeuromorphicException)
+        {
+            throw new NeuromorphicException($"{path}: field chip = '{Text.Escape(f.Chip)}', expected one of "
+            + $"{string.Join(", ", ChipProfiles.Names)}");
+        }
     }
 
     /// <summary>Version 2 states the dead time, version 1 our hold.</summary>
     static NeuronLayer Neurons(NeuronTable n, WeightTableFile f, string path)
     {
         double hold = f.Version >= 2
-            ? Refractory.HoldMs(n.RefractoryPeriodMs ?? throw new NeuromorphicException($"{path}: neuron layer '{Text.Escape(n.Name)}' lacks refractory_period_ms"), f.DtMs)
+            ? Refractory.HoldMs(n.RefractoryPeriodMs ?? throw new NeuromorphicException($"{path}: neuron layer '{Text.Escape(n.Name)}' lacks "
+                + $"refractory_period_ms"), f.DtMs)
             : n.RefractoryMs ?? 0;
-        if (f.Version >= 2 && !(n.RefractoryPeriodMs >= 0)) throw new NeuromorphicException($"{path}: neuron layer '{Text.Escape(n.Name)}' field refractory_period_ms = {n.RefractoryPeriodMs}, expected >= 0");
+        if (f.Version >= 2 && !(n.RefractoryPeriodMs >= 0)) throw new NeuromorphicException($"{path}: neuron layer '{Text.Escape(n.Name)}' field "
+            + $"refractory_period_ms = {n.RefractoryPeriodMs}, expected >= 0");
         return new NeuronLayer(n.Name, n.Population, n.Size, n.TauMembraneMs, n.TauSynapseMs, n.ThresholdMv, n.ResetMv, hold);
     }
 

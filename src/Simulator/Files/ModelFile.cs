@@ -127,7 +127,8 @@ public sealed class ModelFile
             }).ToArray(),
             Progress = progress,
             Biases = net.Populations.Any(p => p.BiasMv != null)
-            ? net.Populations.Where(p => p.BiasMv != null).Select(p => new StoredBias { Population = p.Name, BiasMv = (float[])p.BiasMv!.Clone() }).ToArray()
+            ? net.Populations.Where(p => p.BiasMv != null).Select(p =>
+                new StoredBias { Population = p.Name, BiasMv = (float[])p.BiasMv!.Clone() }).ToArray()
             : null,
         };
 
@@ -141,14 +142,16 @@ public sealed class ModelFile
             throw new NeuromorphicException($"{path}: an S2M model stores layers [pixels, hidden, classes], got {Architecture.Format(Layers)}");
         var net = Networks.Build(Layers, config);
         if (net.Projections.Count != Projections.Length)
-            throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} of family {ModelFamilies.Name(config.Family)} with rule {config.Rule.ToString().ToLowerInvariant()} has {net.Projections.Count}");
+            throw new NeuromorphicException($"{path}: {Projections.Length} projections stored, the architecture {Architecture.Format(Layers)} of "
+                + $"family {ModelFamilies.Name(config.Family)} with rule {config.Rule.ToString().ToLowerInvariant()} has {net.Projections.Count}");
         for (int q = 0; q < Projections.Length; q++)
         {
             var s = Projections[q];
             var p = net.Projections[q];
             int rows = net.Populations[p.Source].Size, cols = net.Populations[p.Target].Size;
             if (s.Name != p.Name || s.Rows != rows || s.Columns != cols || s.Weights.Length != rows * cols)
-                throw new NeuromorphicException($"{path}: projection {q} is '{Text.Escape(s.Name)}' {s.Rows}x{s.Columns} with {s.Weights.Length} weights; expected '{p.Name}' {rows}x{cols}");
+                throw new NeuromorphicException($"{path}: projection {q} is '{Text.Escape(s.Name)}' {s.Rows}x{s.Columns} with {s.Weights.Length} "
+                    + $"weights; expected '{p.Name}' {rows}x{cols}");
             if (s.Mask != null && s.Mask.Length != rows * cols)
                 throw new NeuromorphicException($"{path}: mask of '{Text.Escape(s.Name)}' has {s.Mask.Length} entries, expected {rows * cols}");
             if (s.Weights.Any(w => !float.IsFinite(w)))
@@ -160,9 +163,13 @@ public sealed class ModelFile
         {
             int p = b == null ? -1 : net.Populations.FindIndex(x => x.Name == b.Population);
             if (b?.BiasMv == null || p < 0 || net.Populations[p].Kind != PopulationKind.TwoCompartment || net.Populations[p].BiasMv != null)
-                throw new NeuromorphicException($"{path}: bias entry '{Text.Escape(b?.Population)}' names no population of two-compartment neurons (or one named twice, or holds no values): {string.Join(", ", net.Populations.Where(x => x.Kind == PopulationKind.TwoCompartment).Select(x => x.Name))} may carry a bias");
+                throw new NeuromorphicException($"{path}: bias entry '{Text.Escape(b?.Population)}' names no population of two-compartment neurons "
+                    + $"(or one named twice, or holds no values): "
+                    + $"{string.Join(", ", net.Populations.Where(x => x.Kind == PopulationKind.TwoCompartment).Select(x => x.Name))} may carry a "
+                    + $"bias");
             if (b.BiasMv.Length != net.Populations[p].Size || b.BiasMv.Any(v => !float.IsFinite(v)))
-                throw new NeuromorphicException($"{path}: bias of '{Text.Escape(b.Population)}' holds {b.BiasMv.Length} values for {net.Populations[p].Size} neurons, or a value that is not a finite number");
+                throw new NeuromorphicException($"{path}: bias of '{Text.Escape(b.Population)}' holds {b.BiasMv.Length} values for "
+                    + $"{net.Populations[p].Size} neurons, or a value that is not a finite number");
             net.Populations[p] = net.Populations[p] with { BiasMv = b.BiasMv };
         }
         return net;
@@ -191,9 +198,12 @@ public sealed class ModelFile
         {
             throw new NeuromorphicException($"{path}: corrupt or truncated model file ({e.Message.Split('\n')[0]})");
         }
-        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format '{Text.Escape(m?.Format)}')");
-        if (read != bytes.Length) throw new NeuromorphicException($"{path}: {bytes.Length - read:N0} unexpected bytes after the model (the file is {bytes.Length:N0} bytes, the model {read:N0})");
-        if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build reads version {CurrentVersion}");
+        if (m == null || m.Format != Magic) throw new NeuromorphicException($"{path}: not a neuromorphic model file (format "
+            + $"'{Text.Escape(m?.Format)}')");
+        if (read != bytes.Length) throw new NeuromorphicException($"{path}: {bytes.Length - read:N0} unexpected bytes after the model (the file is "
+            + $"{bytes.Length:N0} bytes, the model {read:N0})");
+        if (m.Version != CurrentVersion) throw new NeuromorphicException($"{path}: model file version {m.Version}, this build "
+            + $"reads version {CurrentVersion}");
         if (m.Layers == null || m.Layers.Length < 2 || m.Layers.Any(l => l <= 0 || l > Architecture.MaxLayerSize))
             throw new NeuromorphicException($"{path}: implausible architecture in model file");
         Architecture.Check(m.Layers, path);
@@ -211,7 +221,8 @@ public sealed class ModelFile
             if (s == null || s.Name == null || s.Weights == null)
                 throw new NeuromorphicException($"{path}: projection {q} is missing (null) or lacks its name or weights");
             if ((long)s.Rows * s.Columns != s.Weights.Length || s.Rows < 0 || s.Columns < 0)
-                throw new NeuromorphicException($"{path}: projection {q} ('{Text.Escape(s.Name)}') declares {s.Rows}x{s.Columns} but holds {s.Weights.Length} weights");
+                throw new NeuromorphicException($"{path}: projection {q} ('{Text.Escape(s.Name)}') declares {s.Rows}x{s.Columns} but "
+                    + $"holds {s.Weights.Length} weights");
         }
         // The history is drawn (plot curve, report) and carried on by train --resume: every entry present and plausible.
         for (int i = 0; i < m.History.Count; i++)
@@ -220,30 +231,42 @@ public sealed class ModelFile
             if (h == null) throw new NeuromorphicException($"{path}: training history entry {i} is missing (null)");
             bool Fraction(double a, bool optional) => optional && double.IsNaN(a) || a is >= 0 and <= 1;
             if (h.Epoch < 1 || h.SamplesSeen < 0 || h.ValidationSamples < 0 || h.TestSamples < 0 || !Fraction(h.TrainAccuracy, true)
-                || !Fraction(h.ValidationAccuracy, true) || !Fraction(h.TestAccuracy, true) || !double.IsFinite(h.LearningRate) || !(h.SynOpsPerSample >= 0) || !double.IsFinite(h.SynOpsPerSample))
-                throw new NeuromorphicException($"{path}: training history entry {i} is implausible (epoch {h.Epoch}, accuracies {h.TrainAccuracy}, {h.ValidationAccuracy}, {h.TestAccuracy}; "
+                || !Fraction(h.ValidationAccuracy, true) || !Fraction(h.TestAccuracy, true) || !double.IsFinite(h.LearningRate)
+                    || !(h.SynOpsPerSample >= 0) || !double.IsFinite(h.SynOpsPerSample))
+                throw new NeuromorphicException($"{path}: training history entry {i} is implausible (epoch {h.Epoch}, accuracies {h.TrainAccuracy},"
+                    + $" {h.ValidationAccuracy}, {h.TestAccuracy}; "
                     + "an epoch counts from 1, an accuracy lies in 0..1 or is NaN where it was not measured)");
         }
         // The forward weights the architecture needs must all be in the file: compared before the network is built.
         long held = m.Projections.Sum(p => (long)p.Weights.Length), needed = Architecture.ForwardWeights(m.Layers);
         if (held < needed)
-            throw new NeuromorphicException($"{path}: the architecture {Architecture.Format(m.Layers)} needs {needed:N0} forward weights, the file holds {held:N0}");
+            throw new NeuromorphicException($"{path}: the architecture {Architecture.Format(m.Layers)} needs {needed:N0} forward "
+                + $"weights, the file holds {held:N0}");
         var pr = m.Progress;
         // No count of the progress may be negative (every int and long field, including ones added later).
-        bool negative = typeof(TrainingProgress).GetProperties().Any(p => (p.PropertyType == typeof(int) || p.PropertyType == typeof(long)) && Convert.ToInt64(p.GetValue(pr)) < 0);
+        bool negative = typeof(TrainingProgress).GetProperties().Any(p => (p.PropertyType == typeof(int) || p.PropertyType == typeof(long))
+            && Convert.ToInt64(p.GetValue(pr)) < 0);
         if (negative || pr.PositionInEpoch > Math.Max(pr.TrainSamples, Training.Trainer.TrainPoolSize))
-            throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position {pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
+            throw new NeuromorphicException($"{path}: implausible training progress (epochs done {pr.EpochsCompleted}, position "
+                + $"{pr.PositionInEpoch} in an epoch of {pr.TrainSamples}, samples seen {pr.SamplesSeen}, epochs {pr.Epochs}, batch {pr.Batch})");
         if (pr.TrainPool is not (0 or Training.Trainer.TrainPoolSize or Training.Trainer.FullTrainPoolSize) || pr.Sampling is not (0 or 1))
             throw new NeuromorphicException($"{path}: implausible training progress (training pool {pr.TrainPool}, sampling {pr.Sampling})");
         if (m.TestPoints.Any(t => t == null))
             throw new NeuromorphicException($"{path}: the training history holds an empty (nil) test point");
-        if (m.TestPoints.FirstOrDefault(t => t.TestSamples < 0 || t.SamplesSeen < 0 || !(double.IsNaN(t.TestAccuracy) || t.TestAccuracy is >= 0 and <= 1)) is { } bad)
-            throw new NeuromorphicException($"{path}: test point at {bad.SamplesSeen} samples is implausible ({bad.TestSamples} digits, accuracy {bad.TestAccuracy}; an accuracy lies in 0..1)");
+        if (m.TestPoints.FirstOrDefault(t => t.TestSamples < 0 || t.SamplesSeen < 0
+            || !(double.IsNaN(t.TestAccuracy) || t.TestAccuracy is >= 0 and <= 1)) is { } bad)
+            throw new NeuromorphicException($"{path}: test point at {bad.SamplesSeen} samples is implausible ({bad.TestSamples} digits, accuracy "
+                + $"{bad.TestAccuracy}; an accuracy lies in 0..1)");
         try
         {
-            if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson, Json) == null) throw new NeuromorphicException($"{path}: field config is null");
+            if (JsonSerializer.Deserialize<SimulationConfig>(m.ConfigJson,
+                Json) == null) throw new NeuromorphicException($"{path}: field config is null");
         }
-        catch (JsonException e) { throw new NeuromorphicException($"{path}: configuration in model file is unreadable ({Text.Plain(e.Message.Split('\n')[0])})"); }
+        catch (JsonException e)
+        {
+            throw new NeuromorphicException($"{path}: configuration in model file is unreadable "
+            + $"({Text.Plain(e.Message.Split('\n')[0])})");
+        }
         return m;
     }
 }

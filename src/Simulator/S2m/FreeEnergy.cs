@@ -87,7 +87,8 @@ public static class FreeEnergy
     public static int[] ClassifyImages(S2mLayout layout, float[] weights, Data.IdxImageSet set, int first, int count, double scale = 1,
         double shift = 0)
     {
-        if (set.PixelsPerImage != layout.Pixels) throw new NeuromorphicException($"images of {set.PixelsPerImage} pixels, the machine has {layout.Pixels} pixel units");
+        if (set.PixelsPerImage != layout.Pixels) throw new NeuromorphicException($"images of {set.PixelsPerImage} pixels, the machine has "
+            + $"{layout.Pixels} pixel units");
         var predictions = new int[count];
         var x = new float[layout.Pixels];
         for (int n = 0; n < count; n++)
@@ -130,7 +131,8 @@ public readonly record struct S2mEnergyReading(double EnergyPerMv, double Transm
     /// </summary>
     public static double ErfEnergyPerMv(S2mLayout layout, ReadOnlySpan<float> weights, double p, IReadOnlyList<float[]> images)
     {
-        if (!(p > 0 && p < 1)) throw new NeuromorphicException($"an energy scale from the erf activation needs a blank-out probability in (0, 1), got {p}");
+        if (!(p > 0 && p < 1)) throw new NeuromorphicException($"an energy scale from the erf activation needs a blank-out "
+            + $"probability in (0, 1), got {p}");
         if (images.Count == 0) throw new NeuromorphicException("an energy scale from the erf activation needs at least one image");
         int cols = layout.Columns, h = layout.Hidden;
         var sq = new double[h];

@@ -43,18 +43,23 @@ public static class S2mNetwork
     /// (docs/s2m.md: median |w| about 6 mV, 99th percentile about 80 mV, biases to several hundred). Null for float.
     /// </summary>
     public static QuantFormat? WeightFormat(SimulationConfig config)
-        => config.WeightBits > 0 ? QuantFormat.ForRange(config.WeightBits, config.WeightRangeFactor * config.Sampler.ThresholdMv, config.WeightRounding, config.WeightStepPowerOfTwo) : null;
+        => config.WeightBits > 0 ? QuantFormat.ForRange(config.WeightBits, config.WeightRangeFactor * config.Sampler.ThresholdMv,
+            config.WeightRounding, config.WeightStepPowerOfTwo) : null;
 
     public static Network Build(int hidden, SimulationConfig config, int pixels = Pixels, int classes = Classes)
     {
         config.Validate();
-        if (config.Family != ModelFamily.SynapticSampling) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule), f => $"S2M network needs {f} s2m, got {config.Rule}");
-        if (hidden < 1 || hidden > 1_000_000) throw NeuromorphicException.ForField(RunFields.HiddenUnits, f => $"{f} must lie in 1..1000000, got {hidden}");
+        if (config.Family != ModelFamily.SynapticSampling) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule),
+            f => $"S2M network needs {f} s2m, got {config.Rule}");
+        if (hidden < 1 || hidden > 1_000_000) throw NeuromorphicException.ForField(RunFields.HiddenUnits,
+            f => $"{f} must lie in 1..1000000, got {hidden}");
         if (pixels < 1 || classes < 2) throw new NeuromorphicException($"S2M needs at least one pixel and two classes, got {pixels} and {classes}");
         var layout = new S2mLayout(pixels, classes, config.LabelUnitsPerClass, hidden);
         long synapses = (long)layout.Rows * layout.Columns;
         if (synapses > 200_000_000)
-            throw NeuromorphicException.ForField(RunFields.HiddenUnits, nameof(SimulationConfig.LabelUnitsPerClass), (h, l) => $"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are supported (lower {h} or {l})");
+            throw NeuromorphicException.ForField(RunFields.HiddenUnits, nameof(SimulationConfig.LabelUnitsPerClass),
+                (h, l) => $"S2M of {layout.Rows - 1} visible and {hidden} hidden units needs {synapses:N0} weights; at most 200,000,000 are "
+                + $"supported (lower {h} or {l})");
         var w = new float[synapses];
         double b = config.S2mInitMv;
         var format = WeightFormat(config);

@@ -106,7 +106,8 @@ public sealed class TransposedMirror
     {
         Parallel.For(0, Environment.ProcessorCount, Engine.LaneScheduler.Options, part =>
         {
-            int parts = Environment.ProcessorCount, lo = (int)((long)shared.Length * part / parts), hi = (int)((long)shared.Length * (part + 1) / parts);
+            int parts = Environment.ProcessorCount, lo = (int)((long)shared.Length * part / parts),
+                hi = (int)((long)shared.Length * (part + 1) / parts);
             for (int k = lo; k < hi; k++)
             {
                 float s = shared[k], sum = 0f;

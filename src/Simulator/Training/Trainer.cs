@@ -159,9 +159,11 @@ public sealed class Trainer(SimulationEngine engine, IdxImageSet train, TrainOpt
                 onBatch?.Invoke(Progress.PositionInEpoch, Progress.SeenInEpoch, Progress.CorrectInEpoch);
                 // The papers' learning curve: a test every N training samples (counted over the whole run, so a
                 // resumed run tests at the same points).
-                if (options.TestEvery > 0 && test != null && Progress.SamplesSeen / options.TestEvery != (Progress.SamplesSeen - count) / options.TestEvery)
+                if (options.TestEvery > 0 && test != null
+                    && Progress.SamplesSeen / options.TestEvery != (Progress.SamplesSeen - count) / options.TestEvery)
                     TestAt(test);
-                if (options.CheckpointEvery > 0 && options.CheckpointPath != null && sinceCheckpoint >= options.CheckpointEvery && Progress.PositionInEpoch < n)
+                if (options.CheckpointEvery > 0 && options.CheckpointPath != null && sinceCheckpoint >= options.CheckpointEvery
+                    && Progress.PositionInEpoch < n)
                 {
                     sinceCheckpoint = 0;
                     SaveCheckpoint(options.CheckpointPath);
@@ -201,7 +203,11 @@ public sealed class Trainer(SimulationEngine engine, IdxImageSet train, TrainOpt
         var r = test(engine);
         if (r == null) return null;
         LastTest = r;
-        TestPoints.Add(new TestPoint { SamplesSeen = Progress.SamplesSeen, TestSamples = r.Samples, TestAccuracy = r.Accuracy, SynOpsPerSample = Math.Round(r.SynOpsPerSample) });
+        TestPoints.Add(new TestPoint
+        {
+            SamplesSeen = Progress.SamplesSeen, TestSamples = r.Samples, TestAccuracy = r.Accuracy,
+            SynOpsPerSample = Math.Round(r.SynOpsPerSample)
+        });
         return r;
     }
 

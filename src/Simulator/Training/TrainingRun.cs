@@ -7,7 +7,8 @@ using Neuromorphic.Simulator.Files;
 namespace Neuromorphic.Simulator.Training;
 
 /// <summary>Where a training run starts: its network, configuration, progress and history; after pruning, what was pruned.</summary>
-public sealed record TrainingStart(Network Network, SimulationConfig Config, TrainingProgress Progress, List<EpochRecord> History, PrunedStart? Pruned = null)
+public sealed record TrainingStart(Network Network, SimulationConfig Config, TrainingProgress Progress,
+    List<EpochRecord> History, PrunedStart? Pruned = null)
 {
     /// <summary>The tests on the test digits made so far (a resumed run continues them; a pruned run starts anew).</summary>
     public List<TestPoint> TestPoints { get; init; } = [];
@@ -103,12 +104,14 @@ public sealed class TrainingRun : IDisposable
             // All 60,000 images train: none is held out. An explicit request for validation digits is refused.
             if (_s.ValidationSamplesGiven && nval > 0)
                 throw NeuromorphicException.ForFields([RunFields.ValidationSamples, RunFields.TrainPool, RunFields.TestEvery],
-                    f => $"{f[0]} {nval}: with {f[1]} {Trainer.FullTrainPoolSize} every training image is learnt and none is held out; use {f[2]} N (the reference's protocol) or {f[1]} {Trainer.TrainPoolSize}");
+                    f => $"{f[0]} {nval}: with {f[1]} {Trainer.FullTrainPoolSize} every training image is learnt and none is held out; use {f[2]} "
+                        + $"N (the reference's protocol) or {f[1]} {Trainer.TrainPoolSize}");
             nval = 0;
         }
         if (_s.Sampling == SamplingKind.Permutation && _s.TrainSamples > _s.TrainPool && _s.TrainSamplesGiven)
             throw NeuromorphicException.ForField(RunFields.TrainSamples, RunFields.Sampling,
-                (f, g) => $"{f} {_s.TrainSamples}: a permutation shows each of the {_s.TrainPool:N0} images of the pool at most once per epoch; use {g} balanced-replacement for longer epochs");
+                (f, g) => $"{f} {_s.TrainSamples}: a permutation shows each of the {_s.TrainPool:N0} images of the pool at most once per epoch; "
+                    + $"use {g} balanced-replacement for longer epochs");
         var progress = start.Progress;
         progress.Epochs = _s.Epochs; progress.TrainSamples = _s.TrainSamples; progress.Batch = _s.Batch;
         progress.TrainPool = _s.TrainPool; progress.Sampling = (int)_s.Sampling; progress.TestEvery = _s.TestEvery;
@@ -117,7 +120,8 @@ public sealed class TrainingRun : IDisposable
         _engine = Backends.Create(_s.Backend, Network, Config, _s.Batch);
         try { _tester = Backends.Create(_s.Backend, Network, Config, _s.TestBatch, RunFields.TestBatch); }
         catch { _engine.Dispose(); throw; }
-        PerEpoch = _s.Sampling == SamplingKind.BalancedReplacement ? _s.TrainSamples : Math.Min(_s.TrainSamples, Math.Min(_s.TrainPool, TrainSet.Count));
+        PerEpoch = _s.Sampling == SamplingKind.BalancedReplacement ? _s.TrainSamples
+            : Math.Min(_s.TrainSamples, Math.Min(_s.TrainPool, TrainSet.Count));
         _validationSamples = nval;
     }
 
@@ -135,7 +139,9 @@ public sealed class TrainingRun : IDisposable
             Epochs = ep, TrainSamples = s.TrainSamples, CheckpointEvery = s.CheckpointEvery, CheckpointPath = s.OutPath,
             TrainPool = s.TrainPool, Sampling = s.Sampling, TestEvery = ntest > 0 ? every : 0, TestEachEpoch = s.TestEachEpoch,
         };
-        _cb.Note($"training {Architecture.Format(Network.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {_engine.BackendName}, batch {s.Batch}, {ep} epoch(s) of {perEpoch} digits ({SamplingName(s.Sampling)} from {Math.Min(s.TrainPool, TrainSet.Count):N0} images), seed {config.Seed}");
+        _cb.Note($"training {Architecture.Format(Network.Layers)} with {config.Rule.ToString().ToLowerInvariant()} on {_engine.BackendName}, batch "
+            + $"{s.Batch}, {ep} epoch(s) of {perEpoch} digits ({SamplingName(s.Sampling)} from {Math.Min(s.TrainPool, TrainSet.Count):N0} "
+            + $"images), seed {config.Seed}");
         var trainer = new Trainer(_engine, TrainSet, opts, progress, History, TestPoints);
         bool testEach = (s.TestEachEpoch || every > 0) && ntest > 0;
         long samplesAtStart = progress.SamplesSeen;
@@ -147,23 +153,30 @@ public sealed class TrainingRun : IDisposable
         trainer.Run(
             (done, seen, correct) =>
             {
-                if (barEpoch != progress.EpochsCompleted) { barEpoch = progress.EpochsCompleted; bar = _cb.Progress($"epoch {barEpoch + 1}/{ep}", perEpoch); }
+                if (barEpoch != progress.EpochsCompleted)
+                {
+                    barEpoch = progress.EpochsCompleted; bar = _cb.Progress($"epoch "
+                    + $"{barEpoch + 1}/{ep}", perEpoch);
+                }
                 bar!(done, seen, correct, done == perEpoch);
             },
             rep =>
             {
-                _cb.Line($"epoch {rep.Epoch}: eta {_engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, {rep.SamplesPerSecond:F1} samples/s" +
+                _cb.Line($"epoch {rep.Epoch}: eta {_engine.LearningRate:G3}, accuracy while learning {rep.TrainAccuracy:P2}, "
+                    + $"{rep.SamplesPerSecond:F1} samples/s" +
                     (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
                     (rep.Test is { } t ? $", test error {t.Error:P2}" : ""));
                 int doneHere = rep.Epoch - epochsAtStart, left = ep - rep.Epoch;
                 if (left > 0 && doneHere > 0)
-                    _cb.Note($"overall: {ClockText(Clock.Elapsed)} elapsed; the {left} epoch(s) left take about {ClockText(Clock.Elapsed / doneHere * left)} more at this pace, then the final test");
+                    _cb.Note($"overall: {ClockText(Clock.Elapsed)} elapsed; the {left} epoch(s) left take about "
+                        + $"{ClockText(Clock.Elapsed / doneHere * left)} more at this pace, then the final test");
             },
             e =>
             {
                 if (nval <= 0) return null;
                 var vbar = _cb.Progress("validation", nval);
-                return Evaluation.Run(Tester(), TrainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase, (done, correct) => vbar(done, done, correct, done == nval));
+                return Evaluation.Run(Tester(), TrainSet, Trainer.TrainPoolSize, nval, Evaluation.ValidationPresentationBase,
+                    (done, correct) => vbar(done, done, correct, done == nval));
             },
             testEach ? e =>
             {
@@ -177,7 +190,8 @@ public sealed class TrainingRun : IDisposable
         double trainRate = trainer.TrainSamplesDone / Math.Max(trainer.TrainSeconds, 1e-9);
         var figures = new Dictionary<string, object?>
         {
-            ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["train_samples_total"] = progress.SamplesSeen, ["train_samples_per_epoch"] = perEpoch,
+            ["epochs"] = ep, ["train_samples"] = progress.SamplesSeen, ["train_samples_total"] = progress.SamplesSeen,
+            ["train_samples_per_epoch"] = perEpoch,
             ["samples_per_s"] = Math.Round(trainRate, 2), ["model"] = s.OutPath, ["rule"] = config.Rule.ToString().ToLowerInvariant(),
             ["batch"] = s.Batch, // the training batch; test_batch is the validation and test batch
         };
@@ -199,7 +213,12 @@ public sealed class TrainingRun : IDisposable
         figures["sampling"] = SamplingName(s.Sampling);
         if (every > 0) figures["test_every"] = every;
         if (TestPoints.Count > 0)
-            figures["test_points"] = TestPoints.Select(t => new Dictionary<string, object?> { ["samples_seen"] = t.SamplesSeen, ["test_samples"] = t.TestSamples, ["test_error"] = Math.Round(1 - t.TestAccuracy, 6) }).ToList();
+            figures["test_points"] = TestPoints.Select(t => new Dictionary<string,
+                object?>
+            {
+                ["samples_seen"] = t.SamplesSeen, ["test_samples"] = t.TestSamples,
+                ["test_error"] = Math.Round(1 - t.TestAccuracy, 6)
+            }).ToList();
         if (TestStatistic.LastMeanError(TestPoints, History) is { } last)
         {
             figures["test_error_last5_mean"] = Math.Round(last.MeanError, 6);
@@ -222,7 +241,8 @@ public sealed class TrainingRun : IDisposable
     {
         ["epoch"] = e.Epoch, ["learning_rate"] = e.LearningRate, ["samples_seen"] = e.SamplesSeen,
         ["train_accuracy"] = Math.Round(e.TrainAccuracy, 6),
-        ["validation_accuracy"] = double.IsNaN(e.ValidationAccuracy) ? null : Math.Round(e.ValidationAccuracy, 6), ["validation_samples"] = e.ValidationSamples,
+        ["validation_accuracy"] = double.IsNaN(e.ValidationAccuracy) ? null : Math.Round(e.ValidationAccuracy, 6),
+        ["validation_samples"] = e.ValidationSamples,
         ["test_accuracy"] = double.IsNaN(e.TestAccuracy) ? null : Math.Round(e.TestAccuracy, 6), ["test_samples"] = e.TestSamples,
         ["synops_per_sample"] = e.SynOpsPerSample,
     };
@@ -231,7 +251,8 @@ public sealed class TrainingRun : IDisposable
     /// over this run's <paramref name="epochs"/>, fixed now so that a resumed run continues it.</summary>
     public static SimulationConfig NewRunConfig(SimulationConfig config, int epochs)
     {
-        if (config.Rule == RuleKind.None) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule), f => $"{f} none: nothing to train; use `run` or `bench` for inference");
+        if (config.Rule == RuleKind.None) throw NeuromorphicException.ForField(nameof(SimulationConfig.Rule),
+            f => $"{f} none: nothing to train; use `run` or `bench` for inference");
         if (config.Schedule.Kind == ScheduleKind.Cosine && config.Schedule.Epochs == 0)
             config = config with { Schedule = config.Schedule with { Epochs = epochs } };
         return config;
@@ -250,15 +271,18 @@ public sealed class TrainingRun : IDisposable
     /// and <paramref name="config"/>): its progress and history. With <paramref name="pruneFraction"/> the weakest
     /// weights are removed and the run starts anew (samples seen kept, history cleared) at learning rate
     /// <paramref name="eta"/> when given (often the rate the run ended at); without, <paramref name="eta"/> is not used.</summary>
-    public static TrainingStart Resume(string path, Network net, SimulationConfig config, ModelFile file, double? pruneFraction = null, double? eta = null)
+    public static TrainingStart Resume(string path, Network net, SimulationConfig config, ModelFile file,
+        double? pruneFraction = null, double? eta = null)
     {
-        if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{path}: the model has rule none (an imported or inference-only model): nothing to train");
+        if (config.Rule == RuleKind.None) throw new NeuromorphicException($"{path}: the model has rule none (an imported or "
+            + $"inference-only model): nothing to train");
         if (pruneFraction is not { } fraction) return new TrainingStart(net, config, file.Progress, file.History) { TestPoints = file.TestPoints };
         if (eta is { } e)
         {
             string field = config.Rule == RuleKind.S2m ? "Ecd.LearningRate" : "Erbp.LearningRate";
             if (!(e >= 0) || double.IsInfinity(e)) throw NeuromorphicException.ForField(field, f => $"{f} must be a number >= 0, got {e}");
-            config = config.Rule == RuleKind.S2m ? config with { Ecd = config.Ecd with { LearningRate = e } } : config with { Erbp = config.Erbp with { LearningRate = e } };
+            config = config.Rule == RuleKind.S2m ? config with { Ecd = config.Ecd with { LearningRate = e } }
+                : config with { Erbp = config.Erbp with { LearningRate = e } };
         }
         int removed = Pruning.PruneWeakest(net, fraction);
         return new TrainingStart(net, config, new TrainingProgress { SamplesSeen = file.Progress.SamplesSeen }, [],
@@ -273,19 +297,24 @@ public sealed class TrainingRun : IDisposable
     {
         var progress = file.Progress;
         cb.Note($"resuming from {path}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
-        if (progress.TrainSamples != 0 && progress.TrainSamples != s.TrainSamples) cb.Note($"warning: checkpoint was trained with {cb.Spell(RunFields.TrainSamples)} {progress.TrainSamples}, continuing with {s.TrainSamples}");
-        if (progress.Batch != 0 && progress.Batch != s.Batch) cb.Note($"warning: checkpoint was trained with {cb.Spell(RunFields.Batch)} {progress.Batch}, continuing with {s.Batch}: the result will differ from an uninterrupted run");
+        if (progress.TrainSamples != 0 && progress.TrainSamples != s.TrainSamples) cb.Note($"warning: checkpoint was trained with "
+            + $"{cb.Spell(RunFields.TrainSamples)} {progress.TrainSamples}, continuing with {s.TrainSamples}");
+        if (progress.Batch != 0 && progress.Batch != s.Batch) cb.Note($"warning: checkpoint was trained with {cb.Spell(RunFields.Batch)} "
+            + $"{progress.Batch}, continuing with {s.Batch}: the result will differ from an uninterrupted run");
         cb.Note("note: a resumed run takes its architecture, rule, seed and parameters from the checkpoint");
         if (s.Eta is { } eta && s.PruneFraction == null)
-            cb.Note($"warning: {cb.Spell("Erbp.LearningRate")} {eta} is ignored: a resumed run continues the checkpoint's schedule (with {cb.Spell(RunFields.Prune)} it sets the re-learning rate)");
+            cb.Note($"warning: {cb.Spell("Erbp.LearningRate")} {eta} is ignored: a resumed run continues the checkpoint's schedule (with "
+                + $"{cb.Spell(RunFields.Prune)} it sets the re-learning rate)");
         if (s.PruneFraction == null)
         {
             int cpPool = progress.TrainPool == 0 ? Trainer.TrainPoolSize : progress.TrainPool;
             var cpSampling = (SamplingKind)progress.Sampling;
             if (s.TrainPoolGiven && s.TrainPool != cpPool)
-                throw NeuromorphicException.ForField(RunFields.TrainPool, f => $"{f} {s.TrainPool}: {path} was trained with {f} {cpPool}, and a resumed run continues it");
+                throw NeuromorphicException.ForField(RunFields.TrainPool,
+                    f => $"{f} {s.TrainPool}: {path} was trained with {f} {cpPool}, and a resumed run continues it");
             if (s.SamplingGiven && s.Sampling != cpSampling)
-                throw NeuromorphicException.ForField(RunFields.Sampling, f => $"{f} {SamplingName(s.Sampling)}: {path} was trained with {f} {SamplingName(cpSampling)}, and a resumed run continues it");
+                throw NeuromorphicException.ForField(RunFields.Sampling,
+                    f => $"{f} {SamplingName(s.Sampling)}: {path} was trained with {f} {SamplingName(cpSampling)}, and a resumed run continues it");
             s = s with { TrainPool = cpPool, Sampling = cpSampling, TestEvery = s.TestEveryGiven ? s.TestEvery : progress.TestEvery };
         }
         if (start.Pruned is { } pruned)
