@@ -65,6 +65,8 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
     double _lastPrint = -1e9;
     readonly bool _interactive = !Console.IsErrorRedirected;
     bool _estimated;
+    // A resumed epoch starts part way: the rate counts the samples done since the bar began (it showed 10x the true rate).
+    int _doneAtFirst = -1;
 
     /// <summary>For a heavy default: once the rate is measured, one line with the estimated time of <see cref="Phases"/>
     /// phases like this one, then this note (the option that shortens it).</summary>
@@ -74,11 +76,12 @@ public sealed class ProgressLine(string label, int total, bool accuracy = true)
     public void Report(int done, int seen, int correct, bool force = false)
     {
         double t = _watch.Elapsed.TotalSeconds;
+        if (_doneAtFirst < 0) _doneAtFirst = Math.Max(0, done - 1);
         if (!force && t - _lastPrint < (_interactive ? 0.25 : 10)) return;
         _lastPrint = t;
         // No rate before half a second: the first call comes after a few samples in microseconds (it showed 1111111.1/s).
-        bool measured = t >= 0.5 && seen > 0;
-        double rate = measured ? seen / t : 0;
+        bool measured = t >= 0.5 && done > _doneAtFirst;
+        double rate = measured ? (done - _doneAtFirst) / t : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
         if (measured && rate > 0 && EstimateNote != null && !_estimated && done < total)
         {

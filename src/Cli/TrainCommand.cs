@@ -105,12 +105,13 @@ public static class TrainCommand
             var settings = new TrainingSettings
             {
                 Epochs = ep, TrainSamples = ntrain, TrainSamplesGiven = r.GetResult(trainSamples) is { Implicit: false }, TestSamples = ntest,
+                TestSamplesGiven = r.GetResult(testSamples) is { Implicit: false },
                 ValidationSamples = nval, ValidationSamplesGiven = r.GetResult(valSamples) is { Implicit: false }, OutPath = r.GetValue(outOpt)!,
                 CheckpointEvery = ck, TrainPool = pool, TrainPoolGiven = r.GetResult(trainPool) is { Implicit: false },
                 Sampling = r.GetValue(sampling) == "balanced-replacement" ? SamplingKind.BalancedReplacement : SamplingKind.Permutation,
                 SamplingGiven = r.GetResult(sampling) is { Implicit: false }, TestEvery = every,
                 TestEveryGiven = r.GetResult(testEveryN) is { Implicit: false },
-                TestEachEpoch = r.GetValue(testEvery), Backend = backend, Batch = batch, PruneFraction = pruneFraction, Eta = r.GetValue(cfg.Eta),
+                TestEachEpoch = r.GetValue(testEvery), TestEachEpochGiven = r.GetResult(testEvery) is { Implicit: false }, Backend = backend, Batch = batch, PruneFraction = pruneFraction, Eta = r.GetValue(cfg.Eta),
             };
             var callbacks = new TrainingCallbacks
             {

@@ -87,6 +87,37 @@ public class SweepCliTests
     }
 
     [Test]
+    public void AResumedRunKeepsTheCheckpointsEpochLengthAndTests()
+    {
+        // A run resumed without repeating --train-samples, --test-every-epoch, --test-samples and --validation-samples
+        // tested as before (it used to drop the per-epoch tests, and with them the last-5 statistic, and ran 50,000-digit epochs).
+        var dir = Path.Combine(Path.GetTempPath(), "nm-resume-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var (data, _) = Neuromorphic.Tests.Cli.TinyMnistModel.Create(dir);
+            string model = Path.Combine(dir, "run.nmm");
+            string[] common = ["--data-dir", data, "--out", model, "--json"];
+            Assert.That(Commands.Execute(["train", "--arch", "784-6-10", "--sample-ms", "10", "--test-sample-ms", "10", "--epochs", "1",
+                "--train-samples", "5", "--test-every-epoch", "--test-samples", "3", "--validation-samples", "2", .. common]), Is.Zero);
+            var o = new StringWriter();
+            var old = Console.Out;
+            Console.SetOut(o);
+            int code;
+            try { code = Commands.Execute(["train", "--resume", model, "--epochs", "2", .. common]); }
+            finally { Console.SetOut(old); }
+            Assert.That(code, Is.Zero);
+            using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
+            var second = doc.RootElement.GetProperty("history")[1];
+            Assert.That(second.GetProperty("samples_seen").GetInt64(), Is.EqualTo(10), "the checkpoint's 5-digit epochs");
+            Assert.That(second.GetProperty("test_samples").GetInt32(), Is.EqualTo(3), "tested after the epoch on the checkpoint's 3 digits");
+            Assert.That(second.GetProperty("validation_samples").GetInt32(), Is.EqualTo(2));
+            Assert.That(doc.RootElement.GetProperty("test_points").GetArrayLength(), Is.EqualTo(2));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public void SweepOnATinyModelWritesTheExpectedCsvRowsAndADecodablePng()
     {
         var dir = Path.Combine(Path.GetTempPath(), "nm-sweep-" + Guid.NewGuid().ToString("N"));

@@ -48,6 +48,11 @@ public sealed class TrainingProgress
     [Key(10)] public int Sampling { get; set; }
     /// <summary>Training samples between tests on the test digits (--test-every; 0 = none).</summary>
     [Key(11)] public int TestEvery { get; set; }
+    /// <summary>The run's other test settings (--test-every-epoch, --test-samples, --validation-samples), so that a
+    /// resumed run keeps testing as it did; null in files written before they were stored.</summary>
+    [Key(12)] public bool? TestEachEpoch { get; set; }
+    [Key(13)] public int? TestSamples { get; set; }
+    [Key(14)] public int? ValidationSamples { get; set; }
 }
 
 /// <summary>One test on the test digits during training (--test-every N or --test-every-epoch): the papers' learning

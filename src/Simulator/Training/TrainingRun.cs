@@ -27,6 +27,7 @@ public sealed record TrainingSettings
     public bool TrainSamplesGiven { get; init; }
     /// <summary>Test digits of the final test (and of the tests during training).</summary>
     public int TestSamples { get; init; } = 10_000;
+    public bool TestSamplesGiven { get; init; }
     /// <summary>Held-out digits tested after each epoch.</summary>
     public int ValidationSamples { get; init; } = 1000;
     public bool ValidationSamplesGiven { get; init; }
@@ -42,6 +43,7 @@ public sealed record TrainingSettings
     public bool TestEveryGiven { get; init; }
     /// <summary>Also test on the test digits after every epoch.</summary>
     public bool TestEachEpoch { get; init; }
+    public bool TestEachEpochGiven { get; init; }
     public BackendKind Backend { get; init; } = BackendKind.Cpu;
     /// <summary>Lanes of the training engine.</summary>
     public int Batch { get; init; } = 1;
@@ -115,6 +117,7 @@ public sealed class TrainingRun : IDisposable
         var progress = start.Progress;
         progress.Epochs = _s.Epochs; progress.TrainSamples = _s.TrainSamples; progress.Batch = _s.Batch;
         progress.TrainPool = _s.TrainPool; progress.Sampling = (int)_s.Sampling; progress.TestEvery = _s.TestEvery;
+        (progress.TestEachEpoch, progress.TestSamples, progress.ValidationSamples) = (_s.TestEachEpoch, _s.TestSamples, _s.ValidationSamples);
         TrainSet = data.LoadTrain();
         TestSet = data.LoadTest();
         _engine = Backends.Create(_s.Backend, Network, Config, _s.Batch);
@@ -147,7 +150,6 @@ public sealed class TrainingRun : IDisposable
         long samplesAtStart = progress.SamplesSeen;
         // The whole run's clock: each epoch's end says how long the epochs left should take at this pace, the end the total.
         Clock.Restart();
-        int epochsAtStart = progress.EpochsCompleted;
         Action<int, int, int, bool>? bar = null; int barEpoch = -1;
         int nval = Math.Min(_validationSamples, TrainSet.Count - Trainer.TrainPoolSize);
         trainer.Run(
@@ -166,10 +168,11 @@ public sealed class TrainingRun : IDisposable
                     + $"{rep.SamplesPerSecond:F1} samples/s" +
                     (rep.Validation is { } v ? $", validation accuracy {v.Accuracy:P2} on {v.Samples} held-out digits" : "") +
                     (rep.Test is { } t ? $", test error {t.Error:P2}" : ""));
-                int doneHere = rep.Epoch - epochsAtStart, left = ep - rep.Epoch;
-                if (left > 0 && doneHere > 0)
+                // Paced by digits, not epochs: a resumed run's first epoch is only part of one.
+                long trained = progress.SamplesSeen - samplesAtStart; int left = ep - rep.Epoch;
+                if (left > 0 && trained > 0)
                     _cb.Note($"overall: {ClockText(Clock.Elapsed)} elapsed; the {left} epoch(s) left take about "
-                        + $"{ClockText(Clock.Elapsed / doneHere * left)} more at this pace, then the final test");
+                        + $"{ClockText(Clock.Elapsed * ((double)left * perEpoch / trained))} more at this pace, then the final test");
             },
             e =>
             {
@@ -297,6 +300,11 @@ public sealed class TrainingRun : IDisposable
     {
         var progress = file.Progress;
         cb.Note($"resuming from {path}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
+        // What the command does not say is the checkpoint's: the epoch's length and how the run tested.
+        if (progress.TrainSamples != 0 && !s.TrainSamplesGiven) s = s with { TrainSamples = progress.TrainSamples };
+        if (progress.TestEachEpoch is { } each && !s.TestEachEpochGiven) s = s with { TestEachEpoch = each };
+        if (progress.TestSamples is { } nt && !s.TestSamplesGiven) s = s with { TestSamples = nt };
+        if (progress.ValidationSamples is { } nv && !s.ValidationSamplesGiven) s = s with { ValidationSamples = nv };
         if (progress.TrainSamples != 0 && progress.TrainSamples != s.TrainSamples) cb.Note($"warning: checkpoint was trained with "
             + $"{cb.Spell(RunFields.TrainSamples)} {progress.TrainSamples}, continuing with {s.TrainSamples}");
         if (progress.Batch != 0 && progress.Batch != s.Batch) cb.Note($"warning: checkpoint was trained with {cb.Spell(RunFields.Batch)} "
