@@ -88,9 +88,9 @@ public static class Presets
                 Erbp = Paper.Erbp with { LearningRate = 10e-4 },
             }),
         new("best-s2m", "the most accurate S2M settings found (docs/s2m.md): 824-500 (784 pixels and 4 label units per class), blank-out p = "
-            + "0.5, 140 ms samples, eta 0.3",
-            "this project's measurements (docs/s2m.md, issues 4 and 15)",
-            S2mBase),
+            + "0.5, 140 ms samples, eta 0.3, nearest-spike STDP pairing",
+            "this project's measurements (docs/s2m.md, issues 4, 15 and 25)",
+            S2mBase with { Ecd = S2mBase.Ecd with { Pairing = StdpPairing.Nearest } }),
         new("paper-s2m", "the synaptic sampling machine of Neftci et al. 2016 on the 2014 eCD table's machine: blank-out p = 0.5 as the only noise,"
             + " 100 ms samples with 10% burn-in, 4 label units per class, bias units at 1 kHz, 1 s test samples; eta 0.3 in our units",
             "Neftci, Pedroni, Joshi, Al-Shedivat, Cauwenberghs (2016), Front. Neurosci. 10:241; Neftci et al. (2014), Front. "
