@@ -147,4 +147,7 @@ public static class S2mKernels
             }
         }
     }
+
+    /// <summary>The per-sample weight decay: every weight times <paramref name="factor"/> (<see cref="EcdParameters.DecayFactor"/>).</summary>
+    public static void Decay(Index1D index, ArrayView<float> weights, float factor) => weights[index] = EcdRule.Decayed(weights[index], factor);
 }

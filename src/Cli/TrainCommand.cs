@@ -111,7 +111,8 @@ public static class TrainCommand
                 Sampling = r.GetValue(sampling) == "balanced-replacement" ? SamplingKind.BalancedReplacement : SamplingKind.Permutation,
                 SamplingGiven = r.GetResult(sampling) is { Implicit: false }, TestEvery = every,
                 TestEveryGiven = r.GetResult(testEveryN) is { Implicit: false },
-                TestEachEpoch = r.GetValue(testEvery), TestEachEpochGiven = r.GetResult(testEvery) is { Implicit: false }, Backend = backend, Batch = batch, PruneFraction = pruneFraction, Eta = r.GetValue(cfg.Eta),
+                TestEachEpoch = r.GetValue(testEvery), TestEachEpochGiven = r.GetResult(testEvery) is { Implicit: false }, Backend = backend,
+                Batch = batch, PruneFraction = pruneFraction, Eta = r.GetValue(cfg.Eta),
             };
             var callbacks = new TrainingCallbacks
             {

@@ -129,6 +129,12 @@ public static class ModelOptions
             Fields = ["Ecd.WeightMaxMv"], Rules = RuleScope.S2m, Example = "30",
             Set = (c, v) => c with { Ecd = c.Ecd with { WeightMaxMv = v } },
         },
+        new ValueOption<double>("--weight-decay", "s2m: fraction of every weight removed after each training sample, scaled by the "
+            + "learning-rate schedule (an RBM's L2 decay; 0 = none, default)")
+        {
+            Fields = ["Ecd.WeightDecay"], Rules = RuleScope.S2m, Example = "0.0001",
+            Set = (c, v) => c with { Ecd = c.Ecd with { WeightDecay = v } },
+        },
         new ValueOption<double>("--noise-mv",
             "weight (mV) of 1 kHz Poisson noise onto hidden and prediction somata, or with --rule s2m onto every sampler (0 = off)")
         {

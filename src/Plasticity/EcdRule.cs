@@ -13,12 +13,16 @@ namespace Neuromorphic.Plasticity;
 /// <param name="Pairing">Which pre/post spike pairs the STDP window counts: all of them (the 2014 model) or only nearest
 /// neighbours (the Auryn eCD synapse of 2015).</param>
 /// <param name="WeightMaxMv">Potentiation stops at this weight (mV; the Auryn synapse's maximum weight); 0 = no cap.</param>
+/// <param name="WeightDecay">Fraction of every weight (bias weights too) removed after each training sample, scaled
+/// by the schedule (decay x eta_now / eta_0); 0 = none. An RBM's L2 decay: it bounds the growth that slows the samplers'
+/// mixing at a constant rate.</param>
 public readonly record struct EcdParameters(
     double LearningRate = 32e-3,
     double TauStdpMs = 4.0,
     double BurnInFraction = 0.1,
     StdpPairing Pairing = StdpPairing.All,
-    double WeightMaxMv = 0)
+    double WeightMaxMv = 0,
+    double WeightDecay = 0)
 {
     /// <summary>The published defaults (a bare <c>new()</c> of a record struct would give zeros).</summary>
     public EcdParameters() : this(LearningRate: 32e-3) { }
@@ -33,10 +37,18 @@ public readonly record struct EcdParameters(
             throw new ArgumentException($"{where}: {nameof(BurnInFraction)} must lie in [0, 0.5), got {BurnInFraction}", nameof(BurnInFraction));
         if (!Enum.IsDefined(Pairing))
             throw new ArgumentException($"{where}: {nameof(Pairing)} {(int)Pairing} is not one of all (0), nearest (1)", nameof(Pairing));
+        if (!(WeightDecay >= 0 && WeightDecay <= 0.01))
+            throw new ArgumentException($"{where}: {nameof(WeightDecay)} must lie in [0, 0.01] per sample (0 = none), got "
+                + $"{WeightDecay}", nameof(WeightDecay));
         if (!(WeightMaxMv >= 0) || WeightMaxMv > 1e6)
             throw new ArgumentException($"{where}: {nameof(WeightMaxMv)} must lie in [0, 1e6] mV (0 = no cap), got "
                 + $"{WeightMaxMv}", nameof(WeightMaxMv));
     }
+
+    /// <summary>The factor every weight is multiplied by after <paramref name="samples"/> training samples at rate
+    /// <paramref name="etaNow"/>: (1 - decay x eta_now / eta_0)^samples, in float as both backends apply it.</summary>
+    public float DecayFactor(double etaNow, int samples) =>
+        WeightDecay > 0 && LearningRate > 0 ? (float)Math.Pow(1 - WeightDecay * etaNow / LearningRate, samples) : 1f;
 
     /// <summary>What the synapse event needs of the variant, as the CPU rows and the kernels take it.</summary>
     public EcdSynapse Synapse => new(Pairing == StdpPairing.Nearest ? 1 : 0, (float)WeightMaxMv);
@@ -100,6 +112,17 @@ public static class EcdRule
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float AdvanceTrace(float traceBefore, bool spiked, float decay, int nearest = 0)
         => (spiked ? (nearest != 0 ? 1f : traceBefore + 1f) : traceBefore) * decay;
+
+    /// <summary>One weight after the per-sample decay (<see cref="EcdParameters.DecayFactor"/>): the CPU rows and the
+    /// kernel call this one product, so both backends round alike.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Decayed(float w, float factor) => w * factor;
+
+    /// <summary>Every weight of <paramref name="w"/> after the per-sample decay.</summary>
+    public static void Decay(Span<float> w, float factor)
+    {
+        for (int k = 0; k < w.Length; k++) w[k] = Decayed(w[k], factor);
+    }
 
     /// <summary>The potentiation cap: a change never lifts a weight above <paramref name="weightMaxMv"/> (nor above where it
     /// already was); depression is not bounded. min(after, max(before, cap)), which is <paramref name="after"/> for any

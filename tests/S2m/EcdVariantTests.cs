@@ -132,10 +132,66 @@ public class EcdVariantTests
         Assert.That(Enumerable.Range(0, end.Length).Count(k => end[k] == 30f && start[k] != 30f), Is.GreaterThan(0), "the cap was reached");
     }
 
+    [Test]
+    public void TheWeightDecayScalesEveryWeightOnceAfterEachSample()
+    {
+        // One training sample: the decay comes after the sample's learning, so W(decay) = W(no decay) x 0.999 exactly.
+        var c = S2mNetworks.Config(seed: 5) with { SampleMs = 12, TestSampleMs = 8 };
+        c = c with { Ecd = c.Ecd with { LearningRate = 5, Pairing = StdpPairing.Nearest } };
+        var cDecay = c with { Ecd = c.Ecd with { WeightDecay = 1e-3 } };
+        var plain = S2mNetworks.Build(c);
+        var decayed = S2mNetworks.Build(cDecay);
+        using (var e = new S2mCpuEngine(plain, c, 1)) e.Run(S2mEngineTests.Input(e, 1, 0), true);
+        using (var e = new S2mCpuEngine(decayed, cDecay, 1))
+        {
+            e.Run(S2mEngineTests.Input(e, 1, 0), true);
+            Assert.That(e.MirrorDisagreements(), Is.Zero, "the transposed mirror decays with W");
+            e.Run(S2mEngineTests.Input(e, 1, 0), false);
+        }
+        var expected = plain.Projections[0].Weights.Select(w => w * 0.999f).ToArray();
+        Assert.That(Bits(decayed.Projections[0].Weights), Is.EqualTo(Bits(expected)), "a test sample does not decay");
+        Assert.That(expected.Count(w => w != 0f), Is.GreaterThan(expected.Length / 2));
+        // At half the initial rate (a schedule's later epoch) the fraction halves: (1 - 1e-3 x 0.5)^2 over two samples.
+        Assert.That(cDecay.Ecd.DecayFactor(2.5, 2), Is.EqualTo((float)Math.Pow(0.9995, 2)));
+        Assert.That(c.Ecd.DecayFactor(2.5, 2), Is.EqualTo(1f));
+    }
+
+    [Test]
+    public void BothBackendsDecayTheSameWeights()
+    {
+        var c = S2mNetworks.Config(seed: 13) with { SampleMs = 12, TestSampleMs = 8 };
+        c = c with { Ecd = c.Ecd with { LearningRate = 5, Pairing = StdpPairing.Nearest, WeightDecay = 3e-3 } };
+        var a = S2mNetworks.Build(c);
+        var b = S2mNetworks.Build(c);
+        using (var cpu = new S2mCpuEngine(a, c, 2))
+        using (var gpu = new S2mIlgpuEngine(b, c, 2, BackendKind.IlgpuCpu))
+        {
+            cpu.LearningRate = gpu.LearningRate = 4;
+            for (int k = 0; k < 2; k++)
+            {
+                cpu.Run(S2mEngineTests.Input(cpu, 2, 2 * k), true);
+                gpu.Run(S2mEngineTests.Input(gpu, 2, 2 * k), true);
+            }
+            gpu.PullWeights();
+        }
+        Assert.That(Bits(b.Projections[0].Weights), Is.EqualTo(Bits(a.Projections[0].Weights)));
+    }
+
+    [Test]
+    public void WeightDecayWithFixedPointWeightsIsRefused()
+    {
+        var (code, _, err) = Neuromorphic.Tests.Cli.CliRun.Run("train", "--rule", "s2m", "--weight-decay", "1e-5", "--weight-bits", "8",
+            "--data-dir", "/nonexistent-nm");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(err, Does.Contain("--weight-decay").And.Contain("--weight-bits"));
+    }
+
     static int[] Bits(float[] a) => a.Select(BitConverter.SingleToInt32Bits).ToArray();
 
     [TestCase("--stdp-pairing", "nearest")]
     [TestCase("--weight-max-mv", "20")]
+    [TestCase("--weight-decay", "1e-5")]
     [TestCase("--tau-stdp-ms", "5")]
     public void AnS2mOptionWithAnErbpRuleIsRefusedNotIgnored(string option, string value)
     {

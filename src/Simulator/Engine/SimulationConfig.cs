@@ -163,6 +163,10 @@ public sealed record SimulationConfig
                     f => $"{f} must lie in (0, 1/dt], got {BiasRateHz}");
                 if (!(S2mInitMv >= 0) || double.IsInfinity(S2mInitMv)) throw NeuromorphicException.ForField(nameof(S2mInitMv),
                     f => $"{f} must be >= 0, got {S2mInitMv}");
+                if (Ecd.WeightDecay > 0 && WeightBits > 0)
+                    throw NeuromorphicException.ForFields(["Ecd.WeightDecay", nameof(WeightBits)],
+                        n => $"{n[0]} {Ecd.WeightDecay} with {n[1]} {WeightBits}: a decayed fixed-point weight would leave its grid; "
+                            + "use one of the two");
                 // The cap is a float bound: on fixed-point weights it would leave a weight off the grid.
                 if (Ecd.WeightMaxMv > 0 && WeightBits > 0)
                     throw NeuromorphicException.ForFields(["Ecd.WeightMaxMv", nameof(WeightBits)],

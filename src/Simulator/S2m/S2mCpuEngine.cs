@@ -107,6 +107,7 @@ public sealed class S2mCpuEngine : SimulationEngine
         }
         else
             LaneScheduler.Run(n, null, b => { ResetLane(input, b, false); RunLanes(input, b, b + 1, steps, false, null, w, _mirror.Weights); });
+        if (train) DecayWeights(n);
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         for (int b = 0; b < n; b++)
         {
@@ -130,6 +131,15 @@ public sealed class S2mCpuEngine : SimulationEngine
             RunLanes(input, b, b + 1, steps, true, null, laneW, laneMirror);
         });
         _mirror.MergeLanes(w, n, Network.Projections[0].WeightFormat);
+    }
+
+    /// <summary>The per-sample weight decay after <paramref name="n"/> training samples, on W and its mirror alike.</summary>
+    void DecayWeights(int n)
+    {
+        float factor = Config.Ecd.DecayFactor(LearningRate, n);
+        if (factor == 1f) return;
+        EcdRule.Decay(Network.Projections[0].Weights, factor);
+        EcdRule.Decay(_mirror.Weights, factor);
     }
 
     void ResetLane(BatchInput input, int b, bool train)

@@ -52,6 +52,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
         ArrayView<long>> _toHidden, _toVisible;
     readonly Action<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<float>,
         ArrayView<byte>, ArrayView<float>, ArrayView<long>> _learn;
+    readonly Action<Index1D, ArrayView<float>, float> _decay;
 
     public S2mIlgpuEngine(Network network, SimulationConfig config, int batchCapacity, BackendKind kind) : base(network, config, batchCapacity)
     {
@@ -81,6 +82,7 @@ public sealed class S2mIlgpuEngine : SimulationEngine
             ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToHidden);
         _toVisible = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
             ArrayView<float>, ArrayView<long>, ArrayView<long>>(S2mKernels.DeliverToVisible);
+        _decay = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(S2mKernels.Decay);
         _learn = _acc.LoadAutoGroupedStreamKernel<Index1D, S2mArgs, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
             ArrayView<byte>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<long>>(S2mKernels.Learn);
     }
@@ -147,6 +149,8 @@ public sealed class S2mIlgpuEngine : SimulationEngine
                 }
             }
         }
+        // The per-sample weight decay, as the CPU engine applies it after the batch.
+        if (train && Config.Ecd.DecayFactor(LearningRate, n) is var factor && factor != 1f) _decay((int)_weights.Length, _weights.View, factor);
         _acc.Synchronize();
         var result = new BatchResult(BatchCapacity, Network.Classes) { Count = n };
         var labels = new int[BatchCapacity * _l.Rows];
