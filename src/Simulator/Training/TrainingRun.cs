@@ -300,11 +300,15 @@ public sealed class TrainingRun : IDisposable
     {
         var progress = file.Progress;
         cb.Note($"resuming from {path}: {progress.EpochsCompleted} epochs and {progress.PositionInEpoch} samples done");
-        // What the command does not say is the checkpoint's: the epoch's length and how the run tested.
-        if (progress.TrainSamples != 0 && !s.TrainSamplesGiven) s = s with { TrainSamples = progress.TrainSamples };
-        if (progress.TestEachEpoch is { } each && !s.TestEachEpochGiven) s = s with { TestEachEpoch = each };
-        if (progress.TestSamples is { } nt && !s.TestSamplesGiven) s = s with { TestSamples = nt };
-        if (progress.ValidationSamples is { } nv && !s.ValidationSamplesGiven) s = s with { ValidationSamples = nv };
+        // What the command does not say is the checkpoint's: the epoch's length and how the run tested (a pruned run is
+        // a new run: its own options or their defaults).
+        if (s.PruneFraction == null)
+        {
+            if (progress.TrainSamples != 0 && !s.TrainSamplesGiven) s = s with { TrainSamples = progress.TrainSamples };
+            if (progress.TestEachEpoch is { } each && !s.TestEachEpochGiven) s = s with { TestEachEpoch = each };
+            if (progress.TestSamples is { } nt && !s.TestSamplesGiven) s = s with { TestSamples = nt };
+            if (progress.ValidationSamples is { } nv && !s.ValidationSamplesGiven) s = s with { ValidationSamples = nv };
+        }
         if (progress.TrainSamples != 0 && progress.TrainSamples != s.TrainSamples) cb.Note($"warning: checkpoint was trained with "
             + $"{cb.Spell(RunFields.TrainSamples)} {progress.TrainSamples}, continuing with {s.TrainSamples}");
         if (progress.Batch != 0 && progress.Batch != s.Batch) cb.Note($"warning: checkpoint was trained with {cb.Spell(RunFields.Batch)} "
