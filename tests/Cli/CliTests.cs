@@ -66,19 +66,8 @@ public class SweepCliTests
         try
         {
             var (data, model) = Neuromorphic.Tests.Cli.TinyMnistModel.Create(dir);
-            var o = new StringWriter();
-            var old = Console.Out;
-            Console.SetOut(o);
-            int code;
-            try
-            {
-                code = Commands.Execute(["train", "--resume", model, "--prune", "0.5", "--eta", "0.0125", "--train-samples", "4", "--test-samples", "4",
-                    "--validation-samples", "0", "--out", Path.Combine(dir, "pruned.nmm"), "--data-dir", data, "--json"]);
-            }
-            finally { Console.SetOut(old); }
-            Assert.That(code, Is.Zero);
-            using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
-            var r = doc.RootElement;
+            var r = CliRun.LastJson(CliRun.Run("train", "--resume", model, "--prune", "0.5", "--eta", "0.0125", "--train-samples", "4",
+                "--test-samples", "4", "--validation-samples", "0", "--out", Path.Combine(dir, "pruned.nmm"), "--data-dir", data, "--json"));
             Assert.That(r.GetProperty("pruned_fraction").GetDouble(), Is.EqualTo(0.5));
             Assert.That(r.GetProperty("retrain_samples").GetInt64(), Is.EqualTo(4));
             Assert.That(r.GetProperty("history")[0].GetProperty("learning_rate").GetDouble(), Is.EqualTo(0.0125), "the re-learning rate is --eta, not the model's");
@@ -100,19 +89,12 @@ public class SweepCliTests
             string[] common = ["--data-dir", data, "--out", model, "--json"];
             Assert.That(Commands.Execute(["train", "--arch", "784-6-10", "--sample-ms", "10", "--test-sample-ms", "10", "--epochs", "1",
                 "--train-samples", "5", "--test-every-epoch", "--test-samples", "3", "--validation-samples", "2", .. common]), Is.Zero);
-            var o = new StringWriter();
-            var old = Console.Out;
-            Console.SetOut(o);
-            int code;
-            try { code = Commands.Execute(["train", "--resume", model, "--epochs", "2", .. common]); }
-            finally { Console.SetOut(old); }
-            Assert.That(code, Is.Zero);
-            using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().TrimEnd().Split('\n')[^1]);
-            var second = doc.RootElement.GetProperty("history")[1];
+            var r = CliRun.LastJson(CliRun.Run(["train", "--resume", model, "--epochs", "2", .. common]));
+            var second = r.GetProperty("history")[1];
             Assert.That(second.GetProperty("samples_seen").GetInt64(), Is.EqualTo(10), "the checkpoint's 5-digit epochs");
             Assert.That(second.GetProperty("test_samples").GetInt32(), Is.EqualTo(3), "tested after the epoch on the checkpoint's 3 digits");
             Assert.That(second.GetProperty("validation_samples").GetInt32(), Is.EqualTo(2));
-            Assert.That(doc.RootElement.GetProperty("test_points").GetArrayLength(), Is.EqualTo(2));
+            Assert.That(r.GetProperty("test_points").GetArrayLength(), Is.EqualTo(2));
         }
         finally { Directory.Delete(dir, true); }
     }
